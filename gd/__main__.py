@@ -1,0 +1,193 @@
+"""`python -m gd`: the article's experiment in a terminal, and the trajectory as CSV.
+
+Exit codes: 0 done; 2 bad input (one line `error: ...` on stderr); 3 the run diverged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gd.data import load_csv
+from gd.export import trajectory_csv
+from gd.inputs import OPTIMIZERS, RANGES, InputError, Settings, parse_weights
+from gd.run import Experiment, experiment
+
+# Options that take a value; "--weights -1,2" is joined to "--weights=-1,2" so that a negative
+# value is not mistaken for an option (argparse only recognises plain negative numbers).
+_VALUED = ("--weights", "--bias", "--samples", "--noise", "--seed", "--data", "--optimizer",
+           "--lr", "--steps", "--batch-size", "--momentum", "--csv", "--every")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump: the contract of exit code 2
+        raise InputError(message)
+
+
+def _number(name: str):
+    rng = RANGES[name]
+
+    def parse(text):
+        try:
+            return rng.parse(text)
+        except InputError as err:
+            raise argparse.ArgumentTypeError(str(err).removeprefix(rng.label + " ")) from None
+
+    parse.__name__ = rng.flag  # argparse names the type in its messages
+    return parse
+
+
+def _weights(text):
+    try:
+        return parse_weights(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("true weights: ")) from None
+
+
+def _every(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    d = Settings()
+    p = _Parser(prog="python -m gd", allow_abbrev=False,
+                description="Gradient descent on linear regression, as in 'The Mathematics Behind "
+                            "Gradient Descent'. The defaults are the article's run.")
+    p.add_argument("--weights", type=_weights, default=d.true_weights, metavar="W1,W2,...",
+                   help="true weights, comma-separated (default 2,4,5,9,11)")
+    p.add_argument("--bias", type=_number("bias"), default=d.bias, help="true bias (default 2)")
+    p.add_argument("--samples", type=_number("samples"), default=d.samples,
+                   help="number of samples (default 5000)")
+    p.add_argument("--noise", type=_number("noise"), default=d.noise,
+                   help="standard deviation of Gaussian noise on y (default 0)")
+    p.add_argument("--seed", type=_number("seed"), default=d.seed, help="random seed (default 0)")
+    p.add_argument("--data", metavar="FILE.csv",
+                   help="learn from a CSV instead: a header row, target column y (else the last)")
+    p.add_argument("--standardize", action="store_true", help="use z-scores of the features")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer,
+                   help="update rule (default gd)")
+    p.add_argument("--lr", type=_number("learning_rate"), default=d.learning_rate,
+                   help="learning rate (default 0.01)")
+    p.add_argument("--steps", type=_number("steps"), default=d.steps,
+                   help="number of updates (default 1000)")
+    p.add_argument("--batch-size", type=_number("batch_size"), default=d.batch_size,
+                   help="mini-batch size for sgd (default 32)")
+    p.add_argument("--momentum", type=_number("momentum"), default=d.momentum,
+                   help="momentum for momentum and nesterov (default 0.9)")
+    p.add_argument("--csv", metavar="FILE|-",
+                   help="write the trajectory (step,loss,w1..wd,b) to FILE, or to stdout with -")
+    p.add_argument("--every", type=_every, default=1, metavar="K",
+                   help="print every K-th iteration (and the last)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return p
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _VALUED and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and argv[i + 1] != "-" and not argv[i + 1].startswith("--"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def iteration_lines(ex: Experiment, every: int = 1):
+    """The article's print, for i = 0..T-1: w and b after update i + 1, the loss before it."""
+    params, loss = ex.trajectory.params, ex.trajectory.loss
+    last = len(loss) - 2
+    for i in range(last + 1):
+        if i % every == 0 or i == last:
+            w, b = params[i + 1, :-1], params[i + 1, -1]
+            yield f"iteration {i}: w = {w},b = {b}, loss = {loss[i]}"
+
+
+def summary(ex: Experiment) -> str:
+    """Learned against true against least-squares parameters, and what the run reached."""
+    tr, pb = ex.trajectory, ex.problem
+    cols = ["learned", "true", "least squares"]
+    rows = [(name, tr.params[-1, i], None if ex.true_theta is None else ex.true_theta[i],
+             pb.theta_star[i]) for i, name in enumerate(ex.names)]
+    width = max(len(n) for n in ex.names + ("parameter",))
+    lines = [f"after {tr.steps:,} step{'s' * (tr.steps != 1)} of {ex.settings.optimizer} (learning rate "
+             f"{ex.settings.learning_rate:g}):",
+             f"{'parameter':<{width}}  " + "  ".join(f"{c:>16}" for c in cols)]
+    for name, *values in rows:
+        cells = ["-" if v is None else f"{v:.10g}" for v in values]
+        lines.append(f"{name:<{width}}  " + "  ".join(f"{c:>16}" for c in cells))
+    if ex.scale is not None:
+        original = ex.in_original_units(tr.params[-1])
+        lines.append("in the original units of the features: "
+                     + ", ".join(f"{n} = {v:.10g}" for n, v in zip(ex.names, original, strict=True)))
+    lines.append(f"loss {tr.loss[-1]:.6g} (least possible {pb.loss_star:.6g}); "
+                 f"condition number {pb.condition_number:.4g}"
+                 + ("; the data are rank-deficient (rank "
+                    f"{pb.rank} of {pb.p}): many parameters reach the least loss"
+                    if pb.rank_deficient else ""))
+    return "\n".join(lines)
+
+
+def divergence_message(ex: Experiment) -> str:
+    s, limit = ex.settings, ex.limit
+    msg = (f"error: the run diverged at step {ex.trajectory.diverged_at} "
+           f"with learning rate {s.learning_rate:g}")
+    if limit is None:
+        msg += f" ({s.optimizer} has no fixed stability limit)"
+    elif s.optimizer == "sgd":
+        msg += (f" (the full-batch stability limit is {limit:.6g}; "
+                "mini-batches can diverge below it)")
+    else:
+        msg += f", past {s.optimizer}'s stability limit {limit:.6g}"
+    return msg + "; try a smaller learning rate"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = parser().parse_args(_join_negative_values(argv))
+        settings = Settings(args.weights, args.bias, args.samples, args.noise, args.seed, args.lr,
+                            args.steps, args.optimizer, args.batch_size, args.momentum,
+                            args.standardize)
+        data = load_csv(args.data) if args.data else None
+        ex = experiment(settings, data)
+    except InputError as err:
+        message = str(err)
+        print(message if message.startswith("error:") else f"error: {message}", file=sys.stderr)
+        return 2
+    quiet = args.quiet or args.csv == "-"
+    try:
+        if not quiet:
+            out = sys.stdout
+            out.writelines(line + "\n" for line in iteration_lines(ex, args.every))
+            if ex.trajectory.diverged_at is None:
+                print(summary(ex), file=out)
+        if args.csv:
+            text = trajectory_csv(ex.trajectory, ex.d)
+            if args.csv == "-":
+                sys.stdout.write(text)
+            else:
+                with open(args.csv, "w", newline="") as f:
+                    f.write(text)
+    except BrokenPipeError:  # `python -m gd | head`: the reader left; not an error of ours
+        sys.stdout = None
+        return 0
+    except OSError as err:
+        print(f"error: cannot write {args.csv}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    if ex.trajectory.diverged_at is not None:
+        print(divergence_message(ex), file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

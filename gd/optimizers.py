@@ -1,0 +1,124 @@
+"""Update rules, sorted in order of increasing complexity.
+
+Contract (optax's): an optimizer is a pair of pure functions
+
+    init(params) -> state
+    update(grad, state) -> (delta, state)      new params = params + delta
+
+with an immutable NamedTuple state, so a run can be paused, copied or replayed at any step. Each
+rule and default follows PyTorch's documented torch.optim algorithm, so that any run here can be
+cross-checked there: SGD (momentum, Nesterov, dampening 0), Adagrad (eps 1e-10, no decay, zero
+initial accumulator), RMSprop (alpha 0.99, eps 1e-8, not centred), Adam (betas 0.9/0.999, eps 1e-8).
+`sgd` uses the same rule as `gd`: what differs is the gradient (a mini-batch's), see gd.run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gd.inputs import OPTIMIZERS
+
+
+class Optimizer(NamedTuple):
+    name: str
+    init: Callable[[np.ndarray], Any]
+    update: Callable[[np.ndarray, Any], tuple[np.ndarray, Any]]
+
+
+class Empty(NamedTuple):
+    pass
+
+
+class Trace(NamedTuple):
+    buffer: np.ndarray  # the momentum buffer b
+
+
+class Accumulator(NamedTuple):
+    total: np.ndarray  # Adagrad's running sum of g^2, or RMSprop's running mean of g^2
+
+
+class Moments(NamedTuple):
+    step: int
+    mean: np.ndarray  # m, first moment
+    square: np.ndarray  # v, second moment
+
+
+def gd(learning_rate: float) -> Optimizer:
+    """theta <- theta - eta g: the article's rule."""
+
+    def update(g, state):
+        return -learning_rate * g, state
+
+    return Optimizer("gd", lambda params: Empty(), update)
+
+
+def momentum(learning_rate: float, mu: float = 0.9, nesterov: bool = False) -> Optimizer:
+    """Heavy ball, PyTorch's form: b <- mu b + g;  theta <- theta - eta b.
+    Nesterov looks ahead along the new buffer: theta <- theta - eta (g + mu b).
+    With mu = 0 both are plain GD (b starts at zero, so b_1 = g_1 as in PyTorch)."""
+
+    def update(g, state):
+        buffer = mu * state.buffer + g
+        direction = g + mu * buffer if nesterov else buffer
+        return -learning_rate * direction, Trace(buffer)
+
+    return Optimizer("nesterov" if nesterov else "momentum",
+                     lambda params: Trace(np.zeros_like(params)), update)
+
+
+def adagrad(learning_rate: float, eps: float = 1e-10) -> Optimizer:
+    """s <- s + g^2;  theta <- theta - eta g / (sqrt(s) + eps): a rate per coordinate that only
+    shrinks."""
+
+    def update(g, state):
+        total = state.total + g * g
+        return -learning_rate * g / (np.sqrt(total) + eps), Accumulator(total)
+
+    return Optimizer("adagrad", lambda params: Accumulator(np.zeros_like(params)), update)
+
+
+def rmsprop(learning_rate: float, alpha: float = 0.99, eps: float = 1e-8) -> Optimizer:
+    """v <- alpha v + (1 - alpha) g^2;  theta <- theta - eta g / (sqrt(v) + eps): Adagrad with a
+    forgetting average, so the rate can recover."""
+
+    def update(g, state):
+        total = alpha * state.total + (1.0 - alpha) * (g * g)
+        return -learning_rate * g / (np.sqrt(total) + eps), Accumulator(total)
+
+    return Optimizer("rmsprop", lambda params: Accumulator(np.zeros_like(params)), update)
+
+
+def adam(learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
+         eps: float = 1e-8) -> Optimizer:
+    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  with t the step number,
+    theta <- theta - (eta / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+    (bias correction: m and v start at zero), PyTorch's arrangement of the same formula."""
+
+    def update(g, state):
+        t = state.step + 1
+        m = beta1 * state.mean + (1.0 - beta1) * g
+        v = beta2 * state.square + (1.0 - beta2) * (g * g)
+        step_size = learning_rate / (1.0 - beta1**t)
+        denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
+        return -step_size * m / denom, Moments(t, m, v)
+
+    return Optimizer("adam", lambda params: Moments(0, np.zeros_like(params),
+                                                    np.zeros_like(params)), update)
+
+
+def make(name: str, learning_rate: float, mu: float = 0.9) -> Optimizer:
+    """The optimizer called `name` (one of gd.inputs.OPTIMIZERS) with PyTorch's defaults."""
+    if name in ("gd", "sgd"):
+        return gd(learning_rate)._replace(name=name)
+    if name in ("momentum", "nesterov"):
+        return momentum(learning_rate, mu, nesterov=name == "nesterov")
+    if name == "adagrad":
+        return adagrad(learning_rate)
+    if name == "rmsprop":
+        return rmsprop(learning_rate)
+    if name == "adam":
+        return adam(learning_rate)
+    raise ValueError(f"unknown optimizer {name!r}; one of {', '.join(OPTIMIZERS)}")

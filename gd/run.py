@@ -1,0 +1,176 @@
+"""Runs: one step at a time (`iterate`), a whole trajectory (`run`), a whole experiment from
+settings (`experiment`).
+
+A trajectory holds rows 0..T: row 0 the initial parameters (zeros), row k the parameters after k
+updates and the loss at them. A run has diverged when a value becomes non-finite or the loss exceeds
+1e10 times its starting value; it stops there, keeps the finite rows and reports the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+import numpy as np
+
+from gd import optimizers
+from gd.data import Dataset, make_regression, standardize, to_original_units
+from gd.inputs import Settings
+from gd.problem import Problem
+
+DIVERGENCE_FACTOR = 1e10
+SAMPLE_ROWS = 2000  # data rows kept for drawing, whatever n is
+_CHECK_EVERY = 256  # steps between divergence checks; checks are vectorised over the block
+
+Gradient = Callable[[np.ndarray], np.ndarray]
+
+
+def full_batch(problem: Problem) -> Gradient:
+    """grad L = 2 G theta - 2 c: O(p^2) per step, whatever n is."""
+    H, h = 2.0 * problem.G, 2.0 * problem.c
+    return lambda theta: H @ theta - h
+
+
+def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gradient:
+    """The gradient of the loss on the next `batch_size` samples of a per-epoch shuffle.
+
+    Each epoch draws a fresh permutation from the seed (a stream separate from the data's); the
+    last batch of an epoch holds what is left, as PyTorch's DataLoader does. B >= n is plain GD.
+    """
+    n = len(y)
+    rng = np.random.default_rng([seed, 1])
+    batch = min(batch_size, n)
+    order, start = np.arange(n), n
+
+    def gradient(theta):
+        nonlocal order, start
+        if start >= n:
+            order, start = rng.permutation(n), 0
+        rows = order[start:start + batch]
+        start += batch
+        Xb = X[rows]
+        residual = Xb @ theta[:-1] + theta[-1] - y[rows]
+        scale = 2.0 / len(rows)
+        return np.append(scale * (residual @ Xb), scale * residual.sum())
+
+    return gradient
+
+
+def iterate(optimizer: optimizers.Optimizer, gradient: Gradient,
+            theta: np.ndarray) -> Iterator[np.ndarray]:
+    """Yield the parameters after each update, forever: the article's loop, one step a time."""
+    state = optimizer.init(theta)
+    update = optimizer.update
+    while True:
+        delta, state = update(gradient(theta), state)
+        theta = theta + delta
+        yield theta
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """params (T+1, p), loss (T+1,), grad_norm (T+1,): rows 0..T, all finite.
+    diverged_at: the first step whose parameters or loss broke the divergence rule, else None."""
+
+    params: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    diverged_at: int | None = None
+
+    @property
+    def steps(self) -> int:
+        """Updates the trajectory holds (T); fewer than asked when the run diverged."""
+        return len(self.loss) - 1
+
+
+def run(problem: Problem, optimizer: optimizers.Optimizer, steps: int,
+        gradient: Gradient | None = None, theta0: np.ndarray | None = None) -> Trajectory:
+    """`steps` updates from theta0 (zeros), stopping early at divergence."""
+    theta = np.zeros(problem.p) if theta0 is None else np.array(theta0, dtype=float)
+    params = np.empty((steps + 1, problem.p))
+    params[0] = theta
+    loss0 = float(problem.loss(theta))
+    limit = DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf
+    stepper = iterate(optimizer, gradient or full_batch(problem), theta)
+    last, diverged_at = steps, None
+    with np.errstate(all="ignore"):  # overflow is expected when a run diverges; caught below
+        for start in range(1, steps + 1, _CHECK_EVERY):
+            stop = min(start + _CHECK_EVERY, steps + 1)
+            for k, theta in zip(range(start, stop), islice(stepper, stop - start), strict=True):
+                params[k] = theta
+            block = params[start:stop]
+            loss = problem.loss(block)
+            bad = ~(np.isfinite(block).all(axis=1) & (loss <= limit))
+            if bad.any():
+                offset = int(np.argmax(bad))
+                diverged_at = start + offset
+                keep = np.isfinite(block[offset]).all() and np.isfinite(loss[offset])
+                last = diverged_at if keep else diverged_at - 1
+                break
+        params = params[: last + 1]
+        grad_norm = np.linalg.norm(problem.gradient(params), axis=1)
+    return Trajectory(params, problem.loss(params), grad_norm, diverged_at)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A run with everything needed to explain it; small enough to cache and pickle.
+
+    sample_X (m, d), sample_y (m,): at most SAMPLE_ROWS rows of the (standardised) data, for
+    drawing. true_theta: the generating parameters in the optimizer's units, None for a CSV.
+    mean, scale: set when the features were standardised (see gd.data.to_original_units).
+    """
+
+    settings: Settings
+    problem: Problem
+    trajectory: Trajectory
+    names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    target: str
+    true_theta: np.ndarray | None
+    sample_X: np.ndarray
+    sample_y: np.ndarray
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    limit: float | None = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "limit", self.problem.stability_limit(
+            self.settings.optimizer, self.settings.momentum))
+
+    @property
+    def d(self) -> int:
+        return self.problem.p - 1
+
+    def in_original_units(self, theta: np.ndarray) -> np.ndarray:
+        """Parameters as a model of the original (unstandardised) features."""
+        if self.scale is None:
+            return np.asarray(theta, dtype=float)
+        return to_original_units(theta, self.mean, self.scale)
+
+
+def dataset(settings: Settings, data: Dataset | None = None) -> Dataset:
+    """The data a run learns from: `data` (a CSV) or the synthetic set, standardised if asked."""
+    if data is None:
+        data = make_regression(settings.true_weights, settings.bias, settings.samples,
+                               settings.noise, settings.seed)
+    return standardize(data) if settings.standardize else data
+
+
+def experiment(settings: Settings, data: Dataset | None = None) -> Experiment:
+    """Validate, build the data and the problem, run. InputError for anything not allowed."""
+    settings = settings.validated()
+    data = dataset(settings, data)
+    settings.check_work(data.d, data.n)
+    problem = Problem.from_data(data.X, data.y)
+    optimizer = optimizers.make(settings.optimizer, settings.learning_rate, settings.momentum)
+    gradient = None
+    if settings.optimizer == "sgd":
+        gradient = mini_batches(data.X, data.y, settings.batch_size, settings.seed)
+    trajectory = run(problem, optimizer, settings.steps, gradient)
+    rows = np.random.default_rng([settings.seed, 2]).choice(
+        data.n, size=min(data.n, SAMPLE_ROWS), replace=False) if data.n > SAMPLE_ROWS else slice(None)
+    return Experiment(settings, problem, trajectory, data.param_names, data.names, data.target,
+                      data.true_theta(), data.X[rows].copy(), data.y[rows].copy(),
+                      data.mean, data.scale)
