@@ -23,7 +23,7 @@ OPTIMIZER_LABELS = {
 
 MAX_FEATURES = 20
 MAX_SAMPLES = 1_000_000
-MAX_STEPS = 100_000
+MAX_STEPS = 20_000  # the CLI benchmark needs 10,100; the app caches trajectories (T x p floats)
 # Mini-batch steps touch the samples themselves: bound samples drawn over the whole run.
 MAX_SGD_SAMPLE_STEPS = 20_000_000
 MAX_ABS_VALUE = 1e6  # true weights, bias and noise; keeps every loss far from overflow

@@ -1,0 +1,87 @@
+"""The words and formulas the page shows: pure functions, so tests read them without Streamlit.
+
+LaTeX uses the article's notation: weights w, bias b, learning rate eta, n samples (x_i, y_i).
+Only numbers are put into LaTeX, never user text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gd.run import Experiment
+
+LOSS = r"L(w, b) = \frac{1}{n} \sum_{i=1}^{n} \left( w \cdot x_i + b - y_i \right)^2"
+GRADIENT_W = (r"\frac{\partial L}{\partial w_j} = \frac{2}{n} \sum_{i=1}^{n}"
+              r" \left( w \cdot x_i + b - y_i \right) x_{ij}")
+GRADIENT_B = (r"\frac{\partial L}{\partial b} = \frac{2}{n} \sum_{i=1}^{n}"
+              r" \left( w \cdot x_i + b - y_i \right)")
+
+# Each optimizer's update of theta = (w, b) with g the gradient at step t, as in torch.optim.
+RULES = {
+    "gd": r"\theta_{t+1} = \theta_t - \eta\, g_t",
+    "sgd": r"\theta_{t+1} = \theta_t - \eta\, g_t^{\text{batch}}"
+           r"\quad (g^{\text{batch}}: \text{the same formulas over the next } B \text{ samples})",
+    "momentum": r"v_{t+1} = \mu v_t + g_t, \quad \theta_{t+1} = \theta_t - \eta\, v_{t+1}",
+    "nesterov": r"v_{t+1} = \mu v_t + g_t, \quad \theta_{t+1} = \theta_t - \eta\,(g_t + \mu v_{t+1})",
+    "adagrad": r"s_{t+1} = s_t + g_t^2, \quad \theta_{t+1} = \theta_t - \frac{\eta\, g_t}"
+               r"{\sqrt{s_{t+1}} + 10^{-10}}",
+    "rmsprop": r"v_{t+1} = 0.99\, v_t + 0.01\, g_t^2, \quad \theta_{t+1} = \theta_t - "
+               r"\frac{\eta\, g_t}{\sqrt{v_{t+1}} + 10^{-8}}",
+    "adam": r"m_{t} = 0.9\, m_{t-1} + 0.1\, g_t,\; v_t = 0.999\, v_{t-1} + 0.001\, g_t^2,\;"
+            r" \theta_{t} = \theta_{t-1} - \eta \frac{m_t / (1 - 0.9^t)}"
+            r"{\sqrt{v_t / (1 - 0.999^t)} + 10^{-8}}",
+}
+
+
+def number(x: float, digits: int = 4) -> str:
+    """A float as LaTeX: 1.234 \\times 10^{-5} rather than 1.234e-05."""
+    x = float(x)
+    if not np.isfinite(x):
+        return r"\infty" if x > 0 else (r"-\infty" if x < 0 else r"\text{NaN}")
+    if x == 0:
+        return "0"
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exp)}}}"
+    return text
+
+
+def vector(values) -> str:
+    return r"\begin{bmatrix}" + r" & ".join(number(v) for v in values) + r"\end{bmatrix}"
+
+
+def current_math(ex: Experiment, k: int) -> list[str]:
+    """The loss, the gradient and the update at iteration k: each formula with its numbers."""
+    P = ex.trajectory.params
+    theta = P[k]
+    grad = ex.problem.gradient(theta)
+    lines = [
+        rf"w_{{{k}}} = {vector(theta[:-1])}, \quad b_{{{k}}} = {number(theta[-1])}",
+        rf"{LOSS} = {number(ex.trajectory.loss[k], 6)}",
+        GRADIENT_W,
+        rf"\nabla_w L = \left( \frac{{\partial L}}{{\partial w_1}}, \dots \right) = {vector(grad[:-1])}",
+        rf"{GRADIENT_B} = {number(grad[-1])}",
+        RULES[ex.settings.optimizer],
+    ]
+    if k < ex.trajectory.steps:
+        lines.append(rf"\theta_{{{k + 1}}} - \theta_{{{k}}} = {vector(P[k + 1] - theta)}"
+                     rf"\quad (\eta = {number(ex.settings.learning_rate)})")
+    return lines
+
+
+def stability_note(ex: Experiment) -> str:
+    """One sentence about the learning rate against the optimizer's stability limit (markdown)."""
+    s, limit = ex.settings, ex.limit
+    if limit is None:
+        return (f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "
+                "stability limit.")
+    kind = "full-batch limit (mini-batches vary around it)" if s.optimizer == "sgd" else "limit"
+    text = f"Stability {kind}: learning rate < **{limit:.4g}**"
+    if s.learning_rate >= limit:
+        return text + f". At {s.learning_rate:g} the run will **diverge**."
+    return text + f" (now {s.learning_rate:g}, {s.learning_rate / limit:.0%} of it)."
+
+
+def will_diverge(ex: Experiment) -> bool:
+    return ex.limit is not None and ex.settings.learning_rate >= ex.limit
