@@ -49,7 +49,7 @@ def init_state() -> None:
     defaults["true_weights"] = format_weights(DEFAULTS.true_weights)
     for key, value in defaults.items():
         ss.setdefault(key, value)
-    ss.setdefault("iteration", 0)
+    ss.setdefault("current", 0)  # the iteration shown; the scrubber (key "iteration") mirrors it
     ss.setdefault("playing", False)
     ss.setdefault("good_settings", DEFAULTS)
     # Keep the values of widgets that are hidden for some optimizers (Streamlit forgets a widget's
@@ -127,16 +127,18 @@ def next_tick(k: int, T: int) -> int:
 
 
 def step(T: int) -> None:
-    ss.iteration = min(ss.iteration + 1, T)
+    ss.current = min(ss.current + 1, T)
 
 
 def reset() -> None:
-    ss.iteration = 0
+    ss.current = 0
     ss.stop_playing = ss.playing
 
 
 def scrubbed() -> None:
-    ss.stop_playing = ss.playing
+    # The scrubber is disabled during Play; a value it sends then is a stale echo, not a user's.
+    if not ss.playing:
+        ss.current = ss.iteration
 
 
 def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
@@ -146,11 +148,12 @@ def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
         ss.playing = False
         st.rerun()  # a full run restarts this fragment without its timer
     if ss.playing:
-        ss.iteration = next_tick(ss.iteration, T)
-        if ss.iteration >= T:
+        ss.current = next_tick(ss.current, T)
+        if ss.current >= T:
             ss.playing = False
             st.rerun()
-    k = min(ss.iteration, T)
+    k = ss.current = min(ss.current, T)
+    ss.iteration = k
     tr, pb = ex.trajectory, ex.problem
 
     with top:
@@ -164,7 +167,7 @@ def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
             if b3.button("Pause" if ss.playing else "Play", key="play", type="primary",
                          use_container_width=True, disabled=T == 0):
                 if not ss.playing and k >= T:
-                    ss.iteration = 0
+                    ss.current = 0
                 ss.playing = not ss.playing
                 st.rerun()
         with metrics:
@@ -179,7 +182,8 @@ def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
             m[4].metric("Condition number", f"{pb.condition_number:.4g}",
                         help="λmax / λmin of the Hessian: how much slower the slowest direction is")
         if T > 0:
-            st.slider("Go to iteration", 0, T, key="iteration", on_change=scrubbed)
+            st.slider("Go to iteration", 0, T, key="iteration", on_change=scrubbed,
+                      disabled=ss.playing)
 
     with contour_box:
         st.plotly_chart(figures.contour_figure(ex, i, j, k), key="contour", theme=None,
@@ -215,7 +219,7 @@ def main() -> None:
     run_id = (ex.settings, i, j)
     if ss.get("run_id") != run_id:  # a new run starts at iteration 0
         ss.run_id = run_id
-        ss.iteration = 0
+        ss.current = 0
         ss.playing = False
 
     st.title("Gradient descent, step by step")

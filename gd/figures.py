@@ -51,9 +51,10 @@ def milestones(T: int, count: int) -> np.ndarray:
     instructive ones. Used for animation frames and for the app's Play."""
     if count >= T + 1:
         return np.arange(T + 1)
-    early = np.geomspace(1, T, count // 2)
-    even = np.linspace(0, T, count - count // 2)
-    return np.unique(np.concatenate([[0], np.rint(early), np.rint(even), [T]]).astype(int))
+    first = np.arange(count // 6)  # every one of the first steps
+    grows = np.geomspace(max(len(first), 1), T, count // 2)
+    even = np.linspace(0, T, count - count // 2 - len(first))
+    return np.unique(np.concatenate([first, np.rint(grows), np.rint(even), [T]]).astype(int))
 
 
 def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:

@@ -1,0 +1,166 @@
+"""gd.figures: plain functions of a run, tested without Streamlit against the engine and the data."""
+
+import json
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from gd import figures
+from gd.data import make_regression
+from gd.inputs import Settings
+from gd.run import experiment
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return experiment(Settings(samples=400, steps=300))
+
+
+def direct_loss(X, y, theta):
+    return np.mean((X @ theta[:-1] + theta[-1] - y) ** 2)
+
+
+def test_surface_equals_loss_computed_directly_from_the_data(ex):
+    s = ex.settings
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
+    i, j = 4, 3
+    fig = figures.surface_figure(ex, i, j)
+    surface = fig.data[0]
+    Z = np.asarray(surface.z)
+    star = ex.problem.theta_star
+    for a in (0, 17, 49):
+        for b in (0, 23, 49):
+            theta = star.copy()
+            theta[i], theta[j] = surface.x[a], surface.y[b]
+            # rows of z run along y, columns along x, as Plotly's surfaces read them
+            assert Z[b, a] == pytest.approx(direct_loss(data.X, data.y, theta), rel=1e-10, abs=1e-12)
+
+
+def test_surface_path_is_the_trajectory_and_frames_move_only_the_marker(ex):
+    i, j = 4, 3
+    fig = figures.surface_figure(ex, i, j)
+    path = fig.data[1]
+    P = ex.trajectory.params
+    np.testing.assert_array_equal(path.x[0], P[0, i])
+    np.testing.assert_array_equal(path.x[-1], P[-1, i])
+    assert set(np.asarray(path.x)) <= set(P[:, i])
+    assert 10 <= len(fig.frames) <= figures.MAX_FRAMES
+    for frame in fig.frames:
+        assert list(frame.traces) == [2, 3]  # marker and trail, never the surface
+        k = int(frame.name)
+        assert frame.data[0].x == (P[k, i],) and frame.data[0].y == (P[k, j],)
+    assert fig.frames[0].name == "0" and fig.frames[-1].name == str(ex.trajectory.steps)
+    # play/pause buttons and a slider, animating in the browser
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert any("Play" in label for label in labels) and any("Pause" in label for label in labels)
+    assert len(fig.layout.sliders[0].steps) == len(fig.frames)
+    # fixed axis ranges hold the whole path
+    assert fig.layout.scene.xaxis.range[0] <= P[:, i].min()
+    assert fig.layout.scene.xaxis.range[1] >= P[:, i].max()
+
+
+def test_surface_path_lies_on_the_drawn_slice(ex):
+    i, j = 0, 5  # a weight and the bias
+    fig = figures.surface_figure(ex, i, j)
+    star = ex.problem.theta_star
+    path = fig.data[1]
+    lift = fig.data[2].z[0] - figures.slice_loss(ex, i, j, np.array([0]))[0]
+    for x, y, z in list(zip(path.x, path.y, path.z, strict=True))[:: max(1, len(path.x) // 20)]:
+        theta = star.copy()
+        theta[i], theta[j] = x, y
+        assert z - lift == pytest.approx(ex.problem.loss(theta), rel=1e-9)
+
+
+def test_traces_are_named_w1_to_wd_and_b(ex):
+    fig = figures.convergence_figure(ex, 50)
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert names == ["w1", "w2", "w3", "w4", "w5", "b"]
+    line = fig.data[0]
+    np.testing.assert_array_equal(line.y, ex.trajectory.params[np.asarray(line.x), 0])
+    assert max(line.x) == 50
+    truths = [t for t in fig.data if t.name.startswith("true ")]
+    assert [t.y[0] for t in truths] == [2, 4, 5, 9, 11, 2]
+
+
+def test_charts_follow_the_current_iteration(ex):
+    for k in (0, 1, 7, 300):
+        contour = figures.contour_figure(ex, 4, 3, k)
+        current = contour.data[3]
+        assert current.x == (ex.trajectory.params[k, 4],) and current.y == (ex.trajectory.params[k, 3],)
+        assert max(contour.data[1].x.tolist() if hasattr(contour.data[1].x, "tolist") else
+                   contour.data[1].x) <= ex.trajectory.params[:, 4].max()
+        loss = figures.loss_figure(ex, k)
+        assert loss.data[2].x == (k,)
+        assert loss.data[2].y[0] == pytest.approx(max(ex.problem.excess_loss(ex.trajectory.params[k]),
+                                                      loss.data[2].y[0] * 0 + 1e-300), rel=1e-12)
+        fit = figures.fit_figure(ex, k)
+        pred = ex.sample_X[:1000] @ ex.trajectory.params[k, :-1] + ex.trajectory.params[k, -1]
+        np.testing.assert_allclose(fit.data[0].y, pred, rtol=1e-12)
+
+
+def test_axis_ranges_do_not_move_with_the_iteration(ex):
+    for build in (lambda k: figures.convergence_figure(ex, k), lambda k: figures.loss_figure(ex, k),
+                  lambda k: figures.fit_figure(ex, k), lambda k: figures.contour_figure(ex, 4, 3, k)):
+        a, b = build(1), build(250)
+        assert a.layout.xaxis.range == b.layout.xaxis.range
+        assert a.layout.yaxis.range == b.layout.yaxis.range
+
+
+def test_theoretical_rate_is_plain_gd_worst_direction(ex):
+    fig = figures.loss_figure(ex, 10)
+    theory = fig.data[0]
+    lam = np.linalg.eigvalsh(ex.problem.G)
+    rate = np.max((1 - 2 * ex.settings.learning_rate * lam) ** 2)
+    x, y = np.asarray(theory.x), np.asarray(theory.y)
+    np.testing.assert_allclose(y, y[0] * rate ** x, rtol=1e-9)
+    # it bounds plain GD's excess loss from above
+    excess = ex.problem.excess_loss(ex.trajectory.params)
+    assert np.all(excess[x.astype(int)] <= y * (1 + 1e-9))
+
+
+def test_fit_for_one_feature_draws_the_line():
+    one = experiment(Settings(true_weights=(3.0,), bias=-1.0, samples=50, steps=20))
+    fig = figures.fit_figure(one, 20)
+    line = fig.data[1]
+    w, b = one.trajectory.params[20]
+    np.testing.assert_allclose(line.y, np.asarray(line.x) * w + b)
+    assert len(fig.data[0].x) == 50
+
+
+def test_figures_stay_small_and_finite():
+    big = experiment(Settings(true_weights=tuple(range(1, 21)), samples=20_000, steps=20_000))
+    T = big.trajectory.steps
+    total = 0
+    for fig in (figures.contour_figure(big, 0, 1, T // 2), figures.convergence_figure(big, T // 2),
+                figures.loss_figure(big, T // 2), figures.fit_figure(big, T // 2)):
+        text = pio.to_json(fig, validate=False)
+        assert "NaN" not in text and "Infinity" not in text
+        total += len(text)
+    assert total < 400_000  # per-step charts are re-sent on every Step
+    surface = pio.to_json(figures.surface_figure(big, 19, 18), validate=False)
+    assert len(surface) < 1_500_000
+    json.loads(surface)
+
+
+def test_diverged_run_draws_only_finite_values():
+    bad = experiment(Settings(learning_rate=3.0))
+    assert bad.trajectory.diverged_at is not None
+    k = bad.trajectory.steps
+    for fig in (figures.surface_figure(bad, 4, 3), figures.contour_figure(bad, 4, 3, k),
+                figures.convergence_figure(bad, k), figures.loss_figure(bad, k),
+                figures.fit_figure(bad, k)):
+        text = pio.to_json(fig, validate=False)
+        assert "NaN" not in text and "Infinity" not in text
+
+
+def test_user_text_is_escaped_in_labels():
+    assert figures.label("<b>x</b> & y") == "&lt;b&gt;x&lt;/b&gt; &amp; y"
+
+
+@pytest.mark.parametrize("T", [0, 1, 5, 59, 60, 61, 1000, 20_000])
+def test_milestones_start_at_zero_end_at_T_and_take_every_early_step(T):
+    m = figures.milestones(T, 60)
+    assert m[0] == 0 and m[-1] == T
+    assert np.all(np.diff(m) > 0) and len(m) <= 61
+    assert list(m[: min(T + 1, 10)]) == list(range(min(T + 1, 10)))
