@@ -164,3 +164,19 @@ def test_milestones_start_at_zero_end_at_T_and_take_every_early_step(T):
     assert m[0] == 0 and m[-1] == T
     assert np.all(np.diff(m) > 0) and len(m) <= 61
     assert list(m[: min(T + 1, 10)]) == list(range(min(T + 1, 10)))
+
+
+@pytest.mark.parametrize("settings", [Settings(samples=300, steps=200),
+                                      Settings(true_weights=(1.5,), samples=30, steps=10),
+                                      Settings(learning_rate=3.0, samples=100)])
+def test_every_figure_passes_plotlys_full_validation(settings):
+    # Figures are built without plotly's per-property checks (figures.figure); validate them here.
+    import plotly.graph_objects as go
+
+    ex = experiment(settings)
+    k = ex.trajectory.steps // 2
+    j = 1 if ex.d > 1 else ex.d
+    for fig in (figures.surface_figure(ex, 0, j), figures.contour_figure(ex, 0, j, k),
+                figures.convergence_figure(ex, k), figures.loss_figure(ex, k),
+                figures.fit_figure(ex, k)):
+        go.Figure(fig.to_dict())  # raises ValueError on any invalid property
