@@ -1,0 +1,68 @@
+"""gd.export: the trajectory CSV reads back, with the csv module, as the identical float64 values."""
+
+from __future__ import annotations
+
+import csv
+import io
+import struct
+
+import numpy as np
+
+from gd.data import load_csv
+from gd.export import header, trajectory_csv
+from gd.inputs import Settings
+from gd.run import Trajectory, experiment
+
+
+def read_back(text: str):
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return rows[0], rows[1:]
+
+
+def test_header_is_step_loss_w1_to_wd_and_b_whatever_the_feature_names():
+    data = load_csv(b"age,income,b,y\n30,2,1,5\n40,3,0,7\n50,1,2,4\n")
+    ex = experiment(Settings(steps=3), data)
+    assert ex.names == ("age", "income", "b", "intercept")  # the page's names ...
+    text = trajectory_csv(ex.trajectory, ex.d)
+    assert text.splitlines()[0] == "step,loss,w1,w2,w3,b"  # ... but the file's are fixed
+    assert header(1) == "step,loss,w1,b"
+
+
+def test_rows_0_to_t_and_every_value_reads_back_identically():
+    ex = experiment(Settings((1.5, -2.0), 0.25, 300, 0.1, 5, 0.05, 40))
+    tr = ex.trajectory
+    names, rows = read_back(trajectory_csv(tr, 2))
+    assert names == ["step", "loss", "w1", "w2", "b"]
+    assert len(rows) == tr.steps + 1 == 41
+    assert [int(r[0]) for r in rows] == list(range(41))
+    assert all(len(r) == 5 for r in rows)
+    for k, row in enumerate(rows):
+        assert float(row[1]) == tr.loss[k]
+        assert [float(v) for v in row[2:]] == tr.params[k].tolist()
+
+
+def test_awkward_floats_survive_exactly():
+    # random bit patterns: every exponent, subnormals, negative zero; what %g or %.15g would round
+    rng = np.random.default_rng(0)
+    magnitude = rng.integers(0, 2**63, size=400, dtype=np.uint64)
+    sign = rng.integers(0, 2, size=400, dtype=np.uint64) << np.uint64(63)
+    values = (magnitude | sign).view(np.float64)
+    values = values[np.isfinite(values)][:399]
+    values = np.concatenate([values, [-0.0, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3, 2.0**-1074 * 3]])
+    values = values[: (len(values) // 4) * 4].reshape(-1, 4)  # rows of loss, w1, w2, b
+    tr = Trajectory(params=values[:, 1:], loss=values[:, 0], grad_norm=np.zeros(len(values)))
+    _, rows = read_back(trajectory_csv(tr, 2))
+    assert len(rows) == len(values)
+    for row, expected in zip(rows, values, strict=True):
+        got = np.array([float(v) for v in row[1:]])
+        # identical bits, so -0.0 stays negative and nothing is rounded
+        assert [struct.pack("<d", v) for v in got] == [struct.pack("<d", v) for v in expected]
+
+
+def test_a_diverged_run_exports_its_finite_rows():
+    ex = experiment(Settings(samples=100, learning_rate=3.0, steps=500))
+    tr = ex.trajectory
+    assert tr.diverged_at is not None
+    _, rows = read_back(trajectory_csv(tr, ex.d))
+    assert len(rows) == tr.steps + 1
+    assert all(np.isfinite(float(v)) for row in rows for v in row)
