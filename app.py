@@ -1,8 +1,9 @@
 """Gradient descent, step by step: the Streamlit page.
 
-Layout only. Numbers come from gd.run, figures from gd.figures, words and formulas from gd.explain.
-The animated 3-D surface depends on the run alone and is drawn by the full script; everything that
-follows the current iteration lives in one fragment, so Step, Play and the scrubber rerun only it.
+Layout only. Numbers come from gd.run, figures from gd.figures, words and formulas from gd.explain,
+share links from gd.share. The animated 3-D surface, the sweep and the exports depend on the run
+alone and are drawn by the full script; everything that follows the current iteration lives in one
+fragment, so Step, Play and the scrubber rerun only it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from gd import explain, figures
+from gd import explain, figures, share
+from gd.data import load_csv
+from gd.export import trajectory_csv
 from gd.inputs import (
     MAX_SAMPLES,
     MAX_STEPS,
@@ -22,83 +25,160 @@ from gd.inputs import (
     format_weights,
     parse_weights,
 )
-from gd.run import Experiment, experiment
+from gd.presets import PRESETS
+from gd.run import Experiment, experiment, sweep, sweep_rates, variants
 
 st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
 
 TICK = 0.25  # seconds between Play's ticks
 PLAY_TICKS = 60  # Play covers any run in about PLAY_TICKS * TICK = 15 s
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
-DEFAULTS = Settings()
+UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
+PLOTLY_CONFIG = {"displaylogo": False}
 ss = st.session_state
 
 
+# ---- cached computation: small results only, bounded ----------------------------------------
+
 @st.cache_data(max_entries=16, show_spinner="Running gradient descent…")
-def run_experiment(settings: Settings) -> Experiment:
-    return experiment(settings)
+def run_experiment(settings: Settings, upload: bytes | None,
+                   compare: tuple[Settings, ...]) -> Experiment:
+    data = load_csv(upload, max_rows=UPLOAD_ROWS) if upload is not None else None
+    return experiment(settings, data, compare)
 
 
 @st.cache_data(max_entries=16, show_spinner="Drawing the loss surface…")
-def surface(settings: Settings, i: int, j: int, presenter: bool):
-    return figures.surface_figure(run_experiment(settings), i, j, presenter)
+def surface(settings, upload, compare, i: int, j: int, presenter: bool):
+    return figures.surface_figure(run_experiment(settings, upload, compare), i, j, presenter)
 
+
+@st.cache_data(max_entries=16, show_spinner="Sweeping learning rates…")
+def rate_sweep(settings, upload, presenter: bool):
+    ex = run_experiment(settings, upload, ())
+    rates = sweep_rates(ex.limit, settings.learning_rate)
+    loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, settings.momentum)
+    return figures.sweep_figure(rates, loss, ex.problem.loss_star, ex.limit,
+                                settings.learning_rate, settings.steps, settings.optimizer, presenter)
+
+
+# ---- state ------------------------------------------------------------------------------------
 
 def init_state() -> None:
-    """Widget values live in session state, set once; widgets get no `value=` of their own."""
-    defaults = DEFAULTS.to_dict()
-    defaults["true_weights"] = format_weights(DEFAULTS.true_weights)
-    for key, value in defaults.items():
-        ss.setdefault(key, value)
+    """Widget values live in session state, set once (from the URL on a session's first run);
+    widgets get no `value=` of their own."""
+    for key, value in share.DEFAULTS.items():
+        if key not in ("surface_x", "surface_y", "iteration"):
+            ss.setdefault(key, value)
     ss.setdefault("current", 0)  # the iteration shown; the scrubber (key "iteration") mirrors it
     ss.setdefault("playing", False)
-    ss.setdefault("good_settings", DEFAULTS)
-    # Keep the values of widgets that are hidden for some optimizers (Streamlit forgets a widget's
-    # state in a run that does not draw it).
-    for key in ("momentum", "batch_size"):
-        ss[key] = ss[key]
+    ss.setdefault("good", (Settings(), ()))
+    ss.setdefault("preset", "article")
+    if "url_read" not in ss:
+        values, ss.url_warnings = share.from_query(st.query_params.to_dict())
+        ss.url_iteration = values.pop("iteration", 0)
+        for key, value in values.items():
+            ss[key] = value
+        ss.url_read = True
+    # Keep the values of widgets a run does not draw (Streamlit forgets those).
+    for key in ("momentum", "batch_size", "surface_x", "surface_y"):
+        if key in ss:
+            ss[key] = ss[key]
 
+
+def apply_preset() -> None:
+    preset = PRESETS[ss.preset]
+    for key, value in {**share.DEFAULTS, **preset.values}.items():
+        if key != "iteration":
+            ss[key] = value
+
+
+def say(kind, text: str) -> None:
+    """Show a message whose text may hold user input: escaped, never markdown or HTML."""
+    kind(explain.md(text))
+
+
+# ---- inputs -----------------------------------------------------------------------------------
 
 def sidebar():
-    """Draw the inputs; return the settings to run and the problems to report."""
+    """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot)."""
     errors = []
     with st.sidebar:
+        st.selectbox("Preset", list(PRESETS), key="preset", on_change=apply_preset,
+                     format_func=lambda k: PRESETS[k].label,
+                     help="A starting point; every input stays yours to change.")
+
         st.header("Data")
-        st.text_input("True weights", key="true_weights",
+        file = st.file_uploader("Your own CSV (optional)", type=["csv"], key="upload",
+                                help="A header row; the target is the column y, else the last "
+                                     "one; every other column is a numeric feature.")
+        upload = file.getvalue() if file is not None else None
+        synthetic = upload is None
+        st.text_input("True weights", key="true_weights", disabled=not synthetic,
                       help="w1, …, wd: 1 to 20 numbers separated by commas. y = w·x + b.")
         try:
             weights = parse_weights(ss.true_weights)
         except InputError as err:
-            weights = ss.good_settings.true_weights
+            weights = ss.good[0].true_weights
             errors.append(f"{err}. Showing the last valid weights: {format_weights(weights)}.")
         st.number_input("Bias", key="bias", min_value=RANGES["bias"].minimum,
-                        max_value=RANGES["bias"].maximum, step=0.5, format="%g")
-        st.number_input("Samples", key="samples", min_value=1, max_value=MAX_SAMPLES, step=1000)
+                        max_value=RANGES["bias"].maximum, step=0.5, format="%g", disabled=not synthetic)
+        st.number_input("Samples", key="samples", min_value=1, max_value=MAX_SAMPLES, step=1000,
+                        disabled=not synthetic)
         st.number_input("Noise (standard deviation added to y)", key="noise", min_value=0.0,
-                        max_value=RANGES["noise"].maximum, step=0.1, format="%g")
-        st.number_input("Seed", key="seed", min_value=0, max_value=int(RANGES["seed"].maximum), step=1)
+                        max_value=RANGES["noise"].maximum, step=0.1, format="%g",
+                        disabled=not synthetic)
+        st.number_input("Seed", key="seed", min_value=0, max_value=int(RANGES["seed"].maximum),
+                        step=1, help="The same seed gives the same data and the same mini-batches.")
+        with st.expander("Feature scales and outliers"):
+            st.number_input("Feature scale", key="feature_scale", min_value=1.0, max_value=1000.0,
+                            step=1.0, format="%g", disabled=not synthetic,
+                            help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
+                                 "article's data; larger makes a narrow valley.")
+            st.number_input("Feature mean", key="feature_mean", min_value=-1000.0, max_value=1000.0,
+                            step=1.0, format="%g", disabled=not synthetic)
+            st.number_input("Outlier (added to the first sample's y)", key="outlier",
+                            min_value=RANGES["outlier"].minimum, max_value=RANGES["outlier"].maximum,
+                            step=10.0, format="%g", disabled=not synthetic)
+        st.toggle("Standardise features", key="standardize",
+                  help="Gradient descent on z-scores (x − mean) / std; weights are reported in the "
+                       "original units as well.")
 
         st.header("Optimizer")
         st.selectbox("Optimizer", OPTIMIZERS, key="optimizer", format_func=OPTIMIZER_LABELS.get)
-        st.number_input("Learning rate η", key="learning_rate", min_value=RANGES["learning_rate"].minimum,
+        st.number_input("Learning rate η", key="learning_rate",
+                        min_value=RANGES["learning_rate"].minimum,
                         max_value=RANGES["learning_rate"].maximum, step=0.001, format="%g")
         note = st.empty()
         if ss.optimizer in ("momentum", "nesterov"):
-            st.number_input("Momentum μ", key="momentum", min_value=0.0, max_value=0.999, step=0.05,
-                            format="%g")
+            st.number_input("Momentum μ", key="momentum", min_value=0.0, max_value=0.999,
+                            step=0.05, format="%g")
         if ss.optimizer == "sgd":
             st.number_input("Batch size B", key="batch_size", min_value=1, max_value=MAX_SAMPLES,
-                            step=1, help="Samples per step; B = samples is full-batch gradient descent.")
+                            step=1, help="Samples per step; B = samples is full-batch descent.")
         st.number_input("Steps", key="steps", min_value=1, max_value=MAX_STEPS, step=100)
+
+        if not ss.presenter:
+            st.header("Compare")
+            st.multiselect("Optimizers to compare", OPTIMIZERS, key="compare",
+                           format_func=OPTIMIZER_LABELS.get, max_selections=share.MAX_COMPARE,
+                           help="Each is run on the same data and drawn on every chart.")
+            st.text_input("At learning rates (optional)", key="compare_rates",
+                          placeholder="e.g. 0.01, 0.1, 0.5")
+            st.text_input("SGD batch sizes (optional)", key="compare_batches",
+                          placeholder="e.g. 1, 32, 5000")
 
     candidate = Settings(weights, float(ss.bias), int(ss.samples), float(ss.noise), int(ss.seed),
                          float(ss.learning_rate), int(ss.steps), ss.optimizer, int(ss.batch_size),
-                         float(ss.momentum))
+                         float(ss.momentum), bool(ss.standardize), float(ss.feature_scale),
+                         float(ss.feature_mean), float(ss.outlier))
     try:
         settings = candidate.validated()
+        rates = share.parse_list(ss.compare_rates, RANGES["learning_rate"].parse, "learning rates")
+        batches = share.parse_list(ss.compare_batches, RANGES["batch_size"].parse, "batch sizes")
+        compare = tuple(variants(settings, list(ss.compare), rates, batches))
     except InputError as err:
-        settings = ss.good_settings
+        settings, compare = ss.good
         errors.append(f"{err}. Showing the last valid run.")
-    return settings, errors, note
+    return settings, compare, upload, errors, note
 
 
 def surface_axes(ex: Experiment) -> tuple[int, int]:
@@ -118,6 +198,17 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
         st.selectbox("Depth axis", others, key="surface_y")
     return names.index(ss.surface_x), names.index(ss.surface_y)
 
+
+def sync_url(iteration: int) -> None:
+    """Keep the address bar a share link of what is on screen (only what differs from defaults)."""
+    values = {key: ss.get(key) for key in share.SHARED}
+    values["iteration"] = iteration
+    query = share.to_query(values)
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+
+
+# ---- what follows the iteration ---------------------------------------------------------------
 
 def next_tick(k: int, T: int) -> int:
     """Play's next iteration: one step at a time at first, then larger strides."""
@@ -141,9 +232,14 @@ def scrubbed() -> None:
         ss.current = ss.iteration
 
 
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG)
+
+
 def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
     """Everything that follows the current iteration: controls, metrics, 2-D charts, math."""
     T = ex.trajectory.steps
+    presenter = ss.presenter
     if ss.pop("stop_playing", False):
         ss.playing = False
         st.rerun()  # a full run restarts this fragment without its timer
@@ -154,6 +250,8 @@ def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
             st.rerun()
     k = ss.current = min(ss.current, T)
     ss.iteration = k
+    if not ss.playing:
+        sync_url(k)
     tr, pb = ex.trajectory, ex.problem
 
     with top:
@@ -161,11 +259,11 @@ def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
         with buttons:
             b1, b2, b3 = st.columns(3)
             b1.button("Step", key="step", on_click=step, args=(T,), disabled=k >= T or ss.playing,
-                      use_container_width=True, help="Advance one update")
-            b2.button("Reset", key="reset", on_click=reset, use_container_width=True,
+                      width="stretch", help="Advance one update")
+            b2.button("Reset", key="reset", on_click=reset, width="stretch",
                       help="Back to iteration 0; the inputs stay")
             if b3.button("Pause" if ss.playing else "Play", key="play", type="primary",
-                         use_container_width=True, disabled=T == 0):
+                         width="stretch", disabled=T == 0):
                 if not ss.playing and k >= T:
                     ss.current = 0
                 ss.playing = not ss.playing
@@ -180,74 +278,124 @@ def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
                         help="|θ − θ*|, θ* the least-squares solution")
             m[3].metric("Gradient norm", f"{tr.grad_norm[k]:.4g}")
             m[4].metric("Condition number", f"{pb.condition_number:.4g}",
-                        help="λmax / λmin of the Hessian: how much slower the slowest direction is")
+                        help="λmax / λmin of the Hessian (nonzero λ): how much slower the slowest "
+                             "direction converges than the fastest" +
+                             (f". The data are rank-deficient (rank {pb.rank} of {pb.p})."
+                              if pb.rank_deficient else ""))
         if T > 0:
             st.slider("Go to iteration", 0, T, key="iteration", on_change=scrubbed,
                       disabled=ss.playing)
 
     with contour_box:
-        st.plotly_chart(figures.contour_figure(ex, i, j, k), key="contour", theme=None,
-                        config=PLOTLY_CONFIG)
+        chart(figures.contour_figure(ex, i, j, k, presenter), "contour")
     with bottom:
         left, right = st.columns(2)
         with left:
             st.subheader("Parameters")
-            st.plotly_chart(figures.convergence_figure(ex, k), key="convergence", theme=None,
-                            config=PLOTLY_CONFIG)
-            st.subheader("Fit")
-            st.plotly_chart(figures.fit_figure(ex, k), key="fit", theme=None, config=PLOTLY_CONFIG)
+            chart(figures.convergence_figure(ex, k, presenter), "convergence")
         with right:
             st.subheader("Loss")
-            st.plotly_chart(figures.loss_figure(ex, k), key="loss", theme=None, config=PLOTLY_CONFIG)
+            chart(figures.loss_figure(ex, k, presenter), "loss")
+        if presenter:
+            return
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Fit")
+            chart(figures.fit_figure(ex, k, presenter), "fit")
+            st.dataframe(explain.parameter_table(ex, k), hide_index=True)
+        with right:
             st.subheader(f"The math at iteration {k}")
             for line in explain.current_math(ex, k):
                 st.latex(line)
 
 
+# ---- the page -----------------------------------------------------------------------------------
+
+PRESENTER_CSS = """<style>
+[data-testid="stMetricValue"] { font-size: 3rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+h1 { font-size: 3.2rem !important; }
+h3 { font-size: 2rem !important; }
+</style>"""
+
+
 def main() -> None:
     init_state()
-    settings, errors, note = sidebar()
+    settings, compare, upload, errors, note = sidebar()
     try:
-        ex = run_experiment(settings)
-        ss.good_settings = settings
+        ex = run_experiment(settings, upload, compare)
+        ss.good = (settings, compare)
     except InputError as err:
-        errors.append(f"{err}. Showing the last valid run.")
-        ex = run_experiment(ss.good_settings)
+        what = "file" if upload is not None else "settings"
+        errors.append(f"The {what} cannot be used: {err}." + (" Showing the synthetic data instead."
+                                                               if upload is not None else ""))
+        settings, compare = ss.good
+        upload = None
+        ex = run_experiment(settings, None, compare)
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
 
-    run_id = (ex.settings, i, j)
-    if ss.get("run_id") != run_id:  # a new run starts at iteration 0
+    run_id = (ex.settings, compare, upload is not None and hash(upload), i, j)
+    if ss.get("run_id") != run_id:  # a new run starts at iteration 0; a shared link's where it says
+        ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
         ss.run_id = run_id
-        ss.current = 0
         ss.playing = False
 
-    st.title("Gradient descent, step by step")
-    st.caption("Linear regression y = w·x + b fitted by minimising the mean squared error, one "
-               "update at a time, after “The Mathematics Behind Gradient Descent”.")
+    head, toggle = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Gradient descent, step by step")
+    toggle.toggle("Presenter mode", key="presenter",
+                  help="Larger fonts and lines for a projector; fewer controls.")
+    if ss.presenter:
+        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our own CSS; no user text
+    else:
+        st.caption("Linear regression y = w·x + b fitted by minimising the mean squared error, one "
+                   "update at a time, after “The Mathematics Behind Gradient Descent”.")
+    if ss.preset != "article" or not ss.presenter:
+        st.info(f"**{PRESETS[ss.preset].label}.** {PRESETS[ss.preset].watch}")
+    for message in ss.get("url_warnings", []):
+        say(st.warning, message)
     for message in errors:
-        st.error(message)
+        say(st.error, message)
     if explain.will_diverge(ex):
-        st.warning(f"This learning rate will make the run diverge: {explain.stability_note(ex)}")
+        st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
         st.error(f"The run diverged at step {ex.trajectory.diverged_at}: the loss grew past 10¹⁰ "
                  "times its start. Lower the learning rate.")
+    for other in ex.others:
+        if other.trajectory.diverged_at is not None:
+            say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
     top = st.container()
     left, right = st.columns(2)
     with left:
         st.subheader("Loss surface")
-        st.plotly_chart(surface(ex.settings, i, j, False), key="surface", theme=None,
-                        config=PLOTLY_CONFIG)
+        chart(surface(ex.settings, upload, compare, i, j, ss.presenter), "surface")
         others = "the other parameters" if ex.d > 1 else "nothing else"
-        st.caption(f"The loss over {figures.label(ex.names[i])} and {figures.label(ex.names[j])}, "
-                   f"{others} held at their least-squares values. ▶ Play inside the chart "
-                   "animates the path in your browser.")
+        say(st.caption, f"The loss over {ex.names[i]} and {ex.names[j]}, {others} held at their "
+                        "least-squares values. Play inside the chart animates the path in your "
+                        "browser.")
     with right:
         st.subheader("Contour map")
         contour_box = st.container()
     bottom = st.container()
     st.fragment(run_every=TICK if ss.playing else None)(live)(ex, top, contour_box, bottom, i, j)
+
+    if ss.presenter:
+        return
+    st.subheader("Which learning rate?")
+    chart(rate_sweep(ex.settings, upload, False), "sweep")
+    st.caption(f"The loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} for "
+               "learning rates around the stability limit: too small crawls, past the limit "
+               "explodes.")
+    st.subheader("Export")
+    a, b = st.columns(2)
+    a.download_button("Download the trajectory (CSV)", key="download_csv", mime="text/csv",
+                      file_name="gradient-descent-trajectory.csv", on_click="ignore",
+                      data=lambda: trajectory_csv(ex.trajectory, ex.d))
+    b.download_button("Download the animated surface (HTML, plays offline)", key="download_html",
+                      mime="text/html", file_name="gradient-descent-surface.html", on_click="ignore",
+                      data=lambda: surface(ex.settings, upload, compare, i, j, False).to_html(
+                          include_plotlyjs=True, full_html=True, auto_play=False))
 
 
 main()

@@ -68,18 +68,28 @@ class Dataset:
         return theta
 
 
-def make_regression(true_weights, bias: float, samples: int, noise: float = 0.0,
-                    seed: int = 0) -> Dataset:
+def make_regression(true_weights, bias: float, samples: int, noise: float = 0.0, seed: int = 0,
+                    feature_scale: float = 1.0, feature_mean: float = 0.0,
+                    outlier: float = 0.0) -> Dataset:
     """Synthetic data as in the article: x ~ N(0, I_d), y = w.x + b + noise * N(0, 1).
 
-    X is drawn before the noise, so changing the noise level keeps the same features.
+    Beyond the article: feature j has standard deviation feature_scale ** (j / (d - 1)) (1 up to
+    feature_scale) and mean feature_mean, which makes the loss a long, narrow valley; `outlier` is
+    added to the first sample's y. X is drawn before the noise, so changing the noise level keeps
+    the same features; the defaults give the article's data exactly.
     """
     w = np.asarray(true_weights, dtype=float)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((samples, w.size))
+    if feature_scale != 1.0:
+        X *= feature_scale ** np.linspace(0.0, 1.0, w.size) if w.size > 1 else feature_scale
+    if feature_mean != 0.0:
+        X += feature_mean
     y = X @ w + bias
     if noise > 0:
         y += noise * rng.standard_normal(samples)
+    if outlier:
+        y[0] += outlier
     names = tuple(f"x{i}" for i in range(1, w.size + 1))
     return Dataset(X, y, names, "y", w, float(bias))
 

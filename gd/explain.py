@@ -33,6 +33,16 @@ RULES = {
 }
 
 
+_MARKDOWN = set("\\`*_{}[]()#+-.!|<>~$:=&")
+
+
+def md(text: str) -> str:
+    """User text as Streamlit markdown shows it literally: every markdown, LaTeX ($), emoji and
+    directive (:) character escaped, line breaks flattened."""
+    return "".join("\\" + ch if ch in _MARKDOWN else ch
+                   for ch in str(text).replace("\r", " ").replace("\n", " "))
+
+
 def number(x: float, digits: int = 4) -> str:
     """A float as LaTeX: 1.234 \\times 10^{-5} rather than 1.234e-05."""
     x = float(x)
@@ -48,7 +58,9 @@ def number(x: float, digits: int = 4) -> str:
 
 
 def vector(values) -> str:
-    return r"\begin{bmatrix}" + r" & ".join(number(v) for v in values) + r"\end{bmatrix}"
+    """A row vector; long ones in a smaller size so that 21 entries fit a column."""
+    size = r"\footnotesize " if len(values) > 6 else ""
+    return size + r"\begin{bmatrix}" + r" & ".join(number(v) for v in values) + r"\end{bmatrix}"
 
 
 def current_math(ex: Experiment, k: int) -> list[str]:
@@ -60,7 +72,7 @@ def current_math(ex: Experiment, k: int) -> list[str]:
         rf"w_{{{k}}} = {vector(theta[:-1])}, \quad b_{{{k}}} = {number(theta[-1])}",
         rf"{LOSS} = {number(ex.trajectory.loss[k], 6)}",
         GRADIENT_W,
-        rf"\nabla_w L = \left( \frac{{\partial L}}{{\partial w_1}}, \dots \right) = {vector(grad[:-1])}",
+        rf"\nabla_w L = {vector(grad[:-1])}",
         rf"{GRADIENT_B} = {number(grad[-1])}",
         RULES[ex.settings.optimizer],
     ]
@@ -85,3 +97,18 @@ def stability_note(ex: Experiment) -> str:
 
 def will_diverge(ex: Experiment) -> bool:
     return ex.limit is not None and ex.settings.learning_rate >= ex.limit
+
+
+def parameter_table(ex: Experiment, k: int) -> dict[str, list]:
+    """Columns of a table of the parameters at iteration k against the least-squares and true
+    values; with standardised features, the same in the original units too."""
+    theta = ex.trajectory.params[k]
+    table = {"parameter": list(ex.names), f"iteration {k}": [f"{v:.6g}" for v in theta],
+             "least squares": [f"{v:.6g}" for v in ex.problem.theta_star]}
+    if ex.true_theta is not None:
+        table["true"] = [f"{v:.6g}" for v in ex.true_theta]
+    if ex.scale is not None:
+        table[f"iteration {k}, original units"] = [f"{v:.6g}" for v in ex.in_original_units(theta)]
+        if ex.true_theta is not None:
+            table["true, original units"] = [f"{v:.6g}" for v in ex.in_original_units(ex.true_theta)]
+    return table

@@ -12,8 +12,9 @@ import html
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
-from gd.run import Experiment
+from gd.run import Experiment, Run, run_label
 
 # Okabe & Ito's colour-blind-safe palette; black last, for the "true" references.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -29,18 +30,27 @@ TRAIL = 8  # frames of trail behind the moving marker
 
 @functools.cache
 def template(presenter: bool = False) -> dict:
-    """A small template (plotly's default adds ~8 kB of JSON to every figure)."""
-    size = 20 if presenter else 14
+    """A small template (plotly's default adds ~8 kB of JSON to every figure). Presenter mode
+    takes Plotly's 'presentation' template (larger fonts, thicker lines) under our colours."""
     axis = dict(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", linecolor="#9ca3af")
-    return dict(layout=dict(
-        font=dict(family=FONT, size=size, color="#1f2937"),
+    layout = dict(
+        font=dict(family=FONT, size=14, color="#1f2937"),
         colorway=list(PALETTE),
         paper_bgcolor="white", plot_bgcolor="white",
         margin=dict(l=60, r=20, t=50, b=50),
         xaxis=axis, yaxis=axis,
         legend=dict(bgcolor="rgba(255,255,255,0.8)"),
         hoverlabel=dict(font=dict(family=FONT)),
-    ))
+    )
+    if not presenter:
+        return dict(layout=layout)
+    base = pio.templates["presentation"].to_plotly_json()
+    layout["font"] = dict(family=FONT, size=22, color="#111827")
+    return dict(data=base.get("data", {}), layout={**base.get("layout", {}), **layout})
+
+
+def line_width(presenter: bool, width: float) -> float:
+    return width * 1.6 if presenter else width
 
 
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
@@ -79,6 +89,18 @@ def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
     return np.append(steps[steps < k], k)
 
 
+def runs(ex: Experiment) -> list[Run]:
+    """The main run first, then the comparisons."""
+    several_rates = len({r.settings.learning_rate for r in ex.others} | {ex.settings.learning_rate}) > 1
+    return [Run(run_label(ex.settings, several_rates), ex.settings, ex.trajectory), *ex.others]
+
+
+def run_style(r: int, presenter: bool = False, width: float = 2.5) -> dict:
+    """Run r's line: a colour and a dash of its own, so runs differ without colour too."""
+    return dict(color=PALETTE[r % len(PALETTE)], dash=DASHES[r % len(DASHES)],
+                width=line_width(presenter, width))
+
+
 def surface_range(values: np.ndarray, centre: float) -> tuple[float, float]:
     """A range that holds the path, the optimum and zero, with a margin."""
     lo = min(float(np.min(values)), centre, 0.0)
@@ -95,12 +117,17 @@ def slice_grid(ex: Experiment, i: int, j: int, n: int = GRID):
     return xs, ys, ex.problem.loss_grid(i, j, xs, ys)
 
 
-def slice_loss(ex: Experiment, i: int, j: int, steps: np.ndarray) -> np.ndarray:
-    """The loss on the drawn slice at the path's (theta_i, theta_j): the path projected on it."""
-    theta = np.repeat(ex.problem.theta_star[None, :], len(steps), axis=0)
-    theta[:, i] = ex.trajectory.params[steps, i]
-    theta[:, j] = ex.trajectory.params[steps, j]
+def slice_points(ex: Experiment, i: int, j: int, params: np.ndarray) -> np.ndarray:
+    """The loss on the drawn slice at each row's (theta_i, theta_j): a path projected on it."""
+    theta = np.repeat(ex.problem.theta_star[None, :], len(params), axis=0)
+    theta[:, i] = params[:, i]
+    theta[:, j] = params[:, j]
     return ex.problem.loss(theta)
+
+
+def slice_loss(ex: Experiment, i: int, j: int, steps: np.ndarray) -> np.ndarray:
+    """`slice_points` for the main run's iterations `steps`."""
+    return slice_points(ex, i, j, ex.trajectory.params[steps])
 
 
 def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> go.Figure:
@@ -137,6 +164,12 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
         point(0),
         trail(0),
     ]
+    for r, other in enumerate(ex.others, 1):
+        Q = other.trajectory.params
+        q = drawn_steps(other.trajectory.steps, other.trajectory.steps, 600)
+        data.append(trace("scatter3d", x=Q[q, i], y=Q[q, j], z=slice_points(ex, i, j, Q[q]) + lift,
+                          mode="lines", name=label(other.label), hoverinfo="name",
+                          line=run_style(r, presenter, 4)))
     frames = [dict(data=[point(k), trail(f)], traces=[2, 3], name=str(k))
               for f, k in enumerate(frames_at)]
     play = dict(frame=dict(duration=80, redraw=True), transition=dict(duration=0),
@@ -147,7 +180,8 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
         template=template(presenter),
         height=560,
         margin=dict(l=0, r=0, t=10, b=0),
-        showlegend=False,
+        showlegend=bool(ex.others),
+        legend=dict(x=0, y=1, yanchor="top"),
         scene=dict(
             xaxis=dict(title=dict(text=names[i]), range=[xs[0], xs[-1]]),
             yaxis=dict(title=dict(text=names[j]), range=[ys[0], ys[-1]]),
@@ -178,49 +212,103 @@ def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
 
 
 def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = False) -> go.Figure:
-    """The same slice seen from above, the path up to iteration k and the current point."""
+    """The same slice seen from above: each run's path up to iteration k, the current point, and
+    two arrows there: the plain gradient step -eta grad L and the update the optimizer made."""
     names = [label(n) for n in ex.names]
     xs, ys, Z = slice_grid(ex, i, j, 40)
-    P, star = ex.trajectory.params, ex.problem.theta_star
-    steps = drawn_steps(ex.trajectory.steps, k)
-    data = [
-        trace("contour", x=xs, y=ys, z=Z, colorscale=SURFACE_SCALE, ncontours=24, showscale=False,
-              contours=dict(coloring="heatmap", showlines=True), line=dict(width=0.5),
-              opacity=0.75, name="loss", hovertemplate="loss %{z:.4g}<extra></extra>"),
-        trace("scatter", x=P[steps, i], y=P[steps, j], mode="lines+markers", name="path",
-              line=dict(color="white", width=2), marker=dict(size=4, color=PATH)),
+    star = ex.problem.theta_star
+    data = [trace("contour", x=xs, y=ys, z=Z, colorscale=SURFACE_SCALE, ncontours=24,
+                  showscale=False, contours=dict(coloring="heatmap", showlines=True),
+                  line=dict(width=0.5), opacity=0.75, name="loss",
+                  hovertemplate="loss %{z:.4g}<extra></extra>")]
+    all_runs = runs(ex)
+    for r, run in enumerate(all_runs):
+        P = run.trajectory.params
+        q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
+        style = dict(color="white", width=line_width(presenter, 2)) if r == 0 and not ex.others \
+            else run_style(r, presenter, 2.5)
+        data.append(trace("scatter", x=P[q, i], y=P[q, j], mode="lines+markers",
+                          name="path" if len(all_runs) == 1 else label(run.label), line=style,
+                          marker=dict(size=4, color=PATH if r == 0 else style["color"])))
+    P = ex.trajectory.params
+    data += [
         trace("scatter", x=[star[i]], y=[star[j]], mode="markers", name="least squares",
               marker=dict(symbol="x", size=12, color=OPTIMUM)),
         trace("scatter", x=[P[k, i]], y=[P[k, j]], mode="markers", name=f"iteration {k}",
               marker=dict(size=13, color=POINT, line=dict(color="white", width=2))),
     ]
+    arrows = update_arrows(ex, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
+    for name, colour, _ in arrows:  # legend entries for the arrows
+        data.append(trace("scatter", x=[None], y=[None], mode="lines", name=name,
+                          line=dict(color=colour, width=3)))
+    notes = [dict(x=end[0], y=end[1], ax=P[k, i], ay=P[k, j], xref="x", yref="y", axref="x",
+                  ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2,
+                  arrowwidth=line_width(presenter, 2.5), arrowcolor=colour, text="")
+             for _, colour, end in arrows]
     return figure(data, _layout(presenter,
                                 dict(title=dict(text=names[i]), range=[xs[0], xs[-1]]),
-                                dict(title=dict(text=names[j]), range=[ys[0], ys[-1]])))
+                                dict(title=dict(text=names[j]), range=[ys[0], ys[-1]]),
+                                annotations=notes))
+
+
+def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, float]):
+    """[(legend name, colour, arrow tip)] at iteration k, projected on parameters (i, j): the
+    plain gradient step -eta grad L(theta_k) and the actual update theta_{k+1} - theta_k, both
+    scaled by one factor so that the longer is 15% of the view (the name gives the factor)."""
+    if k >= ex.trajectory.steps:
+        return []
+    P = ex.trajectory.params
+    g = -ex.settings.learning_rate * ex.problem.gradient(P[k])[[i, j]]
+    u = (P[k + 1] - P[k])[[i, j]]
+    scale = np.array(span, dtype=float)
+    longest = max(np.linalg.norm(g / scale), np.linalg.norm(u / scale))
+    if not np.isfinite(longest) or longest == 0:
+        return []
+    factor = 0.15 / longest
+    shown = f" (×{factor:.3g})" if abs(factor - 1) > 0.05 else ""
+    return [(f"−η∇L{shown}", "#111827", P[k, [i, j]] + factor * g),
+            (f"actual update{shown}", "#CC79A7", P[k, [i, j]] + factor * u)]
 
 
 def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     """Each parameter against the iteration up to k, with its true value (dashed) and its
-    least-squares value (dotted, drawn where it differs visibly from the truth)."""
+    least-squares value (dotted, drawn where it differs visibly from the truth). With a
+    comparison, colour and dash tell the runs apart and every parameter of a run shares them."""
     T, P = ex.trajectory.steps, ex.trajectory.params
-    steps = drawn_steps(T, k)
     star, truth = ex.problem.theta_star, ex.true_theta
+    all_runs = runs(ex)
+    T = max(run.trajectory.steps for run in all_runs)
     data = []
     for p, name in enumerate(ex.names):
         colour = PALETTE[p % len(PALETTE)]
-        dash = DASHES[(p // len(PALETTE)) % len(DASHES)]
         group = f"p{p}"
-        data.append(trace("scatter", x=steps, y=P[steps, p], mode="lines", name=label(name),
-                          legendgroup=group, line=dict(color=colour, width=2.5, dash=dash)))
+        if len(all_runs) == 1:
+            q = drawn_steps(T, k)
+            dash = DASHES[(p // len(PALETTE)) % len(DASHES)]
+            data.append(trace("scatter", x=q, y=P[q, p], mode="lines", name=label(name),
+                              legendgroup=group,
+                              line=dict(color=colour, width=line_width(presenter, 2.5), dash=dash)))
+        reference = "#6b7280" if len(all_runs) > 1 else colour
         if truth is not None:
             data.append(trace("scatter", x=[0, T], y=[truth[p]] * 2, mode="lines", legendgroup=group,
                               name=f"true {label(name)}", showlegend=False,
-                              line=dict(color=colour, width=1.5, dash="dash")))
+                              line=dict(color=reference, width=1.5, dash="dash")))
         if truth is None or abs(star[p] - truth[p]) > 1e-3 * (1 + abs(truth[p])):
             data.append(trace("scatter", x=[0, T], y=[star[p]] * 2, mode="lines", legendgroup=group,
                               name=f"least squares {label(name)}", showlegend=False,
-                              line=dict(color=colour, width=1.5, dash="dot")))
-    refs = [P, star[None, :]] + ([truth[None, :]] if truth is not None else [])
+                              line=dict(color=reference, width=1.5, dash="dot")))
+    if len(all_runs) > 1:
+        for r, run in enumerate(all_runs):
+            Q = run.trajectory.params
+            q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
+            for p, name in enumerate(ex.names):
+                data.append(trace("scatter", x=q, y=Q[q, p], mode="lines", name=label(run.label),
+                                  legendgroup=f"run{r}", showlegend=p == 0,
+                                  hovertemplate=f"{label(name)}: %{{y:.4g}}<extra>%{{fullData.name}}"
+                                                "</extra>",
+                                  line=run_style(r, presenter)))
+    refs = [run.trajectory.params for run in all_runs] + [star[None, :]]
+    refs += [truth[None, :]] if truth is not None else []
     lo, hi = min(float(np.min(r)) for r in refs), max(float(np.max(r)) for r in refs)
     pad = 0.06 * (hi - lo) or 1.0
     note = dict(text="dashed: true value · dotted: least squares", xref="paper", yref="paper",
@@ -233,32 +321,74 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
 
 
 def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
-    """Excess loss L - L* against the iteration on a log scale, with plain GD's theoretical rate:
-    excess_0 * max_i (1 - 2 eta lambda_i)^(2 k) over nonzero eigenvalues (a bound for gd)."""
-    T = ex.trajectory.steps
-    excess = ex.problem.excess_loss(ex.trajectory.params)
-    floor = max(float(excess[0]), 1e-300) * 1e-32  # round-off level; log axes cannot show 0
-    shown = np.maximum(excess, floor)
-    steps = drawn_steps(T, k)
+    """Excess loss L - L* against the iteration on a log scale, one line per run, with plain
+    GD's theoretical rate: excess_0 * max_i (1 - 2 eta lambda_i)^(2 k) over nonzero eigenvalues
+    (an upper bound for gd at the main run's rate)."""
+    all_runs = runs(ex)
+    T = max(run.trajectory.steps for run in all_runs)
+    excess = [ex.problem.excess_loss(run.trajectory.params) for run in all_runs]
+    floor = max(float(excess[0][0]), 1e-300) * 1e-32  # round-off level; log axes cannot show 0
+    shown = [np.maximum(e, floor) for e in excess]
     rate = ex.problem.gd_rate(ex.settings.learning_rate)
     theory_steps = drawn_steps(T, T)
     with np.errstate(over="ignore", under="ignore"):
-        theory = shown[0] * rate ** theory_steps.astype(float)
+        theory = shown[0][0] * rate ** theory_steps.astype(float)
     keep = (theory >= floor) & np.isfinite(theory)
-    lo, hi = np.log10(shown.min()), np.log10(shown.max())
+    lo = min(np.log10(e.min()) for e in shown)
+    hi = max(np.log10(e.max()) for e in shown)
     pad = 0.05 * (hi - lo) or 1.0
-    data = [
-        trace("scatter", x=theory_steps[keep], y=theory[keep], mode="lines", name="plain GD bound",
-              line=dict(color="#6b7280", width=1.5, dash="dash")),
-        trace("scatter", x=steps, y=shown[steps], mode="lines", name="L − L*",
-              line=dict(color=PALETTE[0], width=3)),
-        trace("scatter", x=[k], y=[shown[k]], mode="markers", name=f"iteration {k}",
-              marker=dict(size=10, color=POINT)),
-    ]
+    data = [trace("scatter", x=theory_steps[keep], y=theory[keep], mode="lines",
+                  name="plain GD bound", line=dict(color="#6b7280", width=1.5, dash="dash"))]
+    for r, (run, e) in enumerate(zip(all_runs, shown, strict=True)):
+        q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
+        style = run_style(r, presenter, 3) if len(all_runs) > 1 else \
+            dict(color=PALETTE[0], width=line_width(presenter, 3))
+        data.append(trace("scatter", x=q, y=e[q], mode="lines",
+                          name="L − L*" if len(all_runs) == 1 else label(run.label), line=style))
+    data.append(trace("scatter", x=[k], y=[shown[0][k]], mode="markers", name=f"iteration {k}",
+                      marker=dict(size=10, color=POINT)))
     return figure(data, _layout(presenter,
                                 dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
                                 dict(title=dict(text="excess loss L − L*"), type="log",
                                      range=[lo - pad, hi + pad], exponentformat="power")))
+
+
+def sweep_figure(rates: np.ndarray, loss: np.ndarray, loss_star: float, limit: float | None,
+                 current: float, steps: int, optimizer: str, presenter: bool = False) -> go.Figure:
+    """The loss after `steps` updates against the learning rate (log-log), diverged rates marked
+    at the top, the stability limit as a vertical line: why one rate crawls and another explodes."""
+    excess = loss - loss_star
+    finite = np.isfinite(excess)
+    floor = max(float(np.max(excess[finite], initial=1.0)), 1e-300) * 1e-32
+    shown = np.maximum(excess, floor)
+    top = float(np.max(shown[finite], initial=1.0)) * 10
+    data = [
+        trace("scatter", x=rates[finite], y=shown[finite], mode="lines+markers",
+              name=f"L − L* after {steps:,} steps", line=dict(color=PALETTE[0],
+                                                              width=line_width(presenter, 2.5)),
+              marker=dict(size=6)),
+        trace("scatter", x=rates[~finite], y=[top] * int((~finite).sum()), mode="markers",
+              name="diverged", marker=dict(symbol="x", size=10, color=PALETTE[5])),
+    ]
+    shapes = []
+    if limit is not None:
+        shapes.append(dict(type="line", x0=limit, x1=limit, xref="x", yref="paper", y0=0, y1=1,
+                           line=dict(color="#111827", dash="dash", width=1.5)))
+        data.append(trace("scatter", x=[None], y=[None], mode="lines",
+                          name=f"stability limit {limit:.4g}",
+                          line=dict(color="#111827", dash="dash", width=1.5)))
+    i = int(np.argmin(np.abs(np.log(rates) - np.log(current))))
+    data.append(trace("scatter", x=[rates[i]], y=[shown[i] if finite[i] else top], mode="markers",
+                      name=f"η = {current:g} ({optimizer})",
+                      marker=dict(size=14, color=POINT, line=dict(color="white", width=2))))
+    lo = np.log10(float(np.min(shown[finite], initial=floor)))
+    return figure(data, _layout(presenter,
+                                dict(title=dict(text="learning rate η"), type="log",
+                                     range=[np.log10(rates[0]) - 0.1, np.log10(rates[-1]) + 0.1]),
+                                dict(title=dict(text=f"excess loss after {steps:,} steps"),
+                                     type="log", range=[lo - 0.5, np.log10(top) + 0.5],
+                                     exponentformat="power"),
+                                shapes=shapes))
 
 
 def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 1000) -> go.Figure:

@@ -92,6 +92,9 @@ RANGES = {
     "steps": Range("steps", "--steps", 1, MAX_STEPS, integer=True),
     "batch_size": Range("batch size", "--batch-size", 1, MAX_SAMPLES, integer=True),
     "momentum": Range("momentum", "--momentum", 0.0, 1.0, open_max=True),
+    "feature_scale": Range("feature scale", "--feature-scale", 1.0, 1000.0),
+    "feature_mean": Range("feature mean", "--feature-mean", -1000.0, 1000.0),
+    "outlier": Range("outlier", "--outlier", -MAX_ABS_VALUE, MAX_ABS_VALUE),
 }
 WEIGHT = Range("each true weight", "--weights", -MAX_ABS_VALUE, MAX_ABS_VALUE)
 
@@ -146,6 +149,10 @@ class Settings:
     batch_size: int = 32
     momentum: float = 0.9
     standardize: bool = False
+    # Beyond the article: features of unequal scale, off-centre features, one corrupted target.
+    feature_scale: float = 1.0  # std of feature i is feature_scale ** (i / (d - 1)): 1 to this
+    feature_mean: float = 0.0  # every feature's mean
+    outlier: float = 0.0  # added to the first sample's y
 
     def validated(self) -> Settings:
         """The same settings with numbers normalised, or InputError naming the first bad one."""

@@ -9,14 +9,14 @@ updates and the loss at them. A run has diverged when a value becomes non-finite
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import numpy as np
 
 from gd import optimizers
 from gd.data import Dataset, make_regression, standardize, to_original_units
-from gd.inputs import Settings
+from gd.inputs import InputError, Settings
 from gd.problem import Problem
 
 DIVERGENCE_FACTOR = 1e10
@@ -29,7 +29,7 @@ Gradient = Callable[[np.ndarray], np.ndarray]
 def full_batch(problem: Problem) -> Gradient:
     """grad L = 2 G theta - 2 c: O(p^2) per step, whatever n is."""
     H, h = 2.0 * problem.G, 2.0 * problem.c
-    return lambda theta: H @ theta - h
+    return lambda theta: theta @ H - h  # G is symmetric; rows of a (R, p) theta work too
 
 
 def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gradient:
@@ -113,6 +113,73 @@ def run(problem: Problem, optimizer: optimizers.Optimizer, steps: int,
     return Trajectory(params, problem.loss(params), grad_norm, diverged_at)
 
 
+def sweep_rates(limit: float | None, current: float, count: int = 61) -> np.ndarray:
+    """Learning rates on a log scale around the stability limit (or the current rate, for the
+    optimizers without one), from 1/10,000 of it to 3 times it, the current rate included."""
+    centre = limit if limit is not None else current
+    rates = np.geomspace(centre * 1e-4, centre * 3, count)
+    return np.unique(np.append(rates, current))
+
+
+def sweep(problem: Problem, optimizer: str, rates: np.ndarray, steps: int,
+          momentum: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """The loss after `steps` full-batch updates for each learning rate, all rates at once.
+
+    The update rules are elementwise, so R runs advance together as the rows of an (R, p) array:
+    O(R p^2) a step. Returns (loss (R,), diverged (R,) bool) under the same rule as `run`; a
+    diverged run's loss is inf. `sgd` is swept as full-batch gd.
+    """
+    rates = np.asarray(rates, dtype=float)
+    name = "gd" if optimizer == "sgd" else optimizer
+    opt = optimizers.make(name, rates[:, None], momentum)
+    theta = np.zeros((rates.size, problem.p))
+    loss0 = float(problem.loss(theta[0]))
+    limit = DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf
+    diverged = np.zeros(rates.size, dtype=bool)
+    with np.errstate(all="ignore"):
+        for current in islice(iterate(opt, full_batch(problem), theta), steps):
+            diverged |= ~(problem.loss(current) <= limit)
+            theta = current
+        loss = problem.loss(theta)
+    return np.where(diverged, np.inf, loss), diverged
+
+
+MAX_RUNS = 12  # runs compared at once, besides the main one
+
+
+@dataclass(frozen=True)
+class Run:
+    """One more run on the same data, for comparison: its label names what differs."""
+
+    label: str
+    settings: Settings
+    trajectory: Trajectory
+
+
+def run_label(s: Settings, with_rate: bool = True) -> str:
+    text = s.optimizer
+    extras = [f"η={s.learning_rate:g}"] if with_rate else []
+    if s.optimizer == "sgd":
+        extras.append(f"B={s.batch_size}")
+    if s.optimizer in ("momentum", "nesterov"):
+        extras.append(f"μ={s.momentum:g}")
+    return f"{text} ({', '.join(extras)})" if extras else text
+
+
+def variants(settings: Settings, optimizers_: list[str], rates: list[float],
+             batches: list[int]) -> list[Settings]:
+    """The runs a comparison asks for: each optimizer at each rate (default: the main rate),
+    sgd at each batch size (default: the main one); the main run itself left out."""
+    out = []
+    for name in optimizers_:
+        for rate in rates or [settings.learning_rate]:
+            for batch in (batches or [settings.batch_size]) if name == "sgd" else [settings.batch_size]:
+                s = replace(settings, optimizer=name, learning_rate=float(rate), batch_size=int(batch))
+                if s != settings and s not in out:
+                    out.append(s)
+    return out
+
+
 @dataclass(frozen=True)
 class Experiment:
     """A run with everything needed to explain it; small enough to cache and pickle.
@@ -133,6 +200,7 @@ class Experiment:
     sample_y: np.ndarray
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
+    others: tuple[Run, ...] = ()
     limit: float | None = field(init=False)
 
     def __post_init__(self):
@@ -153,24 +221,38 @@ class Experiment:
 def dataset(settings: Settings, data: Dataset | None = None) -> Dataset:
     """The data a run learns from: `data` (a CSV) or the synthetic set, standardised if asked."""
     if data is None:
-        data = make_regression(settings.true_weights, settings.bias, settings.samples,
-                               settings.noise, settings.seed)
+        s = settings
+        data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed,
+                               s.feature_scale, s.feature_mean, s.outlier)
     return standardize(data) if settings.standardize else data
 
 
-def experiment(settings: Settings, data: Dataset | None = None) -> Experiment:
-    """Validate, build the data and the problem, run. InputError for anything not allowed."""
-    settings = settings.validated()
-    data = dataset(settings, data)
-    settings.check_work(data.d, data.n)
-    problem = Problem.from_data(data.X, data.y)
+def _trajectory(settings: Settings, problem: Problem, data: Dataset) -> Trajectory:
     optimizer = optimizers.make(settings.optimizer, settings.learning_rate, settings.momentum)
     gradient = None
     if settings.optimizer == "sgd":
         gradient = mini_batches(data.X, data.y, settings.batch_size, settings.seed)
-    trajectory = run(problem, optimizer, settings.steps, gradient)
-    rows = np.random.default_rng([settings.seed, 2]).choice(
-        data.n, size=min(data.n, SAMPLE_ROWS), replace=False) if data.n > SAMPLE_ROWS else slice(None)
+    return run(problem, optimizer, settings.steps, gradient)
+
+
+def experiment(settings: Settings, data: Dataset | None = None,
+               compare: tuple[Settings, ...] = ()) -> Experiment:
+    """Validate, build the data and the problem once, run the settings and each comparison.
+    InputError for anything not allowed."""
+    settings = settings.validated()
+    if len(compare) > MAX_RUNS:
+        raise InputError(f"compare: at most {MAX_RUNS} runs at once, got {len(compare)}")
+    compare = tuple(c.validated() for c in compare)
+    data = dataset(settings, data)
+    for s in (settings, *compare):
+        s.check_work(data.d, data.n)
+    problem = Problem.from_data(data.X, data.y)
+    trajectory = _trajectory(settings, problem, data)
+    several_rates = len({s.learning_rate for s in (settings, *compare)}) > 1
+    others = tuple(Run(run_label(s, several_rates), s, _trajectory(s, problem, data)) for s in compare)
+    rows = slice(None)
+    if data.n > SAMPLE_ROWS:
+        rows = np.random.default_rng([settings.seed, 2]).choice(data.n, SAMPLE_ROWS, replace=False)
     return Experiment(settings, problem, trajectory, data.param_names, data.names, data.target,
                       data.true_theta(), data.X[rows].copy(), data.y[rows].copy(),
-                      data.mean, data.scale)
+                      data.mean, data.scale, others)
