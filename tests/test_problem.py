@@ -163,16 +163,17 @@ def test_spectrum_rank_and_condition_number(kind):
     np.testing.assert_allclose(pb.theta_star, np.linalg.lstsq(A, y, rcond=None)[0], rtol=1e-10)
 
 
-def test_condition_number_of_badly_scaled_columns():
+def test_condition_number_of_nearly_collinear_columns():
     rng = np.random.default_rng(6)
-    X = rng.standard_normal((500, 2)) * [1e-3, 1e2]
-    A = design(X)
-    s = np.linalg.svd(A, compute_uv=False)
+    x = rng.standard_normal(500)
+    X = np.column_stack([x, x + 1e-5 * rng.standard_normal(500)])
+    s = np.linalg.svd(design(X), compute_uv=False)
     pb = Problem.from_data(X, X @ [1.0, 1.0])
-    # the condition number of G is that of A squared: ~1e10 here; eigvalsh on G would lose
-    # lambda_min to ~eps lambda_max / lambda_min = 1e-6 relative, the SVD keeps it to ~eps
+    # G's condition number is A's squared, ~4e10 here. eigvalsh(G) knows lambda_min only to
+    # ~eps lambda_max (2e-5 relative here); from A's singular values it is good to ~eps.
+    assert pb.condition_number > 1e10
     assert pb.condition_number == pytest.approx((s[0] / s[-1]) ** 2, rel=1e-9)
-    assert pb.condition_number > 1e9
+    assert pb.lambda_min == pytest.approx(s[-1] ** 2 / 500, rel=1e-9)
 
 
 def momentum_matrix(eta, lam, mu, nesterov):
