@@ -15,7 +15,17 @@ from gd import optimizers
 from gd.data import make_regression, standardize
 from gd.inputs import OPTIMIZERS, Settings
 from gd.problem import Problem
-from gd.run import DIVERGENCE_FACTOR, SAMPLE_ROWS, experiment, iterate, mini_batches, run
+from gd.run import (
+    DIVERGENCE_FACTOR,
+    SAMPLE_ROWS,
+    experiment,
+    iterate,
+    mini_batches,
+    run,
+    sweep,
+    sweep_rates,
+    variants,
+)
 
 ARTICLE = Settings()  # the defaults are the article's experiment (checked in test_inputs)
 ARTICLE_WEIGHTS, ARTICLE_BIAS = ARTICLE.true_weights, ARTICLE.bias
@@ -358,3 +368,54 @@ def test_no_optimizer_crashes_or_makes_nan_below_its_limit(problem, name, mu):
     assert tr.diverged_at is None and tr.steps == 200
     assert np.isfinite(tr.params).all() and np.isfinite(tr.loss).all() and np.isfinite(tr.grad_norm).all()
     assert math.isfinite(pb.condition_number) and pb.condition_number >= 1 - 1e-12
+
+
+# --- learning-rate sweeps and comparisons -------------------------------------------------------
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_sweep_equals_one_run_per_rate(name):
+    data = make_regression((1.0, -2.0, 3.0), 0.5, 200, 0.3, 6)
+    pb = Problem.from_data(data.X, data.y)
+    mu = 0.7
+    limit = pb.stability_limit(name, mu) or 0.05
+    # Clear of the limit on both sides, so that last-bit differences (a matrix product over the
+    # stacked runs against one run's) cannot move a run across it. The adaptive optimizers' limit
+    # cycles amplify such differences (RMSprop at 0.15: equal to the bit for 100 steps, 4e-4 apart
+    # at 150), so they are compared over 60 steps, before that sets in.
+    rates = limit * np.array([0.01, 0.3, 0.9, 1.5, 3.0])
+    steps = 150 if name in ("gd", "sgd", "momentum", "nesterov") else 60
+    loss, diverged = sweep(pb, name, rates, steps, mu)
+    for rate, got, flag in zip(rates, loss, diverged, strict=True):
+        ref = run(pb, optimizers.make("gd" if name == "sgd" else name, rate, mu), steps)
+        assert flag == (ref.diverged_at is not None)
+        if flag:
+            assert got == np.inf
+        else:
+            assert got == pytest.approx(ref.loss[-1], rel=1e-9)
+    if name in ("gd", "sgd", "momentum", "nesterov"):
+        np.testing.assert_array_equal(diverged, rates > limit)
+
+
+def test_sweep_rates_span_the_limit_and_include_the_current_rate():
+    rates = sweep_rates(0.5, 0.123)
+    assert rates[0] == pytest.approx(0.5e-4) and rates[-1] == pytest.approx(1.5)
+    assert 0.123 in rates and np.all(np.diff(rates) > 0)
+    ratios = np.diff(np.log(np.delete(rates, np.flatnonzero(rates == 0.123))))
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-9)  # a log scale
+    free = sweep_rates(None, 0.01)  # no limit: centred on the current rate
+    assert free[0] == pytest.approx(1e-6) and free[-1] == pytest.approx(0.03) and 0.01 in free
+
+
+def test_compared_runs_equal_their_own_experiments_on_the_same_data():
+    data = make_regression((1.0, 2.0), 1.0, 150, 0.2, 2)
+    main = Settings((1.0, 2.0), 1.0, 150, 0.2, 2, 0.05, 60)
+    others = variants(main, ["gd", "adam", "sgd"], [0.05, 0.01], [8])
+    labels = {(s.optimizer, s.learning_rate, s.batch_size) for s in others}
+    assert labels == {("gd", 0.01, 32), ("adam", 0.05, 32), ("adam", 0.01, 32), ("sgd", 0.05, 8),
+                      ("sgd", 0.01, 8)}  # every combination but the main run itself
+    ex = experiment(main, data, compare=tuple(others))
+    assert [r.settings for r in ex.others] == others
+    for r in ex.others:
+        alone = experiment(r.settings, data).trajectory
+        np.testing.assert_array_equal(r.trajectory.params, alone.params)
+    assert ex.others[0].label == "gd (η=0.01)"
