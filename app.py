@@ -350,7 +350,7 @@ def main() -> None:
     else:
         st.caption("Linear regression y = w·x + b fitted by minimising the mean squared error, one "
                    "update at a time, after “The Mathematics Behind Gradient Descent”.")
-    if ss.preset != "article" or not ss.presenter:
+    if upload is None and (ss.preset != "article" or not ss.presenter):
         st.info(f"**{PRESETS[ss.preset].label}.** {PRESETS[ss.preset].watch}")
     for message in ss.get("url_warnings", []):
         say(st.warning, message)

@@ -71,6 +71,12 @@ def label(name: str) -> str:
     return html.escape(str(name), quote=False)
 
 
+def label_3d(name: str) -> str:
+    """User text for a 3-D axis title, which renders HTML tags but prints entities as they are:
+    angle brackets become their full-width look-alikes, so no tag can form."""
+    return str(name).replace("<", "\uff1c").replace(">", "\uff1e")
+
+
 def milestones(T: int, count: int) -> np.ndarray:
     """About `count` iterations in [0, T], 0 and T included, dense early: the first steps are the
     instructive ones. Used for animation frames and for the app's Play."""
@@ -183,8 +189,8 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
         showlegend=bool(ex.others),
         legend=dict(x=0, y=1, yanchor="top"),
         scene=dict(
-            xaxis=dict(title=dict(text=names[i]), range=[xs[0], xs[-1]]),
-            yaxis=dict(title=dict(text=names[j]), range=[ys[0], ys[-1]]),
+            xaxis=dict(title=dict(text=label_3d(ex.names[i])), range=[xs[0], xs[-1]]),
+            yaxis=dict(title=dict(text=label_3d(ex.names[j])), range=[ys[0], ys[-1]]),
             zaxis=dict(title=dict(text="loss"), range=[Z.min(), Z.max() * 1.02 + lift]),
             aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),

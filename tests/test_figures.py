@@ -180,3 +180,27 @@ def test_every_figure_passes_plotlys_full_validation(settings):
                 figures.convergence_figure(ex, k), figures.loss_figure(ex, k),
                 figures.fit_figure(ex, k)):
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+
+
+def test_csv_names_cannot_form_html_in_any_label():
+    from gd.data import load_csv
+
+    rows = "\n".join(f"{i},{(i * 7) % 5},{2 * i + 1}" for i in range(30))
+    data = load_csv(('"<b>bold</b>","<img src=x onerror=alert(1)>",y\n' + rows).encode())
+    ex = experiment(Settings(steps=20), data)
+    figs = (figures.surface_figure(ex, 0, 1), figures.contour_figure(ex, 0, 1, 5),
+            figures.convergence_figure(ex, 5), figures.loss_figure(ex, 5), figures.fit_figure(ex, 5))
+    text = " ".join(s for fig in figs for s in strings(fig.to_dict()))  # to_json escapes "<"
+    assert "bold" in text and "<b>" not in text and "<img" not in text
+    assert figures.surface_figure(ex, 0, 1).layout.scene.xaxis.title.text == "\uff1cb\uff1ebold\uff1c/b\uff1e"
+
+
+def strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from strings(value)
