@@ -312,8 +312,8 @@ def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
 # ---- the page -----------------------------------------------------------------------------------
 
 PRESENTER_CSS = """<style>
-[data-testid="stMetricValue"] { font-size: 3rem; }
-[data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+[data-testid="stMetricValue"] { font-size: 2.3rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
 h1 { font-size: 3.2rem !important; }
 h3 { font-size: 2rem !important; }
 </style>"""

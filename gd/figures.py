@@ -46,6 +46,7 @@ def template(presenter: bool = False) -> dict:
         return dict(layout=layout)
     base = pio.templates["presentation"].to_plotly_json()
     layout["font"] = dict(family=FONT, size=22, color="#111827")
+    layout["legend"] = dict(bgcolor="rgba(255,255,255,0.8)", font=dict(size=16))
     return dict(data=base.get("data", {}), layout={**base.get("layout", {}), **layout})
 
 
