@@ -16,7 +16,8 @@ from gd.run import Experiment, experiment
 # Options that take a value; "--weights -1,2" is joined to "--weights=-1,2" so that a negative
 # value is not mistaken for an option (argparse only recognises plain negative numbers).
 _VALUED = ("--weights", "--bias", "--samples", "--noise", "--seed", "--data", "--optimizer",
-           "--lr", "--steps", "--batch-size", "--momentum", "--csv", "--every")
+           "--lr", "--steps", "--batch-size", "--momentum", "--csv", "--every", "--feature-scale",
+           "--feature-mean", "--outlier")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +68,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=_number("noise"), default=d.noise,
                    help="standard deviation of Gaussian noise on y (default 0)")
     p.add_argument("--seed", type=_number("seed"), default=d.seed, help="random seed (default 0)")
+    p.add_argument("--feature-scale", type=_number("feature_scale"), default=d.feature_scale,
+                   help="std of the last feature; the others range from 1 to it (default 1)")
+    p.add_argument("--feature-mean", type=_number("feature_mean"), default=d.feature_mean,
+                   help="mean of every feature (default 0)")
+    p.add_argument("--outlier", type=_number("outlier"), default=d.outlier,
+                   help="added to the first sample's y (default 0)")
     p.add_argument("--data", metavar="FILE.csv",
                    help="learn from a CSV instead: a header row, target column y (else the last)")
     p.add_argument("--standardize", action="store_true", help="use z-scores of the features")
@@ -156,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(_join_negative_values(argv))
         settings = Settings(args.weights, args.bias, args.samples, args.noise, args.seed, args.lr,
                             args.steps, args.optimizer, args.batch_size, args.momentum,
-                            args.standardize)
+                            args.standardize, args.feature_scale, args.feature_mean, args.outlier)
         data = load_csv(args.data) if args.data else None
         ex = experiment(settings, data)
     except InputError as err:
