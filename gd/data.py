@@ -142,7 +142,10 @@ def load_csv(source: str | Path | bytes, max_rows: int = MAX_SAMPLES,
             size = path.stat().st_size
             if size > max_bytes:
                 raise InputError(f"{path}: the file is {size:,} bytes; at most {max_bytes:,}")
-            raw = path.read_bytes()
+            with path.open("rb") as f:  # bounded: a pipe (--data /dev/stdin) has no size to stat
+                raw = f.read(max_bytes + 1)
+            if len(raw) > max_bytes:
+                raise InputError(f"{path}: the file is over the limit of {max_bytes:,} bytes")
         except OSError as err:
             raise InputError(f"cannot read {path}: {err.strerror or err}") from None
     if len(raw) > max_bytes:

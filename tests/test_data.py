@@ -239,3 +239,34 @@ def test_file_problems_name_the_path(tmp_path):
         load_csv(tmp_path / "missing.csv")
     with pytest.raises(InputError, match="cannot read"):
         load_csv(tmp_path)  # a directory
+
+
+def test_a_pipe_is_read_no_further_than_the_byte_limit():
+    # `python -m gd --data /dev/stdin`: a pipe has no size to stat, so the limit must bound the read
+    # itself. The writer offers 8 MB; reading stops just past 1,000 bytes (plus what the pipe buffers).
+    import os
+    import threading
+
+    read_end, write_end = os.pipe()
+    written = 0
+
+    def writer():
+        nonlocal written
+        chunk = b"1,2\n" * 4096
+        try:
+            with os.fdopen(write_end, "wb", buffering=0) as f:
+                f.write(b"x,y\n")
+                while written < 8 * 2**20:
+                    written += f.write(chunk)
+        except BrokenPipeError:
+            pass
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        with pytest.raises(InputError, match="over the limit of 1,000 bytes"):
+            load_csv(f"/dev/fd/{read_end}", max_bytes=1000)
+    finally:
+        os.close(read_end)
+        thread.join(timeout=10)
+    assert written < 2**20
