@@ -146,6 +146,18 @@ def test_negative_values_as_users_type_them():
         ref = table
 
 
+def test_feature_flags_shape_the_synthetic_data():
+    result = gd_cli("--feature-scale", "10", "--feature-mean", "-3", "--outlier", "-50", "--samples", "200",
+                    "--lr", "0.001", "--steps", "1", "--csv", "-")
+    assert result.returncode == 0, result.stderr
+    _, table = read_csv(result.stdout)
+    data = make_regression((2, 4, 5, 9, 11), 2, 200, 0.0, 0, feature_scale=10, feature_mean=-3, outlier=-50)
+    # row 0 is the loss at zero, mean(y^2); row 1 one gd step from zero: -eta * (-2 A^T y / n)
+    assert table[0, 1] == pytest.approx(np.mean(data.y**2), rel=1e-12)
+    A = design(data.X)
+    np.testing.assert_allclose(table[1, 2:], 0.001 * 2 * A.T @ data.y / 200, rtol=1e-12)
+
+
 def test_standardize_prints_the_weights_in_original_units(tmp_path):
     rng = np.random.default_rng(3)
     X = np.column_stack([1000 + 500 * rng.standard_normal(300), 0.01 * rng.standard_normal(300)])
@@ -243,6 +255,9 @@ BAD = [
     (["--optimizer", "nesterov", "--momentum", "0"], "nesterov"),
     (["--optimizer", "sgd", "--samples", str(SGD_BATCH), "--batch-size", str(SGD_BATCH),
       "--steps", str(MAX_STEPS)], f"{SGD_BATCH * MAX_STEPS:,}"),
+    (["--feature-scale", "0.5"], "got 0.5"),
+    (["--feature-mean", "nan"], "nan"),
+    (["--outlier", "abc"], "'abc'"),
     (["--every", "0"], "got 0"),
     (["--every", "x"], "'x'"),
     (["--frobnicate"], "--frobnicate"),
