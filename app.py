@@ -9,6 +9,9 @@ fragment, so Step, Play and the scrubber rerun only it.
 from __future__ import annotations
 
 import numpy as np
+import pandas  # noqa: F401  (loaded whole before any session runs: plotly uses pandas if it is in
+
+#              sys.modules, and sessions starting together would see it half-imported)
 import streamlit as st
 
 from gd import explain, figures, share
