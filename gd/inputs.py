@@ -78,9 +78,9 @@ class Range:
 
 def _fmt(x: float) -> str:
     """A number as people write it: 1000000 -> 1,000,000; 1e-06 stays."""
-    if isinstance(x, int) or (float(x).is_integer() and abs(x) < 1e15):
+    if abs(x) < 1e15 and float(x).is_integer():
         return f"{int(x):,}"
-    return f"{x:g}"
+    return f"{float(x):g}"
 
 
 RANGES = {
