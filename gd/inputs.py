@@ -165,12 +165,11 @@ class Settings:
             )
         if self.optimizer == "nesterov" and values["momentum"] == 0:
             raise InputError("nesterov needs a momentum above 0 (try 0.9)")
-        checked = replace(self, **values, standardize=bool(self.standardize))
-        checked.check_work(len(checked.true_weights), checked.samples)
-        return checked
+        return replace(self, **values, standardize=bool(self.standardize))
 
     def check_work(self, features: int, samples: int) -> None:
-        """Bound the run's cost for data of this size (uploaded data too)."""
+        """Bound the run's cost for data of this size: the synthetic data's or a CSV's, whichever
+        the run learns from (gd.run.experiment calls this once the data are known)."""
         if self.optimizer == "sgd":
             work = min(self.batch_size, samples) * self.steps
             if work > MAX_SGD_SAMPLE_STEPS:

@@ -243,9 +243,10 @@ def experiment(settings: Settings, data: Dataset | None = None,
     if len(compare) > MAX_RUNS:
         raise InputError(f"compare: at most {MAX_RUNS} runs at once, got {len(compare)}")
     compare = tuple(c.validated() for c in compare)
-    data = dataset(settings, data)
+    n, d = (data.n, data.d) if data is not None else (settings.samples, len(settings.true_weights))
     for s in (settings, *compare):
-        s.check_work(data.d, data.n)
+        s.check_work(d, n)  # before any data is made
+    data = dataset(settings, data)
     problem = Problem.from_data(data.X, data.y)
     trajectory = _trajectory(settings, problem, data)
     several_rates = len({s.learning_rate for s in (settings, *compare)}) > 1

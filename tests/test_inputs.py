@@ -171,11 +171,25 @@ def test_sgd_work_is_bounded():
     over = Settings(samples=batch, steps=MAX_STEPS, optimizer="sgd", batch_size=batch)
     with pytest.raises(InputError, match=f"{batch * MAX_STEPS:,} samples drawn; at most "
                                          f"{MAX_SGD_SAMPLE_STEPS:,}"):
-        over.validated()
+        over.check_work(5, over.samples)
     # the work is min(batch, samples) per step: a batch larger than the data costs only n
-    Settings(samples=batch - 1, steps=MAX_STEPS, optimizer="sgd", batch_size=batch).validated()
+    over.check_work(5, batch - 1)
     exactly = MAX_SGD_SAMPLE_STEPS // MAX_STEPS
-    Settings(samples=exactly, steps=MAX_STEPS, optimizer="sgd", batch_size=exactly).validated()
-    Settings(samples=batch, steps=MAX_STEPS, optimizer="gd", batch_size=batch).validated()  # gd: no bound
+    Settings(steps=MAX_STEPS, optimizer="sgd", batch_size=exactly).check_work(5, exactly)
+    Settings(steps=MAX_STEPS, optimizer="gd", batch_size=batch).check_work(5, batch)  # gd: no bound
     with pytest.raises(InputError, match="samples drawn"):
         Settings(optimizer="sgd", batch_size=batch, steps=MAX_STEPS).check_work(3, batch)
+
+
+def test_sgd_work_counts_the_data_the_run_learns_from():
+    # A 200-row CSV bounds the work by its 200 rows, whatever the synthetic sample count says.
+    from gd.data import load_csv
+    from gd.run import experiment
+
+    rows = "\n".join(f"{i % 7},{i % 5},{i}" for i in range(200))
+    data = load_csv(("a,b,y\n" + rows).encode())
+    settings = Settings(samples=1_000_000, optimizer="sgd", batch_size=2000, steps=MAX_STEPS,
+                        learning_rate=1e-4)
+    assert experiment(settings, data).trajectory.steps == MAX_STEPS
+    with pytest.raises(InputError, match="samples drawn"):
+        experiment(settings)  # the same settings on 1,000,000 synthetic samples are too much
