@@ -1,0 +1,254 @@
+"""gd.explain: user text reads back literally, numbers in LaTeX read back as the numbers, and the
+formulas at iteration k hold that iteration's loss and gradient.
+
+References: a small reader of CommonMark's backslash escapes written here; a reader of the LaTeX
+numbers written here; the loss and gradient computed directly from the data with numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gd import explain
+from gd.data import make_regression
+from gd.inputs import Settings
+from gd.run import experiment
+
+# ---- md: user text shown literally -----------------------------------------------------------------
+
+# Characters that start markdown, LaTeX ($), emoji or colour directives (:), HTML (<, &) in
+# Streamlit's markdown. ASCII punctuation, which a CommonMark backslash escape makes literal.
+SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=")
+
+
+def read_markdown_escapes(text: str) -> tuple[str, list[str]]:
+    """What CommonMark shows for `text` if only backslash escapes matter: a backslash before ASCII
+    punctuation is that character, literally. Returns (literal text, special characters left
+    unescaped)."""
+    out, bare, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in SPECIAL:
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if ch in SPECIAL:
+            bare.append(ch)
+        out.append(ch)
+        i += 1
+    return "".join(out), bare
+
+
+def flattened(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text() | st.text(alphabet=st.sampled_from(sorted(SPECIAL) + ["a", " ", "\n", "é"])))
+def test_md_escapes_every_special_character_and_reads_back_literally(text):
+    shown = explain.md(text)
+    literal, bare = read_markdown_escapes(shown)
+    assert bare == []
+    assert literal == flattened(text)
+    assert re.sub(r"\\(.)", r"\1", shown, flags=re.S) == flattened(text)  # the brief's reading
+    assert "\n" not in shown and "\r" not in shown
+
+
+@pytest.mark.parametrize("text", [
+    "**bold** and _it_", "$x^2$", ":red[danger] :smile:", "<script>alert(1)</script>",
+    "[link](javascript:alert(1))", "# heading", "1. item", "- item", "> quote", "`code`",
+    "a\\b", "a\\", "&lt;b&gt;", "~~strike~~", "| a | b |", "line one\nline two\r\n", "x=1+2",
+    "col_1 (kg)", "",
+])
+def test_md_examples(text):
+    shown = explain.md(text)
+    literal, bare = read_markdown_escapes(shown)
+    assert bare == [] and literal == flattened(text)
+    for ch in "*_$[:<":
+        assert not re.search(rf"(?<!\\){re.escape(ch)}", shown.replace("\\\\", "")), (ch, shown)
+
+
+# ---- number: floats as LaTeX ---------------------------------------------------------------------
+
+NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)(?: \\times 10\^\{(-?\d+)\})?$")
+
+
+def read_number(latex: str) -> float:
+    """A number as explain.number writes it, back to a float."""
+    latex = latex.strip()
+    if latex == r"\infty":
+        return math.inf
+    if latex == r"-\infty":
+        return -math.inf
+    if latex == r"\text{NaN}":
+        return math.nan
+    match = NUMBER.match(latex)
+    assert match, f"not a LaTeX number: {latex!r}"
+    mantissa, exponent = match.groups()
+    return float(f"{mantissa}e{exponent or 0}")
+
+
+@pytest.mark.parametrize("x, latex", [
+    (1e-5, r"1 \times 10^{-5}"), (1.234e-5, r"1.234 \times 10^{-5}"), (-2.5e12, r"-2.5 \times 10^{12}"),
+    (12345.678, r"1.235 \times 10^{4}"), (0.01, "0.01"), (3.0, "3"), (0.0, "0"), (-0.0, "0"),
+    (math.inf, r"\infty"), (-math.inf, r"-\infty"), (math.nan, r"\text{NaN}"), (1e300, r"1 \times 10^{300}"),
+])
+def test_number_examples(x, latex):
+    assert explain.number(x) == latex
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([4, 6]))
+def test_number_reads_back_to_its_significant_digits(x, digits):
+    latex = explain.number(x, digits)
+    assert not re.search(r"\de|\de[+-]", latex)  # never Python's 1e-05
+    match = NUMBER.match(latex)
+    assert match, latex
+    # exact decimals: 1.798 x 10^308 is past the largest float, yet the right 4 digits of 1.7975e308
+    shown = Decimal(match.group(1)).scaleb(int(match.group(2) or 0))
+    assert abs(shown - Decimal(x)) <= Decimal(5) * Decimal(10) ** -digits * abs(Decimal(x))
+
+
+# ---- current_math: the numbers at iteration k --------------------------------------------------------
+
+def bmatrix(line: str, after: str) -> np.ndarray:
+    tail = line.split(after, 1)[1]
+    body = re.search(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", tail).group(1)
+    return np.array([read_number(x) for x in body.split("&")])
+
+
+def after_last_equals(line: str) -> float:
+    return read_number(line.rsplit("= ", 1)[1])
+
+
+def close_to_4_digits(got, want):
+    got, want = np.atleast_1d(got), np.atleast_1d(want)
+    np.testing.assert_allclose(got, want, rtol=5.1e-4, atol=1e-300)
+
+
+SETUPS = {
+    "gd": Settings((2.0, -3.0, 0.5), 1.0, 200, 0.5, 3, 0.05, 60),
+    "momentum": Settings((2.0, -3.0, 0.5), 1.0, 200, 0.5, 3, 0.05, 60, "momentum", momentum=0.8),
+    "adam": Settings((2.0, -3.0, 0.5), 1.0, 200, 0.5, 3, 0.3, 60, "adam"),
+    "sgd": Settings((2.0, -3.0, 0.5), 1.0, 200, 0.5, 3, 0.05, 60, "sgd", batch_size=16),
+    "wide": Settings(tuple(np.linspace(-5, 5, 9)), 1.0, 200, 0.5, 3, 0.05, 60, standardize=True),
+}
+
+
+@pytest.mark.parametrize("name", list(SETUPS))
+@pytest.mark.parametrize("k", [0, 1, 7, 60])
+def test_current_math_holds_the_loss_and_gradient_at_iteration_k(name, k):
+    s = SETUPS[name]
+    ex = experiment(s)
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
+    X, y = data.X, data.y
+    if s.standardize:
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+    theta = ex.trajectory.params[k]
+    residual = X @ theta[:-1] + theta[-1] - y  # the article's loss and gradient, directly
+    loss = np.mean(residual**2)
+    grad_w = 2 / len(y) * residual @ X
+    grad_b = 2 / len(y) * residual.sum()
+
+    lines = explain.current_math(ex, k)
+    w_line = next(x for x in lines if x.startswith(f"w_{{{k}}} ="))
+    close_to_4_digits(bmatrix(w_line, "="), theta[:-1])
+    close_to_4_digits(after_last_equals(w_line), theta[-1])
+    loss_line = next(x for x in lines if x.startswith(explain.LOSS))
+    np.testing.assert_allclose(after_last_equals(loss_line), loss, rtol=5.1e-6)  # 6 digits
+    close_to_4_digits(bmatrix(next(x for x in lines if x.startswith(r"\nabla_w L")), "="), grad_w)
+    close_to_4_digits(after_last_equals(next(x for x in lines if x.startswith(explain.GRADIENT_B))),
+                      grad_b)
+    close_to_4_digits(ex.problem.gradient(theta), np.append(grad_w, grad_b))
+    assert explain.RULES[s.optimizer] in lines
+    update = [x for x in lines if x.startswith(rf"\theta_{{{k + 1}}} - \theta_{{{k}}}")]
+    if k < ex.trajectory.steps:
+        (line,) = update
+        close_to_4_digits(bmatrix(line, "="), ex.trajectory.params[k + 1] - theta)
+        close_to_4_digits(read_number(re.search(r"\\eta = (.*?)\)", line).group(1)), s.learning_rate)
+        if name == "gd":  # the update is -eta times the gradient shown
+            close_to_4_digits(bmatrix(line, "="), -s.learning_rate * np.append(grad_w, grad_b))
+    else:
+        assert update == []
+
+
+# ---- parameter_table: original units ----------------------------------------------------------------
+
+def column(table: dict, name: str) -> np.ndarray:
+    return np.array([float(v) for v in table[name]])
+
+
+@pytest.mark.parametrize("k", [0, 5, 80])
+def test_parameter_table_in_original_units_predicts_what_the_standardised_model_does(k):
+    s = Settings((2.0, -3.0, 0.5), 1.0, 300, 0.3, 4, 0.1, 80, standardize=True, feature_scale=5.0,
+                 feature_mean=3.0)
+    ex = experiment(s)
+    table = explain.parameter_table(ex, k)
+    X = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale,
+                        s.feature_mean).X
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    theta = ex.trajectory.params[k]
+    np.testing.assert_allclose(column(table, f"iteration {k}"), theta, rtol=5.1e-6)
+    original = column(table, f"iteration {k}, original units")
+    on_z = Z @ theta[:-1] + theta[-1]
+    on_x = X @ original[:-1] + original[-1]
+    size = np.abs(X) @ np.abs(original[:-1]) + abs(original[-1])  # 6 digits of each term
+    assert np.all(np.abs(on_x - on_z) <= 1e-5 * size)
+    # the generating model, reported in the units it was written in
+    np.testing.assert_allclose(column(table, "true, original units"), [2.0, -3.0, 0.5, 1.0], rtol=5.1e-6)
+    assert table["parameter"] == ["w1", "w2", "w3", "b"]
+
+
+def test_parameter_table_without_standardising_has_no_conversion():
+    s = Settings((2.0, -3.0), 1.0, 100, 0.3, 4, 0.1, 20)
+    ex = experiment(s)
+    table = explain.parameter_table(ex, 20)
+    assert set(table) == {"parameter", "iteration 20", "least squares", "true"}
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
+    A = np.column_stack([data.X, np.ones(s.samples)])
+    np.testing.assert_allclose(column(table, "least squares"), np.linalg.lstsq(A, data.y, rcond=None)[0],
+                               rtol=5.1e-6)
+    np.testing.assert_allclose(column(table, "true"), [2.0, -3.0, 1.0])
+
+
+# ---- stability_note -------------------------------------------------------------------------------
+
+def limit_by_hand(s: Settings) -> float:
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
+    A = np.column_stack([data.X, np.ones(s.samples)])
+    lam = np.linalg.eigvalsh(A.T @ A / s.samples)[-1]
+    mu = s.momentum
+    return {"gd": 1 / lam, "sgd": 1 / lam, "momentum": (1 + mu) / lam,
+            "nesterov": (1 + mu) / ((1 + 2 * mu) * lam)}[s.optimizer]
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "momentum", "nesterov"])
+def test_stability_note_says_diverge_exactly_from_the_limit_on(optimizer):
+    s = Settings((2.0, -3.0), 1.0, 100, 0.3, 4, 0.1, 3, optimizer, momentum=0.6)
+    limit = experiment(s).limit
+    assert limit == pytest.approx(limit_by_hand(s), rel=1e-10)
+    for rate, diverges in [(limit * 0.5, False), (math.nextafter(limit, 0), False), (limit, True),
+                           (limit * 1.01, True), (min(limit * 50, 100.0), True)]:
+        ex = experiment(replace(s, learning_rate=rate))
+        note = explain.stability_note(ex)
+        assert ("diverge" in note) == diverges, (rate, note)
+        assert explain.will_diverge(ex) == diverges
+        assert f"{limit_by_hand(s):.4g}" in note
+        assert "no fixed" not in note
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad", "rmsprop"])
+@pytest.mark.parametrize("rate", [1e-6, 0.1, 100.0])
+def test_adaptive_optimizers_have_no_fixed_limit(optimizer, rate):
+    ex = experiment(Settings((2.0, -3.0), 1.0, 100, 0.3, 4, rate, 3, optimizer))
+    note = explain.stability_note(ex)
+    assert "no fixed" in note and "diverge" not in note and optimizer in note
+    assert not explain.will_diverge(ex)
