@@ -8,16 +8,17 @@ fragment, so Step, Play and the scrubber rerun only it.
 
 from __future__ import annotations
 
+# pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
+# and sessions starting together would otherwise see it half-imported.
 import numpy as np
-import pandas  # noqa: F401  (loaded whole before any session runs: plotly uses pandas if it is in
-
-#              sys.modules, and sessions starting together would see it half-imported)
+import pandas  # noqa: F401
 import streamlit as st
 
 from gd import explain, figures, share
 from gd.data import load_csv
 from gd.export import trajectory_csv
 from gd.inputs import (
+    MAX_MOMENTUM,
     MAX_SAMPLES,
     MAX_STEPS,
     OPTIMIZER_LABELS,
@@ -82,7 +83,8 @@ def init_state() -> None:
             ss[key] = value
         ss.url_read = True
     # Keep the values of widgets a run does not draw (Streamlit forgets those).
-    for key in ("momentum", "batch_size", "surface_x", "surface_y"):
+    for key in ("momentum", "batch_size", "surface_x", "surface_y", "compare", "compare_rates",
+                "compare_batches"):
         if key in ss:
             ss[key] = ss[key]
 
@@ -90,8 +92,16 @@ def init_state() -> None:
 def apply_preset() -> None:
     preset = PRESETS[ss.preset]
     for key, value in {**share.DEFAULTS, **preset.values}.items():
-        if key != "iteration":
+        if key not in ("iteration", "presenter"):  # a preset is a lesson, not a view
             ss[key] = value
+
+
+def preset_in_force() -> bool:
+    """Whether the inputs are still those the chosen preset set (its note applies to them)."""
+    preset = PRESETS[ss.preset]
+    wanted = {**share.DEFAULTS, **preset.values}
+    view = {"iteration", "presenter", "surface_x", "surface_y"} - set(preset.values)
+    return all(ss.get(key) == value for key, value in wanted.items() if key not in view)
 
 
 def say(kind, text: str) -> None:
@@ -152,7 +162,7 @@ def sidebar():
                         max_value=RANGES["learning_rate"].maximum, step=0.001, format="%g")
         note = st.empty()
         if ss.optimizer in ("momentum", "nesterov"):
-            st.number_input("Momentum μ", key="momentum", min_value=0.0, max_value=0.999,
+            st.number_input("Momentum μ", key="momentum", min_value=0.0, max_value=MAX_MOMENTUM,
                             step=0.05, format="%g")
         if ss.optimizer == "sgd":
             st.number_input("Batch size B", key="batch_size", min_value=1, max_value=MAX_SAMPLES,
@@ -190,6 +200,7 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
     weights = ex.true_theta[:-1] if ex.true_theta is not None else ex.problem.theta_star[:-1]
     order = [int(p) for p in np.argsort(-np.abs(weights), kind="stable")]
     default_x, default_y = (order[0], order[1]) if ex.d > 1 else (0, ex.d)
+    ss.auto_axes = (names[default_x], names[default_y])  # left out of share links
     if ss.get("surface_x") not in names:
         ss.surface_x = names[default_x]
     others = [n for n in names if n != ss.surface_x]
@@ -206,6 +217,8 @@ def sync_url(iteration: int) -> None:
     """Keep the address bar a share link of what is on screen (only what differs from defaults)."""
     values = {key: ss.get(key) for key in share.SHARED}
     values["iteration"] = iteration
+    if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):
+        values["surface_x"] = values["surface_y"] = None
     query = share.to_query(values)
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
@@ -224,70 +237,75 @@ def step(T: int) -> None:
     ss.current = min(ss.current + 1, T)
 
 
+# Play and Pause live outside the fragment: a click there is a full-page rerun, which a timer's
+# fragment rerun cannot preempt (a fragment-scoped one can, and a click inside the fragment was
+# sometimes lost). The callback sets the state the button showed, so running it twice is harmless.
+
+def set_playing(want: bool, T: int) -> None:
+    if want and ss.current >= T:
+        ss.current = 0
+    ss.playing = want
+
+
 def reset() -> None:
     ss.current = 0
-    ss.stop_playing = ss.playing
+    if ss.playing:
+        ss.playing, ss.restart = False, True  # the fragment restarts the page to drop its timer
 
 
 def scrubbed() -> None:
-    # The scrubber is disabled during Play; a value it sends then is a stale echo, not a user's.
-    if not ss.playing:
-        ss.current = ss.iteration
+    ss.current = ss.iteration
 
 
 def chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG)
 
 
-def live(ex: Experiment, top, contour_box, bottom, i: int, j: int) -> None:
+def live(ex: Experiment, controls, metrics_box, scrub_box, contour_box, bottom, i: int,
+         j: int) -> None:
     """Everything that follows the current iteration: controls, metrics, 2-D charts, math."""
     T = ex.trajectory.steps
     presenter = ss.presenter
-    if ss.pop("stop_playing", False):
-        ss.playing = False
-        st.rerun()  # a full run restarts this fragment without its timer
+    if ss.pop("restart", False):
+        st.rerun()  # a full run restarts this fragment with or without its timer
     if ss.playing:
         ss.current = next_tick(ss.current, T)
         if ss.current >= T:
             ss.playing = False
             st.rerun()
     k = ss.current = min(ss.current, T)
-    ss.iteration = k
+    if ss.get("iteration") != k:  # only when Step, Play or Reset moved it: a value pushed to the
+        ss.iteration = k          # scrubber would overwrite keys the user pressed since
     if not ss.playing:
         sync_url(k)
     tr, pb = ex.trajectory, ex.problem
 
-    with top:
-        buttons, metrics = st.columns([2, 5], vertical_alignment="center")
-        with buttons:
-            b1, b2, b3 = st.columns(3)
-            b1.button("Step", key="step", on_click=step, args=(T,), disabled=k >= T or ss.playing,
-                      width="stretch", help="Advance one update")
-            b2.button("Reset", key="reset", on_click=reset, width="stretch",
-                      help="Back to iteration 0; the inputs stay")
-            if b3.button("Pause" if ss.playing else "Play", key="play", type="primary",
-                         width="stretch", disabled=T == 0):
-                if not ss.playing and k >= T:
-                    ss.current = 0
-                ss.playing = not ss.playing
-                st.rerun()
-        with metrics:
-            m = st.columns(5)
-            m[0].metric("Iteration", f"{k:,}", help=f"of {T:,}")
-            m[1].metric("Loss", f"{tr.loss[k]:.6g}",
-                        delta=f"{tr.loss[k] - tr.loss[k - 1]:.3g}" if k else None,
-                        delta_color="inverse", help="Mean squared error at the current parameters")
-            m[2].metric("Distance to optimum", f"{np.linalg.norm(tr.params[k] - pb.theta_star):.4g}",
-                        help="|θ − θ*|, θ* the least-squares solution")
-            m[3].metric("Gradient norm", f"{tr.grad_norm[k]:.4g}")
-            m[4].metric("Condition number", f"{pb.condition_number:.4g}",
-                        help="λmax / λmin of the Hessian (nonzero λ): how much slower the slowest "
-                             "direction converges than the fastest" +
-                             (f". The data are rank-deficient (rank {pb.rank} of {pb.p})."
-                              if pb.rank_deficient else ""))
-        if T > 0:
-            st.slider("Go to iteration", 0, T, key="iteration", on_change=scrubbed,
-                      disabled=ss.playing)
+    b1, b2 = controls
+    b1.button("Step", key="step", on_click=step, args=(T,), disabled=k >= T or ss.playing,
+              width="stretch", help="Advance one update")
+    b2.button("Reset", key="reset", on_click=reset, width="stretch",
+              help="Back to iteration 0; the inputs stay")
+    with metrics_box:
+        m = st.columns(5)
+        m[0].metric("Iteration", f"{k:,}", help=f"of {T:,}")
+        m[1].metric("Loss", f"{tr.loss[k]:.6g}",
+                    delta=f"{tr.loss[k] - tr.loss[k - 1]:.3g}" if k else None,
+                    delta_color="inverse", help="Mean squared error at the current parameters")
+        m[2].metric("Distance to optimum", f"{np.linalg.norm(tr.params[k] - pb.theta_star):.4g}",
+                    help="|θ − θ*|, θ* the least-squares solution")
+        m[3].metric("Gradient norm", f"{tr.grad_norm[k]:.4g}")
+        m[4].metric("Condition number", f"{pb.condition_number:.4g}",
+                    help="λmax / λmin of the Hessian (nonzero λ): how much slower the slowest "
+                         "direction converges than the fastest" +
+                         (f". The data are rank-deficient (rank {pb.rank} of {pb.p})."
+                          if pb.rank_deficient else ""))
+    with scrub_box:
+        # During Play a progress bar stands in for the scrubber: a slider would echo stale values
+        # back with every tick, and one of them could land after Pause and move the iteration.
+        if ss.playing:
+            st.progress(k / T, text=f"Playing: iteration {k:,} of {T:,}")
+        elif T > 0:
+            st.slider("Go to iteration", 0, T, key="iteration", on_change=scrubbed)
 
     with contour_box:
         chart(figures.contour_figure(ex, i, j, k, presenter), "contour")
@@ -353,7 +371,7 @@ def main() -> None:
     else:
         st.caption("Linear regression y = w·x + b fitted by minimising the mean squared error, one "
                    "update at a time, after “The Mathematics Behind Gradient Descent”.")
-    if upload is None and (ss.preset != "article" or not ss.presenter):
+    if upload is None and preset_in_force() and (ss.preset != "article" or not ss.presenter):
         st.info(f"**{PRESETS[ss.preset].label}.** {PRESETS[ss.preset].watch}")
     for message in ss.get("url_warnings", []):
         say(st.warning, message)
@@ -368,7 +386,12 @@ def main() -> None:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
-    top = st.container()
+    buttons, metrics_box = st.columns([2, 5], vertical_alignment="center")
+    b1, b2, b3 = buttons.columns(3)
+    T = ex.trajectory.steps
+    b3.button("Pause" if ss.playing else "Play", key="play", type="primary", width="stretch",
+              disabled=T == 0, on_click=set_playing, args=(not ss.playing, T))
+    scrub_box = st.container()
     left, right = st.columns(2)
     with left:
         st.subheader("Loss surface")
@@ -381,7 +404,8 @@ def main() -> None:
         st.subheader("Contour map")
         contour_box = st.container()
     bottom = st.container()
-    st.fragment(run_every=TICK if ss.playing else None)(live)(ex, top, contour_box, bottom, i, j)
+    st.fragment(run_every=TICK if ss.playing else None)(live)(
+        ex, (b1, b2), metrics_box, scrub_box, contour_box, bottom, i, j)
 
     if ss.presenter:
         return

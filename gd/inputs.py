@@ -28,6 +28,7 @@ MAX_STEPS = 20_000  # the CLI benchmark needs 10,100; the app caches trajectorie
 MAX_SGD_SAMPLE_STEPS = 20_000_000
 MAX_ABS_VALUE = 1e6  # true weights, bias and noise; keeps every loss far from overflow
 MAX_TEXT = 2_000  # characters of weights text worth reading
+MAX_MOMENTUM = 0.9999  # momentum must stay below 1; the widget and the URL share this bound
 
 
 class InputError(ValueError):
@@ -91,7 +92,7 @@ RANGES = {
     "learning_rate": Range("learning rate", "--lr", 1e-6, 100.0),
     "steps": Range("steps", "--steps", 1, MAX_STEPS, integer=True),
     "batch_size": Range("batch size", "--batch-size", 1, MAX_SAMPLES, integer=True),
-    "momentum": Range("momentum", "--momentum", 0.0, 1.0, open_max=True),
+    "momentum": Range("momentum", "--momentum", 0.0, MAX_MOMENTUM),
     "feature_scale": Range("feature scale", "--feature-scale", 1.0, 1000.0),
     "feature_mean": Range("feature mean", "--feature-mean", -1000.0, 1000.0),
     "outlier": Range("outlier", "--outlier", -MAX_ABS_VALUE, MAX_ABS_VALUE),
@@ -130,8 +131,14 @@ def check_weights(weights) -> tuple[float, ...]:
     return tuple(float(WEIGHT.check(w)) for w in weights)
 
 
+def short(x: float) -> str:
+    """The shortest text that reads back as the same float: 2, 0.01, 1.23456789."""
+    text = f"{x:g}"
+    return text if float(text) == x else repr(float(x))
+
+
 def format_weights(weights) -> str:
-    return ", ".join(f"{w:g}" for w in weights)
+    return ", ".join(short(w) for w in weights)
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,8 @@ class Settings:
     def check_work(self, features: int, samples: int) -> None:
         """Bound the run's cost for data of this size: the synthetic data's or a CSV's, whichever
         the run learns from (gd.run.experiment calls this once the data are known)."""
+        if self.standardize and samples < 2:
+            raise InputError("cannot standardise a single row: its standard deviation is zero")
         if self.optimizer == "sgd":
             work = min(self.batch_size, samples) * self.steps
             if work > MAX_SGD_SAMPLE_STEPS:

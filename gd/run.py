@@ -16,7 +16,7 @@ import numpy as np
 
 from gd import optimizers
 from gd.data import Dataset, make_regression, standardize, to_original_units
-from gd.inputs import InputError, Settings
+from gd.inputs import InputError, Settings, short
 from gd.problem import Problem
 
 DIVERGENCE_FACTOR = 1e10
@@ -158,7 +158,7 @@ class Run:
 
 def run_label(s: Settings, with_rate: bool = True) -> str:
     text = s.optimizer
-    extras = [f"η={s.learning_rate:g}"] if with_rate else []
+    extras = [f"η={short(s.learning_rate)}"] if with_rate else []
     if s.optimizer == "sgd":
         extras.append(f"B={s.batch_size}")
     if s.optimizer in ("momentum", "nesterov"):

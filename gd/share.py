@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gd.inputs import FIELD_NAMES, OPTIMIZERS, RANGES, InputError, Settings, format_weights, parse_weights
+from gd.inputs import (
+    FIELD_NAMES,
+    OPTIMIZERS,
+    RANGES,
+    InputError,
+    Settings,
+    format_weights,
+    parse_weights,
+    short,
+)
 
 MAX_PARAMS = 40  # query parameters read at most
 MAX_COMPARE = 8  # entries of each comparison list
@@ -67,7 +76,7 @@ def parse_value(key: str, text: str):
     if key == "compare":
         return parse_list(text, parse_optimizer, "compare")
     if key == "compare_rates":
-        return ", ".join(repr(r) for r in parse_list(text, RANGES["learning_rate"].parse, key))
+        return ", ".join(short(r) for r in parse_list(text, RANGES["learning_rate"].parse, key))
     if key == "compare_batches":
         return ", ".join(str(b) for b in parse_list(text, RANGES["batch_size"].parse, key))
     if key in FLAGS:
@@ -87,24 +96,58 @@ def parse_value(key: str, text: str):
 
 def from_query(query: Mapping[str, str | list[str]]) -> tuple[dict, list[str]]:
     """Valid values from a URL's query, and one warning for each value left out."""
-    values, warnings = {}, []
+    values, warnings, texts = {}, [], {}
     for n, (key, raw) in enumerate(query.items()):
         if n >= MAX_PARAMS:
             warnings.append(f"Ignored {len(query) - MAX_PARAMS} more URL parameters.")
             break
-        text = raw[-1] if isinstance(raw, list) else raw
+        text = (raw[-1] if raw else "") if isinstance(raw, list) else raw
         if key not in SHARED:
             warnings.append(f"Ignored the unknown URL parameter {_short(key)}.")
             continue
         try:
             values[key] = parse_value(key, str(text))
+            texts[key] = str(text)
         except (InputError, ValueError, OverflowError) as err:
             detail = str(err) if isinstance(err, InputError) else f"not a number: {_short(text)}"
             warnings.append(f"Ignored the URL parameter {key}={_short(text)}: {detail}. "
                             f"Using the default.")
-    if values.get("optimizer") == "nesterov" and values.get("momentum", DEFAULTS["momentum"]) == 0:
-        values.pop("momentum")
-        warnings.append("Ignored momentum=0 in the URL: nesterov needs a momentum above 0.")
+    return _together(values, warnings, texts)
+
+
+# When values that are each allowed are not allowed together (nesterov without momentum, sgd past
+# its work bound, standardising one row), the URL's values are dropped in this order until the
+# rest make a run.
+_DROP_ORDER = ("momentum", "batch_size", "steps", "standardize", "samples", "optimizer")
+
+
+def settings_of(values: Mapping) -> Settings:
+    """The run settings that widget values describe (defaults for what they leave out)."""
+    merged = {**DEFAULTS, **values}
+    fields = {k: merged[k] for k in FIELD_NAMES}
+    fields["true_weights"] = parse_weights(merged["true_weights"])
+    return Settings(**fields)
+
+
+def _problem(values: Mapping) -> InputError | None:
+    try:
+        settings = settings_of(values).validated()
+        settings.check_work(len(settings.true_weights), settings.samples)
+    except InputError as err:
+        return err
+    return None
+
+
+def _together(values: dict, warnings: list[str], texts: dict) -> tuple[dict, list[str]]:
+    problem = _problem(values)
+    for key in _DROP_ORDER:
+        if problem is None:
+            break
+        if key in values:
+            values.pop(key)
+            warnings.append(f"Ignored the URL parameter {key}={_short(texts[key])}: "
+                            f"{problem}. Using the default.")
+            problem = _problem(values)
     return values, warnings
 
 

@@ -152,3 +152,13 @@ def test_surface_axes_can_be_chosen(at):
     at.selectbox(key="surface_y").set_value("w1").run()
     assert not at.exception
     assert "b" in at.caption[1].value and "w1" in at.caption[1].value
+
+
+def test_play_and_pause_set_the_state_the_button_shows(at):
+    at.button(key="play").click().run()
+    assert at.button(key="play").label == "Pause"
+    assert at.button(key="step").disabled
+    at.button(key="play").click().run()
+    assert at.button(key="play").label == "Play"
+    assert not at.button(key="step").disabled
+    assert not at.exception

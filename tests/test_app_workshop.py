@@ -156,11 +156,7 @@ WIDGET_ENDS = [(key, top_of_range(key), {}) for key in
                 "feature_mean", "outlier")]
 WIDGET_ENDS += [("batch_size", top_of_range("batch_size"), {"optimizer": "sgd"}),
                 ("learning_rate", RANGES["learning_rate"].minimum, {}),
-                pytest.param("momentum", 0.9995, {"optimizer": "momentum"}, marks=pytest.mark.xfail(
-                    strict=True, reason="app.py's momentum number_input has max_value=0.999 where "
-                    "gd.inputs.RANGES['momentum'] allows up to (not incl.) 1: momentum=0.9995 passes "
-                    "share.from_query without a warning, then the widget silently resets it to 0.0 "
-                    "(plain GD; with nesterov an error) and the URL is rewritten to momentum=0.0"))]
+                pytest.param("momentum", 0.9995, {"optimizer": "momentum"})]
 
 
 @pytest.mark.parametrize("key, value, more", WIDGET_ENDS)
@@ -173,9 +169,6 @@ def test_a_url_value_anywhere_in_range_reaches_its_widget(key, value, more):
     assert at.query_params[key] == text
 
 
-@pytest.mark.xfail(strict=True, reason="app.py sync_url writes the automatic surface axes "
-                   "(surface_x=w5&surface_y=w4) although share.DEFAULTS has None for them: an "
-                   "untouched page's URL is not clean")
 def test_an_untouched_page_has_a_clean_url():
     at = page()
     assert dict(at.query_params) == {}
@@ -205,8 +198,6 @@ def test_every_preset_applies_and_says_what_to_watch():
             assert {"gd", "sgd (B=1)"} <= {t.get("name") for t in traces(at, "surface")}
 
 
-@pytest.mark.xfail(strict=True, reason="app.py apply_preset writes every share.DEFAULTS value, "
-                   "presenter=False included: choosing a preset in presenter mode leaves presenter mode")
 def test_a_preset_chosen_in_presenter_mode_stays_in_presenter_mode():
     at = page(presenter="true")
     at.selectbox(key="preset").set_value("oscillation").run()
@@ -214,10 +205,6 @@ def test_a_preset_chosen_in_presenter_mode_stays_in_presenter_mode():
     assert chart_keys(at) == PRESENTER_CHARTS
 
 
-@pytest.mark.xfail(strict=True, reason="app.py main() shows PRESETS[ss.preset].watch, and a fresh "
-                   "session's preset is 'article' whatever the URL holds: the link of the divergence "
-                   "preset opens with 'The article's run ... at η = 0.01: every parameter creeps to its "
-                   "true value' next to 'The run diverged at step 75'")
 def test_a_link_to_a_preset_does_not_describe_the_articles_run():
     at = page()
     at.selectbox(key="preset").set_value("divergence").run()
@@ -354,10 +341,6 @@ def test_presenter_mode_hides_the_extras_and_is_in_the_url():
     assert chart_keys(at) == ALL_CHARTS and "presenter" not in at.query_params
 
 
-@pytest.mark.xfail(strict=True, reason="app.py init_state keeps the values of undrawn widgets only for "
-                   "momentum, batch_size, surface_x, surface_y: presenter mode does not draw compare, "
-                   "compare_rates, compare_batches, so Streamlit drops them on the next rerun and the "
-                   "comparison (and its URL parameters) vanishes")
 def test_presenter_mode_keeps_the_comparison():
     at = page()
     at.multiselect(key="compare").set_value(["adam"]).run()

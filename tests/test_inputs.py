@@ -11,6 +11,7 @@ from gd.inputs import (
     FIELD_NAMES,
     MAX_ABS_VALUE,
     MAX_FEATURES,
+    MAX_MOMENTUM,
     MAX_SGD_SAMPLE_STEPS,
     MAX_STEPS,
     MAX_TEXT,
@@ -77,7 +78,8 @@ def test_ranges_use_the_names_and_flags_the_cli_and_the_app_share():
     assert set(RANGES) <= set(FIELD_NAMES)
     assert RANGES["learning_rate"].flag == "--lr" and RANGES["batch_size"].flag == "--batch-size"
     assert RANGES["steps"].maximum == MAX_STEPS
-    assert RANGES["momentum"].open_max and RANGES["momentum"].check(0.0) == 0.0
+    # momentum stays below 1 through an inclusive bound the number widget can hold too
+    assert RANGES["momentum"].maximum == MAX_MOMENTUM < 1 and RANGES["momentum"].check(0.0) == 0.0
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -149,8 +151,8 @@ def test_validated_normalises_numbers():
                              "adam, got 'lbfgs'"),
     ({"optimizer": "GD"}, "got 'GD'"),
     ({"optimizer": "nesterov", "momentum": 0.0}, "nesterov needs a momentum above 0"),
-    ({"momentum": 1.0}, "momentum must be at least 0 and below 1, got 1"),
-    ({"momentum": -0.5}, "momentum must be at least 0 and below 1, got -0.5"),
+    ({"momentum": 1.0}, "momentum must be at least 0 and at most 0.9999, got 1"),
+    ({"momentum": -0.5}, "momentum must be at least 0 and at most 0.9999, got -0.5"),
     ({"learning_rate": math.nan}, "learning rate must be a finite number, got nan"),
     ({"learning_rate": 0.0}, "learning rate must be at least 1e-06"),
     ({"samples": 0}, "samples must be at least 1"),

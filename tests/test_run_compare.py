@@ -164,9 +164,6 @@ def test_labels_name_optimizer_rate_when_rates_differ_and_batch_for_sgd():
     assert run_label(MAIN, True) == "gd (η=0.05)" and run_label(MAIN, False) == "gd"
 
 
-@pytest.mark.xfail(strict=True, reason="gd/run.py run_label prints the rate with :g (6 significant "
-                   "digits): compared rates 0.05 and 0.050000001 both read 'gd (η=0.05)', so two "
-                   "runs share one legend name")
 def test_every_run_of_a_comparison_has_its_own_label():
     compare = variants(MAIN, ["gd"], [0.05, 0.050000001], [])
     ex = experiment(MAIN, compare=tuple(compare))
