@@ -88,8 +88,9 @@ def stability_note(ex: Experiment) -> str:
     if limit is None:
         return (f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "
                 "stability limit.")
-    kind = "full-batch limit (mini-batches vary around it)" if s.optimizer == "sgd" else "limit"
-    text = f"Stability {kind}: learning rate < **{limit:.4g}**"
+    kind = "Full-batch stability limit (mini-batches vary around it)" if s.optimizer == "sgd" \
+        else "Stability limit"
+    text = f"{kind}: learning rate < **{limit:.4g}**"
     if s.learning_rate >= limit:
         return text + f". At {s.learning_rate:g} the run will **diverge**."
     return text + f" (now {s.learning_rate:g}, {s.learning_rate / limit:.0%} of it)."

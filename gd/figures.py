@@ -152,7 +152,8 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
     def point(k):
         return trace("scatter3d", x=[P[k, i]], y=[P[k, j]], z=[path_z[k] + lift], mode="markers",
                      marker=dict(size=7, color=POINT, line=dict(color="white", width=1)),
-                     name="current", hovertemplate=f"iteration {k}<extra></extra>")
+                     name="current", hovertemplate=f"iteration {k}<extra></extra>",
+                     showlegend=False)
 
     def trail(f):
         ks = frames_at[max(0, f - TRAIL):f + 1]
@@ -166,8 +167,11 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
               contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=True))),
               hovertemplate=f"{names[i]} %{{x:.4g}}<br>{names[j]} %{{y:.4g}}"
                             "<br>loss %{z:.4g}<extra></extra>"),
+        # alone, the path is white on the surface; compared, it takes run 0's colour and dash
         trace("scatter3d", x=P[path, i], y=P[path, j], z=path_z[path] + lift, mode="lines",
-              line=dict(color="rgba(255,255,255,0.9)", width=4), name="path", hoverinfo="skip"),
+              line=run_style(0, presenter, 4) if ex.others else
+              dict(color="rgba(255,255,255,0.9)", width=4),
+              name=label(runs(ex)[0].label) if ex.others else "path", hoverinfo="name"),
         point(0),
         trail(0),
     ]
