@@ -23,6 +23,7 @@ PATH, POINT, OPTIMUM, TRUTH = "#D55E00", "#D55E00", "#000000", "#009E73"
 SURFACE_SCALE = "Viridis"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 MAX_POINTS = 400  # points a trace of a per-step chart draws at most
+MAX_CHART_POINTS = 24_000  # points of all the traces of one per-step chart together
 MAX_FRAMES = 150  # frames of the animated surface
 GRID = 50  # surface grid is GRID x GRID
 TRAIL = 8  # frames of trail behind the moving marker
@@ -309,9 +310,11 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
                               name=f"least squares {label(name)}", showlegend=False,
                               line=dict(color=reference, width=1.5, dash="dot")))
     if len(all_runs) > 1:
+        # 13 runs of 21 parameters are 273 lines: fewer points each keeps a Step light
+        per_trace = max(40, min(MAX_POINTS, MAX_CHART_POINTS // (len(all_runs) * len(ex.names))))
         for r, run in enumerate(all_runs):
             Q = run.trajectory.params
-            q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
+            q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps), per_trace)
             for p, name in enumerate(ex.names):
                 data.append(trace("scatter", x=q, y=Q[q, p], mode="lines", name=label(run.label),
                                   legendgroup=f"run{r}", showlegend=p == 0,

@@ -180,12 +180,16 @@ class Settings:
         if self.standardize and samples < 2:
             raise InputError("cannot standardise a single row: its standard deviation is zero")
         if self.optimizer == "sgd":
-            work = min(self.batch_size, samples) * self.steps
+            work = self.sgd_work(samples)
             if work > MAX_SGD_SAMPLE_STEPS:
                 raise InputError(
                     f"sgd: batch size x steps = {work:,} samples drawn; at most "
                     f"{MAX_SGD_SAMPLE_STEPS:,} (use fewer steps or a smaller batch)"
                 )
+
+    def sgd_work(self, samples: int) -> int:
+        """Samples a run draws one at a time (0 for the full-batch optimizers)."""
+        return min(self.batch_size, samples) * self.steps if self.optimizer == "sgd" else 0
 
     def to_dict(self) -> dict:
         return asdict(self)

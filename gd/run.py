@@ -16,7 +16,7 @@ import numpy as np
 
 from gd import optimizers
 from gd.data import Dataset, make_regression, standardize, to_original_units
-from gd.inputs import InputError, Settings, short
+from gd.inputs import MAX_SGD_SAMPLE_STEPS, InputError, Settings, short
 from gd.problem import Problem
 
 DIVERGENCE_FACTOR = 1e10
@@ -246,6 +246,10 @@ def experiment(settings: Settings, data: Dataset | None = None,
     n, d = (data.n, data.d) if data is not None else (settings.samples, len(settings.true_weights))
     for s in (settings, *compare):
         s.check_work(d, n)  # before any data is made
+    total = sum(s.sgd_work(n) for s in (settings, *compare))
+    if total > MAX_SGD_SAMPLE_STEPS:
+        raise InputError(f"compare: the sgd runs together draw {total:,} samples; at most "
+                         f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)")
     data = dataset(settings, data)
     problem = Problem.from_data(data.X, data.y)
     trajectory = _trajectory(settings, problem, data)

@@ -169,3 +169,31 @@ def test_every_run_of_a_comparison_has_its_own_label():
     ex = experiment(MAIN, compare=tuple(compare))
     labels = [run_label(MAIN, True)] + [r.label for r in ex.others]
     assert len(set(labels)) == len(labels), labels
+
+
+def test_compared_sgd_runs_share_one_work_bound():
+    from gd.inputs import MAX_SGD_SAMPLE_STEPS, MAX_STEPS
+
+    batch = MAX_SGD_SAMPLE_STEPS // MAX_STEPS  # the main run alone is exactly at the bound
+    main = Settings(optimizer="sgd", batch_size=batch, steps=MAX_STEPS, samples=batch)
+    experiment(replace(main, steps=10))  # small: fine
+    other = variants(main, ["sgd"], [], [batch // 2])
+    with pytest.raises(InputError, match="the sgd runs together draw"):
+        experiment(main, compare=tuple(other))
+    # full-batch comparisons add no sampled work
+    experiment(Settings(optimizer="sgd", batch_size=batch, steps=200, samples=batch),
+               compare=tuple(variants(main, ["gd", "adam"], [], [])))
+
+
+def test_many_compared_runs_keep_the_convergence_chart_light():
+    from gd import figures
+
+    main = Settings(true_weights=tuple(float(i) for i in range(1, 21)), samples=300, steps=2000)
+    compare = tuple(variants(main, ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"],
+                             [0.001, 0.003], [8]))[:12]
+    ex = experiment(main, compare=compare)
+    fig = figures.convergence_figure(ex, 1500)
+    drawn = sum(len(t.x) for t in fig.data if t.name not in ("true", "least squares")
+                and not str(t.name).startswith(("true ", "least squares ")))
+    assert drawn <= figures.MAX_CHART_POINTS + 13 * 21  # the budget, plus each line's last point
+    assert len({t.name for t in fig.data if t.showlegend}) == 13  # one legend entry per run
