@@ -1,0 +1,158 @@
+"""The page as a presenter and a class use it, in a real browser: Play, the chart's own animation,
+the scrubber, presets, share links, uploads and comparisons.
+
+Each test also checks what must not happen: an exception box or a console error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
+    expect = None
+
+from test_smoke import metric_value
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+# The first Plotly chart on the page is the 3-D surface; trace 2 is its moving marker.
+MARKER_X = """() => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(p => p.data && p.data[0] && p.data[0].type === 'surface');
+  return plot ? Array.from(plot.data[2].x) : null;
+}"""
+# The contour map's current point (trace 3 of the second chart when there is one run).
+CONTOUR_POINT = """() => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(p => p.data && p.data[0] && p.data[0].type === 'contour');
+  return plot ? Array.from(plot.data[3].x) : null;
+}"""
+TRACE_NAMES = """(type) => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')]
+      .find(p => p.layout && p.layout.yaxis && p.layout.yaxis.type === 'log'
+                 && p.layout.xaxis.title && p.layout.xaxis.title.text === 'iteration');
+  return plot ? plot.data.map(t => t.name) : null;
+}"""
+
+
+def no_trouble(page: Page, console_errors: list[str]) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert console_errors == []
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of the selectbox labelled `label`, as a user does."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_the_charts_play_button_animates_the_marker_in_the_browser(page, console_errors, screenshot):
+    expect(page.locator(".js-plotly-plot .gl-container canvas").first).to_be_visible()
+    start = page.evaluate(MARKER_X)
+    assert start == [0]
+    page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_function(f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}",
+                           timeout=15_000)
+    screenshot(page, "surface-playing")
+    # the browser did it alone: the app's iteration never moved
+    expect(metric_value(page, "Iteration")).to_have_text("0")
+    no_trouble(page, console_errors)
+
+
+def test_play_advances_the_iteration_until_pause(page, console_errors, screenshot):
+    iteration = metric_value(page, "Iteration")
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()
+    expect(iteration).not_to_have_text("0", timeout=10_000)
+    page.wait_for_function(
+        """() => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+                   .find(e => e.innerText.startsWith('Iteration'));
+                   return m && parseInt(m.querySelector('[data-testid="stMetricValue"]')
+                                         .innerText.replace(/,/g, '')) >= 10; }""",
+        timeout=15_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
+    page.wait_for_timeout(600)  # a tick already in flight may land
+    paused_at = iteration.inner_text()
+    page.wait_for_timeout(1500)
+    assert iteration.inner_text() == paused_at, "the iteration moved after Pause"
+    screenshot(page, "paused")
+    no_trouble(page, console_errors)
+
+
+def test_the_scrubber_moves_the_current_point(page, console_errors, screenshot):
+    page.locator(".st-key-contour").scroll_into_view_if_needed()
+    page.wait_for_function(f"() => ({CONTOUR_POINT})() !== null", timeout=10_000)
+    before = page.evaluate(CONTOUR_POINT)
+    thumb = page.get_by_role("slider").first
+    thumb.focus()
+    for _ in range(5):
+        thumb.press("ArrowRight")
+    expect(metric_value(page, "Iteration")).to_have_text("5")
+    page.wait_for_function(f"() => {{ const x = ({CONTOUR_POINT})(); "
+                           f"return x && x[0] !== {before[0]}; }}", timeout=10_000)
+    screenshot(page, "scrubbed")
+    no_trouble(page, console_errors)
+
+
+def test_a_diverging_preset_says_so(page, console_errors, screenshot):
+    choose(page, "Preset", "Divergence")
+    expect(page.get_by_text(re.compile(r"The run diverged at step \d+"))).to_be_visible()
+    expect(page.get_by_text("will make the run diverge")).to_be_visible()
+    screenshot(page, "divergence")
+    no_trouble(page, console_errors)
+
+
+def test_a_shared_link_restores_its_setup(open_app, console_errors, screenshot):
+    page = open_app("true_weights=3,-1&optimizer=adam&learning_rate=0.1&compare=gd&iteration=5")
+    expect(metric_value(page, "Iteration")).to_have_text("5")
+    expect(page.get_by_role("textbox", name="True weights")).to_have_value("3, -1")
+    expect(page.get_by_role("combobox", name="Optimizer", exact=True)).to_have_value("Adam")
+    page.locator(".st-key-loss").scroll_into_view_if_needed()
+    page.wait_for_function(f"() => ({TRACE_NAMES})() !== null", timeout=10_000)
+    names = page.evaluate(TRACE_NAMES)
+    assert names and "gd" in names and any(n and n.startswith("adam") for n in names), names
+    screenshot(page, "shared")
+    no_trouble(page, console_errors)
+
+
+def test_the_address_bar_follows_the_page(page, console_errors):
+    for _ in range(3):
+        page.get_by_role("button", name="Step", exact=True).click()
+    expect(metric_value(page, "Iteration")).to_have_text("3")
+    page.wait_for_url(re.compile(r"iteration=3"))
+    no_trouble(page, console_errors)
+
+
+def test_an_uploaded_csv_is_learned(page, console_errors, screenshot, tmp_path):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((200, 2))
+    y = X @ [1.5, -2.0] + 0.5
+    path = tmp_path / "heights.csv"
+    rows = "\n".join(f"{a},{b},{t}" for (a, b), t in zip(X, y, strict=True))
+    path.write_text("height,<b>age</b>,y\n" + rows + "\n")
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
+    loss = metric_value(page, "Loss")
+    expect(loss).to_have_text(f"{np.mean(y ** 2):.6g}")  # the loss at zero: mean(y^2)
+    expect(page.get_by_role("combobox", name="Horizontal axis")).to_have_value(
+        re.compile("height|<b>age</b>"))
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(metric_value(page, "Iteration")).to_have_text("1")
+    screenshot(page, "uploaded")
+    no_trouble(page, console_errors)
+
+
+def test_a_bad_upload_is_a_message_and_the_page_goes_on(page, console_errors, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b,y\n1,2,3\n4,=SUM(A1:A2),6\n")
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
+    expect(page.get_by_text(re.compile(r"is not a number"))).to_be_visible()
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(metric_value(page, "Iteration")).to_have_text("1")
+    no_trouble(page, console_errors)
