@@ -18,6 +18,7 @@ from gd import explain, figures, share
 from gd.data import load_csv
 from gd.export import trajectory_csv
 from gd.inputs import (
+    FIELD_NAMES,
     MAX_MOMENTUM,
     MAX_SAMPLES,
     MAX_STEPS,
@@ -179,12 +180,9 @@ def sidebar():
             st.text_input("SGD batch sizes (optional)", key="compare_batches",
                           placeholder="e.g. 1, 32, 5000")
 
-    candidate = Settings(weights, float(ss.bias), int(ss.samples), float(ss.noise), int(ss.seed),
-                         float(ss.learning_rate), int(ss.steps), ss.optimizer, int(ss.batch_size),
-                         float(ss.momentum), bool(ss.standardize), float(ss.feature_scale),
-                         float(ss.feature_mean), float(ss.outlier))
     try:
-        settings = candidate.validated()
+        values = {key: ss[key] for key in FIELD_NAMES}
+        settings = share.settings_of({**values, "true_weights": format_weights(weights)}).validated()
         rates = share.parse_list(ss.compare_rates, RANGES["learning_rate"].parse, "learning rates")
         batches = share.parse_list(ss.compare_batches, RANGES["batch_size"].parse, "batch sizes")
         compare = tuple(variants(settings, list(ss.compare), rates, batches))

@@ -15,9 +15,8 @@ from gd.run import Experiment, experiment
 
 # Options that take a value; "--weights -1,2" is joined to "--weights=-1,2" so that a negative
 # value is not mistaken for an option (argparse only recognises plain negative numbers).
-_VALUED = ("--weights", "--bias", "--samples", "--noise", "--seed", "--data", "--optimizer",
-           "--lr", "--steps", "--batch-size", "--momentum", "--csv", "--every", "--feature-scale",
-           "--feature-mean", "--outlier")
+_VALUED = ("--weights", "--data", "--optimizer", "--csv", "--every",
+           *(rng.flag for rng in RANGES.values()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +54,16 @@ def _every(text):
     return value
 
 
+HELP = {
+    "bias": "true bias", "samples": "number of samples", "seed": "random seed",
+    "noise": "standard deviation of Gaussian noise on y", "learning_rate": "learning rate",
+    "steps": "number of updates", "batch_size": "mini-batch size for sgd",
+    "momentum": "momentum for momentum and nesterov",
+    "feature_scale": "std of the last feature; the others range from 1 to it",
+    "feature_mean": "mean of every feature", "outlier": "added to the first sample's y",
+}
+
+
 def parser() -> argparse.ArgumentParser:
     d = Settings()
     p = _Parser(prog="python -m gd", allow_abbrev=False,
@@ -62,31 +71,14 @@ def parser() -> argparse.ArgumentParser:
                             "Gradient Descent'. The defaults are the article's run.")
     p.add_argument("--weights", type=_weights, default=d.true_weights, metavar="W1,W2,...",
                    help="true weights, comma-separated (default 2,4,5,9,11)")
-    p.add_argument("--bias", type=_number("bias"), default=d.bias, help="true bias (default 2)")
-    p.add_argument("--samples", type=_number("samples"), default=d.samples,
-                   help="number of samples (default 5000)")
-    p.add_argument("--noise", type=_number("noise"), default=d.noise,
-                   help="standard deviation of Gaussian noise on y (default 0)")
-    p.add_argument("--seed", type=_number("seed"), default=d.seed, help="random seed (default 0)")
-    p.add_argument("--feature-scale", type=_number("feature_scale"), default=d.feature_scale,
-                   help="std of the last feature; the others range from 1 to it (default 1)")
-    p.add_argument("--feature-mean", type=_number("feature_mean"), default=d.feature_mean,
-                   help="mean of every feature (default 0)")
-    p.add_argument("--outlier", type=_number("outlier"), default=d.outlier,
-                   help="added to the first sample's y (default 0)")
+    for name, rng in RANGES.items():  # every numeric input, with the app's names and ranges
+        p.add_argument(rng.flag, type=_number(name), default=getattr(d, name),
+                       help=f"{HELP[name]} (default {getattr(d, name):g})")
     p.add_argument("--data", metavar="FILE.csv",
                    help="learn from a CSV instead: a header row, target column y (else the last)")
     p.add_argument("--standardize", action="store_true", help="use z-scores of the features")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer,
                    help="update rule (default gd)")
-    p.add_argument("--lr", type=_number("learning_rate"), default=d.learning_rate,
-                   help="learning rate (default 0.01)")
-    p.add_argument("--steps", type=_number("steps"), default=d.steps,
-                   help="number of updates (default 1000)")
-    p.add_argument("--batch-size", type=_number("batch_size"), default=d.batch_size,
-                   help="mini-batch size for sgd (default 32)")
-    p.add_argument("--momentum", type=_number("momentum"), default=d.momentum,
-                   help="momentum for momentum and nesterov (default 0.9)")
     p.add_argument("--csv", metavar="FILE|-",
                    help="write the trajectory (step,loss,w1..wd,b) to FILE, or to stdout with -")
     p.add_argument("--every", type=_every, default=1, metavar="K",
