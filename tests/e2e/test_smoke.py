@@ -32,7 +32,10 @@ def drawn_colours(locator: Locator) -> int:
 
 
 def metric_value(page: Page, label: str) -> Locator:
-    metric = page.get_by_test_id("stMetric").filter(
+    """The metric's value; during a rerun Streamlit keeps the previous element, marked stale,
+    beside the new one until the run ends, so stale ones are left out."""
+    fresh = page.locator("[data-testid='stElementContainer']:not([data-stale='true'])")
+    metric = fresh.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
     )
     return metric.get_by_test_id("stMetricValue")
