@@ -44,7 +44,9 @@ ss = st.session_state
 
 # ---- cached computation: small results only, bounded ----------------------------------------
 
-@st.cache_data(max_entries=16, show_spinner="Running gradient descent…")
+# One result serves every session that asks for it: cache_resource shares the object (the engine
+# makes its arrays read-only) where cache_data would unpickle a copy per session and per hit.
+@st.cache_resource(max_entries=8, show_spinner="Running gradient descent…")
 def run_experiment(settings: Settings, upload: bytes | None,
                    compare: tuple[Settings, ...]) -> Experiment:
     data = load_csv(upload, max_rows=UPLOAD_ROWS) if upload is not None else None

@@ -30,15 +30,15 @@ sys.path.insert(0, str(ROOT))
 
 from gd import figures  # noqa: E402
 from gd.inputs import MAX_FEATURES, MAX_SAMPLES, MAX_SGD_SAMPLE_STEPS, MAX_STEPS, Settings  # noqa: E402
-from gd.run import MAX_RUNS, experiment, sweep, sweep_rates, variants  # noqa: E402
+from gd.run import MAX_KEPT, MAX_RUNS, experiment, sweep, sweep_rates, variants  # noqa: E402
 
 LARGEST = Settings(true_weights=tuple(float(i) for i in range(1, MAX_FEATURES + 1)),
                    samples=MAX_SAMPLES, steps=MAX_STEPS)
 
-# The heaviest page: the largest data, and as many compared runs as allowed (the sgd ones within
-# the shared work bound).
+# The heaviest page: the largest data, and as many compared runs as that size allows.
+ALLOWED = min(MAX_RUNS, MAX_KEPT // ((MAX_STEPS + 1) * (MAX_FEATURES + 1)) - 1)
 COMPARE = tuple(variants(LARGEST, ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"],
-                         [0.001, 0.003], [50]))[:MAX_RUNS]
+                         [0.001, 0.003], [50]))[:ALLOWED]
 
 MINIMAL_APP = '''
 import plotly.graph_objects as go

@@ -145,6 +145,9 @@ def sweep(problem: Problem, optimizer: str, rates: np.ndarray, steps: int,
 
 
 MAX_RUNS = 12  # runs compared at once, besides the main one
+# Numbers all the trajectories of one experiment hold together (24 MB): 13 runs of the defaults,
+# 7 of the largest (20,001 rows of 21 parameters).
+MAX_KEPT = 3_000_000
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,12 @@ def experiment(settings: Settings, data: Dataset | None = None,
     n, d = (data.n, data.d) if data is not None else (settings.samples, len(settings.true_weights))
     for s in (settings, *compare):
         s.check_work(d, n)  # before any data is made
+    kept = (1 + len(compare)) * (settings.steps + 1) * (d + 1)
+    if kept > MAX_KEPT:
+        fit = max(MAX_KEPT // ((settings.steps + 1) * (d + 1)) - 1, 0)
+        raise InputError(f"compare: {1 + len(compare)} runs of {settings.steps:,} steps over "
+                         f"{d + 1} parameters are too many to keep; at most {fit} compared "
+                         "runs at this size (fewer steps allow more)")
     total = sum(s.sgd_work(n) for s in (settings, *compare))
     if total > MAX_SGD_SAMPLE_STEPS:
         raise InputError(f"compare: the sgd runs together draw {total:,} samples; at most "
@@ -258,6 +267,19 @@ def experiment(settings: Settings, data: Dataset | None = None,
     rows = slice(None)
     if data.n > SAMPLE_ROWS:
         rows = np.random.default_rng([settings.seed, 2]).choice(data.n, SAMPLE_ROWS, replace=False)
-    return Experiment(settings, problem, trajectory, data.param_names, data.names, data.target,
-                      data.true_theta(), data.X[rows].copy(), data.y[rows].copy(),
-                      data.mean, data.scale, others)
+    ex = Experiment(settings, problem, trajectory, data.param_names, data.names, data.target,
+                    data.true_theta(), data.X[rows].copy(), data.y[rows].copy(),
+                    data.mean, data.scale, others)
+    return freeze(ex)
+
+
+def freeze(ex: Experiment) -> Experiment:
+    """Make every array of `ex` read-only, so that one result can be shared by every session of
+    the app (no copy per visitor) without any of them changing it for the others."""
+    def lock(obj):
+        for value in vars(obj).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+    for obj in (ex, ex.problem, ex.trajectory, *(r.trajectory for r in ex.others)):
+        lock(obj)
+    return ex

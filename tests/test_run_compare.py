@@ -197,3 +197,23 @@ def test_many_compared_runs_keep_the_convergence_chart_light():
                 and not str(t.name).startswith(("true ", "least squares ")))
     assert drawn <= figures.MAX_CHART_POINTS + 13 * 21  # the budget, plus each line's last point
     assert len({t.name for t in fig.data if t.showlegend}) == 13  # one legend entry per run
+
+
+def test_the_numbers_an_experiment_keeps_are_bounded():
+    from gd.run import MAX_KEPT
+
+    main = Settings(true_weights=tuple(float(i) for i in range(1, 21)), samples=50, steps=20_000)
+    fit = MAX_KEPT // (20_001 * 21) - 1
+    rates = [0.001 * (i + 1) for i in range(fit + 1)]
+    with pytest.raises(InputError, match=f"at most {fit} compared runs"):
+        experiment(main, compare=tuple(variants(main, ["gd"], rates, [])))
+    ex = experiment(main, compare=tuple(variants(main, ["gd"], rates[:fit], [])))
+    assert sum(r.trajectory.params.size for r in ex.others) + ex.trajectory.params.size <= MAX_KEPT
+
+
+def test_results_are_read_only_so_sessions_can_share_them():
+    ex = experiment(Settings(samples=50, steps=10), compare=tuple(variants(Settings(), ["adam"], [], [])))
+    for array in (ex.trajectory.params, ex.trajectory.loss, ex.problem.G, ex.problem.theta_star,
+                  ex.sample_X, ex.others[0].trajectory.params):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1.0
