@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from gd.run import Experiment, Run, run_label
+from gd.run import Experiment, Run
 
 # Okabe & Ito's colour-blind-safe palette; black last, for the "true" references.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -99,8 +99,7 @@ def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
 
 def runs(ex: Experiment) -> list[Run]:
     """The main run first, then the comparisons."""
-    several_rates = len({r.settings.learning_rate for r in ex.others} | {ex.settings.learning_rate}) > 1
-    return [Run(run_label(ex.settings, several_rates), ex.settings, ex.trajectory), *ex.others]
+    return [Run(ex.label, ex.settings, ex.trajectory), *ex.others]
 
 
 def run_style(r: int, presenter: bool = False, width: float = 2.5) -> dict:
@@ -286,7 +285,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
     """Each parameter against the iteration up to k, with its true value (dashed) and its
     least-squares value (dotted, drawn where it differs visibly from the truth). With a
     comparison, colour and dash tell the runs apart and every parameter of a run shares them."""
-    T, P = ex.trajectory.steps, ex.trajectory.params
+    P = ex.trajectory.params
     star, truth = ex.problem.theta_star, ex.true_theta
     all_runs = runs(ex)
     T = max(run.trajectory.steps for run in all_runs)

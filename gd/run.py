@@ -204,6 +204,7 @@ class Experiment:
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     others: tuple[Run, ...] = ()
+    label: str = ""  # the main run's name beside the others'
     limit: float | None = field(init=False)
 
     def __post_init__(self):
@@ -269,7 +270,7 @@ def experiment(settings: Settings, data: Dataset | None = None,
         rows = np.random.default_rng([settings.seed, 2]).choice(data.n, SAMPLE_ROWS, replace=False)
     ex = Experiment(settings, problem, trajectory, data.param_names, data.names, data.target,
                     data.true_theta(), data.X[rows].copy(), data.y[rows].copy(),
-                    data.mean, data.scale, others)
+                    data.mean, data.scale, others, run_label(settings, several_rates))
     return freeze(ex)
 
 
