@@ -8,6 +8,8 @@ fragment, so Step, Play and the scrubber rerun only it.
 
 from __future__ import annotations
 
+import time
+
 # pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
 # and sessions starting together would otherwise see it half-imported.
 import numpy as np
@@ -36,7 +38,8 @@ from gd.run import Experiment, experiment, sweep, sweep_rates, variants
 st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
 
 TICK = 0.25  # seconds between Play's ticks
-PLAY_TICKS = 60  # Play covers any run in about PLAY_TICKS * TICK = 15 s
+PLAY_SECONDS = 15.0  # Play covers any run in this time, whatever the ticks cost
+PLAY_MARKS = 60  # iterations Play shows: every one of the first, then larger strides
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
 PLOTLY_CONFIG = {"displaylogo": False}
 ss = st.session_state
@@ -226,13 +229,6 @@ def sync_url(iteration: int) -> None:
 
 # ---- what follows the iteration ---------------------------------------------------------------
 
-def next_tick(k: int, T: int) -> int:
-    """Play's next iteration: one step at a time at first, then larger strides."""
-    marks = figures.milestones(T, PLAY_TICKS)
-    later = marks[marks > k]
-    return int(later[0]) if later.size else T
-
-
 def step(T: int) -> None:
     ss.current = min(ss.current + 1, T)
 
@@ -244,6 +240,9 @@ def step(T: int) -> None:
 def set_playing(want: bool, T: int) -> None:
     if want and ss.current >= T:
         ss.current = 0
+    if want and not ss.playing:  # resume on schedule from where the run stands
+        ss.play_start = time.monotonic() - figures.play_elapsed(ss.current, T, PLAY_SECONDS,
+                                                                 PLAY_MARKS)
     ss.playing = want
 
 
@@ -269,7 +268,8 @@ def live(ex: Experiment, controls, metrics_box, scrub_box, contour_box, bottom, 
     if ss.pop("restart", False):
         st.rerun()  # a full run restarts this fragment with or without its timer
     if ss.playing:
-        ss.current = next_tick(ss.current, T)
+        ss.current = figures.play_position(ss.current, T, time.monotonic() - ss.play_start,
+                                           PLAY_SECONDS, PLAY_MARKS)
         if ss.current >= T:
             ss.playing = False
             st.rerun()

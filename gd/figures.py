@@ -90,6 +90,21 @@ def milestones(T: int, count: int) -> np.ndarray:
     return np.unique(np.concatenate([first, np.rint(grows), np.rint(even), [T]]).astype(int))
 
 
+def play_position(k: int, T: int, elapsed: float, seconds: float, count: int) -> int:
+    """Where a Play of `seconds` over `count` milestones stands `elapsed` seconds after it began:
+    the milestone due then, and at least one step past k, so that slow ticks skip milestones
+    rather than stretch the animation."""
+    marks = milestones(T, count)
+    due = marks[min(int(elapsed / seconds * len(marks)), len(marks) - 1)]
+    return int(min(max(due, k + 1), T))
+
+
+def play_elapsed(k: int, T: int, seconds: float, count: int) -> float:
+    """The time into such a Play at which iteration k is shown: where a resumed Play starts."""
+    marks = milestones(T, count)
+    return int(np.searchsorted(marks, k)) / len(marks) * seconds
+
+
 def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
     """The iterations a chart draws up to k: a fixed sample of 0..T (so a line does not wobble as
     k moves), cut at k, with k itself last."""

@@ -33,8 +33,9 @@ FLAGS = ("standardize", "presenter")
 
 
 def _short(text: str, limit: int = 40) -> str:
-    text = str(text)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    """A value quoted for a message, at most about `limit` characters even once escaped."""
+    quoted = repr(str(text)[: limit + 1])
+    return quoted if len(quoted) <= limit + 2 else quoted[:limit] + "…'"
 
 
 def parse_list(text: str, parse, what: str) -> list:
@@ -103,7 +104,9 @@ def from_query(query: Mapping[str, str | list[str]]) -> tuple[dict, list[str]]:
             break
         text = (raw[-1] if raw else "") if isinstance(raw, list) else raw
         if key not in SHARED:
-            warnings.append(f"Ignored the unknown URL parameter {_short(key)}.")
+            # the name itself, unabridged up to 30 characters, so that it can be found and fixed
+            shown = repr(key[:30]) + ("…" if len(key) > 30 else "")
+            warnings.append(f"Ignored the unknown URL parameter {shown}.")
             continue
         try:
             values[key] = parse_value(key, str(text))

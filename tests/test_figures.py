@@ -204,3 +204,28 @@ def strings(node):
     elif isinstance(node, (list, tuple)):
         for value in node:
             yield from strings(value)
+
+
+@pytest.mark.parametrize("T", [1, 7, 1000, 20_000])
+def test_play_covers_a_run_in_its_time_and_never_stalls(T):
+    seconds, count = 15.0, 60
+    # ticks 4 a second, or 1 a second on a slow server: the end comes by `seconds` either way
+    for rate in (4, 1):
+        k, t, shown = 0, 0.0, [0]
+        while k < T and t < 100:
+            t += 1 / rate
+            k = figures.play_position(k, T, t, seconds, count)
+            shown.append(k)
+        assert k == T and t <= seconds + 1 / rate + 1e-9
+        assert all(b > a for a, b in zip(shown, shown[1:], strict=False))
+    # the first steps are shown one by one when ticks keep up
+    k, first = 0, []
+    for tick in range(1, 6):
+        k = figures.play_position(k, T, tick * 0.25, seconds, count)
+        first.append(k)
+    assert first[: min(T, 3)] == list(range(1, min(T, 3) + 1))
+    # a paused Play resumes on schedule from where it stopped
+    mid = figures.milestones(T, count)[len(figures.milestones(T, count)) // 2]
+    later = figures.play_position(mid, T, figures.play_elapsed(mid, T, seconds, count) + 0.3,
+                                  seconds, count)
+    assert mid < later < T or T <= 7
