@@ -158,3 +158,32 @@ def test_a_bad_upload_is_a_message_and_the_page_goes_on(page, console_errors, tm
     page.get_by_role("button", name="Step", exact=True).click()
     expect(metric_value(page, "Iteration")).to_have_text("1")
     no_trouble(page, console_errors)
+
+
+def test_the_exports_download_a_csv_and_an_offline_html(page, console_errors, tmp_path):
+    with page.expect_download() as got:
+        page.get_by_role("button", name=re.compile("trajectory \\(CSV\\)")).click()
+    csv_path = tmp_path / "trajectory.csv"
+    got.value.save_as(csv_path)
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "step,loss,w1,w2,w3,w4,w5,b" and len(lines) == 1002
+    assert lines[1].startswith("0,") and lines[-1].startswith("1000,")
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name=re.compile("surface \\(HTML")).click()
+    html_path = tmp_path / "surface.html"
+    got.value.save_as(html_path)
+    html = html_path.read_text()
+    assert len(html) > 3_000_000  # plotly.js itself is inside: it plays with no network
+    assert not re.search(r"<script[^>]*\bsrc=", html)  # no script fetched from anywhere
+    assert "addFrames" in html  # the frames travel with it
+    offline = page.context.browser.new_page()
+    try:  # it plays with every request refused
+        offline.route("**/*", lambda route: route.abort())
+        offline.set_content(html, timeout=60_000)
+        expect(offline.locator(".js-plotly-plot .gl-container canvas").first).to_be_visible()
+        offline.locator(".updatemenu-button").filter(has_text="Play").first.click()
+        offline.wait_for_function(f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}",
+                                  timeout=15_000)
+    finally:
+        offline.close()
+    no_trouble(page, console_errors)
