@@ -132,10 +132,16 @@ def surface_range(values: np.ndarray, centre: float) -> tuple[float, float]:
 
 
 def slice_grid(ex: Experiment, i: int, j: int, n: int = GRID):
-    """xs (n,), ys (n,), loss (n, n) over parameters i and j, the others at theta*."""
+    """xs (n,), ys (n,), loss (n, n) over parameters i and j, the others at theta*.
+
+    Both axes span the same width, so that drawn at one scale the contours keep their true
+    shape (a narrow valley looks narrow, a round bowl round) and the gradient is seen to cross
+    them at right angles."""
     P = ex.trajectory.params
-    xs = np.linspace(*surface_range(P[:, i], ex.problem.theta_star[i]), n)
-    ys = np.linspace(*surface_range(P[:, j], ex.problem.theta_star[j]), n)
+    (x0, x1), (y0, y1) = (surface_range(P[:, p], ex.problem.theta_star[p]) for p in (i, j))
+    half = max(x1 - x0, y1 - y0) / 2
+    xs = np.linspace((x0 + x1) / 2 - half, (x0 + x1) / 2 + half, n)
+    ys = np.linspace((y0 + y1) / 2 - half, (y0 + y1) / 2 + half, n)
     return xs, ys, ex.problem.loss_grid(i, j, xs, ys)
 
 
@@ -272,8 +278,10 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                   arrowwidth=line_width(presenter, 2.5), arrowcolor=colour, text="")
              for _, colour, end in arrows]
     return figure(data, _layout(presenter,
-                                dict(title=dict(text=names[i]), range=[xs[0], xs[-1]]),
-                                dict(title=dict(text=names[j]), range=[ys[0], ys[-1]]),
+                                dict(title=dict(text=names[i]), range=[xs[0], xs[-1]],
+                                     constrain="domain"),
+                                dict(title=dict(text=names[j]), range=[ys[0], ys[-1]],
+                                     scaleanchor="x", scaleratio=1, constrain="domain"),
                                 annotations=notes))
 
 

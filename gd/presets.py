@@ -38,7 +38,7 @@ PRESETS = {
         "Features of different scales and off-centre means make a long, narrow valley (see the "
         "condition number and the contour map): GD zig-zags across it and crawls along it. "
         "Switch on 'Standardise features' to see round contours and a fast descent.",
-        {"feature_scale": 4.0, "feature_mean": 2.0, "learning_rate": 0.02,
+        {"feature_scale": 4.0, "feature_mean": 2.0, "learning_rate": 0.03,
          "surface_x": "w5", "surface_y": "b"}),
     "sgd_noise": Preset(
         "Noisy data: SGD against GD",
