@@ -238,9 +238,9 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
-    """The per-step charts' common layout: fixed ranges, legend on top."""
-    return dict(template=template(presenter), height=420, xaxis=xaxis, yaxis=yaxis,
-                legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0), **more)
+    """The per-step charts' common layout: fixed ranges, legend on top (unless `more` says)."""
+    return {**dict(template=template(presenter), height=420, xaxis=xaxis, yaxis=yaxis,
+                   legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0)), **more}
 
 
 def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = False) -> go.Figure:
@@ -282,7 +282,10 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                                      constrain="domain"),
                                 dict(title=dict(text=names[j]), range=[ys[0], ys[-1]],
                                      scaleanchor="x", scaleratio=1, constrain="domain"),
-                                annotations=notes))
+                                annotations=notes, margin=dict(l=60, r=10, t=20, b=50), height=470,
+                                # the square map leaves room beside it: the legend goes there
+                                legend=dict(orientation="v", x=1.02, xanchor="left", y=1,
+                                            yanchor="top")))
 
 
 def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, float]):
