@@ -1,240 +1,31 @@
-"""Plotly figures of a run: pure functions of an Experiment (and the current iteration k).
-
-The animated 3-D surface depends on the run only; everything else follows k and stays light (2-D,
-no frames, at most a few hundred points a trace). Text from users (CSV column names) is HTML-escaped
-before Plotly sees it, since Plotly renders a subset of HTML in labels.
-"""
+"""The 2-D charts that follow the current iteration k: light (no frames, at most a few hundred
+points a line), with axis ranges fixed by the whole run so that the view holds still as k moves."""
 
 from __future__ import annotations
 
-import functools
-import html
-
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 
-from gd.run import Experiment, Run
-
-# Okabe & Ito's colour-blind-safe palette; black last, for the "true" references.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-PATH, POINT, OPTIMUM, TRUTH = "#D55E00", "#D55E00", "#000000", "#009E73"
-SURFACE_SCALE = "Viridis"
-FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
-MAX_POINTS = 400  # points a trace of a per-step chart draws at most
-MAX_CHART_POINTS = 24_000  # points of all the traces of one per-step chart together
-MAX_FRAMES = 150  # frames of the animated surface
-GRID = 50  # surface grid is GRID x GRID
-TRAIL = 8  # frames of trail behind the moving marker
-
-
-@functools.cache
-def template(presenter: bool = False) -> dict:
-    """A small template (plotly's default adds ~8 kB of JSON to every figure). Presenter mode
-    takes Plotly's 'presentation' template (larger fonts, thicker lines) under our colours."""
-    axis = dict(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", linecolor="#9ca3af")
-    layout = dict(
-        font=dict(family=FONT, size=14, color="#1f2937"),
-        colorway=list(PALETTE),
-        paper_bgcolor="white", plot_bgcolor="white",
-        margin=dict(l=60, r=20, t=50, b=50),
-        xaxis=axis, yaxis=axis,
-        legend=dict(bgcolor="rgba(255,255,255,0.8)"),
-        hoverlabel=dict(font=dict(family=FONT)),
-    )
-    if not presenter:
-        return dict(layout=layout)
-    base = pio.templates["presentation"].to_plotly_json()
-    layout["font"] = dict(family=FONT, size=22, color="#111827")
-    layout["legend"] = dict(bgcolor="rgba(255,255,255,0.8)", font=dict(size=16))
-    return dict(data=base.get("data", {}), layout={**base.get("layout", {}), **layout})
-
-
-def line_width(presenter: bool, width: float) -> float:
-    return width * 1.6 if presenter else width
-
-
-def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
-    """A Figure from plain dicts, without plotly's per-property validation: it costs more than
-    everything else in a Step. The tests validate every figure in full (go.Figure(fig.to_dict()))."""
-    spec = dict(data=data, layout=layout)
-    if frames is not None:
-        spec["frames"] = frames
-    return go.Figure(spec, _validate=False)
-
-
-def trace(kind: str, **props) -> dict:
-    return dict(type=kind, **props)
-
-
-def label(name: str) -> str:
-    """User text as Plotly shows it literally."""
-    return html.escape(str(name), quote=False)
-
-
-def label_3d(name: str) -> str:
-    """User text for a 3-D axis title, which renders HTML tags but prints entities as they are:
-    angle brackets become their full-width look-alikes, so no tag can form."""
-    return str(name).replace("<", "\uff1c").replace(">", "\uff1e")
-
-
-def milestones(T: int, count: int) -> np.ndarray:
-    """About `count` iterations in [0, T], 0 and T included, dense early: the first steps are the
-    instructive ones. Used for animation frames and for the app's Play."""
-    if count >= T + 1:
-        return np.arange(T + 1)
-    first = np.arange(count // 6)  # every one of the first steps
-    grows = np.geomspace(max(len(first), 1), T, count // 2)
-    even = np.linspace(0, T, count - count // 2 - len(first))
-    return np.unique(np.concatenate([first, np.rint(grows), np.rint(even), [T]]).astype(int))
-
-
-def play_position(k: int, T: int, elapsed: float, seconds: float, count: int) -> int:
-    """Where a Play of `seconds` over `count` milestones stands `elapsed` seconds after it began:
-    the milestone due then, and at least one step past k, so that slow ticks skip milestones
-    rather than stretch the animation."""
-    marks = milestones(T, count)
-    due = marks[min(int(elapsed / seconds * len(marks)), len(marks) - 1)]
-    return int(min(max(due, k + 1), T))
-
-
-def play_elapsed(k: int, T: int, seconds: float, count: int) -> float:
-    """The time into such a Play at which iteration k is shown: where a resumed Play starts."""
-    marks = milestones(T, count)
-    return int(np.searchsorted(marks, k)) / len(marks) * seconds
-
-
-def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
-    """The iterations a chart draws up to k: a fixed sample of 0..T (so a line does not wobble as
-    k moves), cut at k, with k itself last."""
-    steps = milestones(T, limit)
-    return np.append(steps[steps < k], k)
-
-
-def runs(ex: Experiment) -> list[Run]:
-    """The main run first, then the comparisons."""
-    return [Run(ex.label, ex.settings, ex.trajectory), *ex.others]
-
-
-def run_style(r: int, presenter: bool = False, width: float = 2.5) -> dict:
-    """Run r's line: a colour and a dash of its own, so runs differ without colour too."""
-    return dict(color=PALETTE[r % len(PALETTE)], dash=DASHES[r % len(DASHES)],
-                width=line_width(presenter, width))
-
-
-def surface_range(values: np.ndarray, centre: float) -> tuple[float, float]:
-    """A range that holds the path, the optimum and zero, with a margin."""
-    lo = min(float(np.min(values)), centre, 0.0)
-    hi = max(float(np.max(values)), centre, 0.0)
-    pad = 0.15 * (hi - lo) or 1.0
-    return lo - pad, hi + pad
-
-
-def slice_grid(ex: Experiment, i: int, j: int, n: int = GRID):
-    """xs (n,), ys (n,), loss (n, n) over parameters i and j, the others at theta*.
-
-    Both axes span the same width, so that drawn at one scale the contours keep their true
-    shape (a narrow valley looks narrow, a round bowl round) and the gradient is seen to cross
-    them at right angles."""
-    P = ex.trajectory.params
-    (x0, x1), (y0, y1) = (surface_range(P[:, p], ex.problem.theta_star[p]) for p in (i, j))
-    half = max(x1 - x0, y1 - y0) / 2
-    xs = np.linspace((x0 + x1) / 2 - half, (x0 + x1) / 2 + half, n)
-    ys = np.linspace((y0 + y1) / 2 - half, (y0 + y1) / 2 + half, n)
-    return xs, ys, ex.problem.loss_grid(i, j, xs, ys)
-
-
-def slice_points(ex: Experiment, i: int, j: int, params: np.ndarray) -> np.ndarray:
-    """The loss on the drawn slice at each row's (theta_i, theta_j): a path projected on it."""
-    theta = np.repeat(ex.problem.theta_star[None, :], len(params), axis=0)
-    theta[:, i] = params[:, i]
-    theta[:, j] = params[:, j]
-    return ex.problem.loss(theta)
-
-
-def slice_loss(ex: Experiment, i: int, j: int, steps: np.ndarray) -> np.ndarray:
-    """`slice_points` for the main run's iterations `steps`."""
-    return slice_points(ex, i, j, ex.trajectory.params[steps])
-
-
-def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> go.Figure:
-    """The loss over parameters i and j (others at their least-squares values), the descent path
-    drawn once, and frames that move a marker with a short trail along it."""
-    names = [label(n) for n in ex.names]
-    T = ex.trajectory.steps
-    xs, ys, Z = slice_grid(ex, i, j)
-    P = ex.trajectory.params
-    path = drawn_steps(T, T, 1000)
-    frames_at = milestones(T, MAX_FRAMES)
-    path_z = slice_loss(ex, i, j, np.arange(T + 1))
-    lift = 0.01 * (Z.max() - Z.min())  # keep the path visibly above the surface
-
-    def point(k):
-        return trace("scatter3d", x=[P[k, i]], y=[P[k, j]], z=[path_z[k] + lift], mode="markers",
-                     marker=dict(size=7, color=POINT, line=dict(color="white", width=1)),
-                     name="current", hovertemplate=f"iteration {k}<extra></extra>",
-                     showlegend=False)
-
-    def trail(f):
-        ks = frames_at[max(0, f - TRAIL):f + 1]
-        return trace("scatter3d", x=P[ks, i], y=P[ks, j], z=path_z[ks] + lift, mode="lines",
-                     line=dict(color=POINT, width=6), name="trail", hoverinfo="skip",
-                     showlegend=False)
-
-    data = [
-        trace("surface", x=xs, y=ys, z=Z, colorscale=SURFACE_SCALE, opacity=0.85, name="loss",
-              showscale=False,
-              contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=True))),
-              hovertemplate=f"{names[i]} %{{x:.4g}}<br>{names[j]} %{{y:.4g}}"
-                            "<br>loss %{z:.4g}<extra></extra>"),
-        # alone, the path is white on the surface; compared, it takes run 0's colour and dash
-        trace("scatter3d", x=P[path, i], y=P[path, j], z=path_z[path] + lift, mode="lines",
-              line=run_style(0, presenter, 4) if ex.others else
-              dict(color="rgba(255,255,255,0.9)", width=4),
-              name=label(runs(ex)[0].label) if ex.others else "path", hoverinfo="name"),
-        point(0),
-        trail(0),
-    ]
-    for r, other in enumerate(ex.others, 1):
-        Q = other.trajectory.params
-        q = drawn_steps(other.trajectory.steps, other.trajectory.steps, 600)
-        data.append(trace("scatter3d", x=Q[q, i], y=Q[q, j], z=slice_points(ex, i, j, Q[q]) + lift,
-                          mode="lines", name=label(other.label), hoverinfo="name",
-                          line=run_style(r, presenter, 4)))
-    frames = [dict(data=[point(k), trail(f)], traces=[2, 3], name=str(k))
-              for f, k in enumerate(frames_at)]
-    play = dict(frame=dict(duration=80, redraw=True), transition=dict(duration=0),
-                fromcurrent=True, mode="immediate")
-    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
-    jump = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
-    layout = dict(
-        template=template(presenter),
-        height=560,
-        margin=dict(l=0, r=0, t=10, b=0),
-        showlegend=bool(ex.others),
-        legend=dict(x=0, y=1, yanchor="top"),
-        scene=dict(
-            xaxis=dict(title=dict(text=label_3d(ex.names[i])), range=[xs[0], xs[-1]]),
-            yaxis=dict(title=dict(text=label_3d(ex.names[j])), range=[ys[0], ys[-1]]),
-            zaxis=dict(title=dict(text="loss"), range=[Z.min(), Z.max() * 1.02 + lift]),
-            aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
-            camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
-        ),
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.0, xanchor="left",
-                          yanchor="bottom", showactive=False, pad=dict(r=8, t=8, b=8, l=8),
-                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                                   dict(label="❚❚ Pause", method="animate",
-                                        args=[[None], pause])])],
-        # The slider's 150 step labels would overprint each other: hide them, show the current one.
-        sliders=[dict(active=0, x=0.25, y=0.0, len=0.73, xanchor="left", yanchor="bottom",
-                      pad=dict(t=0, b=12),
-                      currentvalue=dict(prefix="iteration ", visible=True, xanchor="right"),
-                      ticklen=0, tickwidth=0, font=dict(color="rgba(0,0,0,0)", size=1),
-                      steps=[dict(label=str(k), method="animate", args=[[str(k)], jump])
-                             for k in frames_at])],
-    )
-    return figure(data, layout, frames)
+from gd.figures.common import (
+    DASHES,
+    MAX_CHART_POINTS,
+    MAX_POINTS,
+    OPTIMUM,
+    PALETTE,
+    PATH,
+    POINT,
+    SURFACE_SCALE,
+    drawn_steps,
+    figure,
+    label,
+    line_width,
+    run_style,
+    runs,
+    slice_grid,
+    template,
+    trace,
+)
+from gd.run import Experiment
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:

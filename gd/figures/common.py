@@ -1,0 +1,161 @@
+"""What every figure shares: colours, a small template, plain-dict figures, escaping of user text,
+the iterations a chart or an animation shows, and the slice of the loss the maps draw.
+
+Figures are built from plain dicts and handed to go.Figure without plotly's per-property checks,
+which cost more than everything else in a Step; the tests validate every figure in full. Text from
+users (CSV column names) is HTML-escaped before Plotly sees it, since Plotly renders a subset of
+HTML in labels.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from gd.run import Experiment, Run
+
+# Okabe & Ito's colour-blind-safe palette; black last, for the "true" references.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+PATH, POINT, OPTIMUM, TRUTH = "#D55E00", "#D55E00", "#000000", "#009E73"
+SURFACE_SCALE = "Viridis"
+FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+MAX_POINTS = 400  # points a trace of a per-step chart draws at most
+MAX_CHART_POINTS = 24_000  # points of all the traces of one per-step chart together
+MAX_FRAMES = 150  # frames of the animated surface
+GRID = 50  # surface grid is GRID x GRID
+TRAIL = 8  # frames of trail behind the moving marker
+
+
+@functools.cache
+def template(presenter: bool = False) -> dict:
+    """A small template (plotly's default adds ~8 kB of JSON to every figure). Presenter mode
+    takes Plotly's 'presentation' template (larger fonts, thicker lines) under our colours."""
+    axis = dict(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", linecolor="#9ca3af")
+    layout = dict(
+        font=dict(family=FONT, size=14, color="#1f2937"),
+        colorway=list(PALETTE),
+        paper_bgcolor="white", plot_bgcolor="white",
+        margin=dict(l=60, r=20, t=50, b=50),
+        xaxis=axis, yaxis=axis,
+        legend=dict(bgcolor="rgba(255,255,255,0.8)"),
+        hoverlabel=dict(font=dict(family=FONT)),
+    )
+    if not presenter:
+        return dict(layout=layout)
+    base = pio.templates["presentation"].to_plotly_json()
+    layout["font"] = dict(family=FONT, size=22, color="#111827")
+    layout["legend"] = dict(bgcolor="rgba(255,255,255,0.8)", font=dict(size=16))
+    return dict(data=base.get("data", {}), layout={**base.get("layout", {}), **layout})
+
+
+def line_width(presenter: bool, width: float) -> float:
+    return width * 1.6 if presenter else width
+
+
+def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A Figure from plain dicts, without plotly's per-property validation: it costs more than
+    everything else in a Step. The tests validate every figure in full (go.Figure(fig.to_dict()))."""
+    spec = dict(data=data, layout=layout)
+    if frames is not None:
+        spec["frames"] = frames
+    return go.Figure(spec, _validate=False)
+
+
+def trace(kind: str, **props) -> dict:
+    return dict(type=kind, **props)
+
+
+def label(name: str) -> str:
+    """User text as Plotly shows it literally."""
+    return html.escape(str(name), quote=False)
+
+
+def label_3d(name: str) -> str:
+    """User text for a 3-D axis title, which renders HTML tags but prints entities as they are:
+    angle brackets become their full-width look-alikes, so no tag can form."""
+    return str(name).replace("<", "\uff1c").replace(">", "\uff1e")
+
+
+def milestones(T: int, count: int) -> np.ndarray:
+    """About `count` iterations in [0, T], 0 and T included, dense early: the first steps are the
+    instructive ones. Used for animation frames and for the app's Play."""
+    if count >= T + 1:
+        return np.arange(T + 1)
+    first = np.arange(count // 6)  # every one of the first steps
+    grows = np.geomspace(max(len(first), 1), T, count // 2)
+    even = np.linspace(0, T, count - count // 2 - len(first))
+    return np.unique(np.concatenate([first, np.rint(grows), np.rint(even), [T]]).astype(int))
+
+
+def play_position(k: int, T: int, elapsed: float, seconds: float, count: int) -> int:
+    """Where a Play of `seconds` over `count` milestones stands `elapsed` seconds after it began:
+    the milestone due then, and at least one step past k, so that slow ticks skip milestones
+    rather than stretch the animation."""
+    marks = milestones(T, count)
+    due = marks[min(int(elapsed / seconds * len(marks)), len(marks) - 1)]
+    return int(min(max(due, k + 1), T))
+
+
+def play_elapsed(k: int, T: int, seconds: float, count: int) -> float:
+    """The time into such a Play at which iteration k is shown: where a resumed Play starts."""
+    marks = milestones(T, count)
+    return int(np.searchsorted(marks, k)) / len(marks) * seconds
+
+
+def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
+    """The iterations a chart draws up to k: a fixed sample of 0..T (so a line does not wobble as
+    k moves), cut at k, with k itself last."""
+    steps = milestones(T, limit)
+    return np.append(steps[steps < k], k)
+
+
+def runs(ex: Experiment) -> list[Run]:
+    """The main run first, then the comparisons."""
+    return [Run(ex.label, ex.settings, ex.trajectory), *ex.others]
+
+
+def run_style(r: int, presenter: bool = False, width: float = 2.5) -> dict:
+    """Run r's line: a colour and a dash of its own, so runs differ without colour too."""
+    return dict(color=PALETTE[r % len(PALETTE)], dash=DASHES[r % len(DASHES)],
+                width=line_width(presenter, width))
+
+
+def surface_range(values: np.ndarray, centre: float) -> tuple[float, float]:
+    """A range that holds the path, the optimum and zero, with a margin."""
+    lo = min(float(np.min(values)), centre, 0.0)
+    hi = max(float(np.max(values)), centre, 0.0)
+    pad = 0.15 * (hi - lo) or 1.0
+    return lo - pad, hi + pad
+
+
+def slice_grid(ex: Experiment, i: int, j: int, n: int = GRID):
+    """xs (n,), ys (n,), loss (n, n) over parameters i and j, the others at theta*.
+
+    Both axes span the same width, so that drawn at one scale the contours keep their true
+    shape (a narrow valley looks narrow, a round bowl round) and the gradient is seen to cross
+    them at right angles."""
+    P = ex.trajectory.params
+    (x0, x1), (y0, y1) = (surface_range(P[:, p], ex.problem.theta_star[p]) for p in (i, j))
+    half = max(x1 - x0, y1 - y0) / 2
+    xs = np.linspace((x0 + x1) / 2 - half, (x0 + x1) / 2 + half, n)
+    ys = np.linspace((y0 + y1) / 2 - half, (y0 + y1) / 2 + half, n)
+    return xs, ys, ex.problem.loss_grid(i, j, xs, ys)
+
+
+def slice_points(ex: Experiment, i: int, j: int, params: np.ndarray) -> np.ndarray:
+    """The loss on the drawn slice at each row's (theta_i, theta_j): a path projected on it."""
+    theta = np.repeat(ex.problem.theta_star[None, :], len(params), axis=0)
+    theta[:, i] = params[:, i]
+    theta[:, j] = params[:, j]
+    return ex.problem.loss(theta)
+
+
+def slice_loss(ex: Experiment, i: int, j: int, steps: np.ndarray) -> np.ndarray:
+    """`slice_points` for the main run's iterations `steps`."""
+    return slice_points(ex, i, j, ex.trajectory.params[steps])
+
