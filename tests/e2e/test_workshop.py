@@ -187,3 +187,14 @@ def test_the_exports_download_a_csv_and_an_offline_html(page, console_errors, tm
     finally:
         offline.close()
     no_trouble(page, console_errors)
+
+
+def test_a_file_over_the_upload_limit_is_refused_by_the_uploader(page, console_errors, tmp_path):
+    path = tmp_path / "big.csv"
+    row = "1.0,2.0,3.0\n"
+    path.write_text("a,b,y\n" + row * (6 * 2**20 // len(row)))  # 6 MB; the limit is 5 MB
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
+    expect(page.get_by_test_id("stFileUploader")).to_contain_text("File must be 5.0MB or smaller")
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(metric_value(page, "Iteration")).to_have_text("1")  # the page went on with its data
+    expect(page.get_by_test_id("stException")).to_have_count(0)
