@@ -62,8 +62,8 @@ def surface(settings, upload, compare, i: int, j: int, presenter: bool):
 
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping learning rates…")
-def rate_sweep(settings, upload, presenter: bool):
-    ex = run_experiment(settings, upload, ())
+def rate_sweep(settings, upload, compare, presenter: bool):
+    ex = run_experiment(settings, upload, compare)  # the page's own run: a cache hit, no recompute
     rates = sweep_rates(ex.limit, settings.learning_rate)
     loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, settings.momentum)
     return figures.sweep_figure(rates, loss, ex.problem.loss_star, ex.limit,
@@ -410,7 +410,7 @@ def main() -> None:
     if ss.presenter:
         return
     st.subheader("Which learning rate?")
-    chart(rate_sweep(ex.settings, upload, False), "sweep")
+    chart(rate_sweep(ex.settings, upload, compare, False), "sweep")
     st.caption(f"The loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} for "
                "learning rates around the stability limit: too small crawls, past the limit "
                "explodes.")

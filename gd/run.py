@@ -84,14 +84,20 @@ class Trajectory:
         return len(self.loss) - 1
 
 
+def divergence_limit(problem: Problem, theta0: np.ndarray) -> float:
+    """The loss past which a run from theta0 has diverged: 1e10 times its start (a start of
+    exactly zero: none, only non-finite values count)."""
+    loss0 = float(problem.loss(theta0))
+    return DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf
+
+
 def run(problem: Problem, optimizer: optimizers.Optimizer, steps: int,
         gradient: Gradient | None = None, theta0: np.ndarray | None = None) -> Trajectory:
     """`steps` updates from theta0 (zeros), stopping early at divergence."""
     theta = np.zeros(problem.p) if theta0 is None else np.array(theta0, dtype=float)
     params = np.empty((steps + 1, problem.p))
     params[0] = theta
-    loss0 = float(problem.loss(theta))
-    limit = DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf
+    limit = divergence_limit(problem, theta)
     stepper = iterate(optimizer, gradient or full_batch(problem), theta)
     last, diverged_at = steps, None
     with np.errstate(all="ignore"):  # overflow is expected when a run diverges; caught below
@@ -133,8 +139,7 @@ def sweep(problem: Problem, optimizer: str, rates: np.ndarray, steps: int,
     name = "gd" if optimizer == "sgd" else optimizer
     opt = optimizers.make(name, rates[:, None], momentum)
     theta = np.zeros((rates.size, problem.p))
-    loss0 = float(problem.loss(theta[0]))
-    limit = DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf
+    limit = divergence_limit(problem, theta[0])
     diverged = np.zeros(rates.size, dtype=bool)
     with np.errstate(all="ignore"):
         for current in islice(iterate(opt, full_batch(problem), theta), steps):

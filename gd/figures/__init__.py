@@ -23,7 +23,6 @@ from gd.figures.common import (
                                POINT,
                                SURFACE_SCALE,
                                TRAIL,
-                               TRUTH,
                                drawn_steps,
                                figure,
                                label,
@@ -45,7 +44,7 @@ from gd.figures.surface import surface_figure
 
 __all__ = [
     "DASHES", "FONT", "GRID", "MAX_CHART_POINTS", "MAX_FRAMES", "MAX_POINTS", "OPTIMUM", "PALETTE",
-    "PATH", "POINT", "SURFACE_SCALE", "TRAIL", "TRUTH", "contour_figure", "convergence_figure",
+    "PATH", "POINT", "SURFACE_SCALE", "TRAIL", "contour_figure", "convergence_figure",
     "drawn_steps", "figure", "fit_figure", "label", "label_3d", "line_width", "loss_figure",
     "milestones", "play_elapsed", "play_position", "run_style", "runs", "slice_grid", "slice_loss",
     "slice_points", "sweep_figure", "surface_figure", "surface_range", "template", "trace",

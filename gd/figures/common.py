@@ -21,7 +21,7 @@ from gd.run import Experiment, Run
 # Okabe & Ito's colour-blind-safe palette; black last, for the "true" references.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-PATH, POINT, OPTIMUM, TRUTH = "#D55E00", "#D55E00", "#000000", "#009E73"
+PATH, POINT, OPTIMUM = "#D55E00", "#D55E00", "#000000"
 SURFACE_SCALE = "Viridis"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 MAX_POINTS = 400  # points a trace of a per-step chart draws at most
