@@ -58,8 +58,8 @@ def number(x: float, digits: int = 4) -> str:
 
 
 def vector(values) -> str:
-    """A row vector; long ones in a smaller size so that 21 entries fit a column."""
-    size = r"\footnotesize " if len(values) > 6 else ""
+    """A row vector; from 5 entries on in a smaller size (to the end of the line), so it fits."""
+    size = r"\footnotesize " if len(values) > 4 else ""
     return size + r"\begin{bmatrix}" + r" & ".join(number(v) for v in values) + r"\end{bmatrix}"
 
 
