@@ -47,11 +47,11 @@ ss = st.session_state
 
 # ---- cached computation: small results only, bounded ----------------------------------------
 
+
 # One result serves every session that asks for it: cache_resource shares the object (the engine
 # makes its arrays read-only) where cache_data would unpickle a copy per session and per hit.
 @st.cache_resource(max_entries=8, show_spinner="Running gradient descent…")
-def run_experiment(settings: Settings, upload: bytes | None,
-                   compare: tuple[Settings, ...]) -> Experiment:
+def run_experiment(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> Experiment:
     data = load_csv(upload, max_rows=UPLOAD_ROWS) if upload is not None else None
     return experiment(settings, data, compare)
 
@@ -66,11 +66,20 @@ def rate_sweep(settings, upload, compare, presenter: bool):
     ex = run_experiment(settings, upload, compare)  # the page's own run: a cache hit, no recompute
     rates = sweep_rates(ex.limit, settings.learning_rate)
     loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, settings.momentum)
-    return figures.sweep_figure(rates, loss, ex.problem.loss_star, ex.limit,
-                                settings.learning_rate, settings.steps, settings.optimizer, presenter)
+    return figures.sweep_figure(
+        rates,
+        loss,
+        ex.problem.loss_star,
+        ex.limit,
+        settings.learning_rate,
+        settings.steps,
+        settings.optimizer,
+        presenter,
+    )
 
 
 # ---- state ------------------------------------------------------------------------------------
+
 
 def init_state() -> None:
     """Widget values live in session state, set once (from the URL on a session's first run);
@@ -89,8 +98,15 @@ def init_state() -> None:
             ss[key] = value
         ss.url_read = True
     # Keep the values of widgets a run does not draw (Streamlit forgets those).
-    for key in ("momentum", "batch_size", "surface_x", "surface_y", "compare", "compare_rates",
-                "compare_batches"):
+    for key in (
+        "momentum",
+        "batch_size",
+        "surface_x",
+        "surface_y",
+        "compare",
+        "compare_rates",
+        "compare_batches",
+    ):
         if key in ss:
             ss[key] = ss[key]
 
@@ -117,73 +133,147 @@ def say(kind, text: str) -> None:
 
 # ---- inputs -----------------------------------------------------------------------------------
 
+
 def sidebar():
     """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot)."""
     errors = []
     with st.sidebar:
-        st.selectbox("Preset", list(PRESETS), key="preset", on_change=apply_preset,
-                     format_func=lambda k: PRESETS[k].label,
-                     help="A starting point; every input stays yours to change.")
+        st.selectbox(
+            "Preset",
+            list(PRESETS),
+            key="preset",
+            on_change=apply_preset,
+            format_func=lambda k: PRESETS[k].label,
+            help="A starting point; every input stays yours to change.",
+        )
 
         st.header("Data")
-        file = st.file_uploader("Your own CSV (optional)", type=["csv"], key="upload",
-                                help="A header row; the target is the column y, else the last "
-                                     "one; every other column is a numeric feature.")
+        file = st.file_uploader(
+            "Your own CSV (optional)",
+            type=["csv"],
+            key="upload",
+            help="A header row; the target is the column y, else the last "
+            "one; every other column is a numeric feature.",
+        )
         upload = file.getvalue() if file is not None else None
         synthetic = upload is None
-        st.text_input("True weights", key="true_weights", disabled=not synthetic,
-                      help="w1, …, wd: 1 to 20 numbers separated by commas. y = w·x + b.")
+        st.text_input(
+            "True weights",
+            key="true_weights",
+            disabled=not synthetic,
+            help="w1, …, wd: 1 to 20 numbers separated by commas. y = w·x + b.",
+        )
         try:
             weights = parse_weights(ss.true_weights)
         except InputError as err:
             weights = ss.good[0].true_weights
             errors.append(f"{err}. Showing the last valid weights: {format_weights(weights)}.")
-        st.number_input("Bias", key="bias", min_value=RANGES["bias"].minimum,
-                        max_value=RANGES["bias"].maximum, step=0.5, format="%g", disabled=not synthetic)
-        st.number_input("Samples", key="samples", min_value=1, max_value=MAX_SAMPLES, step=1000,
-                        disabled=not synthetic)
-        st.number_input("Noise (standard deviation added to y)", key="noise", min_value=0.0,
-                        max_value=RANGES["noise"].maximum, step=0.1, format="%g",
-                        disabled=not synthetic)
-        st.number_input("Seed", key="seed", min_value=0, max_value=int(RANGES["seed"].maximum),
-                        step=1, help="The same seed gives the same data and the same mini-batches.")
+        st.number_input(
+            "Bias",
+            key="bias",
+            min_value=RANGES["bias"].minimum,
+            max_value=RANGES["bias"].maximum,
+            step=0.5,
+            format="%g",
+            disabled=not synthetic,
+        )
+        st.number_input(
+            "Samples", key="samples", min_value=1, max_value=MAX_SAMPLES, step=1000, disabled=not synthetic
+        )
+        st.number_input(
+            "Noise (standard deviation added to y)",
+            key="noise",
+            min_value=0.0,
+            max_value=RANGES["noise"].maximum,
+            step=0.1,
+            format="%g",
+            disabled=not synthetic,
+        )
+        st.number_input(
+            "Seed",
+            key="seed",
+            min_value=0,
+            max_value=int(RANGES["seed"].maximum),
+            step=1,
+            help="The same seed gives the same data and the same mini-batches.",
+        )
         with st.expander("Feature scales and outliers"):
-            st.number_input("Feature scale", key="feature_scale", min_value=1.0, max_value=1000.0,
-                            step=1.0, format="%g", disabled=not synthetic,
-                            help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
-                                 "article's data; larger makes a narrow valley.")
-            st.number_input("Feature mean", key="feature_mean", min_value=-1000.0, max_value=1000.0,
-                            step=1.0, format="%g", disabled=not synthetic)
-            st.number_input("Outlier (added to the first sample's y)", key="outlier",
-                            min_value=RANGES["outlier"].minimum, max_value=RANGES["outlier"].maximum,
-                            step=10.0, format="%g", disabled=not synthetic)
-        st.toggle("Standardise features", key="standardize",
-                  help="Gradient descent on z-scores (x − mean) / std; weights are reported in the "
-                       "original units as well.")
+            st.number_input(
+                "Feature scale",
+                key="feature_scale",
+                min_value=1.0,
+                max_value=1000.0,
+                step=1.0,
+                format="%g",
+                disabled=not synthetic,
+                help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
+                "article's data; larger makes a narrow valley.",
+            )
+            st.number_input(
+                "Feature mean",
+                key="feature_mean",
+                min_value=-1000.0,
+                max_value=1000.0,
+                step=1.0,
+                format="%g",
+                disabled=not synthetic,
+            )
+            st.number_input(
+                "Outlier (added to the first sample's y)",
+                key="outlier",
+                min_value=RANGES["outlier"].minimum,
+                max_value=RANGES["outlier"].maximum,
+                step=10.0,
+                format="%g",
+                disabled=not synthetic,
+            )
+        st.toggle(
+            "Standardise features",
+            key="standardize",
+            help="Gradient descent on z-scores (x − mean) / std; weights are reported in the "
+            "original units as well.",
+        )
 
         st.header("Optimizer")
         st.selectbox("Optimizer", OPTIMIZERS, key="optimizer", format_func=OPTIMIZER_LABELS.get)
-        st.number_input("Learning rate η", key="learning_rate",
-                        min_value=RANGES["learning_rate"].minimum,
-                        max_value=RANGES["learning_rate"].maximum, step=0.001, format="%g")
+        st.number_input(
+            "Learning rate η",
+            key="learning_rate",
+            min_value=RANGES["learning_rate"].minimum,
+            max_value=RANGES["learning_rate"].maximum,
+            step=0.001,
+            format="%g",
+        )
         note = st.empty()
         if ss.optimizer in ("momentum", "nesterov"):
-            st.number_input("Momentum μ", key="momentum", min_value=0.0, max_value=MAX_MOMENTUM,
-                            step=0.05, format="%g")
+            st.number_input(
+                "Momentum μ", key="momentum", min_value=0.0, max_value=MAX_MOMENTUM, step=0.05, format="%g"
+            )
         if ss.optimizer == "sgd":
-            st.number_input("Batch size B", key="batch_size", min_value=1, max_value=MAX_SAMPLES,
-                            step=1, help="Samples per step; B = samples is full-batch descent.")
+            st.number_input(
+                "Batch size B",
+                key="batch_size",
+                min_value=1,
+                max_value=MAX_SAMPLES,
+                step=1,
+                help="Samples per step; B = samples is full-batch descent.",
+            )
         st.number_input("Steps", key="steps", min_value=1, max_value=MAX_STEPS, step=100)
 
         if not ss.presenter:
             st.header("Compare")
-            st.multiselect("Optimizers to compare", OPTIMIZERS, key="compare",
-                           format_func=OPTIMIZER_LABELS.get, max_selections=share.MAX_COMPARE,
-                           help="Each is run on the same data and drawn on every chart.")
-            st.text_input("At learning rates (optional)", key="compare_rates",
-                          placeholder="e.g. 0.01, 0.1, 0.5")
-            st.text_input("SGD batch sizes (optional)", key="compare_batches",
-                          placeholder="e.g. 1, 32, 5000")
+            st.multiselect(
+                "Optimizers to compare",
+                OPTIMIZERS,
+                key="compare",
+                format_func=OPTIMIZER_LABELS.get,
+                max_selections=share.MAX_COMPARE,
+                help="Each is run on the same data and drawn on every chart.",
+            )
+            st.text_input(
+                "At learning rates (optional)", key="compare_rates", placeholder="e.g. 0.01, 0.1, 0.5"
+            )
+            st.text_input("SGD batch sizes (optional)", key="compare_batches", placeholder="e.g. 1, 32, 5000")
 
     try:
         values = {key: ss[key] for key in FIELD_NAMES}
@@ -229,6 +319,7 @@ def sync_url(iteration: int) -> None:
 
 # ---- what follows the iteration ---------------------------------------------------------------
 
+
 def step(T: int) -> None:
     ss.current = min(ss.current + 1, T)
 
@@ -237,12 +328,12 @@ def step(T: int) -> None:
 # fragment rerun cannot preempt (a fragment-scoped one can, and a click inside the fragment was
 # sometimes lost). The callback sets the state the button showed, so running it twice is harmless.
 
+
 def set_playing(want: bool, T: int) -> None:
     if want and ss.current >= T:
         ss.current = 0
     if want and not ss.playing:  # resume on schedule from where the run stands
-        ss.play_start = time.monotonic() - figures.play_elapsed(ss.current, T, PLAY_SECONDS,
-                                                                 PLAY_MARKS)
+        ss.play_start = time.monotonic() - figures.play_elapsed(ss.current, T, PLAY_SECONDS, PLAY_MARKS)
     ss.playing = want
 
 
@@ -260,45 +351,62 @@ def chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG)
 
 
-def live(ex: Experiment, controls, metrics_box, scrub_box, contour_box, bottom, i: int,
-         j: int) -> None:
+def live(ex: Experiment, controls, metrics_box, scrub_box, contour_box, bottom, i: int, j: int) -> None:
     """Everything that follows the current iteration: controls, metrics, 2-D charts, math."""
     T = ex.trajectory.steps
     presenter = ss.presenter
     if ss.pop("restart", False):
         st.rerun()  # a full run restarts this fragment with or without its timer
     if ss.playing:
-        ss.current = figures.play_position(ss.current, T, time.monotonic() - ss.play_start,
-                                           PLAY_SECONDS, PLAY_MARKS)
+        ss.current = figures.play_position(
+            ss.current, T, time.monotonic() - ss.play_start, PLAY_SECONDS, PLAY_MARKS
+        )
         if ss.current >= T:
             ss.playing = False
             st.rerun()
     k = ss.current = min(ss.current, T)
     if ss.get("iteration") != k:  # only when Step, Play or Reset moved it: a value pushed to the
-        ss.iteration = k          # scrubber would overwrite keys the user pressed since
+        ss.iteration = k  # scrubber would overwrite keys the user pressed since
     if not ss.playing:
         sync_url(k)
     tr, pb = ex.trajectory, ex.problem
 
     b1, b2 = controls
-    b1.button("Step", key="step", on_click=step, args=(T,), disabled=k >= T or ss.playing,
-              width="stretch", help="Advance one update")
-    b2.button("Reset", key="reset", on_click=reset, width="stretch",
-              help="Back to iteration 0; the inputs stay")
+    b1.button(
+        "Step",
+        key="step",
+        on_click=step,
+        args=(T,),
+        disabled=k >= T or ss.playing,
+        width="stretch",
+        help="Advance one update",
+    )
+    b2.button(
+        "Reset", key="reset", on_click=reset, width="stretch", help="Back to iteration 0; the inputs stay"
+    )
     with metrics_box:
         m = st.columns(5)
         m[0].metric("Iteration", f"{k:,}", help=f"of {T:,}")
-        m[1].metric("Loss", f"{tr.loss[k]:.6g}",
-                    delta=f"{tr.loss[k] - tr.loss[k - 1]:.3g}" if k else None,
-                    delta_color="inverse", help="Mean squared error at the current parameters")
-        m[2].metric("Distance to optimum", f"{np.linalg.norm(tr.params[k] - pb.theta_star):.4g}",
-                    help="|θ − θ*|, θ* the least-squares solution")
+        m[1].metric(
+            "Loss",
+            f"{tr.loss[k]:.6g}",
+            delta=f"{tr.loss[k] - tr.loss[k - 1]:.3g}" if k else None,
+            delta_color="inverse",
+            help="Mean squared error at the current parameters",
+        )
+        m[2].metric(
+            "Distance to optimum",
+            f"{np.linalg.norm(tr.params[k] - pb.theta_star):.4g}",
+            help="|θ − θ*|, θ* the least-squares solution",
+        )
         m[3].metric("Gradient norm", f"{tr.grad_norm[k]:.4g}")
-        m[4].metric("Condition number", f"{pb.condition_number:.4g}",
-                    help="λmax / λmin of the Hessian (nonzero λ): how much slower the slowest "
-                         "direction converges than the fastest" +
-                         (f". The data are rank-deficient (rank {pb.rank} of {pb.p})."
-                          if pb.rank_deficient else ""))
+        m[4].metric(
+            "Condition number",
+            f"{pb.condition_number:.4g}",
+            help="λmax / λmin of the Hessian (nonzero λ): how much slower the slowest "
+            "direction converges than the fastest"
+            + (f". The data are rank-deficient (rank {pb.rank} of {pb.p})." if pb.rank_deficient else ""),
+        )
     with scrub_box:
         # During Play a progress bar stands in for the scrubber: a slider would echo stale values
         # back with every tick, and one of them could land after Pause and move the iteration.
@@ -348,8 +456,10 @@ def main() -> None:
         ss.good = (settings, compare)
     except InputError as err:
         what = "file" if upload is not None else "settings"
-        errors.append(f"The {what} cannot be used: {err}." + (" Showing the synthetic data instead."
-                                                               if upload is not None else ""))
+        errors.append(
+            f"The {what} cannot be used: {err}."
+            + (" Showing the synthetic data instead." if upload is not None else "")
+        )
         settings, compare = ss.good
         upload = None
         ex = run_experiment(settings, None, compare)
@@ -364,13 +474,16 @@ def main() -> None:
 
     head, toggle = st.columns([5, 1], vertical_alignment="bottom")
     head.title("Gradient descent, step by step")
-    toggle.toggle("Presenter mode", key="presenter",
-                  help="Larger fonts and lines for a projector; fewer controls.")
+    toggle.toggle(
+        "Presenter mode", key="presenter", help="Larger fonts and lines for a projector; fewer controls."
+    )
     if ss.presenter:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our own CSS; no user text
     else:
-        st.caption("Linear regression y = w·x + b fitted by minimising the mean squared error, one "
-                   "update at a time, after “The Mathematics Behind Gradient Descent”.")
+        st.caption(
+            "Linear regression y = w·x + b fitted by minimising the mean squared error, one "
+            "update at a time, after “The Mathematics Behind Gradient Descent”."
+        )
     if upload is None and preset_in_force() and (ss.preset != "article" or not ss.presenter):
         st.info(f"**{PRESETS[ss.preset].label}.** {PRESETS[ss.preset].watch}")
     for message in ss.get("url_warnings", []):
@@ -380,8 +493,10 @@ def main() -> None:
     if explain.will_diverge(ex):
         st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
-        st.error(f"The run diverged at step {ex.trajectory.diverged_at}: the loss grew past 10¹⁰ "
-                 "times its start. Lower the learning rate.")
+        st.error(
+            f"The run diverged at step {ex.trajectory.diverged_at}: the loss grew past 10¹⁰ "
+            "times its start. Lower the learning rate."
+        )
     for other in ex.others:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
@@ -389,40 +504,64 @@ def main() -> None:
     buttons, metrics_box = st.columns([2, 5], vertical_alignment="center")
     b1, b2, b3 = buttons.columns(3)
     T = ex.trajectory.steps
-    b3.button("Pause" if ss.playing else "Play", key="play", type="primary", width="stretch",
-              disabled=T == 0, on_click=set_playing, args=(not ss.playing, T))
+    b3.button(
+        "Pause" if ss.playing else "Play",
+        key="play",
+        type="primary",
+        width="stretch",
+        disabled=T == 0,
+        on_click=set_playing,
+        args=(not ss.playing, T),
+    )
     scrub_box = st.container()
     left, right = st.columns(2)
     with left:
         st.subheader("Loss surface")
         chart(surface(ex.settings, upload, compare, i, j, ss.presenter), "surface")
         others = "the other parameters" if ex.d > 1 else "nothing else"
-        say(st.caption, f"The loss over {ex.names[i]} and {ex.names[j]}, {others} held at their "
-                        "least-squares values. Play inside the chart animates the path in your "
-                        "browser.")
+        say(
+            st.caption,
+            f"The loss over {ex.names[i]} and {ex.names[j]}, {others} held at their "
+            "least-squares values. Play inside the chart animates the path in your "
+            "browser.",
+        )
     with right:
         st.subheader("Contour map")
         contour_box = st.container()
     bottom = st.container()
     st.fragment(run_every=TICK if ss.playing else None)(live)(
-        ex, (b1, b2), metrics_box, scrub_box, contour_box, bottom, i, j)
+        ex, (b1, b2), metrics_box, scrub_box, contour_box, bottom, i, j
+    )
 
     if ss.presenter:
         return
     st.subheader("Which learning rate?")
     chart(rate_sweep(ex.settings, upload, compare, False), "sweep")
-    st.caption(f"The loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} for "
-               "learning rates around the stability limit: too small crawls, past the limit "
-               "explodes.")
+    st.caption(
+        f"The loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} for "
+        "learning rates around the stability limit: too small crawls, past the limit "
+        "explodes."
+    )
     st.subheader("Export")
     a, b = st.columns(2)
-    a.download_button("Download the trajectory (CSV)", key="download_csv", mime="text/csv",
-                      file_name="gradient-descent-trajectory.csv", on_click="ignore",
-                      data=lambda: trajectory_csv(ex.trajectory, ex.d))
-    b.download_button("Download the animated surface (HTML, plays offline)", key="download_html",
-                      mime="text/html", file_name="gradient-descent-surface.html", on_click="ignore",
-                      data=lambda: surface(ex.settings, upload, compare, i, j, False).to_html(
-                          include_plotlyjs=True, full_html=True, auto_play=False))
+    a.download_button(
+        "Download the trajectory (CSV)",
+        key="download_csv",
+        mime="text/csv",
+        file_name="gradient-descent-trajectory.csv",
+        on_click="ignore",
+        data=lambda: trajectory_csv(ex.trajectory, ex.d),
+    )
+    b.download_button(
+        "Download the animated surface (HTML, plays offline)",
+        key="download_html",
+        mime="text/html",
+        file_name="gradient-descent-surface.html",
+        on_click="ignore",
+        data=lambda: surface(ex.settings, upload, compare, i, j, False).to_html(
+            include_plotlyjs=True, full_html=True, auto_play=False
+        ),
+    )
 
 
 main()

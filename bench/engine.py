@@ -40,8 +40,18 @@ SHORT, LONG = 100, 10_100
 
 def cli_seconds(steps: int, out: Path) -> float:
     """Wall time of one whole `python -m gd` process: start-up, data, one pass, the steps, the CSV."""
-    cmd = [sys.executable, "-m", "gd", "--quiet", "--csv", str(out), "--samples", "1000000",
-           "--steps", str(steps)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gd",
+        "--quiet",
+        "--csv",
+        str(out),
+        "--samples",
+        "1000000",
+        "--steps",
+        str(steps),
+    ]
     start = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True)
     return time.perf_counter() - start
@@ -86,8 +96,10 @@ def article_step(n: int = 5000, iterations: int = 5, reps: int = 3) -> float:
         return sum((w.dot(x) + b - y) ** 2 for x, y in pairs) / len(pairs)
 
     def df(w, b):
-        return (sum(2 * (w.dot(x) + b - y) * x for x, y in pairs) / len(pairs),
-                sum(2 * (w.dot(x) + b - y) * 1 for x, y in pairs) / len(pairs))
+        return (
+            sum(2 * (w.dot(x) + b - y) * x for x, y in pairs) / len(pairs),
+            sum(2 * (w.dot(x) + b - y) * 1 for x, y in pairs) / len(pairs),
+        )
 
     times = []
     for _ in range(reps):
@@ -129,29 +141,39 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=21, help="processes per step count in (a)")
     reps = parser.parse_args().reps
     began = time.perf_counter()
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, {platform.processor() or platform.platform()}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, {platform.processor() or platform.platform()}"
+    )
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         print(f"{name}={os.environ.get(name, '(unset)')}")
 
     ours, shorts, longs = cli_step(reps)
     print(f"\n(a) python -m gd --quiet --csv FILE --samples 1000000, {reps} processes per step count:")
-    print(f"    --steps {SHORT:>6,}: median {statistics.median(shorts):.3f} s "
-          f"(min {min(shorts):.3f}, max {max(shorts):.3f})")
-    print(f"    --steps {LONG:>6,}: median {statistics.median(longs):.3f} s "
-          f"(min {min(longs):.3f}, max {max(longs):.3f})")
+    print(
+        f"    --steps {SHORT:>6,}: median {statistics.median(shorts):.3f} s "
+        f"(min {min(shorts):.3f}, max {max(shorts):.3f})"
+    )
+    print(
+        f"    --steps {LONG:>6,}: median {statistics.median(longs):.3f} s "
+        f"(min {min(longs):.3f}, max {max(longs):.3f})"
+    )
     pairs = statistics.median(b - a for a, b in zip(shorts, longs, strict=True)) / (LONG - SHORT)
     fastest = (min(longs) - min(shorts)) / (LONG - SHORT)
-    print(f"    cross-checks: median of the {reps} paired differences {us(pairs)} a step; "
-          f"fastest against fastest {us(fastest)}")
+    print(
+        f"    cross-checks: median of the {reps} paired differences {us(pairs)} a step; "
+        f"fastest against fastest {us(fastest)}"
+    )
     inner = in_process_step()
     article = article_step()
     plain = {n: numpy_step(n) for n in (1_000, 100_000, 1_000_000)}
 
-    rows = [("ours: python -m gd, full batch (a)", "1,000,000", ours),
-            ("  the same, gd.run alone in-process", "1,000,000", inner),
-            ("article's literal loop (b)", "5,000", article),
-            *(("plain numpy loop, X @ w every step (c)", f"{n:,}", t) for n, t in plain.items())]
+    rows = [
+        ("ours: python -m gd, full batch (a)", "1,000,000", ours),
+        ("  the same, gd.run alone in-process", "1,000,000", inner),
+        ("article's literal loop (b)", "5,000", article),
+        *(("plain numpy loop, X @ w every step (c)", f"{n:,}", t) for n, t in plain.items()),
+    ]
     print(f"\n{'per step (medians)':<42}{'n':>11}{'time':>16}")
     for name, n, t in rows:
         print(f"{name:<42}{n:>11}{us(t):>16}")

@@ -384,8 +384,21 @@ async def main_async(args: argparse.Namespace, url: str, pid: int | None) -> boo
 def time_clicks(app: Path, clicks: int, pause: float = 0.3) -> list[float]:
     """One session on a fresh server of `app`: the click -> finished-rerun latency of each Step.
     For bench/page.py, which compares this app with a minimal one in the same run."""
-    args = parse_args(["--start", "--app", str(app), "--sessions", "1", "--clicks", str(clicks),
-                       "--pause", str(pause), "--jitter", "0"])
+    args = parse_args(
+        [
+            "--start",
+            "--app",
+            str(app),
+            "--sessions",
+            "1",
+            "--clicks",
+            str(clicks),
+            "--pause",
+            str(pause),
+            "--jitter",
+            "0",
+        ]
+    )
     fd, log = tempfile.mkstemp(prefix="gd-page-", suffix=".log")
     os.close(fd)
     process, url = start_app(args.app.resolve(), Path(log), timeout=60)

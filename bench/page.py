@@ -32,15 +32,17 @@ from gd import figures  # noqa: E402
 from gd.inputs import MAX_FEATURES, MAX_SAMPLES, MAX_SGD_SAMPLE_STEPS, MAX_STEPS, Settings  # noqa: E402
 from gd.run import MAX_KEPT, MAX_RUNS, experiment, sweep, sweep_rates, variants  # noqa: E402
 
-LARGEST = Settings(true_weights=tuple(float(i) for i in range(1, MAX_FEATURES + 1)),
-                   samples=MAX_SAMPLES, steps=MAX_STEPS)
+LARGEST = Settings(
+    true_weights=tuple(float(i) for i in range(1, MAX_FEATURES + 1)), samples=MAX_SAMPLES, steps=MAX_STEPS
+)
 
 # The heaviest page: the largest data, and as many compared runs as that size allows.
 ALLOWED = min(MAX_RUNS, MAX_KEPT // ((MAX_STEPS + 1) * (MAX_FEATURES + 1)) - 1)
-COMPARE = tuple(variants(LARGEST, ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"],
-                         [0.001, 0.003], [50]))[:ALLOWED]
+COMPARE = tuple(
+    variants(LARGEST, ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"], [0.001, 0.003], [50])
+)[:ALLOWED]
 
-MINIMAL_APP = '''
+MINIMAL_APP = """
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -50,7 +52,7 @@ if st.button("Step", key="step"):
     st.session_state.n += 1
 st.metric("Iteration", st.session_state.n)
 st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2], y=[0, st.session_state.n, 4])), key="chart")
-'''
+"""
 
 
 def page_json(settings: Settings, compare: tuple = ()) -> dict[str, int]:
@@ -66,9 +68,15 @@ def page_json(settings: Settings, compare: tuple = ()) -> dict[str, int]:
         "convergence": figures.convergence_figure(ex, k),
         "loss": figures.loss_figure(ex, k),
         "fit": figures.fit_figure(ex, k),
-        "learning-rate sweep": figures.sweep_figure(rates, loss, ex.problem.loss_star, ex.limit,
-                                                     settings.learning_rate, settings.steps,
-                                                     settings.optimizer),
+        "learning-rate sweep": figures.sweep_figure(
+            rates,
+            loss,
+            ex.problem.loss_star,
+            ex.limit,
+            settings.learning_rate,
+            settings.steps,
+            settings.optimizer,
+        ),
     }
     return {name: len(pio.to_json(fig, validate=False)) for name, fig in figs.items()}
 
@@ -77,9 +85,10 @@ def report_json() -> None:
     print("(a) figure JSON sent to the browser")
     largest = f"largest: d={MAX_FEATURES}, n={MAX_SAMPLES:,}, steps={MAX_STEPS:,}"
     for title, settings, compare, budget in (
-            ("defaults", Settings(), (), 2e6),
-            (largest, LARGEST, (), 3e6),
-            (largest + f", {len(COMPARE)} runs compared", LARGEST, COMPARE, 3e6)):
+        ("defaults", Settings(), (), 2e6),
+        (largest, LARGEST, (), 3e6),
+        (largest + f", {len(COMPARE)} runs compared", LARGEST, COMPARE, 3e6),
+    ):
         sizes = page_json(settings, compare)
         total = sum(sizes.values())
         print(f"  {title}")
@@ -101,14 +110,18 @@ def report_largest() -> None:
         figures.surface_figure(ex, ex.d - 1, ex.d - 2)
         total = time.perf_counter() - start
         label = name + (f" (B={settings.batch_size:,})" if name == "sgd" else "")
-        print(f"  {label:<18} run {run_s:5.2f} s, with the surface {total:5.2f} s"
-              f"  {'ok' if total < 5 else 'OVER 5 s'}")
+        print(
+            f"  {label:<18} run {run_s:5.2f} s, with the surface {total:5.2f} s"
+            f"  {'ok' if total < 5 else 'OVER 5 s'}"
+        )
     start = time.perf_counter()
     ex = experiment(LARGEST, compare=COMPARE)
     figures.surface_figure(ex, ex.d - 1, ex.d - 2)
     total = time.perf_counter() - start
-    print(f"  {'gd + ' + str(len(COMPARE)) + ' compared':<18} all runs and the surface {total:5.2f} s"
-          f"  {'ok' if total < 5 else 'OVER 5 s'}")
+    print(
+        f"  {'gd + ' + str(len(COMPARE)) + ' compared':<18} all runs and the surface {total:5.2f} s"
+        f"  {'ok' if total < 5 else 'OVER 5 s'}"
+    )
 
 
 def report_step(clicks: int) -> None:
@@ -126,8 +139,10 @@ def report_step(clicks: int) -> None:
         for name, script in (("minimal app, one Plotly chart", minimal), ("this app", ROOT / "app.py")):
             latencies = load.time_clicks(script, clicks)
             results[name] = statistics.median(latencies)
-            print(f"  {name:<32} median {results[name] * 1e3:7.1f} ms   "
-                  f"p95 {sorted(latencies)[int(0.95 * (len(latencies) - 1))] * 1e3:7.1f} ms")
+            print(
+                f"  {name:<32} median {results[name] * 1e3:7.1f} ms   "
+                f"p95 {sorted(latencies)[int(0.95 * (len(latencies) - 1))] * 1e3:7.1f} ms"
+            )
     ratio = results["this app"] / results["minimal app, one Plotly chart"]
     print(f"  ratio {ratio:.2f} (budget 4): {'met' if ratio <= 4 else 'NOT met'}")
 

@@ -15,8 +15,7 @@ from gd.run import Experiment, experiment
 
 # Options that take a value; "--weights -1,2" is joined to "--weights=-1,2" so that a negative
 # value is not mistaken for an option (argparse only recognises plain negative numbers).
-_VALUED = ("--weights", "--data", "--optimizer", "--csv", "--every",
-           *(rng.flag for rng in RANGES.values()))
+_VALUED = ("--weights", "--data", "--optimizer", "--csv", "--every", *(rng.flag for rng in RANGES.values()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,34 +54,57 @@ def _every(text):
 
 
 HELP = {
-    "bias": "true bias", "samples": "number of samples", "seed": "random seed",
-    "noise": "standard deviation of Gaussian noise on y", "learning_rate": "learning rate",
-    "steps": "number of updates", "batch_size": "mini-batch size for sgd",
+    "bias": "true bias",
+    "samples": "number of samples",
+    "seed": "random seed",
+    "noise": "standard deviation of Gaussian noise on y",
+    "learning_rate": "learning rate",
+    "steps": "number of updates",
+    "batch_size": "mini-batch size for sgd",
     "momentum": "momentum for momentum and nesterov",
     "feature_scale": "std of the last feature; the others range from 1 to it",
-    "feature_mean": "mean of every feature", "outlier": "added to the first sample's y",
+    "feature_mean": "mean of every feature",
+    "outlier": "added to the first sample's y",
 }
 
 
 def parser() -> argparse.ArgumentParser:
     d = Settings()
-    p = _Parser(prog="python -m gd", allow_abbrev=False,
-                description="Gradient descent on linear regression, as in 'The Mathematics Behind "
-                            "Gradient Descent'. The defaults are the article's run.")
-    p.add_argument("--weights", type=_weights, default=d.true_weights, metavar="W1,W2,...",
-                   help="true weights, comma-separated (default 2,4,5,9,11)")
+    p = _Parser(
+        prog="python -m gd",
+        allow_abbrev=False,
+        description="Gradient descent on linear regression, as in 'The Mathematics Behind "
+        "Gradient Descent'. The defaults are the article's run.",
+    )
+    p.add_argument(
+        "--weights",
+        type=_weights,
+        default=d.true_weights,
+        metavar="W1,W2,...",
+        help="true weights, comma-separated (default 2,4,5,9,11)",
+    )
     for name, rng in RANGES.items():  # every numeric input, with the app's names and ranges
-        p.add_argument(rng.flag, type=_number(name), default=getattr(d, name),
-                       help=f"{HELP[name]} (default {getattr(d, name):g})")
-    p.add_argument("--data", metavar="FILE.csv",
-                   help="learn from a CSV instead: a header row, target column y (else the last)")
+        p.add_argument(
+            rng.flag,
+            type=_number(name),
+            default=getattr(d, name),
+            help=f"{HELP[name]} (default {getattr(d, name):g})",
+        )
+    p.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        help="learn from a CSV instead: a header row, target column y (else the last)",
+    )
     p.add_argument("--standardize", action="store_true", help="use z-scores of the features")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer,
-                   help="update rule (default gd)")
-    p.add_argument("--csv", metavar="FILE|-",
-                   help="write the trajectory (step,loss,w1..wd,b) to FILE, or to stdout with -")
-    p.add_argument("--every", type=_every, default=1, metavar="K",
-                   help="print every K-th iteration (and the last)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="update rule (default gd)")
+    p.add_argument(
+        "--csv",
+        metavar="FILE|-",
+        help="write the trajectory (step,loss,w1..wd,b) to FILE, or to stdout with -",
+    )
+    p.add_argument(
+        "--every", type=_every, default=1, metavar="K", help="print every K-th iteration (and the last)"
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
 
@@ -90,8 +112,13 @@ def parser() -> argparse.ArgumentParser:
 def _join_negative_values(argv: list[str]) -> list[str]:
     out, i = [], 0
     while i < len(argv):
-        if argv[i] in _VALUED and i + 1 < len(argv) and argv[i + 1].startswith("-") \
-                and argv[i + 1] != "-" and not argv[i + 1].startswith("--"):
+        if (
+            argv[i] in _VALUED
+            and i + 1 < len(argv)
+            and argv[i + 1].startswith("-")
+            and argv[i + 1] != "-"
+            and not argv[i + 1].startswith("--")
+        ):
             out.append(f"{argv[i]}={argv[i + 1]}")
             i += 2
         else:
@@ -114,36 +141,46 @@ def summary(ex: Experiment) -> str:
     """Learned against true against least-squares parameters, and what the run reached."""
     tr, pb = ex.trajectory, ex.problem
     cols = ["learned", "true", "least squares"]
-    rows = [(name, tr.params[-1, i], None if ex.true_theta is None else ex.true_theta[i],
-             pb.theta_star[i]) for i, name in enumerate(ex.names)]
+    rows = [
+        (name, tr.params[-1, i], None if ex.true_theta is None else ex.true_theta[i], pb.theta_star[i])
+        for i, name in enumerate(ex.names)
+    ]
     width = max(len(n) for n in ex.names + ("parameter",))
-    lines = [f"after {tr.steps:,} step{'s' * (tr.steps != 1)} of {ex.settings.optimizer} (learning rate "
-             f"{ex.settings.learning_rate:g}):",
-             f"{'parameter':<{width}}  " + "  ".join(f"{c:>16}" for c in cols)]
+    lines = [
+        f"after {tr.steps:,} step{'s' * (tr.steps != 1)} of {ex.settings.optimizer} (learning rate "
+        f"{ex.settings.learning_rate:g}):",
+        f"{'parameter':<{width}}  " + "  ".join(f"{c:>16}" for c in cols),
+    ]
     for name, *values in rows:
         cells = ["-" if v is None else f"{v:.10g}" for v in values]
         lines.append(f"{name:<{width}}  " + "  ".join(f"{c:>16}" for c in cells))
     if ex.scale is not None:
         original = ex.in_original_units(tr.params[-1])
-        lines.append("in the original units of the features: "
-                     + ", ".join(f"{n} = {v:.10g}" for n, v in zip(ex.names, original, strict=True)))
-    lines.append(f"loss {tr.loss[-1]:.6g} (least possible {pb.loss_star:.6g}); "
-                 f"condition number {pb.condition_number:.4g}"
-                 + ("; the data are rank-deficient (rank "
-                    f"{pb.rank} of {pb.p}): many parameters reach the least loss"
-                    if pb.rank_deficient else ""))
+        lines.append(
+            "in the original units of the features: "
+            + ", ".join(f"{n} = {v:.10g}" for n, v in zip(ex.names, original, strict=True))
+        )
+    lines.append(
+        f"loss {tr.loss[-1]:.6g} (least possible {pb.loss_star:.6g}); "
+        f"condition number {pb.condition_number:.4g}"
+        + (
+            f"; the data are rank-deficient (rank {pb.rank} of {pb.p}): many parameters reach the least loss"
+            if pb.rank_deficient
+            else ""
+        )
+    )
     return "\n".join(lines)
 
 
 def divergence_message(ex: Experiment) -> str:
     s, limit = ex.settings, ex.limit
-    msg = (f"error: the run diverged at step {ex.trajectory.diverged_at} "
-           f"with learning rate {s.learning_rate:g}")
+    msg = (
+        f"error: the run diverged at step {ex.trajectory.diverged_at} with learning rate {s.learning_rate:g}"
+    )
     if limit is None:
         msg += f" ({s.optimizer} has no fixed stability limit)"
     elif s.optimizer == "sgd":
-        msg += (f" (the full-batch stability limit is {limit:.6g}; "
-                "mini-batches can diverge below it)")
+        msg += f" (the full-batch stability limit is {limit:.6g}; mini-batches can diverge below it)"
     else:
         msg += f", past {s.optimizer}'s stability limit {limit:.6g}"
     return msg + "; try a smaller learning rate"
@@ -153,9 +190,22 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = parser().parse_args(_join_negative_values(argv))
-        settings = Settings(args.weights, args.bias, args.samples, args.noise, args.seed, args.lr,
-                            args.steps, args.optimizer, args.batch_size, args.momentum,
-                            args.standardize, args.feature_scale, args.feature_mean, args.outlier)
+        settings = Settings(
+            args.weights,
+            args.bias,
+            args.samples,
+            args.noise,
+            args.seed,
+            args.lr,
+            args.steps,
+            args.optimizer,
+            args.batch_size,
+            args.momentum,
+            args.standardize,
+            args.feature_scale,
+            args.feature_mean,
+            args.outlier,
+        )
         data = load_csv(args.data) if args.data else None
         ex = experiment(settings, data)
     except InputError as err:

@@ -68,9 +68,16 @@ class Dataset:
         return theta
 
 
-def make_regression(true_weights, bias: float, samples: int, noise: float = 0.0, seed: int = 0,
-                    feature_scale: float = 1.0, feature_mean: float = 0.0,
-                    outlier: float = 0.0) -> Dataset:
+def make_regression(
+    true_weights,
+    bias: float,
+    samples: int,
+    noise: float = 0.0,
+    seed: int = 0,
+    feature_scale: float = 1.0,
+    feature_mean: float = 0.0,
+    outlier: float = 0.0,
+) -> Dataset:
     """Synthetic data as in the article: x ~ N(0, I_d), y = w.x + b + noise * N(0, 1).
 
     Beyond the article: feature j has standard deviation feature_scale ** (j / (d - 1)) (1 up to
@@ -127,8 +134,12 @@ def from_original_units(theta: np.ndarray, mean: np.ndarray, scale: np.ndarray) 
     return np.concatenate([w * scale, b[..., None]], axis=-1)
 
 
-def load_csv(source: str | Path | bytes, max_rows: int = MAX_SAMPLES,
-             max_features: int = MAX_FEATURES, max_bytes: int = MAX_CSV_BYTES) -> Dataset:
+def load_csv(
+    source: str | Path | bytes,
+    max_rows: int = MAX_SAMPLES,
+    max_features: int = MAX_FEATURES,
+    max_bytes: int = MAX_CSV_BYTES,
+) -> Dataset:
     """Read a CSV: a header row, then numbers. The target is the column `y`, else the last one.
 
     `source` is a path or the file's bytes. Every problem is an InputError that says what is
@@ -208,8 +219,12 @@ def load_csv(source: str | Path | bytes, max_rows: int = MAX_SAMPLES,
     table = np.array(values, dtype=float)
     target = names.index("y") if "y" in names else width - 1
     features = [i for i in range(width) if i != target]
-    return Dataset(table[:, features], table[:, target].copy(),
-                   tuple(_short(names[i]) for i in features), _short(names[target]))
+    return Dataset(
+        table[:, features],
+        table[:, target].copy(),
+        tuple(_short(names[i]) for i in features),
+        _short(names[target]),
+    )
 
 
 def _is_number(text: str) -> bool:

@@ -11,25 +11,29 @@ import numpy as np
 from gd.run import Experiment
 
 LOSS = r"L(w, b) = \frac{1}{n} \sum_{i=1}^{n} \left( w \cdot x_i + b - y_i \right)^2"
-GRADIENT_W = (r"\frac{\partial L}{\partial w_j} = \frac{2}{n} \sum_{i=1}^{n}"
-              r" \left( w \cdot x_i + b - y_i \right) x_{ij}")
-GRADIENT_B = (r"\frac{\partial L}{\partial b} = \frac{2}{n} \sum_{i=1}^{n}"
-              r" \left( w \cdot x_i + b - y_i \right)")
+GRADIENT_W = (
+    r"\frac{\partial L}{\partial w_j} = \frac{2}{n} \sum_{i=1}^{n}"
+    r" \left( w \cdot x_i + b - y_i \right) x_{ij}"
+)
+GRADIENT_B = (
+    r"\frac{\partial L}{\partial b} = \frac{2}{n} \sum_{i=1}^{n}"
+    r" \left( w \cdot x_i + b - y_i \right)"
+)
 
 # Each optimizer's update of theta = (w, b) with g the gradient at step t, as in torch.optim.
 RULES = {
     "gd": r"\theta_{t+1} = \theta_t - \eta\, g_t",
     "sgd": r"\theta_{t+1} = \theta_t - \eta\, g_t^{\text{batch}}"
-           r"\quad (g^{\text{batch}}: \text{the same formulas over the next } B \text{ samples})",
+    r"\quad (g^{\text{batch}}: \text{the same formulas over the next } B \text{ samples})",
     "momentum": r"v_{t+1} = \mu v_t + g_t, \quad \theta_{t+1} = \theta_t - \eta\, v_{t+1}",
     "nesterov": r"v_{t+1} = \mu v_t + g_t, \quad \theta_{t+1} = \theta_t - \eta\,(g_t + \mu v_{t+1})",
     "adagrad": r"s_{t+1} = s_t + g_t^2, \quad \theta_{t+1} = \theta_t - \frac{\eta\, g_t}"
-               r"{\sqrt{s_{t+1}} + 10^{-10}}",
+    r"{\sqrt{s_{t+1}} + 10^{-10}}",
     "rmsprop": r"v_{t+1} = 0.99\, v_t + 0.01\, g_t^2, \quad \theta_{t+1} = \theta_t - "
-               r"\frac{\eta\, g_t}{\sqrt{v_{t+1}} + 10^{-8}}",
+    r"\frac{\eta\, g_t}{\sqrt{v_{t+1}} + 10^{-8}}",
     "adam": r"m_{t} = 0.9\, m_{t-1} + 0.1\, g_t,\; v_t = 0.999\, v_{t-1} + 0.001\, g_t^2,\;"
-            r" \theta_{t} = \theta_{t-1} - \eta \frac{m_t / (1 - 0.9^t)}"
-            r"{\sqrt{v_t / (1 - 0.999^t)} + 10^{-8}}",
+    r" \theta_{t} = \theta_{t-1} - \eta \frac{m_t / (1 - 0.9^t)}"
+    r"{\sqrt{v_t / (1 - 0.999^t)} + 10^{-8}}",
 }
 
 
@@ -39,8 +43,9 @@ _MARKDOWN = set("\\`*_{}[]()#+-.!|<>~$:=&")
 def md(text: str) -> str:
     """User text as Streamlit markdown shows it literally: every markdown, LaTeX ($), emoji and
     directive (:) character escaped, line breaks flattened."""
-    return "".join("\\" + ch if ch in _MARKDOWN else ch
-                   for ch in str(text).replace("\r", " ").replace("\n", " "))
+    return "".join(
+        "\\" + ch if ch in _MARKDOWN else ch for ch in str(text).replace("\r", " ").replace("\n", " ")
+    )
 
 
 def number(x: float, digits: int = 4) -> str:
@@ -77,8 +82,10 @@ def current_math(ex: Experiment, k: int) -> list[str]:
         RULES[ex.settings.optimizer],
     ]
     if k < ex.trajectory.steps:
-        lines.append(rf"\theta_{{{k + 1}}} - \theta_{{{k}}} = {vector(P[k + 1] - theta)}"
-                     rf"\quad (\eta = {number(ex.settings.learning_rate)})")
+        lines.append(
+            rf"\theta_{{{k + 1}}} - \theta_{{{k}}} = {vector(P[k + 1] - theta)}"
+            rf"\quad (\eta = {number(ex.settings.learning_rate)})"
+        )
     return lines
 
 
@@ -86,10 +93,15 @@ def stability_note(ex: Experiment) -> str:
     """One sentence about the learning rate against the optimizer's stability limit (markdown)."""
     s, limit = ex.settings, ex.limit
     if limit is None:
-        return (f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "
-                "stability limit.")
-    kind = "Full-batch stability limit (mini-batches vary around it)" if s.optimizer == "sgd" \
+        return (
+            f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "
+            "stability limit."
+        )
+    kind = (
+        "Full-batch stability limit (mini-batches vary around it)"
+        if s.optimizer == "sgd"
         else "Stability limit"
+    )
     text = f"{kind}: learning rate < **{limit:.4g}**"
     if s.learning_rate >= limit:
         return text + f". At {s.learning_rate:g} the run will **diverge**."
@@ -104,8 +116,11 @@ def parameter_table(ex: Experiment, k: int) -> dict[str, list]:
     """Columns of a table of the parameters at iteration k against the least-squares and true
     values; with standardised features, the same in the original units too."""
     theta = ex.trajectory.params[k]
-    table = {"parameter": list(ex.names), f"iteration {k}": [f"{v:.6g}" for v in theta],
-             "least squares": [f"{v:.6g}" for v in ex.problem.theta_star]}
+    table = {
+        "parameter": list(ex.names),
+        f"iteration {k}": [f"{v:.6g}" for v in theta],
+        "least squares": [f"{v:.6g}" for v in ex.problem.theta_star],
+    }
     if ex.true_theta is not None:
         table["true"] = [f"{v:.6g}" for v in ex.true_theta]
     if ex.scale is not None:

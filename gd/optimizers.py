@@ -65,8 +65,9 @@ def momentum(learning_rate: float, mu: float = 0.9, nesterov: bool = False) -> O
         direction = g + mu * buffer if nesterov else buffer
         return -learning_rate * direction, Trace(buffer)
 
-    return Optimizer("nesterov" if nesterov else "momentum",
-                     lambda params: Trace(np.zeros_like(params)), update)
+    return Optimizer(
+        "nesterov" if nesterov else "momentum", lambda params: Trace(np.zeros_like(params)), update
+    )
 
 
 def adagrad(learning_rate: float, eps: float = 1e-10) -> Optimizer:
@@ -91,8 +92,7 @@ def rmsprop(learning_rate: float, alpha: float = 0.99, eps: float = 1e-8) -> Opt
     return Optimizer("rmsprop", lambda params: Accumulator(np.zeros_like(params)), update)
 
 
-def adam(learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
-         eps: float = 1e-8) -> Optimizer:
+def adam(learning_rate: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimizer:
     """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  with t the step number,
     theta <- theta - (eta / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
     (bias correction: m and v start at zero), PyTorch's arrangement of the same formula."""
@@ -105,8 +105,7 @@ def adam(learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
         denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
         return -step_size * m / denom, Moments(t, m, v)
 
-    return Optimizer("adam", lambda params: Moments(0, np.zeros_like(params),
-                                                    np.zeros_like(params)), update)
+    return Optimizer("adam", lambda params: Moments(0, np.zeros_like(params), np.zeros_like(params)), update)
 
 
 def make(name: str, learning_rate: float, mu: float = 0.9) -> Optimizer:

@@ -59,7 +59,7 @@ class Problem:
         # G's eigenvalues are A's squared singular values / n: exact where eigh(G) would lose
         # the small ones to round-off. Zero below the rank lstsq found, and beyond n rows.
         eigenvalues = np.zeros(d + 1)
-        eigenvalues[d + 1 - rank:] = np.sort(singular[:rank] ** 2 / n)
+        eigenvalues[d + 1 - rank :] = np.sort(singular[:rank] ** 2 / n)
         eigenvectors = np.linalg.eigh(G)[1]
         return cls(G, c, theta_star, loss_star, eigenvalues, eigenvectors, int(rank), n)
 
@@ -121,11 +121,12 @@ class Problem:
     def gd_rate(self, learning_rate: float) -> float:
         """The factor by which plain GD shrinks the excess loss per step, at worst:
         max over nonzero eigenvalues of (1 - 2 eta lambda)^2 (>= 1 means no convergence)."""
-        lam = self.eigenvalues[self.p - self.rank:]
+        lam = self.eigenvalues[self.p - self.rank :]
         return float(np.max((1.0 - 2.0 * learning_rate * lam) ** 2))
 
-    def loss_grid(self, i: int, j: int, xs: np.ndarray, ys: np.ndarray,
-                  theta: np.ndarray | None = None) -> np.ndarray:
+    def loss_grid(
+        self, i: int, j: int, xs: np.ndarray, ys: np.ndarray, theta: np.ndarray | None = None
+    ) -> np.ndarray:
         """L over a grid of parameters i (values xs) and j (values ys), the others at `theta`
         (default theta*). Returns (len(ys), len(xs)), rows along ys, as Plotly's surfaces want.
 
@@ -141,6 +142,12 @@ class Problem:
         u = np.asarray(xs, dtype=float)[None, :] - base[i]
         v = np.asarray(ys, dtype=float)[:, None] - base[j]
         G = self.G
-        excess = (e0 @ Ge0 + 2 * u * Ge0[i] + 2 * v * Ge0[j]
-                  + u * u * G[i, i] + 2 * u * v * G[i, j] + v * v * G[j, j])
+        excess = (
+            e0 @ Ge0
+            + 2 * u * Ge0[i]
+            + 2 * v * Ge0[j]
+            + u * u * G[i, i]
+            + 2 * u * v * G[i, j]
+            + v * v * G[j, j]
+        )
         return self.loss_star + np.maximum(excess, 0.0)

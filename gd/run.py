@@ -47,7 +47,7 @@ def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gr
         nonlocal order, start
         if start >= n:
             order, start = rng.permutation(n), 0
-        rows = order[start:start + batch]
+        rows = order[start : start + batch]
         start += batch
         Xb = X[rows]
         residual = Xb @ theta[:-1] + theta[-1] - y[rows]
@@ -57,8 +57,7 @@ def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gr
     return gradient
 
 
-def iterate(optimizer: optimizers.Optimizer, gradient: Gradient,
-            theta: np.ndarray) -> Iterator[np.ndarray]:
+def iterate(optimizer: optimizers.Optimizer, gradient: Gradient, theta: np.ndarray) -> Iterator[np.ndarray]:
     """Yield the parameters after each update, forever: the article's loop, one step a time."""
     state = optimizer.init(theta)
     update = optimizer.update
@@ -91,8 +90,13 @@ def divergence_limit(problem: Problem, theta0: np.ndarray) -> float:
     return DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf
 
 
-def run(problem: Problem, optimizer: optimizers.Optimizer, steps: int,
-        gradient: Gradient | None = None, theta0: np.ndarray | None = None) -> Trajectory:
+def run(
+    problem: Problem,
+    optimizer: optimizers.Optimizer,
+    steps: int,
+    gradient: Gradient | None = None,
+    theta0: np.ndarray | None = None,
+) -> Trajectory:
     """`steps` updates from theta0 (zeros), stopping early at divergence."""
     theta = np.zeros(problem.p) if theta0 is None else np.array(theta0, dtype=float)
     params = np.empty((steps + 1, problem.p))
@@ -127,8 +131,9 @@ def sweep_rates(limit: float | None, current: float, count: int = 61) -> np.ndar
     return np.unique(np.append(rates, current))
 
 
-def sweep(problem: Problem, optimizer: str, rates: np.ndarray, steps: int,
-          momentum: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+def sweep(
+    problem: Problem, optimizer: str, rates: np.ndarray, steps: int, momentum: float = 0.9
+) -> tuple[np.ndarray, np.ndarray]:
     """The loss after `steps` full-batch updates for each learning rate, all rates at once.
 
     The update rules are elementwise, so R runs advance together as the rows of an (R, p) array:
@@ -174,8 +179,9 @@ def run_label(s: Settings, with_rate: bool = True) -> str:
     return f"{text} ({', '.join(extras)})" if extras else text
 
 
-def variants(settings: Settings, optimizers_: list[str], rates: list[float],
-             batches: list[int]) -> list[Settings]:
+def variants(
+    settings: Settings, optimizers_: list[str], rates: list[float], batches: list[int]
+) -> list[Settings]:
     """The runs a comparison asks for: each optimizer at each rate (default: the main rate),
     sgd at each batch size (default: the main one); the main run itself left out."""
     out = []
@@ -213,8 +219,9 @@ class Experiment:
     limit: float | None = field(init=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "limit", self.problem.stability_limit(
-            self.settings.optimizer, self.settings.momentum))
+        object.__setattr__(
+            self, "limit", self.problem.stability_limit(self.settings.optimizer, self.settings.momentum)
+        )
 
     @property
     def d(self) -> int:
@@ -231,8 +238,9 @@ def dataset(settings: Settings, data: Dataset | None = None) -> Dataset:
     """The data a run learns from: `data` (a CSV) or the synthetic set, standardised if asked."""
     if data is None:
         s = settings
-        data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed,
-                               s.feature_scale, s.feature_mean, s.outlier)
+        data = make_regression(
+            s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale, s.feature_mean, s.outlier
+        )
     return standardize(data) if settings.standardize else data
 
 
@@ -244,8 +252,9 @@ def _trajectory(settings: Settings, problem: Problem, data: Dataset) -> Trajecto
     return run(problem, optimizer, settings.steps, gradient)
 
 
-def experiment(settings: Settings, data: Dataset | None = None,
-               compare: tuple[Settings, ...] = ()) -> Experiment:
+def experiment(
+    settings: Settings, data: Dataset | None = None, compare: tuple[Settings, ...] = ()
+) -> Experiment:
     """Validate, build the data and the problem once, run the settings and each comparison.
     InputError for anything not allowed."""
     settings = settings.validated()
@@ -258,13 +267,17 @@ def experiment(settings: Settings, data: Dataset | None = None,
     kept = (1 + len(compare)) * (settings.steps + 1) * (d + 1)
     if kept > MAX_KEPT:
         fit = max(MAX_KEPT // ((settings.steps + 1) * (d + 1)) - 1, 0)
-        raise InputError(f"compare: {1 + len(compare)} runs of {settings.steps:,} steps over "
-                         f"{d + 1} parameters are too many to keep; at most {fit} compared "
-                         "runs at this size (fewer steps allow more)")
+        raise InputError(
+            f"compare: {1 + len(compare)} runs of {settings.steps:,} steps over "
+            f"{d + 1} parameters are too many to keep; at most {fit} compared "
+            "runs at this size (fewer steps allow more)"
+        )
     total = sum(s.sgd_work(n) for s in (settings, *compare))
     if total > MAX_SGD_SAMPLE_STEPS:
-        raise InputError(f"compare: the sgd runs together draw {total:,} samples; at most "
-                         f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)")
+        raise InputError(
+            f"compare: the sgd runs together draw {total:,} samples; at most "
+            f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)"
+        )
     data = dataset(settings, data)
     problem = Problem.from_data(data.X, data.y)
     trajectory = _trajectory(settings, problem, data)
@@ -273,19 +286,33 @@ def experiment(settings: Settings, data: Dataset | None = None,
     rows = slice(None)
     if data.n > SAMPLE_ROWS:
         rows = np.random.default_rng([settings.seed, 2]).choice(data.n, SAMPLE_ROWS, replace=False)
-    ex = Experiment(settings, problem, trajectory, data.param_names, data.names, data.target,
-                    data.true_theta(), data.X[rows].copy(), data.y[rows].copy(),
-                    data.mean, data.scale, others, run_label(settings, several_rates))
+    ex = Experiment(
+        settings,
+        problem,
+        trajectory,
+        data.param_names,
+        data.names,
+        data.target,
+        data.true_theta(),
+        data.X[rows].copy(),
+        data.y[rows].copy(),
+        data.mean,
+        data.scale,
+        others,
+        run_label(settings, several_rates),
+    )
     return freeze(ex)
 
 
 def freeze(ex: Experiment) -> Experiment:
     """Make every array of `ex` read-only, so that one result can be shared by every session of
     the app (no copy per visitor) without any of them changing it for the others."""
+
     def lock(obj):
         for value in vars(obj).values():
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
+
     for obj in (ex, ex.problem, ex.trajectory, *(r.trajectory for r in ex.others)):
         lock(obj)
     return ex

@@ -25,9 +25,17 @@ MAX_COMPARE = 8  # entries of each comparison list
 MAX_NAME = 40  # a parameter name for the surface axes
 
 # The value of every shared widget when the page opens without a query.
-DEFAULTS: dict = {**Settings().to_dict(), "true_weights": format_weights(Settings().true_weights),
-                  "compare": [], "compare_rates": "", "compare_batches": "", "presenter": False,
-                  "surface_x": None, "surface_y": None, "iteration": 0}
+DEFAULTS: dict = {
+    **Settings().to_dict(),
+    "true_weights": format_weights(Settings().true_weights),
+    "compare": [],
+    "compare_rates": "",
+    "compare_batches": "",
+    "presenter": False,
+    "surface_x": None,
+    "surface_y": None,
+    "iteration": 0,
+}
 SHARED = tuple(DEFAULTS)
 FLAGS = ("standardize", "presenter")
 
@@ -113,8 +121,7 @@ def from_query(query: Mapping[str, str | list[str]]) -> tuple[dict, list[str]]:
             texts[key] = str(text)
         except (InputError, ValueError, OverflowError) as err:
             detail = str(err) if isinstance(err, InputError) else f"not a number: {_short(text)}"
-            warnings.append(f"Ignored the URL parameter {key}={_short(text)}: {detail}. "
-                            f"Using the default.")
+            warnings.append(f"Ignored the URL parameter {key}={_short(text)}: {detail}. Using the default.")
     return _together(values, warnings, texts)
 
 
@@ -148,8 +155,9 @@ def _together(values: dict, warnings: list[str], texts: dict) -> tuple[dict, lis
             break
         if key in values:
             values.pop(key)
-            warnings.append(f"Ignored the URL parameter {key}={_short(texts[key])}: "
-                            f"{problem}. Using the default.")
+            warnings.append(
+                f"Ignored the URL parameter {key}={_short(texts[key])}: {problem}. Using the default."
+            )
             problem = _problem(values)
     return values, warnings
 

@@ -27,8 +27,10 @@ def _article_loop(X, y, eta: float, steps: int):
         return sum((w.dot(x) + b - y) ** 2 for x, y in data) / len(data)
 
     def df(w, b):
-        return (sum(2 * (w.dot(x) + b - y) * x for x, y in data) / len(data),
-                sum(2 * (w.dot(x) + b - y) * 1 for x, y in data) / len(data))
+        return (
+            sum(2 * (w.dot(x) + b - y) * x for x, y in data) / len(data),
+            sum(2 * (w.dot(x) + b - y) * 1 for x, y in data) / len(data),
+        )
 
     w = np.zeros(X.shape[1])
     b = 0
@@ -75,5 +77,4 @@ def small_article_run():
     data = make_regression(ARTICLE_WEIGHTS, ARTICLE_BIAS, n, 0.0, 0)
     w, b, loss = _article_loop(data.X, data.y, eta, steps)
     atol = _literal_loss_atol(data.X, data.y, w, b, loss)
-    return {"n": n, "eta": eta, "steps": steps, "data": data, "w": w, "b": b, "loss": loss,
-            "loss_atol": atol}
+    return {"n": n, "eta": eta, "steps": steps, "data": data, "w": w, "b": b, "loss": loss, "loss_atol": atol}

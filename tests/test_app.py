@@ -44,7 +44,8 @@ def test_defaults_are_the_articles_run(at):
     assert metric(at, "Iteration") == "0"
     assert float(metric(at, "Loss")) == pytest.approx(reference.trajectory.loss[0], rel=1e-5)
     assert float(metric(at, "Condition number")) == pytest.approx(
-        reference.problem.condition_number, rel=1e-3)
+        reference.problem.condition_number, rel=1e-3
+    )
     assert charts(at) == ALL_CHARTS
     assert not at.error and not at.warning
     assert "0.9644" in at.sidebar.markdown[0].value  # the stability limit next to the rate
@@ -101,14 +102,17 @@ def test_rate_past_the_limit_warns_before_and_reports_the_step(at):
     assert np.isfinite(float(metric(at, "Loss")))
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("1,,2", "empty"),
-    ("1, x", "must be a number"),
-    ("", "at least one number"),
-    ("nan", "finite"),
-    (",".join(["1"] * 21), "at most 20"),
-    ("1e400", "finite"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("1,,2", "empty"),
+        ("1, x", "must be a number"),
+        ("", "at least one number"),
+        ("nan", "finite"),
+        (",".join(["1"] * 21), "at most 20"),
+        ("1e400", "finite"),
+    ],
+)
 def test_bad_weights_name_the_problem_and_the_page_keeps_working(at, text, problem):
     at.button(key="step").click().run()
     at.text_input(key="true_weights").input(text).run()

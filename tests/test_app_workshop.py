@@ -50,8 +50,9 @@ def traces(at, key) -> list[dict]:
 
 def run_traces(at) -> list[str]:
     """The loss chart's one line per run (not the theoretical bound, not the current point)."""
-    return [t["name"] for t in traces(at, "loss")
-            if t.get("mode") == "lines" and t["name"] != "plain GD bound"]
+    return [
+        t["name"] for t in traces(at, "loss") if t.get("mode") == "lines" and t["name"] != "plain GD bound"
+    ]
 
 
 def plain(text: str) -> str:
@@ -69,9 +70,16 @@ def csv_bytes(X: np.ndarray, y: np.ndarray, names=("x1", "x2", "y")) -> bytes:
 
 # ---- share links --------------------------------------------------------------------------------
 
-SHARED = {"optimizer": "adam", "compare": "gd,momentum", "learning_rate": "0.05",
-          "true_weights": "3, -1", "samples": "300", "seed": "5", "iteration": "7",
-          "presenter": "true"}
+SHARED = {
+    "optimizer": "adam",
+    "compare": "gd,momentum",
+    "learning_rate": "0.05",
+    "true_weights": "3, -1",
+    "samples": "300",
+    "seed": "5",
+    "iteration": "7",
+    "presenter": "true",
+}
 
 
 def test_a_shared_url_restores_its_setup():
@@ -100,8 +108,13 @@ def test_a_shared_url_restores_its_setup():
 
 
 def test_invalid_url_values_are_warnings_that_name_them_and_defaults_stay():
-    at = page(learning_rate="abc", optimizer="<script>alert(1)</script>", samples="1e99",
-              unknown_key="1", steps="50")
+    at = page(
+        learning_rate="abc",
+        optimizer="<script>alert(1)</script>",
+        samples="1e99",
+        unknown_key="1",
+        steps="50",
+    )
     shown = [plain(w.value) for w in at.warning]
     for name in ("learning_rate", "optimizer", "samples", "unknown_key"):
         assert sum(name in w for w in shown) == 1, (name, shown)
@@ -111,8 +124,7 @@ def test_invalid_url_values_are_warnings_that_name_them_and_defaults_stay():
     assert at.number_input(key="samples").value == 5000
     assert at.number_input(key="steps").value == 50  # the valid one is kept
     assert chart_keys(at) == ALL_CHARTS
-    assert float(metric(at, "Loss")) == pytest.approx(experiment(Settings()).trajectory.loss[0],
-                                                      rel=1e-5)
+    assert float(metric(at, "Loss")) == pytest.approx(experiment(Settings()).trajectory.loss[0], rel=1e-5)
     assert "unknown_key" not in at.query_params and "learning_rate" not in at.query_params
 
 
@@ -129,9 +141,16 @@ def test_the_url_follows_the_inputs_and_reproduces_the_page():
     at.button(key="step").click().run()
     assert not at.exception
     query = dict(at.query_params)
-    expected = {"true_weights": "1, 2", "optimizer": "momentum", "momentum": "0.5",
-                "learning_rate": "0.2", "steps": "200", "noise": "0.5", "standardize": "true",
-                "iteration": "2"}
+    expected = {
+        "true_weights": "1, 2",
+        "optimizer": "momentum",
+        "momentum": "0.5",
+        "learning_rate": "0.2",
+        "steps": "200",
+        "noise": "0.5",
+        "standardize": "true",
+        "iteration": "2",
+    }
     assert {k: v for k, v in query.items() if k not in ("surface_x", "surface_y")} == expected
     again = page(**query)
     assert not again.warning
@@ -151,12 +170,25 @@ def top_of_range(key: str):
 
 
 # Each number widget takes a URL value anywhere in gd.inputs' range: the widgets' bounds are those.
-WIDGET_ENDS = [(key, top_of_range(key), {}) for key in
-               ("bias", "samples", "noise", "seed", "learning_rate", "steps", "feature_scale",
-                "feature_mean", "outlier")]
-WIDGET_ENDS += [("batch_size", top_of_range("batch_size"), {"optimizer": "sgd"}),
-                ("learning_rate", RANGES["learning_rate"].minimum, {}),
-                pytest.param("momentum", 0.9995, {"optimizer": "momentum"})]
+WIDGET_ENDS = [
+    (key, top_of_range(key), {})
+    for key in (
+        "bias",
+        "samples",
+        "noise",
+        "seed",
+        "learning_rate",
+        "steps",
+        "feature_scale",
+        "feature_mean",
+        "outlier",
+    )
+]
+WIDGET_ENDS += [
+    ("batch_size", top_of_range("batch_size"), {"optimizer": "sgd"}),
+    ("learning_rate", RANGES["learning_rate"].minimum, {}),
+    pytest.param("momentum", 0.9995, {"optimizer": "momentum"}),
+]
 
 
 @pytest.mark.parametrize("key, value, more", WIDGET_ENDS)
@@ -176,6 +208,7 @@ def test_an_untouched_page_has_a_clean_url():
 
 # ---- presets ------------------------------------------------------------------------------------
 
+
 def test_every_preset_applies_and_says_what_to_watch():
     at = page()
     for name, preset in PRESETS.items():
@@ -183,8 +216,16 @@ def test_every_preset_applies_and_says_what_to_watch():
         assert not at.exception, name
         assert any(preset.watch in i.value for i in at.info), name
         for key, value in preset.values.items():
-            if key in ("learning_rate", "steps", "samples", "bias", "noise", "outlier",
-                       "feature_scale", "feature_mean"):
+            if key in (
+                "learning_rate",
+                "steps",
+                "samples",
+                "bias",
+                "noise",
+                "outlier",
+                "feature_scale",
+                "feature_mean",
+            ):
                 assert at.number_input(key=key).value == value, (name, key)
         assert at.number_input(key="learning_rate").value == preset.values.get("learning_rate", 0.01)
         assert chart_keys(at) == ALL_CHARTS
@@ -214,6 +255,7 @@ def test_a_link_to_a_preset_does_not_describe_the_articles_run():
 
 
 # ---- own data -----------------------------------------------------------------------------------
+
 
 def test_an_uploaded_csv_is_what_the_run_learns_from():
     rng = np.random.default_rng(3)
@@ -249,8 +291,11 @@ BAD_FILES = {
     "single row": (b"x1,y\n1,2\n", True, "single row"),
     "constant column": (b"x1,x2,y\n1,5,2\n2,5,3\n3,5,1\n", True, "constant column (x2)"),
     "header only": (b"x1,x2,y\n", False, "no data rows"),
-    "22 columns": (header_and_rows(",".join(f"x{i}" for i in range(1, 22)) + ",y"), False,
-                   "21 feature columns; at most 20"),
+    "22 columns": (
+        header_and_rows(",".join(f"x{i}" for i in range(1, 22)) + ",y"),
+        False,
+        "21 feature columns; at most 20",
+    ),
     "formula": (b"x1,y\n=1+2,3\n4,5\n", False, "'=1+2' is not a number"),
     "html header": (b"<script>alert(1)</script>,y\n<b>1</b>,2\n", False, "'<b>1</b>' is not a number"),
 }
@@ -287,6 +332,7 @@ def test_html_in_column_names_is_only_text():
 
 # ---- scaling, compare, presenter mode, exports ------------------------------------------------------
 
+
 def test_standardising_unscaled_features_makes_the_condition_number_near_one():
     at = page()
     at.number_input(key="feature_scale").set_value(10.0).run()
@@ -321,11 +367,18 @@ def test_compare_draws_one_line_per_run_on_every_chart():
     assert sorted(legend) == expected
     assert at.query_params["compare"] == "momentum,adam"
     at.text_input(key="compare_rates").input("0.01, 0.1").run()
-    assert sorted(run_traces(at)) == sorted(["gd (η=0.01)", "momentum (η=0.01, μ=0.9)",
-                                             "momentum (η=0.1, μ=0.9)", "adam (η=0.01)",
-                                             "adam (η=0.1)"])
-    styles = {(t["line"]["color"], t["line"].get("dash")) for t in traces(at, "loss")
-              if t["name"] in run_traces(at)}
+    assert sorted(run_traces(at)) == sorted(
+        [
+            "gd (η=0.01)",
+            "momentum (η=0.01, μ=0.9)",
+            "momentum (η=0.1, μ=0.9)",
+            "adam (η=0.01)",
+            "adam (η=0.1)",
+        ]
+    )
+    styles = {
+        (t["line"]["color"], t["line"].get("dash")) for t in traces(at, "loss") if t["name"] in run_traces(at)
+    }
     assert len(styles) == 5  # each run its own colour and dash
 
 

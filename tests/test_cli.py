@@ -24,8 +24,9 @@ LINE = re.compile(r"iteration (\d+): w = \[([^\]]*)\],b = (\S+), loss = (\S+)\n"
 
 
 def gd_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gd", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "gd", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def parse_lines(stdout: str):
@@ -53,6 +54,7 @@ def design(X):
 
 
 # --- the article's run --------------------------------------------------------------------------
+
 
 def test_default_run_prints_the_article_lines_of_the_literal_loop(article_loop, literal_loss_atol):
     result = gd_cli()
@@ -118,12 +120,14 @@ def test_csv_to_stdout_is_only_the_csv(tmp_path):
     assert (tmp_path / "f.csv").read_text() == result.stdout
 
 
-@pytest.mark.parametrize("steps, every, expected", [(10, 3, [0, 3, 6, 9]), (11, 5, [0, 5, 10]),
-                                                    (12, 5, [0, 5, 10, 11]), (4, 100, [0, 3])])
+@pytest.mark.parametrize(
+    "steps, every, expected",
+    [(10, 3, [0, 3, 6, 9]), (11, 5, [0, 5, 10]), (12, 5, [0, 5, 10, 11]), (4, 100, [0, 3])],
+)
 def test_every_k_prints_every_kth_iteration_and_the_last(steps, every, expected):
     result = gd_cli("--samples", "50", "--steps", str(steps), "--every", str(every))
     assert result.returncode == 0
-    i, *_ , rest = parse_lines(result.stdout)
+    i, *_, rest = parse_lines(result.stdout)
     assert list(i) == expected
     assert rest[0].startswith(f"after {steps} steps of gd")
 
@@ -147,8 +151,22 @@ def test_negative_values_as_users_type_them():
 
 
 def test_feature_flags_shape_the_synthetic_data():
-    result = gd_cli("--feature-scale", "10", "--feature-mean", "-3", "--outlier", "-50", "--samples", "200",
-                    "--lr", "0.001", "--steps", "1", "--csv", "-")
+    result = gd_cli(
+        "--feature-scale",
+        "10",
+        "--feature-mean",
+        "-3",
+        "--outlier",
+        "-50",
+        "--samples",
+        "200",
+        "--lr",
+        "0.001",
+        "--steps",
+        "1",
+        "--csv",
+        "-",
+    )
     assert result.returncode == 0, result.stderr
     _, table = read_csv(result.stdout)
     data = make_regression((2, 4, 5, 9, 11), 2, 200, 0.0, 0, feature_scale=10, feature_mean=-3, outlier=-50)
@@ -203,8 +221,14 @@ def test_data_file_and_broken_pipe(tmp_path):
     header, table = read_csv(result.stdout)
     assert result.returncode == 0 and header == ["step", "loss", "w1", "b"] and len(table) == 6
     # `python -m gd | head -1`: the reader leaves early; no traceback
-    proc = subprocess.run(f"'{sys.executable}' -m gd --steps 20000 | head -1", shell=True, cwd=ROOT,  # noqa: S602
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        f"'{sys.executable}' -m gd --steps 20000 | head -1",
+        shell=True,
+        cwd=ROOT,  # noqa: S602
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.stdout.startswith("iteration 0: ") and "Traceback" not in proc.stderr
 
 
@@ -253,8 +277,19 @@ BAD = [
     (["--momentum", "1"], "got 1"),
     (["--momentum", "-0.1"], "-0.1"),
     (["--optimizer", "nesterov", "--momentum", "0"], "nesterov"),
-    (["--optimizer", "sgd", "--samples", str(SGD_BATCH), "--batch-size", str(SGD_BATCH),
-      "--steps", str(MAX_STEPS)], f"{SGD_BATCH * MAX_STEPS:,}"),
+    (
+        [
+            "--optimizer",
+            "sgd",
+            "--samples",
+            str(SGD_BATCH),
+            "--batch-size",
+            str(SGD_BATCH),
+            "--steps",
+            str(MAX_STEPS),
+        ],
+        f"{SGD_BATCH * MAX_STEPS:,}",
+    ),
     (["--feature-scale", "0.5"], "got 0.5"),
     (["--feature-mean", "nan"], "nan"),
     (["--outlier", "abc"], "'abc'"),
@@ -278,8 +313,7 @@ BAD = [
 def test_bad_input_exits_2_with_one_error_line(args, named, tmp_path):
     for name, content in FILES.items():
         (tmp_path / name).write_bytes(content)
-    args = [str(tmp_path / a) if a in FILES or a == "missing.csv" or a.startswith("no/") else a
-            for a in args]
+    args = [str(tmp_path / a) if a in FILES or a == "missing.csv" or a.startswith("no/") else a for a in args]
     result = gd_cli(*args)
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""

@@ -20,6 +20,7 @@ W = (2.0, -4.0, 0.5)
 
 # --- synthetic data ------------------------------------------------------------------------------
 
+
 def test_make_regression_is_reproducible_from_the_seed():
     a, b = make_regression(W, 1.5, 100, 0.3, 42), make_regression(W, 1.5, 100, 0.3, 42)
     np.testing.assert_array_equal(a.X, b.X)
@@ -70,6 +71,7 @@ def test_feature_scale_mean_and_outlier_leave_the_article_data_at_their_defaults
 
 # --- standardisation -----------------------------------------------------------------------------
 
+
 def skewed_data():
     """Features with very different centres and spreads: where standardising matters."""
     rng = np.random.default_rng(4)
@@ -100,10 +102,13 @@ def test_original_units_round_trip_and_give_the_same_predictions():
     thetas = rng.normal(0, 3, (4, 4))  # parameters on z-scores, rows of (..., d + 1)
     original = to_original_units(thetas, z.mean, z.scale)
     assert original.shape == (4, 4)
-    np.testing.assert_allclose(from_original_units(original, z.mean, z.scale), thetas, rtol=1e-12,
-                               atol=1e-12)
-    np.testing.assert_allclose(to_original_units(from_original_units(thetas, z.mean, z.scale),
-                                                 z.mean, z.scale), thetas, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(from_original_units(original, z.mean, z.scale), thetas, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        to_original_units(from_original_units(thetas, z.mean, z.scale), z.mean, z.scale),
+        thetas,
+        rtol=1e-9,
+        atol=1e-12,
+    )
     for t, o in zip(thetas, original, strict=True):
         on_z = z.X @ t[:-1] + t[-1]
         on_x = data.X @ o[:-1] + o[-1]
@@ -128,6 +133,7 @@ def test_constant_column_and_single_row_cannot_be_standardised():
 
 
 # --- CSV ---------------------------------------------------------------------------------------
+
 
 def test_load_csv_reads_header_names_and_target_y():
     data = load_csv(b"height,y,weight\n1.5,10,3\n2.5,-20,4e2\n")
@@ -194,8 +200,11 @@ BAD_FILES = [
     ("blank name", b"x, ,y\n1,2,3\n", "column 2 has no name"),
     ("single column", b"y\n1\n2\n", "at least two columns"),
     ("semicolons", b"x;y\n1;2\n", "at least two columns"),
-    ("too many columns", (header(MAX_FEATURES + 1) + ",y\n" + "1," * (MAX_FEATURES + 1) + "2\n").encode(),
-     f"{MAX_FEATURES + 1} feature columns; at most {MAX_FEATURES}"),
+    (
+        "too many columns",
+        (header(MAX_FEATURES + 1) + ",y\n" + "1," * (MAX_FEATURES + 1) + "2\n").encode(),
+        f"{MAX_FEATURES + 1} feature columns; at most {MAX_FEATURES}",
+    ),
     ("field too large", b"x,y\n" + b"1" * 200_000 + b",2\n", "row 2 is not valid CSV"),
 ]
 

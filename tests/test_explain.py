@@ -62,12 +62,30 @@ def test_md_escapes_every_special_character_and_reads_back_literally(text):
     assert "\n" not in shown and "\r" not in shown
 
 
-@pytest.mark.parametrize("text", [
-    "**bold** and _it_", "$x^2$", ":red[danger] :smile:", "<script>alert(1)</script>",
-    "[link](javascript:alert(1))", "# heading", "1. item", "- item", "> quote", "`code`",
-    "a\\b", "a\\", "&lt;b&gt;", "~~strike~~", "| a | b |", "line one\nline two\r\n", "x=1+2",
-    "col_1 (kg)", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**bold** and _it_",
+        "$x^2$",
+        ":red[danger] :smile:",
+        "<script>alert(1)</script>",
+        "[link](javascript:alert(1))",
+        "# heading",
+        "1. item",
+        "- item",
+        "> quote",
+        "`code`",
+        "a\\b",
+        "a\\",
+        "&lt;b&gt;",
+        "~~strike~~",
+        "| a | b |",
+        "line one\nline two\r\n",
+        "x=1+2",
+        "col_1 (kg)",
+        "",
+    ],
+)
 def test_md_examples(text):
     shown = explain.md(text)
     literal, bare = read_markdown_escapes(shown)
@@ -96,11 +114,23 @@ def read_number(latex: str) -> float:
     return float(f"{mantissa}e{exponent or 0}")
 
 
-@pytest.mark.parametrize("x, latex", [
-    (1e-5, r"1 \times 10^{-5}"), (1.234e-5, r"1.234 \times 10^{-5}"), (-2.5e12, r"-2.5 \times 10^{12}"),
-    (12345.678, r"1.235 \times 10^{4}"), (0.01, "0.01"), (3.0, "3"), (0.0, "0"), (-0.0, "0"),
-    (math.inf, r"\infty"), (-math.inf, r"-\infty"), (math.nan, r"\text{NaN}"), (1e300, r"1 \times 10^{300}"),
-])
+@pytest.mark.parametrize(
+    "x, latex",
+    [
+        (1e-5, r"1 \times 10^{-5}"),
+        (1.234e-5, r"1.234 \times 10^{-5}"),
+        (-2.5e12, r"-2.5 \times 10^{12}"),
+        (12345.678, r"1.235 \times 10^{4}"),
+        (0.01, "0.01"),
+        (3.0, "3"),
+        (0.0, "0"),
+        (-0.0, "0"),
+        (math.inf, r"\infty"),
+        (-math.inf, r"-\infty"),
+        (math.nan, r"\text{NaN}"),
+        (1e300, r"1 \times 10^{300}"),
+    ],
+)
 def test_number_examples(x, latex):
     assert explain.number(x) == latex
 
@@ -118,6 +148,7 @@ def test_number_reads_back_to_its_significant_digits(x, digits):
 
 
 # ---- current_math: the numbers at iteration k --------------------------------------------------------
+
 
 def bmatrix(line: str, after: str) -> np.ndarray:
     tail = line.split(after, 1)[1]
@@ -165,8 +196,7 @@ def test_current_math_holds_the_loss_and_gradient_at_iteration_k(name, k):
     loss_line = next(x for x in lines if x.startswith(explain.LOSS))
     np.testing.assert_allclose(after_last_equals(loss_line), loss, rtol=5.1e-6)  # 6 digits
     close_to_4_digits(bmatrix(next(x for x in lines if x.startswith(r"\nabla_w L")), "="), grad_w)
-    close_to_4_digits(after_last_equals(next(x for x in lines if x.startswith(explain.GRADIENT_B))),
-                      grad_b)
+    close_to_4_digits(after_last_equals(next(x for x in lines if x.startswith(explain.GRADIENT_B))), grad_b)
     close_to_4_digits(ex.problem.gradient(theta), np.append(grad_w, grad_b))
     assert explain.RULES[s.optimizer] in lines
     update = [x for x in lines if x.startswith(rf"\theta_{{{k + 1}}} - \theta_{{{k}}}")]
@@ -182,18 +212,19 @@ def test_current_math_holds_the_loss_and_gradient_at_iteration_k(name, k):
 
 # ---- parameter_table: original units ----------------------------------------------------------------
 
+
 def column(table: dict, name: str) -> np.ndarray:
     return np.array([float(v) for v in table[name]])
 
 
 @pytest.mark.parametrize("k", [0, 5, 80])
 def test_parameter_table_in_original_units_predicts_what_the_standardised_model_does(k):
-    s = Settings((2.0, -3.0, 0.5), 1.0, 300, 0.3, 4, 0.1, 80, standardize=True, feature_scale=5.0,
-                 feature_mean=3.0)
+    s = Settings(
+        (2.0, -3.0, 0.5), 1.0, 300, 0.3, 4, 0.1, 80, standardize=True, feature_scale=5.0, feature_mean=3.0
+    )
     ex = experiment(s)
     table = explain.parameter_table(ex, k)
-    X = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale,
-                        s.feature_mean).X
+    X = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale, s.feature_mean).X
     Z = (X - X.mean(axis=0)) / X.std(axis=0)
     theta = ex.trajectory.params[k]
     np.testing.assert_allclose(column(table, f"iteration {k}"), theta, rtol=5.1e-6)
@@ -214,20 +245,26 @@ def test_parameter_table_without_standardising_has_no_conversion():
     assert set(table) == {"parameter", "iteration 20", "least squares", "true"}
     data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
     A = np.column_stack([data.X, np.ones(s.samples)])
-    np.testing.assert_allclose(column(table, "least squares"), np.linalg.lstsq(A, data.y, rcond=None)[0],
-                               rtol=5.1e-6)
+    np.testing.assert_allclose(
+        column(table, "least squares"), np.linalg.lstsq(A, data.y, rcond=None)[0], rtol=5.1e-6
+    )
     np.testing.assert_allclose(column(table, "true"), [2.0, -3.0, 1.0])
 
 
 # ---- stability_note -------------------------------------------------------------------------------
+
 
 def limit_by_hand(s: Settings) -> float:
     data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
     A = np.column_stack([data.X, np.ones(s.samples)])
     lam = np.linalg.eigvalsh(A.T @ A / s.samples)[-1]
     mu = s.momentum
-    return {"gd": 1 / lam, "sgd": 1 / lam, "momentum": (1 + mu) / lam,
-            "nesterov": (1 + mu) / ((1 + 2 * mu) * lam)}[s.optimizer]
+    return {
+        "gd": 1 / lam,
+        "sgd": 1 / lam,
+        "momentum": (1 + mu) / lam,
+        "nesterov": (1 + mu) / ((1 + 2 * mu) * lam),
+    }[s.optimizer]
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "sgd", "momentum", "nesterov"])
@@ -235,8 +272,13 @@ def test_stability_note_says_diverge_exactly_from_the_limit_on(optimizer):
     s = Settings((2.0, -3.0), 1.0, 100, 0.3, 4, 0.1, 3, optimizer, momentum=0.6)
     limit = experiment(s).limit
     assert limit == pytest.approx(limit_by_hand(s), rel=1e-10)
-    for rate, diverges in [(limit * 0.5, False), (math.nextafter(limit, 0), False), (limit, True),
-                           (limit * 1.01, True), (min(limit * 50, 100.0), True)]:
+    for rate, diverges in [
+        (limit * 0.5, False),
+        (math.nextafter(limit, 0), False),
+        (limit, True),
+        (limit * 1.01, True),
+        (min(limit * 50, 100.0), True),
+    ]:
         ex = experiment(replace(s, learning_rate=rate))
         note = explain.stability_note(ex)
         assert ("diverge" in note) == diverges, (rate, note)

@@ -88,20 +88,27 @@ def test_charts_follow_the_current_iteration(ex):
         contour = figures.contour_figure(ex, 4, 3, k)
         current = contour.data[3]
         assert current.x == (ex.trajectory.params[k, 4],) and current.y == (ex.trajectory.params[k, 3],)
-        assert max(contour.data[1].x.tolist() if hasattr(contour.data[1].x, "tolist") else
-                   contour.data[1].x) <= ex.trajectory.params[:, 4].max()
+        assert (
+            max(contour.data[1].x.tolist() if hasattr(contour.data[1].x, "tolist") else contour.data[1].x)
+            <= ex.trajectory.params[:, 4].max()
+        )
         loss = figures.loss_figure(ex, k)
         assert loss.data[2].x == (k,)
-        assert loss.data[2].y[0] == pytest.approx(max(ex.problem.excess_loss(ex.trajectory.params[k]),
-                                                      loss.data[2].y[0] * 0 + 1e-300), rel=1e-12)
+        assert loss.data[2].y[0] == pytest.approx(
+            max(ex.problem.excess_loss(ex.trajectory.params[k]), loss.data[2].y[0] * 0 + 1e-300), rel=1e-12
+        )
         fit = figures.fit_figure(ex, k)
         pred = ex.sample_X[:1000] @ ex.trajectory.params[k, :-1] + ex.trajectory.params[k, -1]
         np.testing.assert_allclose(fit.data[0].y, pred, rtol=1e-12)
 
 
 def test_axis_ranges_do_not_move_with_the_iteration(ex):
-    for build in (lambda k: figures.convergence_figure(ex, k), lambda k: figures.loss_figure(ex, k),
-                  lambda k: figures.fit_figure(ex, k), lambda k: figures.contour_figure(ex, 4, 3, k)):
+    for build in (
+        lambda k: figures.convergence_figure(ex, k),
+        lambda k: figures.loss_figure(ex, k),
+        lambda k: figures.fit_figure(ex, k),
+        lambda k: figures.contour_figure(ex, 4, 3, k),
+    ):
         a, b = build(1), build(250)
         assert a.layout.xaxis.range == b.layout.xaxis.range
         assert a.layout.yaxis.range == b.layout.yaxis.range
@@ -113,7 +120,7 @@ def test_theoretical_rate_is_plain_gd_worst_direction(ex):
     lam = np.linalg.eigvalsh(ex.problem.G)
     rate = np.max((1 - 2 * ex.settings.learning_rate * lam) ** 2)
     x, y = np.asarray(theory.x), np.asarray(theory.y)
-    np.testing.assert_allclose(y, y[0] * rate ** x, rtol=1e-9)
+    np.testing.assert_allclose(y, y[0] * rate**x, rtol=1e-9)
     # it bounds plain GD's excess loss from above
     excess = ex.problem.excess_loss(ex.trajectory.params)
     assert np.all(excess[x.astype(int)] <= y * (1 + 1e-9))
@@ -132,8 +139,12 @@ def test_figures_stay_small_and_finite():
     big = experiment(Settings(true_weights=tuple(range(1, 21)), samples=20_000, steps=20_000))
     T = big.trajectory.steps
     total = 0
-    for fig in (figures.contour_figure(big, 0, 1, T // 2), figures.convergence_figure(big, T // 2),
-                figures.loss_figure(big, T // 2), figures.fit_figure(big, T // 2)):
+    for fig in (
+        figures.contour_figure(big, 0, 1, T // 2),
+        figures.convergence_figure(big, T // 2),
+        figures.loss_figure(big, T // 2),
+        figures.fit_figure(big, T // 2),
+    ):
         text = pio.to_json(fig, validate=False)
         assert "NaN" not in text and "Infinity" not in text
         total += len(text)
@@ -147,9 +158,13 @@ def test_diverged_run_draws_only_finite_values():
     bad = experiment(Settings(learning_rate=3.0))
     assert bad.trajectory.diverged_at is not None
     k = bad.trajectory.steps
-    for fig in (figures.surface_figure(bad, 4, 3), figures.contour_figure(bad, 4, 3, k),
-                figures.convergence_figure(bad, k), figures.loss_figure(bad, k),
-                figures.fit_figure(bad, k)):
+    for fig in (
+        figures.surface_figure(bad, 4, 3),
+        figures.contour_figure(bad, 4, 3, k),
+        figures.convergence_figure(bad, k),
+        figures.loss_figure(bad, k),
+        figures.fit_figure(bad, k),
+    ):
         text = pio.to_json(fig, validate=False)
         assert "NaN" not in text and "Infinity" not in text
 
@@ -166,9 +181,14 @@ def test_milestones_start_at_zero_end_at_T_and_take_every_early_step(T):
     assert list(m[: min(T + 1, 10)]) == list(range(min(T + 1, 10)))
 
 
-@pytest.mark.parametrize("settings", [Settings(samples=300, steps=200),
-                                      Settings(true_weights=(1.5,), samples=30, steps=10),
-                                      Settings(learning_rate=3.0, samples=100)])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(samples=300, steps=200),
+        Settings(true_weights=(1.5,), samples=30, steps=10),
+        Settings(learning_rate=3.0, samples=100),
+    ],
+)
 def test_every_figure_passes_plotlys_full_validation(settings):
     # Figures are built without plotly's per-property checks (figures.figure); validate them here.
     import plotly.graph_objects as go
@@ -176,9 +196,13 @@ def test_every_figure_passes_plotlys_full_validation(settings):
     ex = experiment(settings)
     k = ex.trajectory.steps // 2
     j = 1 if ex.d > 1 else ex.d
-    for fig in (figures.surface_figure(ex, 0, j), figures.contour_figure(ex, 0, j, k),
-                figures.convergence_figure(ex, k), figures.loss_figure(ex, k),
-                figures.fit_figure(ex, k)):
+    for fig in (
+        figures.surface_figure(ex, 0, j),
+        figures.contour_figure(ex, 0, j, k),
+        figures.convergence_figure(ex, k),
+        figures.loss_figure(ex, k),
+        figures.fit_figure(ex, k),
+    ):
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
 
 
@@ -188,8 +212,13 @@ def test_csv_names_cannot_form_html_in_any_label():
     rows = "\n".join(f"{i},{(i * 7) % 5},{2 * i + 1}" for i in range(30))
     data = load_csv(('"<b>bold</b>","<img src=x onerror=alert(1)>",y\n' + rows).encode())
     ex = experiment(Settings(steps=20), data)
-    figs = (figures.surface_figure(ex, 0, 1), figures.contour_figure(ex, 0, 1, 5),
-            figures.convergence_figure(ex, 5), figures.loss_figure(ex, 5), figures.fit_figure(ex, 5))
+    figs = (
+        figures.surface_figure(ex, 0, 1),
+        figures.contour_figure(ex, 0, 1, 5),
+        figures.convergence_figure(ex, 5),
+        figures.loss_figure(ex, 5),
+        figures.fit_figure(ex, 5),
+    )
     text = " ".join(s for fig in figs for s in strings(fig.to_dict()))  # to_json escapes "<"
     assert "bold" in text and "<b>" not in text and "<img" not in text
     assert figures.surface_figure(ex, 0, 1).layout.scene.xaxis.title.text == "\uff1cb\uff1ebold\uff1c/b\uff1e"
@@ -226,6 +255,5 @@ def test_play_covers_a_run_in_its_time_and_never_stalls(T):
     assert first[: min(T, 3)] == list(range(1, min(T, 3) + 1))
     # a paused Play resumes on schedule from where it stopped
     mid = figures.milestones(T, count)[len(figures.milestones(T, count)) // 2]
-    later = figures.play_position(mid, T, figures.play_elapsed(mid, T, seconds, count) + 0.3,
-                                  seconds, count)
+    later = figures.play_position(mid, T, figures.play_elapsed(mid, T, seconds, count) + 0.3, seconds, count)
     assert mid < later < T or T <= 7

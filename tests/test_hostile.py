@@ -22,8 +22,13 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 def cli(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "gd", "--quiet", *args], cwd=ROOT, text=True,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "gd", "--quiet", *args],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 # ---- command line: exit 2, one line "error: ...", never a traceback ---------------------------
@@ -48,8 +53,10 @@ CLI_CASES = [
     (["--batch-size", "0", "--optimizer", "sgd"], "--batch-size"),
     (["--momentum", "1"], "--momentum"),
     (["--optimizer", "nesterov", "--momentum", "0"], "nesterov"),
-    (["--optimizer", "sgd", "--batch-size", "1000000", "--steps", "20000", "--samples", "1000000"],
-     "batch size x steps"),
+    (
+        ["--optimizer", "sgd", "--batch-size", "1000000", "--steps", "20000", "--samples", "1000000"],
+        "batch size x steps",
+    ),
     (["--every", "0"], "--every"),
     (["--feature-scale", "1e9"], "--feature-scale"),
     (["--unknown"], "unrecognized"),
@@ -97,11 +104,25 @@ def test_cli_refuses_a_file_over_the_limit_without_reading_it(tmp_path):
 # ---- URL parameters: ignored with a warning that names them; defaults kept ---------------------
 
 URL_CASES = {
-    "samples": "1e99", "steps": "nan", "bias": "Infinity", "learning_rate": "0", "noise": "-0.5",
-    "seed": "-1", "optimizer": SCRIPT, "true_weights": "=HYPERLINK(\"x\")", "momentum": "1",
-    "batch_size": "0", "compare": "gd,<b>x</b>", "compare_rates": "1,2,abc",
-    "standardize": "maybe", "iteration": "-3", "surface_x": LONG, "presenter": "\u202etrue",
-    "feature_scale": "0", "outlier": "1e400", "compare_batches": ",".join(["1"] * 50),
+    "samples": "1e99",
+    "steps": "nan",
+    "bias": "Infinity",
+    "learning_rate": "0",
+    "noise": "-0.5",
+    "seed": "-1",
+    "optimizer": SCRIPT,
+    "true_weights": '=HYPERLINK("x")',
+    "momentum": "1",
+    "batch_size": "0",
+    "compare": "gd,<b>x</b>",
+    "compare_rates": "1,2,abc",
+    "standardize": "maybe",
+    "iteration": "-3",
+    "surface_x": LONG,
+    "presenter": "\u202etrue",
+    "feature_scale": "0",
+    "outlier": "1e400",
+    "compare_batches": ",".join(["1"] * 50),
 }
 
 
@@ -142,8 +163,9 @@ def test_weights_box_takes_anything(text):
     assert at.metric and at.get("plotly_chart")
 
 
-@pytest.mark.parametrize("key, value", [("compare_rates", "1,2,x"), ("compare_batches", "0"),
-                                        ("compare_rates", LONG[:2000])])
+@pytest.mark.parametrize(
+    "key, value", [("compare_rates", "1,2,x"), ("compare_batches", "0"), ("compare_rates", LONG[:2000])]
+)
 def test_compare_boxes_take_anything(key, value):
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.run()
@@ -154,6 +176,7 @@ def test_compare_boxes_take_anything(key, value):
 
 
 # ---- uploads: every bad file is an st.error; the page stays usable ---------------------------------
+
 
 @pytest.mark.parametrize("name", list(BAD_FILES) + ["too many rows", "too many columns"])
 def test_bad_uploads_are_messages(name):
@@ -173,10 +196,13 @@ def test_bad_uploads_are_messages(name):
 
 # ---- what the code never does ----------------------------------------------------------------------
 
+
 def test_no_eval_exec_or_pickle_of_user_input_and_no_user_html():
     sources = {p: p.read_text() for p in [ROOT / "app.py", *(ROOT / "gd").glob("*.py")]}
-    forbidden = re.compile(r"\beval\(|\bexec\(|import pickle|pickle\.load|st\.html\(|"
-                           r"unsafe_allow_html=True(?!\))")
+    forbidden = re.compile(
+        r"\beval\(|\bexec\(|import pickle|pickle\.load|st\.html\(|"
+        r"unsafe_allow_html=True(?!\))"
+    )
     for path, text in sources.items():
         assert not forbidden.search(text), f"{path.name}: {forbidden.search(text).group()}"
     app = sources[ROOT / "app.py"]

@@ -82,36 +82,42 @@ def test_ranges_use_the_names_and_flags_the_cli_and_the_app_share():
     assert RANGES["momentum"].maximum == MAX_MOMENTUM < 1 and RANGES["momentum"].check(0.0) == 0.0
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2, 4, 5", (2.0, 4.0, 5.0)),
-    ("-1,2", (-1.0, 2.0)),
-    ("[1, 2]", (1.0, 2.0)),
-    ("(3)", (3.0,)),
-    ("  7 ", (7.0,)),
-    ("1e3,-2.5e-3, 0", (1000.0, -0.0025, 0.0)),
-    (",".join(["1"] * MAX_FEATURES), (1.0,) * MAX_FEATURES),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2, 4, 5", (2.0, 4.0, 5.0)),
+        ("-1,2", (-1.0, 2.0)),
+        ("[1, 2]", (1.0, 2.0)),
+        ("(3)", (3.0,)),
+        ("  7 ", (7.0,)),
+        ("1e3,-2.5e-3, 0", (1000.0, -0.0025, 0.0)),
+        (",".join(["1"] * MAX_FEATURES), (1.0,) * MAX_FEATURES),
+    ],
+)
 def test_parse_weights(text, expected):
     weights = parse_weights(text)
     assert weights == expected and all(type(w) is float for w in weights)
     assert parse_weights(format_weights(weights)) == weights
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "at least one number"),
-    ("   ", "at least one number"),
-    ("[]", "at least one number"),
-    ("1,,2", "number 2 is empty"),
-    (",", "number 1 is empty"),
-    ("1,2,", "number 3 is empty"),
-    (",".join(["1"] * (MAX_FEATURES + 1)), f"at most {MAX_FEATURES} numbers, got {MAX_FEATURES + 1}"),
-    ("1,x", "number 2: each true weight must be a number, got 'x'"),
-    ("1;2", "number 1: each true weight must be a number, got '1;2'"),
-    ("1,nan", "number 2: each true weight must be a finite number, got nan"),
-    ("inf", "number 1: each true weight must be a finite number, got inf"),
-    (f"1,{MAX_ABS_VALUE * 10:g}", "number 2: each true weight must be at least"),
-    ("1," * MAX_TEXT, f"at most {MAX_TEXT:,}"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "at least one number"),
+        ("   ", "at least one number"),
+        ("[]", "at least one number"),
+        ("1,,2", "number 2 is empty"),
+        (",", "number 1 is empty"),
+        ("1,2,", "number 3 is empty"),
+        (",".join(["1"] * (MAX_FEATURES + 1)), f"at most {MAX_FEATURES} numbers, got {MAX_FEATURES + 1}"),
+        ("1,x", "number 2: each true weight must be a number, got 'x'"),
+        ("1;2", "number 1: each true weight must be a number, got '1;2'"),
+        ("1,nan", "number 2: each true weight must be a finite number, got nan"),
+        ("inf", "number 1: each true weight must be a finite number, got inf"),
+        (f"1,{MAX_ABS_VALUE * 10:g}", "number 2: each true weight must be at least"),
+        ("1," * MAX_TEXT, f"at most {MAX_TEXT:,}"),
+    ],
+)
 def test_parse_weights_rejects(text, message):
     with pytest.raises(InputError, match=r"^true weights: ") as err:
         parse_weights(text)
@@ -130,13 +136,31 @@ def test_check_weights_takes_numbers_or_text():
 
 def test_defaults_are_the_articles_experiment():
     s = Settings()
-    assert (s.true_weights, s.bias, s.samples, s.noise, s.learning_rate, s.steps, s.optimizer) == \
-        ((2.0, 4.0, 5.0, 9.0, 11.0), 2.0, 5000, 0.0, 0.01, 1000, "gd")
+    assert (s.true_weights, s.bias, s.samples, s.noise, s.learning_rate, s.steps, s.optimizer) == (
+        (2.0, 4.0, 5.0, 9.0, 11.0),
+        2.0,
+        5000,
+        0.0,
+        0.01,
+        1000,
+        "gd",
+    )
     assert s.validated() == s
     assert OPTIMIZERS == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
     # the names DESIGN.md promises to widgets, URLs and tests (more may follow)
-    assert {"true_weights", "bias", "samples", "noise", "seed", "learning_rate", "steps", "optimizer",
-            "batch_size", "momentum", "standardize"} <= set(FIELD_NAMES)
+    assert {
+        "true_weights",
+        "bias",
+        "samples",
+        "noise",
+        "seed",
+        "learning_rate",
+        "steps",
+        "optimizer",
+        "batch_size",
+        "momentum",
+        "standardize",
+    } <= set(FIELD_NAMES)
 
 
 def test_validated_normalises_numbers():
@@ -146,22 +170,27 @@ def test_validated_normalises_numbers():
     assert s.to_dict()["samples"] == 300
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"optimizer": "lbfgs"}, "optimizer must be one of gd, sgd, momentum, nesterov, adagrad, rmsprop, "
-                             "adam, got 'lbfgs'"),
-    ({"optimizer": "GD"}, "got 'GD'"),
-    ({"optimizer": "nesterov", "momentum": 0.0}, "nesterov needs a momentum above 0"),
-    ({"momentum": 1.0}, "momentum must be at least 0 and at most 0.9999, got 1"),
-    ({"momentum": -0.5}, "momentum must be at least 0 and at most 0.9999, got -0.5"),
-    ({"learning_rate": math.nan}, "learning rate must be a finite number, got nan"),
-    ({"learning_rate": 0.0}, "learning rate must be at least 1e-06"),
-    ({"samples": 0}, "samples must be at least 1"),
-    ({"steps": MAX_STEPS + 1}, f"got {MAX_STEPS + 1:,}"),
-    ({"batch_size": 0}, "batch size must be at least 1"),
-    ({"true_weights": ()}, "true weights: 1 to 20 numbers, got 0"),
-    ({"bias": math.inf}, "bias must be a finite number"),
-    ({"seed": -1}, "seed must be at least 0"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (
+            {"optimizer": "lbfgs"},
+            "optimizer must be one of gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, got 'lbfgs'",
+        ),
+        ({"optimizer": "GD"}, "got 'GD'"),
+        ({"optimizer": "nesterov", "momentum": 0.0}, "nesterov needs a momentum above 0"),
+        ({"momentum": 1.0}, "momentum must be at least 0 and at most 0.9999, got 1"),
+        ({"momentum": -0.5}, "momentum must be at least 0 and at most 0.9999, got -0.5"),
+        ({"learning_rate": math.nan}, "learning rate must be a finite number, got nan"),
+        ({"learning_rate": 0.0}, "learning rate must be at least 1e-06"),
+        ({"samples": 0}, "samples must be at least 1"),
+        ({"steps": MAX_STEPS + 1}, f"got {MAX_STEPS + 1:,}"),
+        ({"batch_size": 0}, "batch size must be at least 1"),
+        ({"true_weights": ()}, "true weights: 1 to 20 numbers, got 0"),
+        ({"bias": math.inf}, "bias must be a finite number"),
+        ({"seed": -1}, "seed must be at least 0"),
+    ],
+)
 def test_validated_rejects(changes, message):
     with pytest.raises(InputError) as err:
         Settings(**changes).validated()
@@ -171,8 +200,9 @@ def test_validated_rejects(changes, message):
 def test_sgd_work_is_bounded():
     batch = MAX_SGD_SAMPLE_STEPS // MAX_STEPS + 1
     over = Settings(samples=batch, steps=MAX_STEPS, optimizer="sgd", batch_size=batch)
-    with pytest.raises(InputError, match=f"{batch * MAX_STEPS:,} samples drawn; at most "
-                                         f"{MAX_SGD_SAMPLE_STEPS:,}"):
+    with pytest.raises(
+        InputError, match=f"{batch * MAX_STEPS:,} samples drawn; at most {MAX_SGD_SAMPLE_STEPS:,}"
+    ):
         over.check_work(5, over.samples)
     # the work is min(batch, samples) per step: a batch larger than the data costs only n
     over.check_work(5, batch - 1)
@@ -190,8 +220,9 @@ def test_sgd_work_counts_the_data_the_run_learns_from():
 
     rows = "\n".join(f"{i % 7},{i % 5},{i}" for i in range(200))
     data = load_csv(("a,b,y\n" + rows).encode())
-    settings = Settings(samples=1_000_000, optimizer="sgd", batch_size=2000, steps=MAX_STEPS,
-                        learning_rate=1e-4)
+    settings = Settings(
+        samples=1_000_000, optimizer="sgd", batch_size=2000, steps=MAX_STEPS, learning_rate=1e-4
+    )
     assert experiment(settings, data).trajectory.steps == MAX_STEPS
     with pytest.raises(InputError, match="samples drawn"):
         experiment(settings)  # the same settings on 1,000,000 synthetic samples are too much

@@ -35,9 +35,11 @@ G3 = [[0.5, -2.0], [-1.0, 0.25], [0.3, 4.0]]
 
 
 def test_gd_step_is_minus_eta_times_the_gradient():
-    expected = [[-0.05, 0.2],                              # 0 - 0.1 * (0.5, -2)
-                [-0.05 + 0.1, 0.2 - 0.025],                # - 0.1 * (-1, 0.25)
-                [-0.05 + 0.1 - 0.03, 0.2 - 0.025 - 0.4]]   # - 0.1 * (0.3, 4)
+    expected = [
+        [-0.05, 0.2],  # 0 - 0.1 * (0.5, -2)
+        [-0.05 + 0.1, 0.2 - 0.025],  # - 0.1 * (-1, 0.25)
+        [-0.05 + 0.1 - 0.03, 0.2 - 0.025 - 0.4],
+    ]  # - 0.1 * (0.3, 4)
     np.testing.assert_allclose(trajectory(optimizers.gd(0.1), G3), expected, rtol=RTOL)
     # sgd is the same rule (its gradient differs, see gd.run)
     np.testing.assert_allclose(trajectory(optimizers.make("sgd", 0.1), G3), expected, rtol=RTOL)
@@ -47,9 +49,7 @@ def test_momentum_heavy_ball_as_pytorch():
     # b1 = g1 (b starts at 0) = (0.5, -2);              theta1 = -0.1 b1 = (-0.05, 0.2)
     # b2 = 0.9 b1 + g2 = (0.45 - 1, -1.8 + 0.25) = (-0.55, -1.55);  theta2 = theta1 - 0.1 b2
     # b3 = 0.9 b2 + g3 = (-0.495 + 0.3, -1.395 + 4) = (-0.195, 2.605)
-    expected = [[-0.05, 0.2],
-                [-0.05 + 0.055, 0.2 + 0.155],
-                [-0.05 + 0.055 + 0.0195, 0.2 + 0.155 - 0.2605]]
+    expected = [[-0.05, 0.2], [-0.05 + 0.055, 0.2 + 0.155], [-0.05 + 0.055 + 0.0195, 0.2 + 0.155 - 0.2605]]
     np.testing.assert_allclose(trajectory(optimizers.momentum(0.1, 0.9), G3), expected, rtol=RTOL)
     np.testing.assert_allclose(trajectory(optimizers.make("momentum", 0.1, 0.9), G3), expected, rtol=RTOL)
 
@@ -58,18 +58,24 @@ def test_nesterov_as_pytorch():
     # b1 = g1; direction g1 + 0.9 b1 = 1.9 g1 = (0.95, -3.8)
     # b2 = (-0.55, -1.55); direction g2 + 0.9 b2 = (-1 - 0.495, 0.25 - 1.395) = (-1.495, -1.145)
     # b3 = (-0.195, 2.605); direction g3 + 0.9 b3 = (0.3 - 0.1755, 4 + 2.3445) = (0.1245, 6.3445)
-    expected = [[-0.095, 0.38],
-                [-0.095 + 0.1495, 0.38 + 0.1145],
-                [-0.095 + 0.1495 - 0.01245, 0.38 + 0.1145 - 0.63445]]
-    np.testing.assert_allclose(trajectory(optimizers.momentum(0.1, 0.9, nesterov=True), G3), expected,
-                               rtol=RTOL)
+    expected = [
+        [-0.095, 0.38],
+        [-0.095 + 0.1495, 0.38 + 0.1145],
+        [-0.095 + 0.1495 - 0.01245, 0.38 + 0.1145 - 0.63445],
+    ]
+    np.testing.assert_allclose(
+        trajectory(optimizers.momentum(0.1, 0.9, nesterov=True), G3), expected, rtol=RTOL
+    )
     np.testing.assert_allclose(trajectory(optimizers.make("nesterov", 0.1, 0.9), G3), expected, rtol=RTOL)
 
 
 def test_momentum_zero_is_gd():
     for nesterov in (False, True):
-        np.testing.assert_allclose(trajectory(optimizers.momentum(0.1, 0.0, nesterov), G3),
-                                   trajectory(optimizers.gd(0.1), G3), rtol=RTOL)
+        np.testing.assert_allclose(
+            trajectory(optimizers.momentum(0.1, 0.0, nesterov), G3),
+            trajectory(optimizers.gd(0.1), G3),
+            rtol=RTOL,
+        )
 
 
 def test_adagrad_eps_1e_10():
@@ -79,9 +85,11 @@ def test_adagrad_eps_1e_10():
     # s1 = g1^2 = (0.25, 4, 1e-20);  theta1 = -0.1 g1 / (sqrt(s1) + 1e-10)
     t1 = [-0.1 * 0.5 / (0.5 + 1e-10), 0.1 * 2.0 / (2.0 + 1e-10), -0.1 * 1e-10 / (1e-10 + 1e-10)]
     # s2 = s1 + g2^2 = (1.25, 4.0625, 2e-20)
-    t2 = [t1[0] + 0.1 * 1.0 / (sqrt(1.25) + 1e-10),
-          t1[1] - 0.1 * 0.25 / (sqrt(4.0625) + 1e-10),
-          t1[2] - 0.1 * 1e-10 / (sqrt(2e-20) + 1e-10)]
+    t2 = [
+        t1[0] + 0.1 * 1.0 / (sqrt(1.25) + 1e-10),
+        t1[1] - 0.1 * 0.25 / (sqrt(4.0625) + 1e-10),
+        t1[2] - 0.1 * 1e-10 / (sqrt(2e-20) + 1e-10),
+    ]
     np.testing.assert_allclose(trajectory(optimizers.make("adagrad", 0.1), g), [t1, t2], rtol=RTOL)
     assert t1[2] == pytest.approx(-0.05, rel=1e-15)
 
@@ -91,12 +99,17 @@ def test_rmsprop_alpha_099_eps_1e_8():
     # eta * 1e-7 / 2e-8 = 5 eta; with eps = 0 it would be 10 eta
     g = [[0.5, -2.0, 1e-7], [-1.0, 0.25, 1e-7]]
     # v1 = 0.01 g1^2 = (0.0025, 0.04, 1e-16)
-    t1 = [-0.01 * 0.5 / (sqrt(0.0025) + 1e-8), 0.01 * 2.0 / (sqrt(0.04) + 1e-8),
-          -0.01 * 1e-7 / (sqrt(1e-16) + 1e-8)]
+    t1 = [
+        -0.01 * 0.5 / (sqrt(0.0025) + 1e-8),
+        0.01 * 2.0 / (sqrt(0.04) + 1e-8),
+        -0.01 * 1e-7 / (sqrt(1e-16) + 1e-8),
+    ]
     # v2 = 0.99 v1 + 0.01 g2^2 = (0.002475 + 0.01, 0.0396 + 0.000625, 0.99e-16 + 1e-16)
-    t2 = [t1[0] + 0.01 * 1.0 / (sqrt(0.012475) + 1e-8),
-          t1[1] - 0.01 * 0.25 / (sqrt(0.040225) + 1e-8),
-          t1[2] - 0.01 * 1e-7 / (sqrt(1.99e-16) + 1e-8)]
+    t2 = [
+        t1[0] + 0.01 * 1.0 / (sqrt(0.012475) + 1e-8),
+        t1[1] - 0.01 * 0.25 / (sqrt(0.040225) + 1e-8),
+        t1[2] - 0.01 * 1e-7 / (sqrt(1.99e-16) + 1e-8),
+    ]
     np.testing.assert_allclose(trajectory(optimizers.make("rmsprop", 0.01), g), [t1, t2], rtol=RTOL)
     assert t1[2] == pytest.approx(-0.05, rel=1e-12)
 

@@ -49,8 +49,9 @@ def run_preset(name: str):
 def reference(settings: Settings):
     """The data, numpy's least-squares theta*, the direct loss function and 1/lambda_max(A^T A/n)."""
     s = settings
-    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale,
-                           s.feature_mean, s.outlier)
+    data = make_regression(
+        s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale, s.feature_mean, s.outlier
+    )
     X, y = data.X, data.y
     if s.standardize:
         X = (X - X.mean(axis=0)) / X.std(axis=0)
@@ -82,9 +83,17 @@ def as_text(value) -> str:
 
 # ---- every preset is a valid share link -------------------------------------------------------------
 
+
 def test_the_issue_asks_for_these_presets_and_the_article_is_the_default():
-    assert set(PRESETS) >= {"article", "too_small", "oscillation", "divergence", "unscaled",
-                            "sgd_noise", "outlier"}
+    assert set(PRESETS) >= {
+        "article",
+        "too_small",
+        "oscillation",
+        "divergence",
+        "unscaled",
+        "sgd_noise",
+        "outlier",
+    }
     assert next(iter(PRESETS)) == "article" and PRESETS["article"].values == {}
     labels = [p.label for p in PRESETS.values()]
     assert len(set(labels)) == len(labels)
@@ -108,6 +117,7 @@ def test_every_preset_value_is_a_valid_shared_value(name):
 
 
 # ---- what each watch line promises ----------------------------------------------------------------
+
 
 def test_article_creeps_to_the_truth_without_overshooting():
     s = preset_settings("article")
@@ -191,8 +201,10 @@ def test_sgd_noise_single_samples_wander_more_than_mini_batches_and_gd_reaches_t
     s = preset_settings("sgd_noise")
     X, y, theta_star, loss, _, _ = reference(s)
     ex = run_preset("sgd_noise")
-    runs = {(r.settings.optimizer, r.settings.batch_size if r.settings.optimizer == "sgd" else None):
-            r.trajectory for r in ex.others}
+    runs = {
+        (r.settings.optimizer, r.settings.batch_size if r.settings.optimizer == "sgd" else None): r.trajectory
+        for r in ex.others
+    }
     runs[(s.optimizer, s.batch_size if s.optimizer == "sgd" else None)] = ex.trajectory
     assert set(runs) == {("gd", None), ("sgd", 1), ("sgd", 32)}
 
@@ -200,7 +212,7 @@ def test_sgd_noise_single_samples_wander_more_than_mini_batches_and_gd_reaches_t
         return float(np.sum(np.diff(P, n=2, axis=0) ** 2))
 
     def wander(P):  # mean distance to theta* over the last quarter of the run
-        tail = P[len(P) * 3 // 4:]
+        tail = P[len(P) * 3 // 4 :]
         return float(np.mean(np.linalg.norm(tail - theta_star, axis=1)))
 
     gd, b1, b32 = runs["gd", None].params, runs["sgd", 1].params, runs["sgd", 32].params

@@ -58,8 +58,9 @@ def test_loss_equals_the_mean_squared_error(kind):
     assert pb.loss(np.zeros(X.shape[1] + 1)) == pytest.approx(np.mean(y**2), rel=1e-13)
     least = direct_loss(X, y, np.linalg.lstsq(design(X), y, rcond=None)[0])
     assert pb.loss_star == pytest.approx(least, rel=1e-10, abs=1e-13 * np.mean(y**2))
-    np.testing.assert_allclose(pb.excess_loss(thetas[0]),
-                               [direct_loss(X, y, t) - least for t in thetas[0]], rtol=1e-10)
+    np.testing.assert_allclose(
+        pb.excess_loss(thetas[0]), [direct_loss(X, y, t) - least for t in thetas[0]], rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("noise", [0.0, 0.3])
@@ -79,8 +80,10 @@ def test_loss_stays_accurate_near_the_optimum_where_the_expansion_cancels(noise)
 
     def exact(theta):
         t = [Fraction(v) for v in theta.tolist()]
-        return sum((sum(a * b for a, b in zip(row, t, strict=True)) - yi) ** 2
-                   for row, yi in zip(rows, targets, strict=True)) / len(targets)
+        return sum(
+            (sum(a * b for a, b in zip(row, t, strict=True)) - yi) ** 2
+            for row, yi in zip(rows, targets, strict=True)
+        ) / len(targets)
 
     pb = Problem.from_data(X, y)
     G, c, yy = A.T @ A / len(y), A.T @ y / len(y), y @ y / len(y)
@@ -110,8 +113,12 @@ def test_gradient_equals_central_differences_of_the_direct_loss(kind):
     h = 1e-4
     for theta, grad in zip(thetas, grads, strict=True):
         np.testing.assert_allclose(pb.gradient(theta), grad, rtol=1e-14)  # one row or many
-        fd = np.array([(direct_loss(X, y, theta + h * e) - direct_loss(X, y, theta - h * e)) / (2 * h)
-                       for e in np.eye(p)])
+        fd = np.array(
+            [
+                (direct_loss(X, y, theta + h * e) - direct_loss(X, y, theta - h * e)) / (2 * h)
+                for e in np.eye(p)
+            ]
+        )
         # L is quadratic, so the central difference has no truncation error: only the round-off of
         # two losses (relative ~ a few eps each, 50 eps with margin) divided by 2h
         atol = 50 * EPS * direct_loss(X, y, theta) / h
@@ -210,8 +217,7 @@ def test_stability_limits_are_where_the_iteration_stops_contracting(kind):
             if nesterov and mu == 0:
                 continue
             limit = pb.stability_limit(name, mu)
-            below = [spectral_radius(momentum_matrix(limit * (1 - 1e-6), lam, mu, nesterov))
-                     for lam in lams]
+            below = [spectral_radius(momentum_matrix(limit * (1 - 1e-6), lam, mu, nesterov)) for lam in lams]
             above = spectral_radius(momentum_matrix(limit * (1 + 1e-6), lam_max, mu, nesterov))
             assert max(below) < 1 < above, (name, mu)
 

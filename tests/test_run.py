@@ -42,6 +42,7 @@ def direct_loss(X, y, theta):
 
 # --- the article's loop -------------------------------------------------------------------------
 
+
 def assert_matches_article(params, loss, ref):
     """params (T+1, p) and loss (T+1,) of a run against the literal loop's (w, b, loss).
 
@@ -61,8 +62,11 @@ def assert_matches_article(params, loss, ref):
 
 def test_experiment_equals_the_article_loop(small_article_run):
     ref = small_article_run
-    ex = experiment(Settings(ARTICLE_WEIGHTS, ARTICLE_BIAS, samples=ref["n"], learning_rate=ref["eta"],
-                             steps=ref["steps"]))
+    ex = experiment(
+        Settings(
+            ARTICLE_WEIGHTS, ARTICLE_BIAS, samples=ref["n"], learning_rate=ref["eta"], steps=ref["steps"]
+        )
+    )
     # the experiment's data are the data the literal loop ran on
     np.testing.assert_array_equal(ex.sample_X, ref["data"].X)
     assert ex.trajectory.diverged_at is None and ex.trajectory.steps == ref["steps"]
@@ -97,6 +101,7 @@ def test_run_from_a_given_start_and_iterate_step_by_step():
 
 
 # --- least squares ------------------------------------------------------------------------------
+
 
 def regression_data(kind: str, seed: int = 1):
     """Full-rank, duplicated-column, constant-column (collinear with the bias) and n < d + 1 data."""
@@ -135,13 +140,15 @@ def test_gd_and_momentum_reach_the_minimum_norm_least_squares_solution(kind, nam
     # corrected and drift like a random walk of eps-sized steps: 1e-9 leaves room for that.
     np.testing.assert_allclose(tr.params[-1], lstsq, rtol=0, atol=1e-9)
     # the least loss is 0 up to round-off where n < d + 1: an absolute floor of 1e-12 L(0)
-    np.testing.assert_allclose(tr.loss[-1], np.mean((A @ lstsq - y) ** 2), rtol=1e-12,
-                               atol=1e-12 * np.mean(y**2))
+    np.testing.assert_allclose(
+        tr.loss[-1], np.mean((A @ lstsq - y) ** 2), rtol=1e-12, atol=1e-12 * np.mean(y**2)
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("name, lr, steps", [("adagrad", 0.5, 5000), ("rmsprop", 1e-3, 20_000),
-                                             ("adam", 1e-2, 20_000)])
+@pytest.mark.parametrize(
+    "name, lr, steps", [("adagrad", 0.5, 5000), ("rmsprop", 1e-3, 20_000), ("adam", 1e-2, 20_000)]
+)
 def test_adaptive_optimizers_reach_the_least_loss(kind, name, lr, steps):
     X, y = regression_data(kind)
     A = design(X)
@@ -164,6 +171,7 @@ def test_adaptive_optimizers_reach_the_least_loss(kind, name, lr, steps):
 
 
 # --- stability and divergence -------------------------------------------------------------------
+
 
 def reference_divergence(X, y, lr, steps):
     """A plain per-step numpy loop: (first step whose loss is non-finite or > 1e10 L(0), losses)."""
@@ -201,8 +209,10 @@ def test_gd_converges_just_below_one_over_lambda_max_and_diverges_just_above():
     assert np.isfinite(above.params).all() and np.isfinite(above.loss).all()
     assert above.steps == expected  # the first diverging row is finite, so it is kept
     np.testing.assert_allclose(above.loss, ref_losses, rtol=1e-6)
-    assert np.all(above.loss[:-1] <= DIVERGENCE_FACTOR * above.loss[0]) and \
-        above.loss[-1] > DIVERGENCE_FACTOR * above.loss[0]
+    assert (
+        np.all(above.loss[:-1] <= DIVERGENCE_FACTOR * above.loss[0])
+        and above.loss[-1] > DIVERGENCE_FACTOR * above.loss[0]
+    )
 
 
 @pytest.mark.parametrize("lr", [1.5, 3.0, 100.0])
@@ -238,14 +248,16 @@ def test_a_non_finite_value_stops_the_run_and_is_not_kept(bad, at):
 
 # --- mini-batch sgd -----------------------------------------------------------------------------
 
+
 def test_sgd_with_the_whole_data_as_one_batch_equals_gd():
     data = make_regression((1.0, -3.0, 0.5), 1.0, 200, 0.2, 4)
     gd_run = experiment(Settings((1.0, -3.0, 0.5), 1.0, 200, 0.2, 4, 0.05, 300), data)
     for batch in (200, 10_000):  # B = n, and B > n which is the same
         sgd_run = experiment(Settings((1.0, -3.0, 0.5), 1.0, 200, 0.2, 4, 0.05, 300, "sgd", batch), data)
         # the same sums over all samples in another order: round-off apart
-        np.testing.assert_allclose(sgd_run.trajectory.params, gd_run.trajectory.params,
-                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            sgd_run.trajectory.params, gd_run.trajectory.params, rtol=1e-12, atol=1e-14
+        )
 
 
 def test_sgd_same_seed_same_run_other_seed_other_run():
@@ -288,14 +300,14 @@ def test_each_epoch_visits_every_sample_once_and_averages_its_batch():
 
 # --- experiment ---------------------------------------------------------------------------------
 
+
 def test_experiment_on_standardised_features_learns_the_true_model_in_original_units():
     ex = experiment(Settings((3.0, -1.0), 4.0, 500, 0.0, 1, 0.2, 2000, standardize=True))
     data = standardize(make_regression((3.0, -1.0), 4.0, 500, 0.0, 1))
     np.testing.assert_allclose(ex.trajectory.params[-1], ex.true_theta, rtol=1e-10)
     # the true model on z-scores predicts y exactly
     np.testing.assert_allclose(data.X @ ex.true_theta[:-1] + ex.true_theta[-1], data.y, rtol=1e-12)
-    np.testing.assert_allclose(ex.in_original_units(ex.trajectory.params[-1]), [3.0, -1.0, 4.0],
-                               rtol=1e-10)
+    np.testing.assert_allclose(ex.in_original_units(ex.trajectory.params[-1]), [3.0, -1.0, 4.0], rtol=1e-10)
 
 
 def test_experiment_keeps_a_bounded_sample_of_the_data_rows():
@@ -308,6 +320,7 @@ def test_experiment_keeps_a_bounded_sample_of_the_data_rows():
 
 
 # --- properties over random problems ------------------------------------------------------------
+
 
 @st.composite
 def problems(draw):
@@ -330,8 +343,7 @@ def problems(draw):
     return X, y
 
 
-FAST = hsettings(max_examples=80, deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.too_slow])
+FAST = hsettings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -357,10 +369,13 @@ def test_no_optimizer_crashes_or_makes_nan_below_its_limit(problem, name, mu):
     lam_max = np.linalg.svd(A, compute_uv=False)[0] ** 2 / len(y)
     if name == "nesterov" and mu == 0:
         mu = 0.5
-    limits = {"gd": 1 / lam_max, "momentum": (1 + mu) / lam_max,
-              "nesterov": (1 + mu) / ((1 + 2 * mu) * lam_max),
-              # each mini-batch's own limit: its lambda_max is at most the largest |a_i|^2
-              "sgd": 1 / np.max(np.sum(A * A, axis=1))}
+    limits = {
+        "gd": 1 / lam_max,
+        "momentum": (1 + mu) / lam_max,
+        "nesterov": (1 + mu) / ((1 + 2 * mu) * lam_max),
+        # each mini-batch's own limit: its lambda_max is at most the largest |a_i|^2
+        "sgd": 1 / np.max(np.sum(A * A, axis=1)),
+    }
     lr = 0.9 * limits[name] if name in limits else 0.1  # adaptive steps are bounded by ~lr anyway
     pb = Problem.from_data(X, y)
     gradient = mini_batches(X, y, 7, 0) if name == "sgd" else None
@@ -371,6 +386,7 @@ def test_no_optimizer_crashes_or_makes_nan_below_its_limit(problem, name, mu):
 
 
 # --- learning-rate sweeps and comparisons -------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_sweep_equals_one_run_per_rate(name):
@@ -411,8 +427,13 @@ def test_compared_runs_equal_their_own_experiments_on_the_same_data():
     main = Settings((1.0, 2.0), 1.0, 150, 0.2, 2, 0.05, 60)
     others = variants(main, ["gd", "adam", "sgd"], [0.05, 0.01], [8])
     labels = {(s.optimizer, s.learning_rate, s.batch_size) for s in others}
-    assert labels == {("gd", 0.01, 32), ("adam", 0.05, 32), ("adam", 0.01, 32), ("sgd", 0.05, 8),
-                      ("sgd", 0.01, 8)}  # every combination but the main run itself
+    assert labels == {
+        ("gd", 0.01, 32),
+        ("adam", 0.05, 32),
+        ("adam", 0.01, 32),
+        ("sgd", 0.05, 8),
+        ("sgd", 0.01, 8),
+    }  # every combination but the main run itself
     ex = experiment(main, data, compare=tuple(others))
     assert [r.settings for r in ex.others] == others
     for r in ex.others:

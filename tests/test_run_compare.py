@@ -28,11 +28,15 @@ def problem():
 
 # ---- sweep against one run per rate -----------------------------------------------------------------
 
-@pytest.mark.parametrize("name, fractions, steps", [
-    ("gd", [1e-3, 0.1, 0.5, 0.9, 0.999, 1.001, 1.2, 3.0], 120),
-    ("momentum", [1e-3, 0.1, 0.5, 0.9, 1.1, 3.0], 120),
-    ("adam", [1e-3, 0.01, 0.05, 0.2, 1.0], 40),  # fractions of 1, no limit
-])
+
+@pytest.mark.parametrize(
+    "name, fractions, steps",
+    [
+        ("gd", [1e-3, 0.1, 0.5, 0.9, 0.999, 1.001, 1.2, 3.0], 120),
+        ("momentum", [1e-3, 0.1, 0.5, 0.9, 1.1, 3.0], 120),
+        ("adam", [1e-3, 0.01, 0.05, 0.2, 1.0], 40),  # fractions of 1, no limit
+    ],
+)
 def test_sweep_equals_one_run_per_rate(problem, name, fractions, steps):
     mu = 0.8
     limit = problem.stability_limit(name, mu) or 1.0
@@ -50,8 +54,9 @@ def test_sweep_equals_one_run_per_rate(problem, name, fractions, steps):
         assert not diverged[rates < limit].any() and diverged[rates >= 1.1 * limit].all()
 
 
-@pytest.mark.parametrize("limit, current", [(0.5, 0.01), (0.5, 0.5), (0.5, 2.0), (None, 0.003),
-                                            (1e-3, 1e-6), (30.0, 100.0)])
+@pytest.mark.parametrize(
+    "limit, current", [(0.5, 0.01), (0.5, 0.5), (0.5, 2.0), (None, 0.003), (1e-3, 1e-6), (30.0, 100.0)]
+)
 def test_sweep_rates_include_the_current_rate_and_span_the_limit(limit, current):
     rates = sweep_rates(limit, current)
     assert current in rates.tolist()
@@ -86,30 +91,38 @@ def expected_variants(main, names, rates, batches):
     return out
 
 
-@pytest.mark.parametrize("main, names, rates, batches", [
-    (MAIN, ["adam", "momentum"], [], []),
-    (MAIN, ["gd", "adam"], [0.05, 0.01, 0.2], []),
-    (MAIN, ["sgd"], [], [1, 8, 32, 150]),
-    (MAIN, ["gd", "sgd", "rmsprop"], [0.01, 0.05], [1, 32]),
-    (MAIN, ["gd"], [], []),  # only the main run: nothing to add
-    (MAIN, ["adam", "adam", "gd"], [0.01, 0.01], [4, 4]),
-    (replace(MAIN, optimizer="sgd"), ["gd", "sgd"], [], [1, 32]),
-    (replace(MAIN, optimizer="sgd", batch_size=8), ["sgd"], [0.05, 0.1], [8, 16]),
-])
+@pytest.mark.parametrize(
+    "main, names, rates, batches",
+    [
+        (MAIN, ["adam", "momentum"], [], []),
+        (MAIN, ["gd", "adam"], [0.05, 0.01, 0.2], []),
+        (MAIN, ["sgd"], [], [1, 8, 32, 150]),
+        (MAIN, ["gd", "sgd", "rmsprop"], [0.01, 0.05], [1, 32]),
+        (MAIN, ["gd"], [], []),  # only the main run: nothing to add
+        (MAIN, ["adam", "adam", "gd"], [0.01, 0.01], [4, 4]),
+        (replace(MAIN, optimizer="sgd"), ["gd", "sgd"], [], [1, 32]),
+        (replace(MAIN, optimizer="sgd", batch_size=8), ["sgd"], [0.05, 0.1], [8, 16]),
+    ],
+)
 def test_variants_are_the_cartesian_product_without_the_main_run(main, names, rates, batches):
     got = variants(main, names, rates, batches)
     keys = [(s.optimizer, s.learning_rate, s.batch_size) for s in got]
     assert keys == expected_variants(main, names, rates, batches)
     assert len(set(got)) == len(got) and main not in got
     for s in got:  # everything else is the main run's
-        assert replace(s, optimizer=main.optimizer, learning_rate=main.learning_rate,
-                       batch_size=main.batch_size) == main
+        assert (
+            replace(s, optimizer=main.optimizer, learning_rate=main.learning_rate, batch_size=main.batch_size)
+            == main
+        )
 
 
 # ---- experiments with comparisons -------------------------------------------------------------------
 
-@pytest.mark.parametrize("main", [MAIN, replace(MAIN, standardize=True, feature_scale=20.0),
-                                  replace(MAIN, optimizer="sgd", batch_size=4)])
+
+@pytest.mark.parametrize(
+    "main",
+    [MAIN, replace(MAIN, standardize=True, feature_scale=20.0), replace(MAIN, optimizer="sgd", batch_size=4)],
+)
 def test_each_compared_run_is_its_own_experiment_on_the_same_data(main):
     compare = variants(main, ["gd", "sgd", "momentum", "adam"], [0.05, 0.02], [1, 16])
     ex = experiment(main, compare=tuple(compare))
@@ -147,9 +160,10 @@ def test_an_invalid_compared_run_is_an_input_error():
     with pytest.raises(InputError, match="nesterov"):
         experiment(MAIN, compare=(replace(MAIN, optimizer="nesterov", momentum=0.0),))
     with pytest.raises(InputError, match="batch size x steps"):
-        experiment(replace(MAIN, samples=100_000, steps=20_000),
-                   compare=(replace(MAIN, samples=100_000, steps=20_000, optimizer="sgd",
-                                    batch_size=5_000),))
+        experiment(
+            replace(MAIN, samples=100_000, steps=20_000),
+            compare=(replace(MAIN, samples=100_000, steps=20_000, optimizer="sgd", batch_size=5_000),),
+        )
 
 
 def test_labels_name_optimizer_rate_when_rates_differ_and_batch_for_sgd():
@@ -181,20 +195,26 @@ def test_compared_sgd_runs_share_one_work_bound():
     with pytest.raises(InputError, match="the sgd runs together draw"):
         experiment(main, compare=tuple(other))
     # full-batch comparisons add no sampled work
-    experiment(Settings(optimizer="sgd", batch_size=batch, steps=200, samples=batch),
-               compare=tuple(variants(main, ["gd", "adam"], [], [])))
+    experiment(
+        Settings(optimizer="sgd", batch_size=batch, steps=200, samples=batch),
+        compare=tuple(variants(main, ["gd", "adam"], [], [])),
+    )
 
 
 def test_many_compared_runs_keep_the_convergence_chart_light():
     from gd import figures
 
     main = Settings(true_weights=tuple(float(i) for i in range(1, 21)), samples=300, steps=2000)
-    compare = tuple(variants(main, ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"],
-                             [0.001, 0.003], [8]))[:12]
+    compare = tuple(
+        variants(main, ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"], [0.001, 0.003], [8])
+    )[:12]
     ex = experiment(main, compare=compare)
     fig = figures.convergence_figure(ex, 1500)
-    drawn = sum(len(t.x) for t in fig.data if t.name not in ("true", "least squares")
-                and not str(t.name).startswith(("true ", "least squares ")))
+    drawn = sum(
+        len(t.x)
+        for t in fig.data
+        if t.name not in ("true", "least squares") and not str(t.name).startswith(("true ", "least squares "))
+    )
     assert drawn <= figures.MAX_CHART_POINTS + 13 * 21  # the budget, plus each line's last point
     assert len({t.name for t in fig.data if t.showlegend}) == 13  # one legend entry per run
 
@@ -213,7 +233,13 @@ def test_the_numbers_an_experiment_keeps_are_bounded():
 
 def test_results_are_read_only_so_sessions_can_share_them():
     ex = experiment(Settings(samples=50, steps=10), compare=tuple(variants(Settings(), ["adam"], [], [])))
-    for array in (ex.trajectory.params, ex.trajectory.loss, ex.problem.G, ex.problem.theta_star,
-                  ex.sample_X, ex.others[0].trajectory.params):
+    for array in (
+        ex.trajectory.params,
+        ex.trajectory.loss,
+        ex.problem.G,
+        ex.problem.theta_star,
+        ex.sample_X,
+        ex.others[0].trajectory.params,
+    ):
         with pytest.raises(ValueError, match="read-only"):
             array[0] = 1.0

@@ -53,9 +53,24 @@ NON_DEFAULT = {
 
 
 def test_the_shared_keys_are_the_widget_keys_of_the_design():
-    widget_keys = {"true_weights", "bias", "samples", "noise", "seed", "learning_rate", "steps",
-                   "optimizer", "batch_size", "momentum", "surface_x", "surface_y", "iteration",
-                   "compare", "standardize", "presenter"}
+    widget_keys = {
+        "true_weights",
+        "bias",
+        "samples",
+        "noise",
+        "seed",
+        "learning_rate",
+        "steps",
+        "optimizer",
+        "batch_size",
+        "momentum",
+        "surface_x",
+        "surface_y",
+        "iteration",
+        "compare",
+        "standardize",
+        "presenter",
+    }
     assert widget_keys <= set(share.SHARED)
     assert not {"upload", "preset"} & set(share.SHARED)
     assert set(NON_DEFAULT) == set(share.SHARED)  # this module covers every one
@@ -74,10 +89,24 @@ def test_every_shared_key_round_trips_exactly():
 
 
 def test_choices_are_written_as_short_names_and_numbers_as_numbers():
-    query = share.to_query({"optimizer": "adam", "compare": ["gd", "adam"], "learning_rate": 0.05,
-                            "samples": 200, "standardize": True, "bias": 3})
-    assert query == {"optimizer": "adam", "compare": "gd,adam", "learning_rate": "0.05",
-                     "samples": "200", "standardize": "true", "bias": "3.0"}
+    query = share.to_query(
+        {
+            "optimizer": "adam",
+            "compare": ["gd", "adam"],
+            "learning_rate": 0.05,
+            "samples": 200,
+            "standardize": True,
+            "bias": 3,
+        }
+    )
+    assert query == {
+        "optimizer": "adam",
+        "compare": "gd,adam",
+        "learning_rate": "0.05",
+        "samples": "200",
+        "standardize": "true",
+        "bias": "3.0",
+    }
 
 
 @pytest.mark.parametrize("key", [k for k in RANGES if k in share.SHARED])
@@ -88,8 +117,7 @@ def test_numbers_round_trip_bit_for_bit(key, data):
     if rng.integer:
         value = data.draw(st.integers(int(rng.minimum), int(rng.maximum)))
     else:
-        value = data.draw(st.floats(rng.minimum, rng.maximum, exclude_max=rng.open_max,
-                                    allow_nan=False))
+        value = data.draw(st.floats(rng.minimum, rng.maximum, exclude_max=rng.open_max, allow_nan=False))
     values, warnings = share.from_query(share.to_query({key: value}))
     assert warnings == []
     if value == share.DEFAULTS[key]:
@@ -100,8 +128,15 @@ def test_numbers_round_trip_bit_for_bit(key, data):
 
 def test_to_query_leaves_out_every_default_whatever_its_type():
     assert share.to_query(share.DEFAULTS) == {}
-    as_ints = {**share.DEFAULTS, "bias": 2, "noise": 0, "momentum": 0.9, "feature_scale": 1,
-               "outlier": 0, "learning_rate": 0.01}
+    as_ints = {
+        **share.DEFAULTS,
+        "bias": 2,
+        "noise": 0,
+        "momentum": 0.9,
+        "feature_scale": 1,
+        "outlier": 0,
+        "learning_rate": 0.01,
+    }
     assert share.to_query(as_ints) == {}
     assert share.to_query({**share.DEFAULTS, "surface_x": None, "compare": []}) == {}
     assert share.to_query({**share.DEFAULTS, "steps": 10}) == {"steps": "10"}
@@ -114,49 +149,113 @@ def test_true_weights_text_is_normalised():
     assert parse_weights(values["true_weights"]) == (1000.0, -0.5)
 
 
-@pytest.mark.parametrize("text, weights", [("1.23456789", (1.23456789,)),
-                                           ("0.1, 123456.7", (0.1, 123456.7))])
+@pytest.mark.parametrize("text, weights", [("1.23456789", (1.23456789,)), ("0.1, 123456.7", (0.1, 123456.7))])
 def test_true_weights_in_a_link_are_the_exact_numbers_typed(text, weights):
     values, warnings = share.from_query({"true_weights": text})
     assert warnings == []
     assert parse_weights(values["true_weights"]) == weights
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("gd,adam", ["gd", "adam"]), (" adam , gd ,adam", ["adam", "gd"]), ("", []), (",,", [])])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("gd,adam", ["gd", "adam"]), (" adam , gd ,adam", ["adam", "gd"]), ("", []), (",,", [])],
+)
 def test_compare_lists_are_read_in_order_without_duplicates(text, expected):
     values, warnings = share.from_query({"compare": text})
     assert warnings == [] and values == {"compare": expected}
 
 
-@pytest.mark.parametrize("text, flag", [("true", True), ("1", True), ("on", True), ("YES", True),
-                                        ("false", False), ("0", False), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    "text, flag",
+    [
+        ("true", True),
+        ("1", True),
+        ("on", True),
+        ("YES", True),
+        ("false", False),
+        ("0", False),
+        ("off", False),
+        ("", False),
+    ],
+)
 def test_flags(text, flag):
     assert share.from_query({"presenter": text, "standardize": text}) == (
-        {"presenter": flag, "standardize": flag}, [])
+        {"presenter": flag, "standardize": flag},
+        [],
+    )
 
 
 # ---- hostile URLs --------------------------------------------------------------------------------
 
 LONG = "9" * 10_000
-HOSTILE = ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e999", "-1e999", "1e308", "-1e308",
-           "-0", "0", "-0.0", "1e-400", "", " ", "   \t", LONG, "x" * 10_000, "1" * 101,
-           "<script>alert(1)</script>", "<b>x</b>", "**bold**", "$x^2$", ":red[x]", "[a](javascript:x)",
-           "=1+2", "\u202etrue", "１２", "𝟙", "\x00", "0x10", "1_000", "1,2,3", "gd,adam", "gd,gd,gd",
-           ",".join(["gd"] * 50), ",".join(["1"] * 50), "true", "maybe", "w1", "b", "2**1000",
-           str(10**400), "9" * 99, "1e6", "1000001", "4294967296", "-1", "1.5"]
-keys = st.one_of(st.sampled_from(share.SHARED), st.sampled_from(["", "upload", "preset", "__class__",
-                                                                 "<script>", "x" * 500]), st.text())
-texts = st.one_of(st.sampled_from(HOSTILE), st.text(), st.floats().map(repr),
-                  st.integers().map(str))
+HOSTILE = [
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1e999",
+    "-1e999",
+    "1e308",
+    "-1e308",
+    "-0",
+    "0",
+    "-0.0",
+    "1e-400",
+    "",
+    " ",
+    "   \t",
+    LONG,
+    "x" * 10_000,
+    "1" * 101,
+    "<script>alert(1)</script>",
+    "<b>x</b>",
+    "**bold**",
+    "$x^2$",
+    ":red[x]",
+    "[a](javascript:x)",
+    "=1+2",
+    "\u202etrue",
+    "１２",
+    "𝟙",
+    "\x00",
+    "0x10",
+    "1_000",
+    "1,2,3",
+    "gd,adam",
+    "gd,gd,gd",
+    ",".join(["gd"] * 50),
+    ",".join(["1"] * 50),
+    "true",
+    "maybe",
+    "w1",
+    "b",
+    "2**1000",
+    str(10**400),
+    "9" * 99,
+    "1e6",
+    "1000001",
+    "4294967296",
+    "-1",
+    "1.5",
+]
+keys = st.one_of(
+    st.sampled_from(share.SHARED),
+    st.sampled_from(["", "upload", "preset", "__class__", "<script>", "x" * 500]),
+    st.text(),
+)
+texts = st.one_of(st.sampled_from(HOSTILE), st.text(), st.floats().map(repr), st.integers().map(str))
 raw_values = st.one_of(texts, st.lists(texts, min_size=1, max_size=3))
 queries = st.dictionaries(keys, raw_values, max_size=share.MAX_PARAMS)
 
 
 def names(warning: str, key: str) -> bool:
     """Does the warning name the key? Quotes and escapes aside, as repr() may choose them."""
+
     def plain(s):
         return s.replace("\\", "").replace("'", "").replace('"', "")
+
     return plain(repr(key[:30])[1:-1]) in plain(warning)
 
 
@@ -219,19 +318,49 @@ def test_each_hostile_value_for_each_key_is_kept_only_if_allowed(value):
             assert len(warnings) == 1 and f"{key}=" in warnings[0] and "default" in warnings[0]
 
 
-@pytest.mark.parametrize("key, text", [("samples", "1e99"), ("samples", "2.5"), ("bias", "nan"),
-                                       ("bias", "1e999"), ("noise", "-0.1"), ("learning_rate", "0"),
-                                       ("learning_rate", "abc"), ("momentum", "1"), ("seed", "-1"),
-                                       ("steps", "20001"), ("optimizer", "<script>"),
-                                       ("compare", "gd,sgdd"), ("true_weights", ""),
-                                       ("standardize", "2"), ("iteration", "-0.5"),
-                                       ("surface_x", "x" * 41), ("compare_rates", "0.1,abc")])
+@pytest.mark.parametrize(
+    "key, text",
+    [
+        ("samples", "1e99"),
+        ("samples", "2.5"),
+        ("bias", "nan"),
+        ("bias", "1e999"),
+        ("noise", "-0.1"),
+        ("learning_rate", "0"),
+        ("learning_rate", "abc"),
+        ("momentum", "1"),
+        ("seed", "-1"),
+        ("steps", "20001"),
+        ("optimizer", "<script>"),
+        ("compare", "gd,sgdd"),
+        ("true_weights", ""),
+        ("standardize", "2"),
+        ("iteration", "-0.5"),
+        ("surface_x", "x" * 41),
+        ("compare_rates", "0.1,abc"),
+    ],
+)
 def test_valid_values_survive_next_to_invalid_ones(key, text):
-    good = {"learning_rate": "0.05", "optimizer": "adam", "samples": "300", "compare": "gd,momentum",
-            "true_weights": "3, -1", "iteration": "7", "presenter": "true", "bias": "-1.5"}
-    expected = {"learning_rate": 0.05, "optimizer": "adam", "samples": 300,
-                "compare": ["gd", "momentum"], "true_weights": "3, -1", "iteration": 7,
-                "presenter": True, "bias": -1.5}
+    good = {
+        "learning_rate": "0.05",
+        "optimizer": "adam",
+        "samples": "300",
+        "compare": "gd,momentum",
+        "true_weights": "3, -1",
+        "iteration": "7",
+        "presenter": "true",
+        "bias": "-1.5",
+    }
+    expected = {
+        "learning_rate": 0.05,
+        "optimizer": "adam",
+        "samples": 300,
+        "compare": ["gd", "momentum"],
+        "true_weights": "3, -1",
+        "iteration": 7,
+        "presenter": True,
+        "bias": -1.5,
+    }
     query = {**good, key: text}
     values, warnings = share.from_query(query)
     assert key not in values
@@ -256,9 +385,13 @@ def test_nesterov_with_zero_momentum_in_a_url_keeps_nesterov_and_drops_the_momen
         assert len(warnings) == 1 and f"momentum={zero!r}" in warnings[0] and "nesterov" in warnings[0]
         Settings(**{k: v for k, v in values.items()}).validated()  # the defaults make it valid
     assert share.from_query({"optimizer": "gd", "momentum": "0"}) == (
-        {"optimizer": "gd", "momentum": 0.0}, [])
+        {"optimizer": "gd", "momentum": 0.0},
+        [],
+    )
     assert share.from_query({"optimizer": "nesterov", "momentum": "0.5"}) == (
-        {"optimizer": "nesterov", "momentum": 0.5}, [])
+        {"optimizer": "nesterov", "momentum": 0.5},
+        [],
+    )
 
 
 def settings_from(values: dict) -> Settings:
@@ -268,11 +401,14 @@ def settings_from(values: dict) -> Settings:
     return Settings(**fields)
 
 
-@pytest.mark.parametrize("query", [
-    {"optimizer": "nesterov", "momentum": "0"},
-    {"optimizer": "adam", "learning_rate": "100", "steps": "20000", "samples": "1000000"},
-    {"true_weights": ",".join(["1e6"] * 20), "bias": "-1e6", "noise": "1e6"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"optimizer": "nesterov", "momentum": "0"},
+        {"optimizer": "adam", "learning_rate": "100", "steps": "20000", "samples": "1000000"},
+        {"true_weights": ",".join(["1e6"] * 20), "bias": "-1e6", "noise": "1e6"},
+    ],
+)
 def test_a_url_with_no_warnings_is_a_valid_setup(query):
     values, _ = share.from_query(query)
     settings_from(values).validated()
@@ -304,11 +440,22 @@ def test_more_than_max_params_are_cut_with_one_warning():
 
 def test_parsed_values_fit_the_widgets_ranges():
     # what a number_input accepts: gd.inputs' ranges are the widgets' min/max
-    for key, text in [("samples", "1000000"), ("learning_rate", "100"), ("learning_rate", "1e-6"),
-                      ("momentum", "0.999"), ("seed", "4294967295"), ("feature_scale", "1000")]:
+    for key, text in [
+        ("samples", "1000000"),
+        ("learning_rate", "100"),
+        ("learning_rate", "1e-6"),
+        ("momentum", "0.999"),
+        ("seed", "4294967295"),
+        ("feature_scale", "1000"),
+    ]:
         values, warnings = share.from_query({key: text})
         assert warnings == [] and values[key] == RANGES[key].parse(text)
-    for key, text in [("samples", "1000001"), ("learning_rate", "100.00000001"),
-                      ("learning_rate", "9.99e-7"), ("seed", "4294967296"), ("momentum", "1.0")]:
+    for key, text in [
+        ("samples", "1000001"),
+        ("learning_rate", "100.00000001"),
+        ("learning_rate", "9.99e-7"),
+        ("seed", "4294967296"),
+        ("momentum", "1.0"),
+    ]:
         values, warnings = share.from_query({key: text})
         assert values == {} and len(warnings) == 1

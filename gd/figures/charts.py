@@ -30,8 +30,16 @@ from gd.run import Experiment
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
     """The per-step charts' common layout: fixed ranges, legend on top (unless `more` says)."""
-    return {**dict(template=template(presenter), height=420, xaxis=xaxis, yaxis=yaxis,
-                   legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0)), **more}
+    return {
+        **dict(
+            template=template(presenter),
+            height=420,
+            xaxis=xaxis,
+            yaxis=yaxis,
+            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        ),
+        **more,
+    }
 
 
 def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = False) -> go.Figure:
@@ -40,43 +48,104 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
     names = [label(n) for n in ex.names]
     xs, ys, Z = slice_grid(ex, i, j, 40)
     star = ex.problem.theta_star
-    data = [trace("contour", x=xs, y=ys, z=Z, colorscale=SURFACE_SCALE, ncontours=24,
-                  showscale=False, contours=dict(coloring="heatmap", showlines=True),
-                  line=dict(width=0.5), opacity=0.75, name="loss",
-                  hovertemplate="loss %{z:.4g}<extra></extra>")]
+    data = [
+        trace(
+            "contour",
+            x=xs,
+            y=ys,
+            z=Z,
+            colorscale=SURFACE_SCALE,
+            ncontours=24,
+            showscale=False,
+            contours=dict(coloring="heatmap", showlines=True),
+            line=dict(width=0.5),
+            opacity=0.75,
+            name="loss",
+            hovertemplate="loss %{z:.4g}<extra></extra>",
+        )
+    ]
     all_runs = runs(ex)
     for r, run in enumerate(all_runs):
         P = run.trajectory.params
         q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
-        style = dict(color="white", width=line_width(presenter, 2)) if r == 0 and not ex.others \
+        style = (
+            dict(color="white", width=line_width(presenter, 2))
+            if r == 0 and not ex.others
             else run_style(r, presenter, 2.5)
-        data.append(trace("scatter", x=P[q, i], y=P[q, j], mode="lines+markers",
-                          name="path" if len(all_runs) == 1 else label(run.label), line=style,
-                          marker=dict(size=4, color=PATH if r == 0 else style["color"])))
+        )
+        data.append(
+            trace(
+                "scatter",
+                x=P[q, i],
+                y=P[q, j],
+                mode="lines+markers",
+                name="path" if len(all_runs) == 1 else label(run.label),
+                line=style,
+                marker=dict(size=4, color=PATH if r == 0 else style["color"]),
+            )
+        )
     P = ex.trajectory.params
     data += [
-        trace("scatter", x=[star[i]], y=[star[j]], mode="markers", name="least squares",
-              marker=dict(symbol="x", size=12, color=OPTIMUM)),
-        trace("scatter", x=[P[k, i]], y=[P[k, j]], mode="markers", name=f"iteration {k}",
-              marker=dict(size=13, color=POINT, line=dict(color="white", width=2))),
+        trace(
+            "scatter",
+            x=[star[i]],
+            y=[star[j]],
+            mode="markers",
+            name="least squares",
+            marker=dict(symbol="x", size=12, color=OPTIMUM),
+        ),
+        trace(
+            "scatter",
+            x=[P[k, i]],
+            y=[P[k, j]],
+            mode="markers",
+            name=f"iteration {k}",
+            marker=dict(size=13, color=POINT, line=dict(color="white", width=2)),
+        ),
     ]
     arrows = update_arrows(ex, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
     for name, colour, _ in arrows:  # legend entries for the arrows
-        data.append(trace("scatter", x=[None], y=[None], mode="lines", name=name,
-                          line=dict(color=colour, width=3)))
-    notes = [dict(x=end[0], y=end[1], ax=P[k, i], ay=P[k, j], xref="x", yref="y", axref="x",
-                  ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2,
-                  arrowwidth=line_width(presenter, 2.5), arrowcolor=colour, text="")
-             for _, colour, end in arrows]
-    return figure(data, _layout(presenter,
-                                dict(title=dict(text=names[i]), range=[xs[0], xs[-1]],
-                                     constrain="domain"),
-                                dict(title=dict(text=names[j]), range=[ys[0], ys[-1]],
-                                     scaleanchor="x", scaleratio=1, constrain="domain"),
-                                annotations=notes, margin=dict(l=60, r=10, t=20, b=50), height=470,
-                                # the square map leaves room beside it: the legend goes there
-                                legend=dict(orientation="v", x=1.02, xanchor="left", y=1,
-                                            yanchor="top")))
+        data.append(
+            trace("scatter", x=[None], y=[None], mode="lines", name=name, line=dict(color=colour, width=3))
+        )
+    notes = [
+        dict(
+            x=end[0],
+            y=end[1],
+            ax=P[k, i],
+            ay=P[k, j],
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=3,
+            arrowsize=1.2,
+            arrowwidth=line_width(presenter, 2.5),
+            arrowcolor=colour,
+            text="",
+        )
+        for _, colour, end in arrows
+    ]
+    return figure(
+        data,
+        _layout(
+            presenter,
+            dict(title=dict(text=names[i]), range=[xs[0], xs[-1]], constrain="domain"),
+            dict(
+                title=dict(text=names[j]),
+                range=[ys[0], ys[-1]],
+                scaleanchor="x",
+                scaleratio=1,
+                constrain="domain",
+            ),
+            annotations=notes,
+            margin=dict(l=60, r=10, t=20, b=50),
+            height=470,
+            # the square map leaves room beside it: the legend goes there
+            legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
+        ),
+    )
 
 
 def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, float]):
@@ -94,8 +163,10 @@ def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, flo
         return []
     factor = 0.15 / longest
     shown = f" (×{factor:.3g})" if abs(factor - 1) > 0.05 else ""
-    return [(f"−η∇L{shown}", "#111827", P[k, [i, j]] + factor * g),
-            (f"actual update{shown}", "#CC79A7", P[k, [i, j]] + factor * u)]
+    return [
+        (f"−η∇L{shown}", "#111827", P[k, [i, j]] + factor * g),
+        (f"actual update{shown}", "#CC79A7", P[k, [i, j]] + factor * u),
+    ]
 
 
 def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
@@ -113,18 +184,44 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
         if len(all_runs) == 1:
             q = drawn_steps(T, k)
             dash = DASHES[(p // len(PALETTE)) % len(DASHES)]
-            data.append(trace("scatter", x=q, y=P[q, p], mode="lines", name=label(name),
-                              legendgroup=group,
-                              line=dict(color=colour, width=line_width(presenter, 2.5), dash=dash)))
+            data.append(
+                trace(
+                    "scatter",
+                    x=q,
+                    y=P[q, p],
+                    mode="lines",
+                    name=label(name),
+                    legendgroup=group,
+                    line=dict(color=colour, width=line_width(presenter, 2.5), dash=dash),
+                )
+            )
         reference = "#6b7280" if len(all_runs) > 1 else colour
         if truth is not None:
-            data.append(trace("scatter", x=[0, T], y=[truth[p]] * 2, mode="lines", legendgroup=group,
-                              name=f"true {label(name)}", showlegend=False,
-                              line=dict(color=reference, width=1.5, dash="dash")))
+            data.append(
+                trace(
+                    "scatter",
+                    x=[0, T],
+                    y=[truth[p]] * 2,
+                    mode="lines",
+                    legendgroup=group,
+                    name=f"true {label(name)}",
+                    showlegend=False,
+                    line=dict(color=reference, width=1.5, dash="dash"),
+                )
+            )
         if truth is None or abs(star[p] - truth[p]) > 1e-3 * (1 + abs(truth[p])):
-            data.append(trace("scatter", x=[0, T], y=[star[p]] * 2, mode="lines", legendgroup=group,
-                              name=f"least squares {label(name)}", showlegend=False,
-                              line=dict(color=reference, width=1.5, dash="dot")))
+            data.append(
+                trace(
+                    "scatter",
+                    x=[0, T],
+                    y=[star[p]] * 2,
+                    mode="lines",
+                    legendgroup=group,
+                    name=f"least squares {label(name)}",
+                    showlegend=False,
+                    line=dict(color=reference, width=1.5, dash="dot"),
+                )
+            )
     if len(all_runs) > 1:
         # 13 runs of 21 parameters are 273 lines: fewer points each keeps a Step light
         per_trace = max(40, min(MAX_POINTS, MAX_CHART_POINTS // (len(all_runs) * len(ex.names))))
@@ -132,22 +229,43 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
             Q = run.trajectory.params
             q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps), per_trace)
             for p, name in enumerate(ex.names):
-                data.append(trace("scatter", x=q, y=Q[q, p], mode="lines", name=label(run.label),
-                                  legendgroup=f"run{r}", showlegend=p == 0,
-                                  hovertemplate=f"{label(name)}: %{{y:.4g}}<extra>%{{fullData.name}}"
-                                                "</extra>",
-                                  line=run_style(r, presenter)))
+                data.append(
+                    trace(
+                        "scatter",
+                        x=q,
+                        y=Q[q, p],
+                        mode="lines",
+                        name=label(run.label),
+                        legendgroup=f"run{r}",
+                        showlegend=p == 0,
+                        hovertemplate=f"{label(name)}: %{{y:.4g}}<extra>%{{fullData.name}}</extra>",
+                        line=run_style(r, presenter),
+                    )
+                )
     refs = [run.trajectory.params for run in all_runs] + [star[None, :]]
     refs += [truth[None, :]] if truth is not None else []
     lo, hi = min(float(np.min(r)) for r in refs), max(float(np.max(r)) for r in refs)
     pad = 0.06 * (hi - lo) or 1.0
-    note = dict(text="dashed: true value · dotted: least squares", xref="paper", yref="paper",
-                x=1, y=0, xanchor="right", yanchor="bottom", showarrow=False,
-                font=dict(size=12, color="#6b7280"))
-    return figure(data, _layout(presenter,
-                                dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
-                                dict(title=dict(text="value"), range=[lo - pad, hi + pad]),
-                                annotations=[note]))
+    note = dict(
+        text="dashed: true value · dotted: least squares",
+        xref="paper",
+        yref="paper",
+        x=1,
+        y=0,
+        xanchor="right",
+        yanchor="bottom",
+        showarrow=False,
+        font=dict(size=12, color="#6b7280"),
+    )
+    return figure(
+        data,
+        _layout(
+            presenter,
+            dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
+            dict(title=dict(text="value"), range=[lo - pad, hi + pad]),
+            annotations=[note],
+        ),
+    )
 
 
 def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
@@ -167,24 +285,68 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     lo = min(np.log10(e.min()) for e in shown)
     hi = max(np.log10(e.max()) for e in shown)
     pad = 0.05 * (hi - lo) or 1.0
-    data = [trace("scatter", x=theory_steps[keep], y=theory[keep], mode="lines",
-                  name="plain GD bound", line=dict(color="#6b7280", width=1.5, dash="dash"))]
+    data = [
+        trace(
+            "scatter",
+            x=theory_steps[keep],
+            y=theory[keep],
+            mode="lines",
+            name="plain GD bound",
+            line=dict(color="#6b7280", width=1.5, dash="dash"),
+        )
+    ]
     for r, (run, e) in enumerate(zip(all_runs, shown, strict=True)):
         q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
-        style = run_style(r, presenter, 3) if len(all_runs) > 1 else \
-            dict(color=PALETTE[0], width=line_width(presenter, 3))
-        data.append(trace("scatter", x=q, y=e[q], mode="lines",
-                          name="L − L*" if len(all_runs) == 1 else label(run.label), line=style))
-    data.append(trace("scatter", x=[k], y=[shown[0][k]], mode="markers", name=f"iteration {k}",
-                      marker=dict(size=10, color=POINT)))
-    return figure(data, _layout(presenter,
-                                dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
-                                dict(title=dict(text="excess loss L − L*"), type="log",
-                                     range=[lo - pad, hi + pad], exponentformat="power")))
+        style = (
+            run_style(r, presenter, 3)
+            if len(all_runs) > 1
+            else dict(color=PALETTE[0], width=line_width(presenter, 3))
+        )
+        data.append(
+            trace(
+                "scatter",
+                x=q,
+                y=e[q],
+                mode="lines",
+                name="L − L*" if len(all_runs) == 1 else label(run.label),
+                line=style,
+            )
+        )
+    data.append(
+        trace(
+            "scatter",
+            x=[k],
+            y=[shown[0][k]],
+            mode="markers",
+            name=f"iteration {k}",
+            marker=dict(size=10, color=POINT),
+        )
+    )
+    return figure(
+        data,
+        _layout(
+            presenter,
+            dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
+            dict(
+                title=dict(text="excess loss L − L*"),
+                type="log",
+                range=[lo - pad, hi + pad],
+                exponentformat="power",
+            ),
+        ),
+    )
 
 
-def sweep_figure(rates: np.ndarray, loss: np.ndarray, loss_star: float, limit: float | None,
-                 current: float, steps: int, optimizer: str, presenter: bool = False) -> go.Figure:
+def sweep_figure(
+    rates: np.ndarray,
+    loss: np.ndarray,
+    loss_star: float,
+    limit: float | None,
+    current: float,
+    steps: int,
+    optimizer: str,
+    presenter: bool = False,
+) -> go.Figure:
     """The loss after `steps` updates against the learning rate (log-log), diverged rates marked
     at the top, the stability limit as a vertical line: why one rate crawls and another explodes."""
     excess = loss - loss_star
@@ -193,32 +355,78 @@ def sweep_figure(rates: np.ndarray, loss: np.ndarray, loss_star: float, limit: f
     shown = np.maximum(excess, floor)
     top = float(np.max(shown[finite], initial=1.0)) * 10
     data = [
-        trace("scatter", x=rates[finite], y=shown[finite], mode="lines+markers",
-              name=f"L − L* after {steps:,} steps", line=dict(color=PALETTE[0],
-                                                              width=line_width(presenter, 2.5)),
-              marker=dict(size=6)),
-        trace("scatter", x=rates[~finite], y=[top] * int((~finite).sum()), mode="markers",
-              name="diverged", marker=dict(symbol="x", size=10, color=PALETTE[5])),
+        trace(
+            "scatter",
+            x=rates[finite],
+            y=shown[finite],
+            mode="lines+markers",
+            name=f"L − L* after {steps:,} steps",
+            line=dict(color=PALETTE[0], width=line_width(presenter, 2.5)),
+            marker=dict(size=6),
+        ),
+        trace(
+            "scatter",
+            x=rates[~finite],
+            y=[top] * int((~finite).sum()),
+            mode="markers",
+            name="diverged",
+            marker=dict(symbol="x", size=10, color=PALETTE[5]),
+        ),
     ]
     shapes = []
     if limit is not None:
-        shapes.append(dict(type="line", x0=limit, x1=limit, xref="x", yref="paper", y0=0, y1=1,
-                           line=dict(color="#111827", dash="dash", width=1.5)))
-        data.append(trace("scatter", x=[None], y=[None], mode="lines",
-                          name=f"stability limit {limit:.4g}",
-                          line=dict(color="#111827", dash="dash", width=1.5)))
+        shapes.append(
+            dict(
+                type="line",
+                x0=limit,
+                x1=limit,
+                xref="x",
+                yref="paper",
+                y0=0,
+                y1=1,
+                line=dict(color="#111827", dash="dash", width=1.5),
+            )
+        )
+        data.append(
+            trace(
+                "scatter",
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=f"stability limit {limit:.4g}",
+                line=dict(color="#111827", dash="dash", width=1.5),
+            )
+        )
     i = int(np.argmin(np.abs(np.log(rates) - np.log(current))))
-    data.append(trace("scatter", x=[rates[i]], y=[shown[i] if finite[i] else top], mode="markers",
-                      name=f"η = {current:g} ({optimizer})",
-                      marker=dict(size=14, color=POINT, line=dict(color="white", width=2))))
+    data.append(
+        trace(
+            "scatter",
+            x=[rates[i]],
+            y=[shown[i] if finite[i] else top],
+            mode="markers",
+            name=f"η = {current:g} ({optimizer})",
+            marker=dict(size=14, color=POINT, line=dict(color="white", width=2)),
+        )
+    )
     lo = np.log10(float(np.min(shown[finite], initial=floor)))
-    return figure(data, _layout(presenter,
-                                dict(title=dict(text="learning rate η"), type="log",
-                                     range=[np.log10(rates[0]) - 0.1, np.log10(rates[-1]) + 0.1]),
-                                dict(title=dict(text=f"excess loss after {steps:,} steps"),
-                                     type="log", range=[lo - 0.5, np.log10(top) + 0.5],
-                                     exponentformat="power"),
-                                shapes=shapes))
+    return figure(
+        data,
+        _layout(
+            presenter,
+            dict(
+                title=dict(text="learning rate η"),
+                type="log",
+                range=[np.log10(rates[0]) - 0.1, np.log10(rates[-1]) + 0.1],
+            ),
+            dict(
+                title=dict(text=f"excess loss after {steps:,} steps"),
+                type="log",
+                range=[lo - 0.5, np.log10(top) + 0.5],
+                exponentformat="power",
+            ),
+            shapes=shapes,
+        ),
+    )
 
 
 def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 1000) -> go.Figure:
@@ -231,12 +439,30 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
     if ex.d == 1:
         xs = np.array([X[:, 0].min(), X[:, 0].max()])
         data = [
-            trace("scatter", x=X[:, 0], y=y, mode="markers", name="data",
-                  marker=dict(size=5, color=PALETTE[4], opacity=0.6)),
-            trace("scatter", x=xs, y=xs * w[0] + b, mode="lines", name=f"iteration {k}",
-                  line=dict(color=POINT, width=3)),
-            trace("scatter", x=xs, y=xs * star[0] + star[1], mode="lines", name="least squares",
-                  line=dict(color=OPTIMUM, width=1.5, dash="dot")),
+            trace(
+                "scatter",
+                x=X[:, 0],
+                y=y,
+                mode="markers",
+                name="data",
+                marker=dict(size=5, color=PALETTE[4], opacity=0.6),
+            ),
+            trace(
+                "scatter",
+                x=xs,
+                y=xs * w[0] + b,
+                mode="lines",
+                name=f"iteration {k}",
+                line=dict(color=POINT, width=3),
+            ),
+            trace(
+                "scatter",
+                x=xs,
+                y=xs * star[0] + star[1],
+                mode="lines",
+                name="least squares",
+                line=dict(color=OPTIMUM, width=1.5, dash="dot"),
+            ),
         ]
         xtitle, ytitle = label(ex.feature_names[0]), label(ex.target)
         xr = xs
@@ -244,17 +470,33 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
     else:
         lo, hi = float(y.min()), float(y.max())
         data = [
-            trace("scatter", x=y, y=X @ w + b, mode="markers", name=f"iteration {k}",
-                  marker=dict(size=5, color=PALETTE[0], opacity=0.6)),
-            trace("scatter", x=[lo, hi], y=[lo, hi], mode="lines", name="perfect fit",
-                  line=dict(color=OPTIMUM, width=1.5, dash="dot")),
+            trace(
+                "scatter",
+                x=y,
+                y=X @ w + b,
+                mode="markers",
+                name=f"iteration {k}",
+                marker=dict(size=5, color=PALETTE[0], opacity=0.6),
+            ),
+            trace(
+                "scatter",
+                x=[lo, hi],
+                y=[lo, hi],
+                mode="lines",
+                name="perfect fit",
+                line=dict(color=OPTIMUM, width=1.5, dash="dot"),
+            ),
         ]
         xtitle, ytitle = f"actual {label(ex.target)}", f"predicted {label(ex.target)}"
         xr = np.array([lo, hi])
         yr = np.concatenate([y, (X @ ends[:, :-1].T + ends[:, -1]).ravel()])
     xpad = 0.05 * (xr[1] - xr[0]) or 1.0
     ypad = 0.05 * (yr.max() - yr.min()) or 1.0
-    return figure(data, _layout(presenter,
-                                dict(title=dict(text=xtitle), range=[xr[0] - xpad, xr[1] + xpad]),
-                                dict(title=dict(text=ytitle),
-                                     range=[yr.min() - ypad, yr.max() + ypad])))
+    return figure(
+        data,
+        _layout(
+            presenter,
+            dict(title=dict(text=xtitle), range=[xr[0] - xpad, xr[1] + xpad]),
+            dict(title=dict(text=ytitle), range=[yr.min() - ypad, yr.max() + ypad]),
+        ),
+    )

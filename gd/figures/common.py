@@ -39,9 +39,11 @@ def template(presenter: bool = False) -> dict:
     layout = dict(
         font=dict(family=FONT, size=14, color="#1f2937"),
         colorway=list(PALETTE),
-        paper_bgcolor="white", plot_bgcolor="white",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
         margin=dict(l=60, r=20, t=50, b=50),
-        xaxis=axis, yaxis=axis,
+        xaxis=axis,
+        yaxis=axis,
         legend=dict(bgcolor="rgba(255,255,255,0.8)"),
         hoverlabel=dict(font=dict(family=FONT)),
     )
@@ -121,8 +123,9 @@ def runs(ex: Experiment) -> list[Run]:
 
 def run_style(r: int, presenter: bool = False, width: float = 2.5) -> dict:
     """Run r's line: a colour and a dash of its own, so runs differ without colour too."""
-    return dict(color=PALETTE[r % len(PALETTE)], dash=DASHES[r % len(DASHES)],
-                width=line_width(presenter, width))
+    return dict(
+        color=PALETTE[r % len(PALETTE)], dash=DASHES[r % len(DASHES)], width=line_width(presenter, width)
+    )
 
 
 def surface_range(values: np.ndarray, centre: float) -> tuple[float, float]:
@@ -158,4 +161,3 @@ def slice_points(ex: Experiment, i: int, j: int, params: np.ndarray) -> np.ndarr
 def slice_loss(ex: Experiment, i: int, j: int, steps: np.ndarray) -> np.ndarray:
     """`slice_points` for the main run's iterations `steps`."""
     return slice_points(ex, i, j, ex.trajectory.params[steps])
-

@@ -40,41 +40,78 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
     lift = 0.01 * (Z.max() - Z.min())  # keep the path visibly above the surface
 
     def point(k):
-        return trace("scatter3d", x=[P[k, i]], y=[P[k, j]], z=[path_z[k] + lift], mode="markers",
-                     marker=dict(size=7, color=POINT, line=dict(color="white", width=1)),
-                     name="current", hovertemplate=f"iteration {k}<extra></extra>",
-                     showlegend=False)
+        return trace(
+            "scatter3d",
+            x=[P[k, i]],
+            y=[P[k, j]],
+            z=[path_z[k] + lift],
+            mode="markers",
+            marker=dict(size=7, color=POINT, line=dict(color="white", width=1)),
+            name="current",
+            hovertemplate=f"iteration {k}<extra></extra>",
+            showlegend=False,
+        )
 
     def trail(f):
-        ks = frames_at[max(0, f - TRAIL):f + 1]
-        return trace("scatter3d", x=P[ks, i], y=P[ks, j], z=path_z[ks] + lift, mode="lines",
-                     line=dict(color=POINT, width=6), name="trail", hoverinfo="skip",
-                     showlegend=False)
+        ks = frames_at[max(0, f - TRAIL) : f + 1]
+        return trace(
+            "scatter3d",
+            x=P[ks, i],
+            y=P[ks, j],
+            z=path_z[ks] + lift,
+            mode="lines",
+            line=dict(color=POINT, width=6),
+            name="trail",
+            hoverinfo="skip",
+            showlegend=False,
+        )
 
     data = [
-        trace("surface", x=xs, y=ys, z=Z, colorscale=SURFACE_SCALE, opacity=0.85, name="loss",
-              showscale=False,
-              contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=True))),
-              hovertemplate=f"{names[i]} %{{x:.4g}}<br>{names[j]} %{{y:.4g}}"
-                            "<br>loss %{z:.4g}<extra></extra>"),
+        trace(
+            "surface",
+            x=xs,
+            y=ys,
+            z=Z,
+            colorscale=SURFACE_SCALE,
+            opacity=0.85,
+            name="loss",
+            showscale=False,
+            contours=dict(z=dict(show=True, usecolormap=True, project=dict(z=True))),
+            hovertemplate=f"{names[i]} %{{x:.4g}}<br>{names[j]} %{{y:.4g}}<br>loss %{{z:.4g}}<extra></extra>",
+        ),
         # alone, the path is white on the surface; compared, it takes run 0's colour and dash
-        trace("scatter3d", x=P[path, i], y=P[path, j], z=path_z[path] + lift, mode="lines",
-              line=run_style(0, presenter, 4) if ex.others else
-              dict(color="rgba(255,255,255,0.9)", width=4),
-              name=label(runs(ex)[0].label) if ex.others else "path", hoverinfo="name"),
+        trace(
+            "scatter3d",
+            x=P[path, i],
+            y=P[path, j],
+            z=path_z[path] + lift,
+            mode="lines",
+            line=run_style(0, presenter, 4) if ex.others else dict(color="rgba(255,255,255,0.9)", width=4),
+            name=label(runs(ex)[0].label) if ex.others else "path",
+            hoverinfo="name",
+        ),
         point(0),
         trail(0),
     ]
     for r, other in enumerate(ex.others, 1):
         Q = other.trajectory.params
         q = drawn_steps(other.trajectory.steps, other.trajectory.steps, 600)
-        data.append(trace("scatter3d", x=Q[q, i], y=Q[q, j], z=slice_points(ex, i, j, Q[q]) + lift,
-                          mode="lines", name=label(other.label), hoverinfo="name",
-                          line=run_style(r, presenter, 4)))
-    frames = [dict(data=[point(k), trail(f)], traces=[2, 3], name=str(k))
-              for f, k in enumerate(frames_at)]
-    play = dict(frame=dict(duration=80, redraw=True), transition=dict(duration=0),
-                fromcurrent=True, mode="immediate")
+        data.append(
+            trace(
+                "scatter3d",
+                x=Q[q, i],
+                y=Q[q, j],
+                z=slice_points(ex, i, j, Q[q]) + lift,
+                mode="lines",
+                name=label(other.label),
+                hoverinfo="name",
+                line=run_style(r, presenter, 4),
+            )
+        )
+    frames = [dict(data=[point(k), trail(f)], traces=[2, 3], name=str(k)) for f, k in enumerate(frames_at)]
+    play = dict(
+        frame=dict(duration=80, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate"
+    )
     pause = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
     jump = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
     layout = dict(
@@ -87,20 +124,42 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
             xaxis=dict(title=dict(text=label_3d(ex.names[i])), range=[xs[0], xs[-1]]),
             yaxis=dict(title=dict(text=label_3d(ex.names[j])), range=[ys[0], ys[-1]]),
             zaxis=dict(title=dict(text="loss"), range=[Z.min(), Z.max() * 1.02 + lift]),
-            aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.7),
+            aspectmode="manual",
+            aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
         ),
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.0, xanchor="left",
-                          yanchor="bottom", showactive=False, pad=dict(r=8, t=8, b=8, l=8),
-                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                                   dict(label="❚❚ Pause", method="animate",
-                                        args=[[None], pause])])],
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0.0,
+                y=0.0,
+                xanchor="left",
+                yanchor="bottom",
+                showactive=False,
+                pad=dict(r=8, t=8, b=8, l=8),
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, play]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
+                ],
+            )
+        ],
         # The slider's 150 step labels would overprint each other: hide them, show the current one.
-        sliders=[dict(active=0, x=0.25, y=0.0, len=0.73, xanchor="left", yanchor="bottom",
-                      pad=dict(t=0, b=12),
-                      currentvalue=dict(prefix="iteration ", visible=True, xanchor="right"),
-                      ticklen=0, tickwidth=0, font=dict(color="rgba(0,0,0,0)", size=1),
-                      steps=[dict(label=str(k), method="animate", args=[[str(k)], jump])
-                             for k in frames_at])],
+        sliders=[
+            dict(
+                active=0,
+                x=0.25,
+                y=0.0,
+                len=0.73,
+                xanchor="left",
+                yanchor="bottom",
+                pad=dict(t=0, b=12),
+                currentvalue=dict(prefix="iteration ", visible=True, xanchor="right"),
+                ticklen=0,
+                tickwidth=0,
+                font=dict(color="rgba(0,0,0,0)", size=1),
+                steps=[dict(label=str(k), method="animate", args=[[str(k)], jump]) for k in frames_at],
+            )
+        ],
     )
     return figure(data, layout, frames)

@@ -57,8 +57,7 @@ def test_the_charts_play_button_animates_the_marker_in_the_browser(page, console
     start = page.evaluate(MARKER_X)
     assert start == [0]
     page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_function(f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}",
-                           timeout=15_000)
+    page.wait_for_function(f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}", timeout=15_000)
     screenshot(page, "surface-playing")
     # the browser did it alone: the app's iteration never moved
     expect(metric_value(page, "Iteration")).to_have_text("0")
@@ -75,7 +74,8 @@ def test_play_advances_the_iteration_until_pause(page, console_errors, screensho
                    .find(e => e.innerText.startsWith('Iteration'));
                    return m && parseInt(m.querySelector('[data-testid="stMetricValue"]')
                                          .innerText.replace(/,/g, '')) >= 10; }""",
-        timeout=15_000)
+        timeout=15_000,
+    )
     page.get_by_role("button", name="Pause", exact=True).click()
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
     page.wait_for_timeout(600)  # a tick already in flight may land
@@ -95,8 +95,9 @@ def test_the_scrubber_moves_the_current_point(page, console_errors, screenshot):
     for _ in range(5):
         thumb.press("ArrowRight")
     expect(metric_value(page, "Iteration")).to_have_text("5")
-    page.wait_for_function(f"() => {{ const x = ({CONTOUR_POINT})(); "
-                           f"return x && x[0] !== {before[0]}; }}", timeout=10_000)
+    page.wait_for_function(
+        f"() => {{ const x = ({CONTOUR_POINT})(); return x && x[0] !== {before[0]}; }}", timeout=10_000
+    )
     screenshot(page, "scrubbed")
     no_trouble(page, console_errors)
 
@@ -141,9 +142,10 @@ def test_an_uploaded_csv_is_learned(page, console_errors, screenshot, tmp_path):
     path.write_text("height,<b>age</b>,y\n" + rows + "\n")
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
     loss = metric_value(page, "Loss")
-    expect(loss).to_have_text(f"{np.mean(y ** 2):.6g}")  # the loss at zero: mean(y^2)
+    expect(loss).to_have_text(f"{np.mean(y**2):.6g}")  # the loss at zero: mean(y^2)
     expect(page.get_by_role("combobox", name="Horizontal axis")).to_have_value(
-        re.compile("height|<b>age</b>"))
+        re.compile("height|<b>age</b>")
+    )
     page.get_by_role("button", name="Step", exact=True).click()
     expect(metric_value(page, "Iteration")).to_have_text("1")
     screenshot(page, "uploaded")
@@ -182,8 +184,9 @@ def test_the_exports_download_a_csv_and_an_offline_html(page, console_errors, tm
         offline.set_content(html, timeout=60_000)
         expect(offline.locator(".js-plotly-plot .gl-container canvas").first).to_be_visible()
         offline.locator(".updatemenu-button").filter(has_text="Play").first.click()
-        offline.wait_for_function(f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}",
-                                  timeout=15_000)
+        offline.wait_for_function(
+            f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}", timeout=15_000
+        )
     finally:
         offline.close()
     no_trouble(page, console_errors)
