@@ -1,14 +1,13 @@
 """Gradient descent, step by step: the Streamlit page.
 
-Layout only. Numbers come from gd.run, figures from gd.figures, words and formulas from gd.explain,
-share links from gd.share. The animated 3-D surface, the sweep and the exports depend on the run
-alone and are drawn by the full script; everything that follows the current iteration lives in one
-fragment, so Step, Play and the scrubber rerun only it.
+Layout only. Numbers come from gd.run, figures from gd.figures, the live panel's data from gd.live,
+words and formulas from gd.explain, share links from gd.share. Everything that follows the current
+iteration (Step, Play, Reset, the scrubber, every chart's moving part, the metrics and the numbers
+at that iteration) lives in the browser, in the live panel (panel.py, static/live.js): the server
+computes runs and hears the iteration once after the user stops, never per frame.
 """
 
 from __future__ import annotations
-
-import time
 
 # pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
 # and sessions starting together would otherwise see it half-imported.
@@ -16,7 +15,7 @@ import numpy as np
 import pandas  # noqa: F401
 import streamlit as st
 
-from gd import explain, figures, share
+from gd import explain, figures, live, share
 from gd.data import load_csv
 from gd.export import trajectory_csv
 from gd.inputs import (
@@ -34,12 +33,10 @@ from gd.inputs import (
 )
 from gd.presets import PRESETS
 from gd.run import Experiment, experiment, sweep, sweep_rates, variants
+from panel import live_panel
 
 st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
 
-TICK = 0.25  # seconds between Play's ticks
-PLAY_SECONDS = 15.0  # Play covers any run in this time, whatever the ticks cost
-PLAY_MARKS = 60  # iterations Play shows: every one of the first, then larger strides
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
 PLOTLY_CONFIG = {"displaylogo": False}
 ss = st.session_state
@@ -56,9 +53,10 @@ def run_experiment(settings: Settings, upload: bytes | None, compare: tuple[Sett
     return experiment(settings, data, compare)
 
 
-@st.cache_data(max_entries=16, show_spinner="Drawing the loss surface…")
-def surface(settings, upload, compare, i: int, j: int, presenter: bool):
-    return figures.surface_figure(run_experiment(settings, upload, compare), i, j, presenter)
+@st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
+def live_payload(settings, upload, compare, i: int, j: int, presenter: bool) -> str:
+    """The live panel's JSON text for a run and a view: built once, shared by every session."""
+    return live.payload(run_experiment(settings, upload, compare), i, j, presenter)
 
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping learning rates…")
@@ -87,8 +85,7 @@ def init_state() -> None:
     for key, value in share.DEFAULTS.items():
         if key not in ("surface_x", "surface_y", "iteration"):
             ss.setdefault(key, value)
-    ss.setdefault("current", 0)  # the iteration shown; the scrubber (key "iteration") mirrors it
-    ss.setdefault("playing", False)
+    ss.setdefault("current", 0)  # the iteration the browser last reported
     ss.setdefault("good", (Settings(), ()))
     ss.setdefault("preset", "article")
     if "url_read" not in ss:
@@ -320,129 +317,31 @@ def sync_url(iteration: int) -> None:
 # ---- what follows the iteration ---------------------------------------------------------------
 
 
-def step(T: int) -> None:
-    ss.current = min(ss.current + 1, T)
-
-
-# Play and Pause live outside the fragment: a click there is a full-page rerun, which a timer's
-# fragment rerun cannot preempt (a fragment-scoped one can, and a click inside the fragment was
-# sometimes lost). The callback sets the state the button showed, so running it twice is harmless.
-
-
-def set_playing(want: bool, T: int) -> None:
-    if want and ss.current >= T:
-        ss.current = 0
-    if want and not ss.playing:  # resume on schedule from where the run stands
-        ss.play_start = time.monotonic() - figures.play_elapsed(ss.current, T, PLAY_SECONDS, PLAY_MARKS)
-    ss.playing = want
-
-
-def reset() -> None:
-    ss.current = 0
-    if ss.playing:
-        ss.playing, ss.restart = False, True  # the fragment restarts the page to drop its timer
-
-
-def scrubbed() -> None:
-    ss.current = ss.iteration
+def iteration_reported() -> None:
+    """The browser stopped on an iteration (after Pause, Steps or a scrub): keep it for share
+    links and downloads. The rerun that follows sends the panel the same data, so it stays put."""
+    ss.current = int(ss.live.iteration)
 
 
 def chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG)
 
 
-def live(ex: Experiment, controls, metrics_box, scrub_box, contour_box, bottom, i: int, j: int) -> None:
-    """Everything that follows the current iteration: controls, metrics, 2-D charts, math."""
-    T = ex.trajectory.steps
-    presenter = ss.presenter
-    if ss.pop("restart", False):
-        st.rerun()  # a full run restarts this fragment with or without its timer
-    if ss.playing:
-        ss.current = figures.play_position(
-            ss.current, T, time.monotonic() - ss.play_start, PLAY_SECONDS, PLAY_MARKS
-        )
-        if ss.current >= T:
-            ss.playing = False
-            st.rerun()
-    k = ss.current = min(ss.current, T)
-    if ss.get("iteration") != k:  # only when Step, Play or Reset moved it: a value pushed to the
-        ss.iteration = k  # scrubber would overwrite keys the user pressed since
-    if not ss.playing:
-        sync_url(k)
-    tr, pb = ex.trajectory, ex.problem
-
-    b1, b2 = controls
-    b1.button(
-        "Step",
-        key="step",
-        on_click=step,
-        args=(T,),
-        disabled=k >= T or ss.playing,
-        width="stretch",
-        help="Advance one update",
-    )
-    b2.button(
-        "Reset", key="reset", on_click=reset, width="stretch", help="Back to iteration 0; the inputs stay"
-    )
-    with metrics_box:
-        m = st.columns(5)
-        m[0].metric("Iteration", f"{k:,}", help=f"of {T:,}")
-        m[1].metric(
-            "Loss",
-            f"{tr.loss[k]:.6g}",
-            delta=f"{tr.loss[k] - tr.loss[k - 1]:.3g}" if k else None,
-            delta_color="inverse",
-            help="Mean squared error at the current parameters",
-        )
-        m[2].metric(
-            "Distance to optimum",
-            f"{np.linalg.norm(tr.params[k] - pb.theta_star):.4g}",
-            help="|θ − θ*|, θ* the least-squares solution",
-        )
-        m[3].metric("Gradient norm", f"{tr.grad_norm[k]:.4g}")
-        m[4].metric(
-            "Condition number",
-            f"{pb.condition_number:.4g}",
-            help="λmax / λmin of the Hessian (nonzero λ): how much slower the slowest "
-            "direction converges than the fastest"
-            + (f". The data are rank-deficient (rank {pb.rank} of {pb.p})." if pb.rank_deficient else ""),
-        )
-    with scrub_box:
-        # During Play a progress bar stands in for the scrubber: a slider would echo stale values
-        # back with every tick, and one of them could land after Pause and move the iteration.
-        if ss.playing:
-            st.progress(k / T, text=f"Playing: iteration {k:,} of {T:,}")
-        elif T > 0:
-            st.slider("Go to iteration", 0, T, key="iteration", on_change=scrubbed)
-
-    with contour_box:
-        chart(figures.contour_figure(ex, i, j, k, presenter), "contour")
-    with bottom:
-        left, right = st.columns(2)
-        with left:
-            st.subheader("Parameters")
-            chart(figures.convergence_figure(ex, k, presenter), "convergence")
-        with right:
-            st.subheader("Loss")
-            chart(figures.loss_figure(ex, k, presenter), "loss")
-        if presenter:
-            return
-        left, right = st.columns(2)
-        with left:
-            st.subheader("Fit")
-            chart(figures.fit_figure(ex, k, presenter), "fit")
-            st.dataframe(explain.parameter_table(ex, k), hide_index=True)
-        with right:
-            st.subheader(f"The math at iteration {k}")
-            for line in explain.current_math(ex, k):
-                st.latex(line)
+def formulas(ex: Experiment) -> None:
+    """The formulas the panel's numbers fill in: they depend on the optimizer alone."""
+    st.subheader("The formulas")
+    left, right = st.columns(2)
+    with left:
+        for line in (explain.LOSS, explain.GRADIENT_W, explain.GRADIENT_B):
+            st.latex(line)
+    with right:
+        st.caption(f"The update of {ex.settings.optimizer}, g being the gradient at step t:")
+        st.latex(explain.RULES[ex.settings.optimizer])
 
 
 # ---- the page -----------------------------------------------------------------------------------
 
 PRESENTER_CSS = """<style>
-[data-testid="stMetricValue"] { font-size: 2.3rem; }
-[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
 h1 { font-size: 3.2rem !important; }
 h3 { font-size: 2rem !important; }
 </style>"""
@@ -466,11 +365,11 @@ def main() -> None:
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
 
-    run_id = (ex.settings, compare, upload is not None and hash(upload), i, j)
+    run_id = (ex.settings, compare, upload is not None and hash(upload))
     if ss.get("run_id") != run_id:  # a new run starts at iteration 0; a shared link's where it says
         ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
         ss.run_id = run_id
-        ss.playing = False
+    ss.current = min(ss.current, ex.trajectory.steps)
 
     head, toggle = st.columns([5, 1], vertical_alignment="bottom")
     head.title("Gradient descent, step by step")
@@ -501,40 +400,12 @@ def main() -> None:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
-    buttons, metrics_box = st.columns([2, 5], vertical_alignment="center")
-    b1, b2, b3 = buttons.columns(3)
-    T = ex.trajectory.steps
-    b3.button(
-        "Pause" if ss.playing else "Play",
-        key="play",
-        type="primary",
-        width="stretch",
-        disabled=T == 0,
-        on_click=set_playing,
-        args=(not ss.playing, T),
-    )
-    scrub_box = st.container()
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Loss surface")
-        chart(surface(ex.settings, upload, compare, i, j, ss.presenter), "surface")
-        others = "the other parameters" if ex.d > 1 else "nothing else"
-        say(
-            st.caption,
-            f"The loss over {ex.names[i]} and {ex.names[j]}, {others} held at their "
-            "least-squares values. Play inside the chart animates the path in your "
-            "browser.",
-        )
-    with right:
-        st.subheader("Contour map")
-        contour_box = st.container()
-    bottom = st.container()
-    st.fragment(run_every=TICK if ss.playing else None)(live)(
-        ex, (b1, b2), metrics_box, scrub_box, contour_box, bottom, i, j
-    )
+    live_panel(live_payload(ex.settings, upload, compare, i, j, ss.presenter), ss.current, iteration_reported)
+    sync_url(ss.current)
 
     if ss.presenter:
         return
+    formulas(ex)
     st.subheader("Which learning rate?")
     chart(rate_sweep(ex.settings, upload, compare, False), "sweep")
     st.caption(
@@ -558,7 +429,7 @@ def main() -> None:
         mime="text/html",
         file_name="gradient-descent-surface.html",
         on_click="ignore",
-        data=lambda: surface(ex.settings, upload, compare, i, j, False).to_html(
+        data=lambda: figures.surface_figure(ex, i, j, animated=True).to_html(
             include_plotlyjs=True, full_html=True, auto_play=False
         ),
     )

@@ -15,6 +15,7 @@ import pytest
 
 from gd import optimizers
 from gd.data import make_regression
+from gd.figures.common import MAX_CHART_POINTS
 from gd.inputs import InputError, Settings
 from gd.problem import Problem
 from gd.run import MAX_RUNS, experiment, run, run_label, sweep, sweep_rates, variants
@@ -215,7 +216,7 @@ def test_many_compared_runs_keep_the_convergence_chart_light():
         for t in fig.data
         if t.name not in ("true", "least squares") and not str(t.name).startswith(("true ", "least squares "))
     )
-    assert drawn <= figures.MAX_CHART_POINTS + 13 * 21  # the budget, plus each line's last point
+    assert drawn <= MAX_CHART_POINTS + 13 * 21  # the budget, plus each line's last point
     assert len({t.name for t in fig.data if t.showlegend}) == 13  # one legend entry per run
 
 

@@ -1,5 +1,9 @@
 """The 2-D charts that follow the current iteration k: light (no frames, at most a few hundred
-points a line), with axis ranges fixed by the whole run so that the view holds still as k moves."""
+points a line), with axis ranges fixed by the whole run so that the view holds still as k moves.
+
+Every trace that follows k carries a `meta` tag ({"gd": "path" | "line" | "point" | "arrow" | "fit",
+"run": r, "param": p}) by which the live panel (gd.live and its browser module) finds it and moves
+it to another iteration exactly as these functions would draw it there."""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from gd.figures.common import (
     MAX_POINTS,
     OPTIMUM,
     PALETTE,
-    PATH,
     POINT,
     SURFACE_SCALE,
     drawn_steps,
+    excess_floor,
     figure,
     label,
     line_width,
@@ -79,9 +83,10 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 x=P[q, i],
                 y=P[q, j],
                 mode="lines+markers",
+                meta=dict(gd="path", run=r),
                 name="path" if len(all_runs) == 1 else label(run.label),
                 line=style,
-                marker=dict(size=4, color=PATH if r == 0 else style["color"]),
+                marker=dict(size=4, color=POINT if r == 0 else style["color"]),
             )
         )
     P = ex.trajectory.params
@@ -99,34 +104,28 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             x=[P[k, i]],
             y=[P[k, j]],
             mode="markers",
+            meta=dict(gd="point"),
             name=f"iteration {k}",
             marker=dict(size=13, color=POINT, line=dict(color="white", width=2)),
         ),
     ]
     arrows = update_arrows(ex, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
-    for name, colour, _ in arrows:  # legend entries for the arrows
+    # legend entries for the arrows, hidden where there is no arrow (the last iteration)
+    for n, colour in enumerate(ARROW_COLOURS):
+        name = arrows[n][0] if arrows else ARROW_NAMES[n]
         data.append(
-            trace("scatter", x=[None], y=[None], mode="lines", name=name, line=dict(color=colour, width=3))
+            trace(
+                "scatter",
+                x=[None],
+                y=[None],
+                mode="lines",
+                meta=dict(gd="arrow", n=n),
+                name=name,
+                visible=bool(arrows),
+                line=dict(color=colour, width=3),
+            )
         )
-    notes = [
-        dict(
-            x=end[0],
-            y=end[1],
-            ax=P[k, i],
-            ay=P[k, j],
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=3,
-            arrowsize=1.2,
-            arrowwidth=line_width(presenter, 2.5),
-            arrowcolor=colour,
-            text="",
-        )
-        for _, colour, end in arrows
-    ]
+    notes = [arrow_annotation(P[k, [i, j]], end, colour, presenter) for _, colour, end in arrows]
     return figure(
         data,
         _layout(
@@ -148,6 +147,30 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
     )
 
 
+ARROW_NAMES = ("−η∇L", "actual update")
+ARROW_COLOURS = ("#111827", "#CC79A7")
+
+
+def arrow_annotation(start, end, colour: str, presenter: bool) -> dict:
+    """One arrow from `start` to `end` in data coordinates."""
+    return dict(
+        x=end[0],
+        y=end[1],
+        ax=start[0],
+        ay=start[1],
+        xref="x",
+        yref="y",
+        axref="x",
+        ayref="y",
+        showarrow=True,
+        arrowhead=3,
+        arrowsize=1.2,
+        arrowwidth=line_width(presenter, 2.5),
+        arrowcolor=colour,
+        text="",
+    )
+
+
 def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, float]):
     """[(legend name, colour, arrow tip)] at iteration k, projected on parameters (i, j): the
     plain gradient step -eta grad L(theta_k) and the actual update theta_{k+1} - theta_k, both
@@ -164,8 +187,8 @@ def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, flo
     factor = 0.15 / longest
     shown = f" (×{factor:.3g})" if abs(factor - 1) > 0.05 else ""
     return [
-        (f"−η∇L{shown}", "#111827", P[k, [i, j]] + factor * g),
-        (f"actual update{shown}", "#CC79A7", P[k, [i, j]] + factor * u),
+        (f"{ARROW_NAMES[0]}{shown}", ARROW_COLOURS[0], P[k, [i, j]] + factor * g),
+        (f"{ARROW_NAMES[1]}{shown}", ARROW_COLOURS[1], P[k, [i, j]] + factor * u),
     ]
 
 
@@ -190,6 +213,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
                     x=q,
                     y=P[q, p],
                     mode="lines",
+                    meta=dict(gd="line", run=0, param=p, points=MAX_POINTS),
                     name=label(name),
                     legendgroup=group,
                     line=dict(color=colour, width=line_width(presenter, 2.5), dash=dash),
@@ -235,6 +259,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
                         x=q,
                         y=Q[q, p],
                         mode="lines",
+                        meta=dict(gd="line", run=r, param=p, points=per_trace),
                         name=label(run.label),
                         legendgroup=f"run{r}",
                         showlegend=p == 0,
@@ -242,6 +267,25 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
                         line=run_style(r, presenter),
                     )
                 )
+    # the current values: one marker a parameter, in its colour (alone) or the main run's
+    single = len(all_runs) == 1
+    data.append(
+        trace(
+            "scatter",
+            x=[k] * len(ex.names),
+            y=P[k],
+            mode="markers",
+            meta=dict(gd="point"),
+            name=f"iteration {k}",
+            showlegend=False,
+            hoverinfo="skip",
+            marker=dict(
+                size=9 if single else 7,
+                color=[PALETTE[p % len(PALETTE)] for p in range(len(ex.names))] if single else PALETTE[0],
+                line=dict(color="white", width=1),
+            ),
+        )
+    )
     refs = [run.trajectory.params for run in all_runs] + [star[None, :]]
     refs += [truth[None, :]] if truth is not None else []
     lo, hi = min(float(np.min(r)) for r in refs), max(float(np.max(r)) for r in refs)
@@ -275,7 +319,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     all_runs = runs(ex)
     T = max(run.trajectory.steps for run in all_runs)
     excess = [ex.problem.excess_loss(run.trajectory.params) for run in all_runs]
-    floor = max(float(excess[0][0]), 1e-300) * 1e-32  # round-off level; log axes cannot show 0
+    floor = excess_floor(float(excess[0][0]), ex.problem.loss_star)
     shown = [np.maximum(e, floor) for e in excess]
     rate = ex.problem.gd_rate(ex.settings.learning_rate)
     theory_steps = drawn_steps(T, T)
@@ -308,6 +352,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
                 x=q,
                 y=e[q],
                 mode="lines",
+                meta=dict(gd="line", run=r, points=MAX_POINTS),
                 name="L − L*" if len(all_runs) == 1 else label(run.label),
                 line=style,
             )
@@ -318,6 +363,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             x=[k],
             y=[shown[0][k]],
             mode="markers",
+            meta=dict(gd="point"),
             name=f"iteration {k}",
             marker=dict(size=10, color=POINT),
         )
@@ -351,7 +397,7 @@ def sweep_figure(
     at the top, the stability limit as a vertical line: why one rate crawls and another explodes."""
     excess = loss - loss_star
     finite = np.isfinite(excess)
-    floor = max(float(np.max(excess[finite], initial=1.0)), 1e-300) * 1e-32
+    floor = excess_floor(float(np.max(excess[finite], initial=0.0)), loss_star)
     shown = np.maximum(excess, floor)
     top = float(np.max(shown[finite], initial=1.0)) * 10
     data = [
@@ -452,6 +498,7 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
                 x=xs,
                 y=xs * w[0] + b,
                 mode="lines",
+                meta=dict(gd="fit"),
                 name=f"iteration {k}",
                 line=dict(color=POINT, width=3),
             ),
@@ -475,6 +522,7 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
                 x=y,
                 y=X @ w + b,
                 mode="markers",
+                meta=dict(gd="fit"),
                 name=f"iteration {k}",
                 marker=dict(size=5, color=PALETTE[0], opacity=0.6),
             ),

@@ -21,12 +21,13 @@ from gd.run import Experiment, Run
 # Okabe & Ito's colour-blind-safe palette; black last, for the "true" references.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-PATH, POINT, OPTIMUM = "#D55E00", "#D55E00", "#000000"
+POINT, OPTIMUM = "#D55E00", "#000000"
 SURFACE_SCALE = "Viridis"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 MAX_POINTS = 400  # points a trace of a per-step chart draws at most
 MAX_CHART_POINTS = 24_000  # points of all the traces of one per-step chart together
-MAX_FRAMES = 150  # frames of the animated surface
+MAX_FRAMES = 150  # frames of the animated surface (the HTML export)
+PATH_POINTS = 1000  # points of the 3-D path
 GRID = 50  # surface grid is GRID x GRID
 TRAIL = 8  # frames of trail behind the moving marker
 
@@ -85,7 +86,7 @@ def label_3d(name: str) -> str:
 
 def milestones(T: int, count: int) -> np.ndarray:
     """About `count` iterations in [0, T], 0 and T included, dense early: the first steps are the
-    instructive ones. Used for animation frames and for the app's Play."""
+    instructive ones. Used for the drawn lines, the export's frames and the live panel's Play."""
     if count >= T + 1:
         return np.arange(T + 1)
     first = np.arange(count // 6)  # every one of the first steps
@@ -94,26 +95,19 @@ def milestones(T: int, count: int) -> np.ndarray:
     return np.unique(np.concatenate([first, np.rint(grows), np.rint(even), [T]]).astype(int))
 
 
-def play_position(k: int, T: int, elapsed: float, seconds: float, count: int) -> int:
-    """Where a Play of `seconds` over `count` milestones stands `elapsed` seconds after it began:
-    the milestone due then, and at least one step past k, so that slow ticks skip milestones
-    rather than stretch the animation."""
-    marks = milestones(T, count)
-    due = marks[min(int(elapsed / seconds * len(marks)), len(marks) - 1)]
-    return int(min(max(due, k + 1), T))
-
-
-def play_elapsed(k: int, T: int, seconds: float, count: int) -> float:
-    """The time into such a Play at which iteration k is shown: where a resumed Play starts."""
-    marks = milestones(T, count)
-    return int(np.searchsorted(marks, k)) / len(marks) * seconds
-
-
 def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
     """The iterations a chart draws up to k: a fixed sample of 0..T (so a line does not wobble as
     k moves), cut at k, with k itself last."""
     steps = milestones(T, limit)
     return np.append(steps[steps < k], k)
+
+
+def excess_floor(scale: float, loss_star: float) -> float:
+    """The smallest excess loss a log-scale chart shows, positive whatever the data: 32 decades
+    below `scale` (the excess at the start), or below the loss itself where the run starts at the
+    optimum (an all-zero target starts there), never a float that underflows to zero."""
+    base = scale if scale > 0 else max(loss_star, 1.0)
+    return max(base * 1e-32, float(np.finfo(float).tiny))
 
 
 def runs(ex: Experiment) -> list[Run]:

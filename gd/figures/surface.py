@@ -1,5 +1,8 @@
-"""The loss surface in 3-D over two parameters, animated in the browser: it depends on the run
-alone, so the page builds and sends it once per run, never on a Step."""
+"""The loss surface in 3-D over two parameters with the descent path.
+
+The page's live panel moves the marker and its trail in the browser (gd.live), so its figure has
+no timeline of its own; the standalone HTML export is `animated`: Plotly frames, a Play button and
+a slider, so that it plays offline without the app."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import plotly.graph_objects as go
 
 from gd.figures.common import (
     MAX_FRAMES,
+    PATH_POINTS,
     POINT,
     SURFACE_SCALE,
     TRAIL,
@@ -27,35 +31,55 @@ from gd.figures.common import (
 from gd.run import Experiment
 
 
-def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> go.Figure:
+def surface_lift(Z: np.ndarray) -> float:
+    """How far above the surface the path is drawn, so that it stays visible."""
+    return 0.01 * float(Z.max() - Z.min())
+
+
+def trail_steps(T: int, k: int) -> np.ndarray:
+    """The iterations of the 3-D trail at iteration k: the last TRAIL points of the drawn path
+    before k, then k itself."""
+    path = milestones(T, PATH_POINTS)
+    return np.append(path[path < k][-TRAIL:], k)
+
+
+def surface_figure(
+    ex: Experiment, i: int, j: int, presenter: bool = False, k: int = 0, animated: bool = False
+) -> go.Figure:
     """The loss over parameters i and j (others at their least-squares values), the descent path
-    drawn once, and frames that move a marker with a short trail along it."""
+    drawn once, and a marker with a short trail at iteration k. `animated` adds frames that move
+    the marker along the path, with their own Play button and slider (for the HTML export).
+
+    The marker and the trail carry `meta` tags ("point", "trail") by which the browser finds the
+    traces it moves."""
     names = [label(n) for n in ex.names]
     T = ex.trajectory.steps
     xs, ys, Z = slice_grid(ex, i, j)
     P = ex.trajectory.params
-    path = drawn_steps(T, T, 1000)
-    frames_at = milestones(T, MAX_FRAMES)
+    path = drawn_steps(T, T, PATH_POINTS)
     path_z = slice_loss(ex, i, j, np.arange(T + 1))
-    lift = 0.01 * (Z.max() - Z.min())  # keep the path visibly above the surface
+    lift = surface_lift(Z)
 
     def point(k):
         return trace(
             "scatter3d",
+            meta="point",
             x=[P[k, i]],
             y=[P[k, j]],
             z=[path_z[k] + lift],
             mode="markers",
             marker=dict(size=7, color=POINT, line=dict(color="white", width=1)),
             name="current",
-            hovertemplate=f"iteration {k}<extra></extra>",
+            # hover picking reads pixels back after each redraw: on the moving marker and trail
+            # it buys nothing, so only the surface and the paths answer the pointer
+            hoverinfo="skip",
             showlegend=False,
         )
 
-    def trail(f):
-        ks = frames_at[max(0, f - TRAIL) : f + 1]
+    def trail(ks):
         return trace(
             "scatter3d",
+            meta="trail",
             x=P[ks, i],
             y=P[ks, j],
             z=path_z[ks] + lift,
@@ -90,8 +114,8 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
             name=label(runs(ex)[0].label) if ex.others else "path",
             hoverinfo="name",
         ),
-        point(0),
-        trail(0),
+        point(k),
+        trail(trail_steps(T, k)),
     ]
     for r, other in enumerate(ex.others, 1):
         Q = other.trajectory.params
@@ -108,12 +132,6 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
                 line=run_style(r, presenter, 4),
             )
         )
-    frames = [dict(data=[point(k), trail(f)], traces=[2, 3], name=str(k)) for f, k in enumerate(frames_at)]
-    play = dict(
-        frame=dict(duration=80, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate"
-    )
-    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
-    jump = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
     layout = dict(
         template=template(presenter),
         height=560,
@@ -128,6 +146,28 @@ def surface_figure(ex: Experiment, i: int, j: int, presenter: bool = False) -> g
             aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
         ),
+        uirevision="surface",  # a camera the user turned survives every update
+    )
+    if not animated:
+        return figure(data, layout)
+    return _animate(data, layout, T, point, trail)
+
+
+def _animate(data: list[dict], layout: dict, T: int, point, trail) -> go.Figure:
+    """The export's own timeline: frames that move the marker (trace 2) and the trail (trace 3),
+    a Play/Pause pair and a slider."""
+    frames_at = milestones(T, MAX_FRAMES)
+    frames = [
+        dict(data=[point(k), trail(frames_at[max(0, f - TRAIL) : f + 1])], traces=[2, 3], name=str(k))
+        for f, k in enumerate(frames_at)
+    ]
+    play = dict(
+        frame=dict(duration=80, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate"
+    )
+    pause = dict(frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0))
+    jump = dict(frame=dict(duration=0, redraw=True), mode="immediate", transition=dict(duration=0))
+    layout = dict(
+        layout,
         updatemenus=[
             dict(
                 type="buttons",

@@ -1,0 +1,219 @@
+"""The live panel's data: a run sent to the browser once, from which it shows any iteration.
+
+Step, Play, Reset and the scrubber move the current iteration in the browser (the page's
+`static/live.js`); the server computes runs and hears the iteration at most once after the user
+stops moving. Everything here is a pure function of an Experiment and the view (the two
+parameters the maps show, presenter mode), never of the iteration, so that one payload serves
+every iteration of a run and is cached with it.
+
+The payload is JSON text:
+- `id`: a digest of the whole payload (the browser redraws only when it changes); `run`: a digest
+  of the run alone, so that a new view of the same run keeps the browser's iteration.
+- `T`, `steps` (the iterations the browser can show: all of them, or for very long runs every one
+  of the first and then every s-th, see `kept_steps`), `play` (the iterations Play shows).
+- `runs`: for each run (the main one first) its label, length, the iterations its lines draw, and
+  its parameters, excess loss and 3-D heights at `steps`; the main run also its loss, gradient and
+  gradient norm there, float64 so that every number shown is the engine's own.
+- `figures`: the five charts at iteration 0 as Plotly JSON, their moving traces tagged by `meta`
+  (see gd.figures.charts); the browser moves those traces exactly as gd.figures draws them at k.
+- `text`: titles, captions and accessible names, built here where they are tested.
+
+Arrays travel as Plotly's typed-array spec ({"dtype": "f8", "bdata": base64}), which plotly.js
+reads natively and the browser module decodes for its own arrays: 10.7 characters a float64
+instead of about 19 as decimal text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+
+import numpy as np
+import plotly.io as pio
+
+from gd import figures
+from gd.figures.common import MAX_CHART_POINTS, MAX_POINTS, PATH_POINTS, excess_floor, runs
+from gd.figures.surface import surface_lift
+from gd.run import Experiment
+
+ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload (about 2 MB as text)
+PLAY_SECONDS = 15.0  # Play shows any run in about this time
+PLAY_FRAMES = 300  # iterations Play shows: every one of the first, then larger strides
+FIT_POINTS = 1000  # samples the fit chart draws
+
+
+def compact(x: float) -> str:
+    """A number short enough for a metric's box, as the browser module writes it: 4 significant
+    digits from 0.001 to 10,000 (0.2035, 12.35), whole numbers with separators below a million
+    (51,631), otherwise 3 significant digits in scientific notation (2.20e-15, 3.17e12)."""
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    a = abs(x)
+    if a == 0:
+        return "0"
+    if 1e-3 <= a < 1e4:
+        return f"{x:.4g}"
+    if 1e4 <= a < 1e6:
+        return f"{x:,.0f}"
+    mantissa, exponent = f"{x:.2e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def anchor_steps(T: int, row_bytes: int, required: np.ndarray, budget: int = ARRAY_BYTES) -> np.ndarray:
+    """The iterations the browser can stand on: every one of 0..T when their numbers fit
+    `budget`; otherwise every one of the first part (where Step teaches most), then every s-th up
+    to T, and always the iterations some chart or Play needs (`required`). Each anchor's next
+    iteration is sent too (`sent_steps`), so that the update made there is exact everywhere."""
+    if (T + 1) * row_bytes <= budget:
+        return np.arange(T + 1)
+    rows = max(budget // (2 * row_bytes) - len(required), 4)
+    dense = rows // 2
+    stride = math.ceil((T - dense) / max(rows - dense, 1))
+    parts = [np.arange(dense + 1), np.arange(dense, T + 1, stride), [T], required]
+    return np.unique(np.concatenate(parts).astype(np.int64))
+
+
+def sent_steps(anchors: np.ndarray, T: int) -> np.ndarray:
+    """The anchors and the iteration after each (within 0..T)."""
+    return np.unique(np.concatenate([anchors, np.minimum(anchors + 1, T)]))
+
+
+def play_marks(T: int, frames: int = PLAY_FRAMES) -> np.ndarray:
+    """The iterations Play shows in turn, one a frame: every one at first, then larger strides."""
+    return figures.milestones(T, frames)
+
+
+def typed(values, dtype: str = "f8") -> dict:
+    """An array in Plotly's typed-array form: little-endian bytes in base64."""
+    array = np.ascontiguousarray(values, dtype="<" + dtype)
+    return {"dtype": dtype, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+def _convergence_points(ex: Experiment) -> int:
+    """Points a line of a compared run draws on the parameter chart (as convergence_figure)."""
+    n = len(runs(ex))
+    return MAX_POINTS if n == 1 else max(40, min(MAX_POINTS, MAX_CHART_POINTS // (n * len(ex.names))))
+
+
+def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
+    """The live panel's JSON for run `ex` with the maps over parameters i and j."""
+    all_runs = runs(ex)
+    T = ex.trajectory.steps  # the timeline is the main run's (a compared run may be longer)
+    p = ex.problem.p
+    limits = {MAX_POINTS, _convergence_points(ex)}
+    drawn = [{str(n): figures.milestones(run.trajectory.steps, n) for n in limits} for run in all_runs]
+    marks = play_marks(T)
+    path = figures.milestones(T, PATH_POINTS)
+    required = np.concatenate([marks, path, *[a[a <= T] for d in drawn for a in d.values()]])
+    row_bytes = 8 * (2 * p + 4) + 4 * (p + 1) * (len(all_runs) - 1)
+    anchors = anchor_steps(T, row_bytes, required)
+    steps = sent_steps(anchors, T)
+
+    xs, ys, Z = figures.common.slice_grid(ex, i, j)
+    lift = surface_lift(Z)
+    excess0 = float(ex.problem.excess_loss(ex.trajectory.params[0]))
+    run_data = []
+    for r, (run, lists) in enumerate(zip(all_runs, drawn, strict=True)):
+        at = steps[steps <= run.trajectory.steps]
+        P = run.trajectory.params[at]
+        exact = "f8" if r == 0 else "f4"
+        item = {
+            "label": run.label,
+            "T": run.trajectory.steps,
+            "drawn": {n: a.tolist() for n, a in lists.items()},
+            "P": typed(P, exact),
+            "excess": typed(ex.problem.excess_loss(P), exact),
+        }
+        if r == 0:
+            item |= {
+                "z": typed(figures.common.slice_points(ex, i, j, P) + lift, "f4"),
+                "loss": typed(run.trajectory.loss[at]),
+                "grad_norm": typed(run.trajectory.grad_norm[at]),
+                "grad": typed(ex.problem.gradient(P)),
+            }
+        run_data.append(item)
+
+    pb, s = ex.problem, ex.settings
+    meta = {
+        "T": T,
+        "p": p,
+        "i": i,
+        "j": j,
+        "presenter": presenter,
+        "names": list(ex.names),
+        "steps": None if len(steps) == T + 1 else steps.tolist(),
+        "anchors": None if len(anchors) == T + 1 else anchors.tolist(),
+        "play": marks.tolist(),
+        "path": path.tolist(),
+        "play_seconds": PLAY_SECONDS,
+        "runs": run_data,
+        "learning_rate": s.learning_rate,
+        "theta_star": pb.theta_star.tolist(),
+        "true_theta": None if ex.true_theta is None else ex.true_theta.tolist(),
+        "mean": None if ex.mean is None else ex.mean.tolist(),
+        "scale": None if ex.scale is None else ex.scale.tolist(),
+        "floor": excess_floor(excess0, pb.loss_star),
+        "span": [float(xs[-1] - xs[0]), float(ys[-1] - ys[0])],
+        "fit": _fit(ex),
+        "condition_number": pb.condition_number,
+        "text": _text(ex, i, j),
+    }
+    charts = {
+        "surface": figures.surface_figure(ex, i, j, presenter),
+        "contour": figures.contour_figure(ex, i, j, 0, presenter),
+        "convergence": figures.convergence_figure(ex, 0, presenter),
+        "loss": figures.loss_figure(ex, 0, presenter),
+        "fit": figures.fit_figure(ex, 0, presenter, FIT_POINTS),
+    }
+    body = (
+        json.dumps(meta, separators=(",", ":"))[:-1]
+        + ',"figures":{'
+        + ",".join(f'"{name}":{pio.to_json(fig, validate=False)}' for name, fig in charts.items())
+        + "}}"
+    )
+    run_key = _digest(repr((s, tuple(r.settings for r in ex.others), pb.theta_star.tobytes(), pb.n)))
+    head = {"id": _digest(body), "run": run_key}
+    return json.dumps(head, separators=(",", ":"))[:-1] + "," + body[1:]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _fit(ex: Experiment) -> dict:
+    """What the fit chart needs to move: the drawn samples (d > 1: predicted against actual)."""
+    if ex.d == 1:
+        return {"kind": "line"}
+    return {"kind": "scatter", "X": typed(ex.sample_X[:FIT_POINTS], "f4"), "d": ex.d}
+
+
+def _text(ex: Experiment, i: int, j: int) -> dict:
+    """The panel's words: plain text (the browser sets it as text, never as HTML)."""
+    pb = ex.problem
+    others = "the other parameters" if ex.d > 1 else "nothing else"
+    several = " Each run has its colour and dash." if ex.others else ""
+    rank = f" The data are rank-deficient (rank {pb.rank} of {pb.p})." if pb.rank_deficient else ""
+    return {
+        "surface": f"3-D loss surface over {ex.names[i]} and {ex.names[j]}, {others} held at their "
+        "least-squares values, with the descent path and the current point.",
+        "surface_caption": f"The loss over {ex.names[i]} and {ex.names[j]}, {others} held at their "
+        "least-squares values. Drag to turn it.",
+        "contour": f"Contour map of the loss over {ex.names[i]} and {ex.names[j]}: the path so far, the "
+        "current point, the least-squares optimum, the gradient step and the actual update as arrows."
+        + several,
+        "convergence": "Each parameter against the iteration, with its true value dashed and its "
+        "least-squares value dotted." + several,
+        "loss": "Excess loss L − L* on a log scale against the iteration, with plain gradient "
+        "descent's theoretical bound." + several,
+        "fit": "The data and the fitted line at the current iteration."
+        if ex.d == 1
+        else "Predicted against actual target at the current iteration; a perfect fit lies on the diagonal.",
+        "condition": "λmax / λmin of the Hessian (nonzero λ): how much slower the slowest direction "
+        "converges than the fastest." + rank,
+        "optimizer": ex.settings.optimizer,
+    }

@@ -1,0 +1,66 @@
+"""The live panel as a Streamlit component (Components v2: no iframe, state back to Python).
+
+The panel's browser module (`static/live.js`) and plotly.js are fetched by URL from Streamlit's
+static file serving (`server.enableStaticServing`), so the browser caches them: only a small
+loader travels inside the element on a rerun, never the module or the 4.8 MB of plotly.js. The
+plotly.js is the one the installed plotly package ships, copied into `static/` at start (a copy,
+since static serving refuses a symlink; kept out of git), so nothing comes from a CDN and a
+workshop room without internet works. The data the panel shows comes from `gd.live.payload`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = STATIC / "plotly.min.js"
+MODULE = STATIC / "live.js"
+
+
+def _install_plotly() -> str:
+    """Copy the plotly package's plotly.js into static/ when missing or different; its URL."""
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not PLOTLY_JS.exists() or PLOTLY_JS.stat().st_size != source.stat().st_size:
+        partial = PLOTLY_JS.with_suffix(".tmp")
+        shutil.copyfile(source, partial)
+        partial.replace(PLOTLY_JS)  # atomic: a browser never fetches half a file
+    return f"app/static/plotly.min.js?v={plotly.__version__}"
+
+
+def _version(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=6).hexdigest()
+
+
+PLOTLY_URL = _install_plotly()
+# The module's URL carries its digest: a new version is fetched at once, an old one from cache.
+MODULE_URL = f"app/static/live.js?v={_version(MODULE)}"
+LOADER = """
+export default function (component) {
+  const url = new URL(component.data.module, document.baseURI).href;
+  import(url).then((module) => module.mount(component));
+}
+"""
+
+_component = st.components.v2.component(
+    "gd_live",
+    js=LOADER,
+    css=(STATIC / "live.css").read_text(encoding="utf-8"),
+    isolate_styles=False,  # plotly.js styles its charts from the document's head
+)
+
+
+def live_panel(payload: str, start: int, on_iteration: Callable[[], None]):
+    """Mount the panel with a run's payload; `start` is where a new run opens. The browser
+    reports the iteration (in session state under "live") once the user stops moving."""
+    return _component(
+        key="live",
+        data={"payload": payload, "start": start, "module": MODULE_URL, "plotly": PLOTLY_URL},
+        default={"iteration": start},
+        on_iteration_change=on_iteration,
+    )

@@ -1,0 +1,751 @@
+// The live panel: Step, Play/Pause, Reset and the scrubber move every view of a run in the browser.
+//
+// The server sends a run once (gd/live.py builds the payload: the five Plotly figures at
+// iteration 0, the traces that move tagged by `meta`, and the run's numbers at every iteration
+// the browser can show). From then on the current iteration is browser state: nothing here waits
+// for the server, and nothing is sent while moving. Once the user stops (Pause, a burst of Steps,
+// a scrub) the iteration is sent once, debounced, so that share links and downloads hold it.
+//
+// Every number drawn here is one the engine computed (float64), formatted as gd.live.compact and
+// gd.explain.number format it; every moving trace is drawn as gd.figures draws it at that
+// iteration (the browser tests compare the two).
+
+const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
+const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
+const SCENE_INTERVAL_MS = 150; // the 3-D scene redraws at most this often while playing
+const TRAIL = 8; // points of the 3-D trail behind the marker (gd.figures.common.TRAIL)
+const MATHML = "http://www.w3.org/1998/Math/MathML";
+
+// ---- numbers, as gd.live.compact and Python's format(x, ".Ng") write them ----------------------
+
+function strip(text) {
+  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+}
+
+export function formatG(x, digits) {
+  if (x === 0) return "0";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const [mantissa, e] = x.toExponential(digits - 1).split("e");
+  const exponent = Number(e);
+  if (exponent < -4 || exponent >= digits) {
+    const sign = exponent < 0 ? "-" : "+";
+    return `${strip(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  }
+  return strip(x.toFixed(Math.max(digits - 1 - exponent, 0)));
+}
+
+function roundHalfEven(x) {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function compact(x) {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "∞" : "−∞";
+  const a = Math.abs(x);
+  if (a === 0) return "0";
+  if (a >= 1e-3 && a < 1e4) return formatG(x, 4);
+  if (a >= 1e4 && a < 1e6) return roundHalfEven(x).toLocaleString("en-US");
+  const [mantissa, e] = x.toExponential(2).split("e");
+  return `${mantissa}e${Number(e)}`;
+}
+
+// ---- loading ---------------------------------------------------------------------------------
+
+let plotlyLoading = null;
+
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL(src, document.baseURI).href;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        plotlyLoading = null;
+        reject(new Error(`could not load ${src}`));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoading;
+}
+
+function decode(spec) {
+  const text = atob(spec.bdata);
+  const bytes = new Uint8Array(text.length);
+  for (let n = 0; n < text.length; n++) bytes[n] = text.charCodeAt(n);
+  return spec.dtype === "f8" ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
+}
+
+// ---- small DOM helpers -------------------------------------------------------------------------
+
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === "text") node.textContent = value;
+    else if (name === "class") node.className = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function math(tag, text) {
+  const node = document.createElementNS(MATHML, tag);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function mrow(...children) {
+  const row = math("mrow");
+  row.append(...children);
+  return row;
+}
+
+function sub(base, index) {
+  const node = math("msub");
+  node.append(math("mi", base), math("mn", String(index)));
+  return node;
+}
+
+// A float as gd.explain.number writes it in LaTeX: 1.234 × 10^-5 rather than 1.234e-05.
+function mnumber(x, digits = 4) {
+  const text = formatG(x, digits);
+  if (!text.includes("e")) return math("mn", text.replace("-", "−"));
+  const [mantissa, exponent] = text.split("e");
+  const power = math("msup");
+  power.append(math("mn", "10"), math("mn", String(Number(exponent)).replace("-", "−")));
+  return mrow(math("mn", mantissa.replace("-", "−")), math("mo", "×"), power);
+}
+
+// A row vector: one inline formula an entry, so that a long vector wraps onto the next line;
+// past 6 entries the middle is shortened to "…" (the full vector is the line's tooltip).
+function mvector(values) {
+  const shown = values.length > 6 ? [...values.slice(0, 3), null, values[values.length - 1]] : values;
+  return shown.map((v, n) => {
+    const parts = [];
+    if (n === 0) parts.push(math("mo", "["));
+    parts.push(v === null ? math("mi", "…") : mnumber(v));
+    parts.push(math("mo", n === shown.length - 1 ? "]" : ","));
+    return parts;
+  });
+}
+
+// ---- the panel ---------------------------------------------------------------------------------
+
+class Panel {
+  constructor(host) {
+    this.host = host;
+    this.k = 0;
+    this.playing = false;
+    this.follow = true;
+    this.charts = {};
+    this.sentK = null;
+    this.build();
+  }
+
+  build() {
+    const button = (act, text, title) => el("button", { "data-act": act, type: "button", title }, [text]);
+    this.buttons = {
+      step: button("step", "Step", "Advance one update"),
+      play: button("play", "Play", "Play the run (about 15 s)"),
+      reset: button("reset", "Reset", "Back to iteration 0; the inputs stay"),
+    };
+    this.buttons.play.classList.add("gd-primary");
+    const metric = (label, value, title = "") =>
+      el("div", { class: "gd-metric", title }, [el("div", { class: "gd-label", text: label }), value]);
+    this.iteration = el("span", { "data-testid": "gd-iteration", text: "0" });
+    this.of = el("span", { class: "gd-of" });
+    this.loss = el("span", { "data-testid": "gd-loss", text: "" });
+    this.delta = el("span", { class: "gd-delta" });
+    this.distance = el("span", { "data-testid": "gd-metric" });
+    this.gradNorm = el("span", { "data-testid": "gd-metric" });
+    this.condition = el("span", { "data-testid": "gd-metric" });
+    this.conditionBox = metric("Condition number", el("div", { class: "gd-value" }, [this.condition]));
+    const metrics = el("div", { class: "gd-metrics" }, [
+      metric("Iteration", el("div", { class: "gd-value" }, [this.iteration, this.of])),
+      metric("Loss", el("div", { class: "gd-value" }, [this.loss, this.delta]), "Mean squared error"),
+      metric("Distance to optimum", el("div", { class: "gd-value" }, [this.distance]), "|θ − θ*|"),
+      metric("Gradient norm", el("div", { class: "gd-value" }, [this.gradNorm]), "|∇L|"),
+      this.conditionBox,
+    ]);
+    this.scrub = el("input", { type: "range", min: "0", max: "0", value: "0", class: "gd-scrub" });
+    this.scrub.setAttribute("aria-label", "Go to iteration");
+    this.status = el("div", { class: "gd-sr", "aria-live": "polite" });
+    const bar = el("div", { class: "gd-bar" }, [
+      el("div", { class: "gd-buttons" }, Object.values(this.buttons)),
+      metrics,
+    ]);
+    const figure = (name, title) => {
+      const chart = el("div", { class: "gd-chart" });
+      const caption = el("figcaption", { class: "gd-caption" });
+      const box = el("figure", { class: `gd-figure gd-${name}` }, [el("h3", { text: title }), chart, caption]);
+      this.charts[name] = { box, chart, caption, title: box.firstChild };
+      return box;
+    };
+    this.followToggle = el("div", { class: "gd-toggle", role: "group", "aria-label": "x-axis" }, [
+      el("button", { type: "button", "data-view": "follow", "aria-pressed": "true", text: "Follow" }),
+      el("button", { type: "button", "data-view": "whole", "aria-pressed": "false", text: "Whole run" }),
+    ]);
+    this.table = el("table", { class: "gd-table" });
+    this.mathTitle = el("h3", { text: "The math at iteration 0" });
+    this.math = el("div", { class: "gd-math" });
+    this.root = el("div", { class: "gd-panel" }, [
+      bar,
+      el("div", { class: "gd-scrubrow" }, [this.scrub, this.followToggle]),
+      this.status,
+      el("div", { class: "gd-grid" }, [figure("surface", "Loss surface"), figure("contour", "Contour map")]),
+      el("div", { class: "gd-grid" }, [figure("convergence", "Parameters"), figure("loss", "Loss")]),
+      el("div", { class: "gd-grid gd-extra" }, [
+        el("div", {}, [figure("fit", "Fit"), this.table]),
+        el("section", { class: "gd-mathbox" }, [this.mathTitle, this.math]),
+      ]),
+    ]);
+    this.host.append(this.root);
+
+    this.buttons.step.addEventListener("click", () => this.stepOnce());
+    this.buttons.play.addEventListener("click", () => (this.playing ? this.pause() : this.play()));
+    this.buttons.reset.addEventListener("click", () => {
+      this.stop();
+      this.go(0);
+      this.settled();
+    });
+    this.scrub.addEventListener("input", () => {
+      this.stop();
+      this.go(this.snap(Number(this.scrub.value)));
+    });
+    this.scrub.addEventListener("change", () => this.settled());
+    this.followToggle.addEventListener("click", (event) => {
+      const view = event.target.dataset.view;
+      if (view) this.setFollow(view === "follow");
+    });
+  }
+
+  // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
+  // same run was). The same payload again (a light rerun) changes nothing.
+  async show(text, start, plotlySrc) {
+    const head = text.slice(0, 80);
+    if (head === this.head) return;
+    this.head = head;
+    const data = JSON.parse(text);
+    const sameRun = this.data && this.data.run === data.run;
+    this.data = data;
+    this.prepare(data);
+    const k = this.snap(sameRun ? Math.min(this.k, data.T) : Math.min(start, data.T));
+    this.stop();
+    this.root.classList.toggle("gd-presenter", data.presenter);
+    this.describe(data);
+    this.renderNumbers(k); // numbers and controls first, before plotly.js is there
+    const Plotly = await loadPlotly(plotlySrc);
+    if (this.data !== data) return; // a newer payload arrived meanwhile
+    this.Plotly = Plotly;
+    await Promise.all(
+      Object.entries(data.figures).map(([name, fig]) => this.drawFigure(name, fig)),
+    );
+    this.render(this.k, true);
+  }
+
+  prepare(data) {
+    this.T = data.T;
+    this.anchors = data.anchors ? Int32Array.from(data.anchors) : null;
+    this.sent = data.steps ? Int32Array.from(data.steps) : null;
+    this.runs = data.runs.map((run) => {
+      const out = { T: run.T, label: run.label, drawn: {} };
+      for (const [n, list] of Object.entries(run.drawn)) out.drawn[n] = Int32Array.from(list);
+      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad"]) {
+        if (run[name]) out[name] = decode(run[name]);
+      }
+      return out;
+    });
+    this.path = Int32Array.from(data.path);
+    this.marks = Int32Array.from(data.play);
+    this.fitX = data.fit.X ? decode(data.fit.X) : null;
+  }
+
+  describe(data) {
+    const text = data.text;
+    for (const name of Object.keys(this.charts)) {
+      this.charts[name].box.setAttribute("aria-label", text[name]);
+    }
+    this.charts.surface.caption.textContent = text.surface_caption;
+    this.conditionBox.title = text.condition;
+    this.condition.textContent = compact(data.condition_number);
+    this.condition.title = String(data.condition_number);
+    this.of.textContent = ` of ${this.T}`;
+    this.scrub.max = String(this.T);
+    this.scrub.step = this.anchors ? "any" : "1";
+    this.buttons.play.disabled = this.T === 0;
+  }
+
+  async drawFigure(name, fig) {
+    const chart = this.charts[name];
+    const tagged = {};
+    fig.data.forEach((trace, index) => {
+      if (trace.meta && typeof trace.meta === "object") {
+        (tagged[trace.meta.gd] ||= []).push({ index, ...trace.meta });
+      } else if (typeof trace.meta === "string") {
+        (tagged[trace.meta] ||= []).push({ index });
+      }
+    });
+    chart.tagged = tagged;
+    chart.names = fig.data.map((trace) => trace.name);
+    chart.base = fig;
+    chart.xs = name === "fit" ? decodeMaybe(fig.data[tagged.fit[0].index].x) : null;
+    if (name === "convergence" || name === "loss") {
+      fig.layout.uirevision = name; // a zoom the user made survives Step and Play
+      fig.layout.xaxis.autorange = false;
+      chart.wholeRange = fig.layout.xaxis.range.slice();
+    }
+    chart.user = false;
+    await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    if (!chart.listening && (name === "convergence" || name === "loss")) {
+      chart.listening = true;
+      chart.chart.on("plotly_relayout", (event) => {
+        if (this.ownRelayout) return;
+        if (Object.keys(event).some((key) => key.startsWith("xaxis.range") || key === "xaxis.autorange")) {
+          chart.user = true; // the user's own zoom or pan: keep it until they choose a view
+          this.markView(null);
+        }
+      });
+    }
+  }
+
+  // ---- the numbers at step s ----
+
+  row(s) {
+    if (!this.sent) return s;
+    let lo = 0;
+    let hi = this.sent.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sent[mid] < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  param(run, s, p) {
+    return this.runs[run].P[this.row(s) * this.data.p + p];
+  }
+
+  params(run, s) {
+    const p = this.data.p;
+    const r = this.row(s);
+    return Array.from(this.runs[run].P.subarray(r * p, (r + 1) * p));
+  }
+
+  // The nearest iteration the browser can stand on (every one unless the run is very long).
+  snap(k) {
+    k = Math.max(0, Math.min(Math.round(k), this.T));
+    if (!this.anchors) return k;
+    let best = this.anchors[0];
+    for (const a of this.anchors) if (Math.abs(a - k) < Math.abs(best - k)) best = a;
+    return best;
+  }
+
+  next(k) {
+    if (!this.anchors) return Math.min(k + 1, this.T);
+    for (const a of this.anchors) if (a > k) return a;
+    return this.T;
+  }
+
+  // ---- moving ----
+
+  go(k) {
+    this.k = k;
+    if (!this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = null;
+        this.render(this.k, !this.playing);
+      });
+    }
+  }
+
+  stepOnce() {
+    this.stop();
+    if (this.k < this.T) this.go(this.next(this.k));
+    this.settled();
+  }
+
+  play() {
+    if (this.T === 0) return;
+    if (this.k >= this.T) this.k = 0;
+    const marks = this.marks;
+    let index = marks.findIndex((m) => m > this.k);
+    if (index < 0) index = marks.length - 1;
+    this.playing = true;
+    this.playStart = performance.now() - ((index - 1) / marks.length) * this.data.play_seconds * 1000;
+    this.renderControls();
+    const tick = (now) => {
+      if (!this.playing) return;
+      const position = Math.floor(((now - this.playStart) / (this.data.play_seconds * 1000)) * marks.length);
+      const k = Math.max(marks[Math.min(Math.max(position, 0), marks.length - 1)], this.k);
+      this.k = Math.min(k, this.T);
+      this.render(this.k, false);
+      if (this.k >= this.T) {
+        this.pause();
+        return;
+      }
+      this.loop = requestAnimationFrame(tick);
+    };
+    this.loop = requestAnimationFrame(tick);
+  }
+
+  stop() {
+    if (!this.playing) return;
+    this.playing = false;
+    cancelAnimationFrame(this.loop);
+    this.renderControls();
+  }
+
+  pause() {
+    this.stop();
+    this.render(this.k, true); // the 3-D scene catches up with the iteration shown
+    this.settled();
+  }
+
+  // The user stopped moving: after a short quiet, tell the server (share links, downloads).
+  settled() {
+    clearTimeout(this.syncTimer);
+    this.status.textContent = `Iteration ${this.k}, loss ${this.loss.textContent}`;
+    this.syncTimer = setTimeout(() => {
+      if (this.playing || this.k === this.sentK) return;
+      this.sentK = this.k;
+      this.send?.(this.k);
+    }, SYNC_DELAY_MS);
+  }
+
+  setFollow(follow) {
+    this.follow = follow;
+    for (const name of ["convergence", "loss"]) this.charts[name].user = false;
+    this.markView(follow ? "follow" : "whole");
+    this.render(this.k, false);
+  }
+
+  markView(view) {
+    for (const b of this.followToggle.querySelectorAll("button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.view === view));
+    }
+  }
+
+  // ---- drawing iteration k ----
+
+  render(k, scene) {
+    this.renderNumbers(k);
+    if (!this.Plotly || !this.charts.contour.tagged) return;
+    this.renderContour(k);
+    this.renderLines("convergence", k);
+    this.renderLines("loss", k);
+    this.renderFit(k);
+    const now = performance.now();
+    if (scene || now - (this.sceneAt || 0) >= SCENE_INTERVAL_MS) {
+      this.sceneAt = now;
+      this.renderSurface(k);
+    }
+  }
+
+  renderControls() {
+    this.buttons.play.textContent = this.playing ? "Pause" : "Play";
+    this.buttons.play.title = this.playing ? "Stop on the iteration shown" : "Play the run (about 15 s)";
+    this.buttons.step.disabled = this.k >= this.T || this.playing;
+    const stride = this.next(this.k) - this.k;
+    this.buttons.step.title = stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
+  }
+
+  renderNumbers(k) {
+    const main = this.runs[0];
+    const r = this.row(k);
+    const loss = main.loss[r];
+    this.iteration.textContent = String(k);
+    this.loss.textContent = compact(loss);
+    this.loss.title = String(loss);
+    if (k > 0) {
+      const before = main.loss[this.row(this.prevOf(k))];
+      const change = loss - before;
+      this.delta.textContent = ` ${change <= 0 ? "▼" : "▲"} ${compact(Math.abs(change))}`;
+      this.delta.className = `gd-delta ${change <= 0 ? "gd-down" : "gd-up"}`;
+      this.delta.title = `change since iteration ${this.prevOf(k)}: ${change}`;
+    } else {
+      this.delta.textContent = "";
+    }
+    const theta = this.params(0, k);
+    const star = this.data.theta_star;
+    const distance = Math.sqrt(theta.reduce((sum, v, n) => sum + (v - star[n]) ** 2, 0));
+    this.distance.textContent = compact(distance);
+    this.distance.title = String(distance);
+    this.gradNorm.textContent = compact(main.grad_norm[r]);
+    this.gradNorm.title = String(main.grad_norm[r]);
+    if (this.scrub.value !== String(k)) this.scrub.value = String(k);
+    this.scrub.setAttribute("aria-valuetext", `iteration ${k} of ${this.T}`);
+    this.renderControls();
+    this.renderTable(k, theta);
+    this.renderMath(k, theta, r);
+  }
+
+  prevOf(k) {
+    if (!this.anchors) return k - 1;
+    let before = 0;
+    for (const a of this.anchors) if (a < k) before = a;
+    return before;
+  }
+
+  renderTable(k, theta) {
+    const d = this.data;
+    const columns = [["parameter", d.names.map(String)], [`iteration ${k}`, theta.map((v) => formatG(v, 6))]];
+    columns.push(["least squares", d.theta_star.map((v) => formatG(v, 6))]);
+    if (d.true_theta) columns.push(["true", d.true_theta.map((v) => formatG(v, 6))]);
+    if (d.scale) {
+      columns.push([`iteration ${k}, original units`, this.original(theta).map((v) => formatG(v, 6))]);
+      if (d.true_theta) columns.push(["true, original units", this.original(d.true_theta).map((v) => formatG(v, 6))]);
+    }
+    const head = el("tr", {}, columns.map(([name]) => el("th", { scope: "col", text: name })));
+    const rows = d.names.map((_, n) => el("tr", {}, columns.map(([, values]) => el("td", { text: values[n] }))));
+    this.table.replaceChildren(el("thead", {}, [head]), el("tbody", {}, rows));
+  }
+
+  // Parameters learned on z-scores as a model of the original features (gd.data.to_original_units).
+  original(theta) {
+    const { mean, scale } = this.data;
+    const w = theta.slice(0, -1).map((v, n) => v / scale[n]);
+    const b = theta[theta.length - 1] - w.reduce((sum, v, n) => sum + v * mean[n], 0);
+    return [...w, b];
+  }
+
+  renderMath(k, theta, r) {
+    const d = this.data;
+    const main = this.runs[0];
+    const p = d.p;
+    const grad = Array.from(main.grad.subarray(r * p, (r + 1) * p));
+    this.mathTitle.textContent = `The math at iteration ${k}`;
+    // A line of inline formulas: a part that is a vector adds one formula an entry.
+    const line = (...parts) => {
+      const node = el("div", { class: "gd-eq" });
+      let current = [];
+      const flush = () => {
+        if (!current.length) return;
+        const formula = math("math");
+        formula.append(mrow(...current));
+        node.append(formula);
+        current = [];
+      };
+      for (const part of parts) {
+        if (Array.isArray(part)) {
+          flush();
+          for (const entry of part) {
+            current = entry;
+            flush();
+          }
+        } else {
+          current.push(part);
+        }
+      }
+      flush();
+      return node;
+    };
+    const lines = [
+      line(sub("w", k), math("mo", "="), mvector(theta.slice(0, -1)), math("mo", "\u2003"), sub("b", k), math("mo", "="), mnumber(theta[p - 1])),
+      line(math("mi", "L"), math("mo", "("), sub("w", k), math("mo", ","), sub("b", k), math("mo", ")"), math("mo", "="), mnumber(main.loss[r], 6)),
+      line(sub("∇", "w"), math("mi", "L"), math("mo", "="), mvector(grad.slice(0, -1))),
+      line(math("mfrac"), math("mo", "="), mnumber(grad[p - 1])),
+    ];
+    const frac = lines[3].querySelector("mfrac");
+    frac.append(mrow(math("mi", "∂"), math("mi", "L")), mrow(math("mi", "∂"), math("mi", "b")));
+    if (k < this.T) {
+      const after = this.params(0, k + 1);
+      lines.push(
+        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), math("mo", "\u2003("), math("mi", "η"), math("mo", "="), mnumber(d.learning_rate), math("mo", ")")),
+      );
+    }
+    lines.forEach((node, n) => {
+      node.setAttribute("data-line", String(n));
+    });
+    lines[0].title = `w = [${theta.slice(0, -1).join(", ")}]`;
+    lines[2].title = `∇w L = [${grad.slice(0, -1).join(", ")}]`;
+    this.math.replaceChildren(...lines);
+  }
+
+  // The iterations a line draws up to k: its fixed sample of 0..T cut at k, k itself last.
+  drawn(run, points, k) {
+    const list = this.runs[run].drawn[String(points)];
+    const kk = Math.min(k, this.runs[run].T);
+    const out = [];
+    for (const s of list) {
+      if (s >= kk) break;
+      out.push(s);
+    }
+    out.push(kk);
+    return out;
+  }
+
+  renderContour(k) {
+    const chart = this.charts.contour;
+    const { i, j, span, learning_rate: rate } = this.data;
+    const update = { x: [], y: [], name: [], visible: [] };
+    const traces = [];
+    const push = (index, x, y, name, visible = true) => {
+      traces.push(index);
+      update.x.push(x);
+      update.y.push(y);
+      update.name.push(name);
+      update.visible.push(visible);
+    };
+    for (const t of chart.tagged.path) {
+      const q = this.drawn(t.run, 400, k);
+      push(t.index, q.map((s) => this.param(t.run, s, i)), q.map((s) => this.param(t.run, s, j)), chart.names[t.index]);
+    }
+    const x0 = this.param(0, k, i);
+    const y0 = this.param(0, k, j);
+    push(chart.tagged.point[0].index, [x0], [y0], `iteration ${k}`);
+    // the arrows: -eta grad L and the actual update, scaled alike so the longer is 15% of the view
+    const arrows = [];
+    if (k < this.T) {
+      const r = this.row(k);
+      const p = this.data.p;
+      const grad = this.runs[0].grad;
+      const g = [-rate * grad[r * p + i], -rate * grad[r * p + j]];
+      const u = [this.param(0, k + 1, i) - x0, this.param(0, k + 1, j) - y0];
+      const norm = (v) => Math.hypot(v[0] / span[0], v[1] / span[1]);
+      const longest = Math.max(norm(g), norm(u));
+      if (Number.isFinite(longest) && longest > 0) {
+        const factor = 0.15 / longest;
+        const shown = Math.abs(factor - 1) > 0.05 ? ` (×${formatG(factor, 3)})` : "";
+        arrows.push([g, shown], [u, shown]);
+        this.arrowFactor = factor;
+      }
+    }
+    const notes = [];
+    for (const t of chart.tagged.arrow) {
+      const base = chart.base.data[t.index].line.color;
+      const words = t.n === 0 ? "−η∇L" : "actual update";
+      if (arrows.length) {
+        const [v, shown] = arrows[t.n];
+        const f = this.arrowFactor;
+        notes.push(arrowNote([x0, y0], [x0 + f * v[0], y0 + f * v[1]], base, chart.base.layout));
+        push(t.index, [null], [null], words + shown, true);
+      } else {
+        push(t.index, [null], [null], words, false);
+      }
+    }
+    this.Plotly.update(chart.chart, update, { annotations: notes }, traces);
+  }
+
+  renderLines(name, k) {
+    const chart = this.charts[name];
+    const update = { x: [], y: [], name: [] };
+    const traces = [];
+    const floor = this.data.floor;
+    const value = (run, s, param) =>
+      name === "loss" ? Math.max(this.runs[run].excess[this.row(s)], floor) : this.param(run, s, param);
+    for (const t of chart.tagged.line) {
+      const q = this.drawn(t.run, t.points, k);
+      traces.push(t.index);
+      update.x.push(q);
+      update.y.push(q.map((s) => value(t.run, s, t.param)));
+      update.name.push(chart.names[t.index]);
+    }
+    const point = chart.tagged.point[0].index;
+    traces.push(point);
+    if (name === "loss") {
+      update.x.push([k]);
+      update.y.push([value(0, k)]);
+    } else {
+      const theta = this.params(0, k);
+      update.x.push(theta.map(() => k));
+      update.y.push(theta);
+    }
+    update.name.push(`iteration ${k}`);
+    const layout = {};
+    if (!chart.user) {
+      const T = this.T;
+      const whole = chart.wholeRange;
+      layout["xaxis.range"] = this.follow ? [0, Math.min(whole[1], Math.max(10, Math.ceil(k * 1.25)), Math.max(T, 1))] : whole;
+    }
+    this.ownRelayout = true;
+    this.Plotly.update(chart.chart, update, layout, traces);
+    this.ownRelayout = false;
+  }
+
+  renderFit(k) {
+    const chart = this.charts.fit;
+    const theta = this.params(0, k);
+    const b = theta[theta.length - 1];
+    const index = chart.tagged.fit[0].index;
+    let y;
+    if (this.data.fit.kind === "line") {
+      y = chart.xs.map((x) => x * theta[0] + b);
+    } else {
+      const X = this.fitX;
+      const d = this.data.fit.d;
+      const rows = X.length / d;
+      y = new Array(rows);
+      for (let r = 0; r < rows; r++) {
+        let sum = 0;
+        for (let m = 0; m < d; m++) sum += X[r * d + m] * theta[m];
+        y[r] = sum + b;
+      }
+    }
+    this.Plotly.restyle(chart.chart, { y: [y], name: [`iteration ${k}`] }, [index]);
+  }
+
+  renderSurface(k) {
+    const chart = this.charts.surface;
+    const { i, j } = this.data;
+    const z = this.runs[0].z;
+    const trail = [];
+    for (const s of this.path) {
+      if (s >= k) break;
+      trail.push(s);
+    }
+    const steps = [...trail.slice(-TRAIL), k];
+    const point = chart.tagged.point[0].index;
+    const line = chart.tagged.trail[0].index;
+    this.Plotly.restyle(
+      chart.chart,
+      {
+        x: [[this.param(0, k, i)], steps.map((s) => this.param(0, s, i))],
+        y: [[this.param(0, k, j)], steps.map((s) => this.param(0, s, j))],
+        z: [[z[this.row(k)]], steps.map((s) => z[this.row(s)])],
+      },
+      [point, line],
+    );
+  }
+}
+
+function decodeMaybe(values) {
+  return values && values.bdata ? Array.from(decode(values)) : values;
+}
+
+function arrowNote(start, end, colour, layout) {
+  const width = (layout.annotations || []).find((a) => a.showarrow)?.arrowwidth || 2.5;
+  return {
+    x: end[0],
+    y: end[1],
+    ax: start[0],
+    ay: start[1],
+    xref: "x",
+    yref: "y",
+    axref: "x",
+    ayref: "y",
+    showarrow: true,
+    arrowhead: 3,
+    arrowsize: 1.2,
+    arrowwidth: width,
+    arrowcolor: colour,
+    text: "",
+  };
+}
+
+// The component's entry point: Streamlit calls it with the data of every run that changed it.
+export function mount({ data, parentElement, setStateValue }) {
+  let panel = parentElement.__gdPanel;
+  if (!panel) {
+    panel = new Panel(parentElement);
+    parentElement.__gdPanel = panel;
+  }
+  panel.send = (k) => setStateValue("iteration", k);
+  panel.show(data.payload, data.start, data.plotly).catch((error) => {
+    panel.status.textContent = `The charts could not be drawn: ${error.message}`;
+    console.error(error);
+  });
+}
