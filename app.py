@@ -13,6 +13,7 @@ from __future__ import annotations
 # and sessions starting together would otherwise see it half-imported.
 import numpy as np
 import pandas  # noqa: F401
+import plotly.io as pio
 import streamlit as st
 
 from gd import explain, figures, live, share
@@ -33,12 +34,11 @@ from gd.inputs import (
 )
 from gd.presets import PRESETS
 from gd.run import Experiment, experiment, sweep, sweep_rates, variants
-from panel import live_panel
+from panel import live_panel, static_chart
 
 st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
 
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
-PLOTLY_CONFIG = {"displaylogo": False}
 ss = st.session_state
 
 
@@ -59,12 +59,13 @@ def live_payload(settings, upload, compare, i: int, j: int, presenter: bool) -> 
     return live.payload(run_experiment(settings, upload, compare), i, j, presenter)
 
 
-@st.cache_data(max_entries=16, show_spinner="Sweeping learning rates…")
-def rate_sweep(settings, upload, compare, presenter: bool):
+@st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")
+def rate_sweep(settings, upload, compare, presenter: bool) -> str:
+    """The sweep chart's JSON text: built once, shared by every session (no unpickling)."""
     ex = run_experiment(settings, upload, compare)  # the page's own run: a cache hit, no recompute
     rates = sweep_rates(ex.limit, settings.learning_rate)
     loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, settings.momentum)
-    return figures.sweep_figure(
+    figure = figures.sweep_figure(
         rates,
         loss,
         ex.problem.loss_star,
@@ -74,6 +75,7 @@ def rate_sweep(settings, upload, compare, presenter: bool):
         settings.optimizer,
         presenter,
     )
+    return pio.to_json(figure, validate=False)
 
 
 # ---- state ------------------------------------------------------------------------------------
@@ -319,12 +321,15 @@ def sync_url(iteration: int) -> None:
 
 def iteration_reported() -> None:
     """The browser stopped on an iteration (after Pause, Steps or a scrub): keep it for share
-    links and downloads. The rerun that follows sends the panel the same data, so it stays put."""
-    ss.current = int(ss.live.iteration)
-
-
-def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config=PLOTLY_CONFIG)
+    links and downloads. The rerun that follows sends the panel the same data, so it stays put.
+    A report names its run: one about another run (a late one), or one that is not an iteration
+    of this run, changes nothing."""
+    report = ss.live.iteration
+    if not isinstance(report, dict) or report.get("run") != ss.get("run_key"):
+        return
+    k = report.get("k")
+    if isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= ss.get("run_steps", 0):
+        ss.current = k
 
 
 def formulas(ex: Experiment) -> None:
@@ -370,6 +375,7 @@ def main() -> None:
         ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
         ss.run_id = run_id
     ss.current = min(ss.current, ex.trajectory.steps)
+    ss.run_key, ss.run_steps = live.run_key(ex), ex.trajectory.steps  # what reports must name
 
     head, toggle = st.columns([5, 1], vertical_alignment="bottom")
     head.title("Gradient descent, step by step")
@@ -407,7 +413,12 @@ def main() -> None:
         return
     formulas(ex)
     st.subheader("Which learning rate?")
-    chart(rate_sweep(ex.settings, upload, compare, False), "sweep")
+    static_chart(
+        rate_sweep(ex.settings, upload, compare, False),
+        f"Excess loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} against the "
+        "learning rate, on log scales, with the stability limit and the current rate marked.",
+        "sweep",
+    )
     st.caption(
         f"The loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} for "
         "learning rates around the stability limit: too small crawls, past the limit "

@@ -55,6 +55,21 @@ _component = st.components.v2.component(
 )
 
 
+def static_chart(figure_json: str, label: str, key: str):
+    """A Plotly figure (JSON text) that does not follow the iteration, with an accessible name,
+    drawn by the same module so that the page loads one plotly.js."""
+    return _component(
+        key=key,
+        data={
+            "figure": figure_json,
+            "label": label,
+            "id": hashlib.blake2b(figure_json.encode(), digest_size=8).hexdigest(),
+            "module": MODULE_URL,
+            "plotly": PLOTLY_URL,
+        },
+    )
+
+
 def live_panel(payload: str, start: int, on_iteration: Callable[[], None]):
     """Mount the panel with a run's payload; `start` is where a new run opens. The browser
     reports the iteration (in session state under "live") once the user stops moving."""

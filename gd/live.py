@@ -34,7 +34,7 @@ import numpy as np
 import plotly.io as pio
 
 from gd import figures
-from gd.figures.common import MAX_CHART_POINTS, MAX_POINTS, PATH_POINTS, excess_floor, runs
+from gd.figures.common import MAX_CHART_POINTS, MAX_POINTS, excess_floor, runs
 from gd.figures.surface import surface_lift
 from gd.run import Experiment
 
@@ -56,9 +56,9 @@ def compact(x: float) -> str:
     a = abs(x)
     if a == 0:
         return "0"
-    if 1e-3 <= a < 1e4:
-        return f"{x:.4g}"
-    if 1e4 <= a < 1e6:
+    if 1e-3 <= a < 1e4 and "e" not in (text := f"{x:.4g}"):
+        return text
+    if 1e-3 <= a < 1e6:  # 9999.5 rounds to 10,000: written as the whole numbers past it are
         return f"{x:,.0f}"
     mantissa, exponent = f"{x:.2e}".split("e")
     return f"{mantissa}e{int(exponent)}"
@@ -71,6 +71,7 @@ def anchor_steps(T: int, row_bytes: int, required: np.ndarray, budget: int = ARR
     iteration is sent too (`sent_steps`), so that the update made there is exact everywhere."""
     if (T + 1) * row_bytes <= budget:
         return np.arange(T + 1)
+    required = np.unique(required)
     rows = max(budget // (2 * row_bytes) - len(required), 4)
     dense = rows // 2
     stride = math.ceil((T - dense) / max(rows - dense, 1))
@@ -108,8 +109,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
     limits = {MAX_POINTS, _convergence_points(ex)}
     drawn = [{str(n): figures.milestones(run.trajectory.steps, n) for n in limits} for run in all_runs]
     marks = play_marks(T)
-    path = figures.milestones(T, PATH_POINTS)
-    required = np.concatenate([marks, path, *[a[a <= T] for d in drawn for a in d.values()]])
+    required = np.concatenate([marks, *[a[a <= T] for d in drawn for a in d.values()]])
     row_bytes = 8 * (2 * p + 4) + 4 * (p + 1) * (len(all_runs) - 1)
     anchors = anchor_steps(T, row_bytes, required)
     steps = sent_steps(anchors, T)
@@ -149,7 +149,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         "steps": None if len(steps) == T + 1 else steps.tolist(),
         "anchors": None if len(anchors) == T + 1 else anchors.tolist(),
         "play": marks.tolist(),
-        "path": path.tolist(),
+        "points": MAX_POINTS,
         "play_seconds": PLAY_SECONDS,
         "runs": run_data,
         "learning_rate": s.learning_rate,
@@ -176,9 +176,16 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         + ",".join(f'"{name}":{pio.to_json(fig, validate=False)}' for name, fig in charts.items())
         + "}}"
     )
-    run_key = _digest(repr((s, tuple(r.settings for r in ex.others), pb.theta_star.tobytes(), pb.n)))
-    head = {"id": _digest(body), "run": run_key}
+    head = {"id": _digest(body), "run": run_key(ex)}
     return json.dumps(head, separators=(",", ":"))[:-1] + "," + body[1:]
+
+
+def run_key(ex: Experiment) -> str:
+    """A digest of the run alone (settings, comparisons, data), the same for every view of it:
+    the browser's reports of its iteration name it, so that a report about another run is told
+    apart."""
+    pb = ex.problem
+    return _digest(repr((ex.settings, tuple(r.settings for r in ex.others), pb.theta_star.tobytes(), pb.n)))
 
 
 def _digest(text: str) -> str:

@@ -44,8 +44,8 @@ export function compact(x) {
   if (!Number.isFinite(x)) return x > 0 ? "∞" : "−∞";
   const a = Math.abs(x);
   if (a === 0) return "0";
-  if (a >= 1e-3 && a < 1e4) return formatG(x, 4);
-  if (a >= 1e4 && a < 1e6) return roundHalfEven(x).toLocaleString("en-US");
+  if (a >= 1e-3 && a < 1e4 && !formatG(x, 4).includes("e")) return formatG(x, 4);
+  if (a >= 1e-3 && a < 1e6) return roundHalfEven(x).toLocaleString("en-US"); // 9999.5 rounds to 10,000
   const [mantissa, e] = x.toExponential(2).split("e");
   return `${mantissa}e${Number(e)}`;
 }
@@ -230,13 +230,15 @@ class Panel {
     this.head = head;
     const data = JSON.parse(text);
     const sameRun = this.data && this.data.run === data.run;
+    if (!sameRun) this.sentK = null;
     this.data = data;
     this.prepare(data);
-    const k = this.snap(sameRun ? Math.min(this.k, data.T) : Math.min(start, data.T));
     this.stop();
+    this.k = this.snap(sameRun ? Math.min(this.k, data.T) : Math.min(start, data.T));
     this.root.classList.toggle("gd-presenter", data.presenter);
+    this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
     this.describe(data);
-    this.renderNumbers(k); // numbers and controls first, before plotly.js is there
+    this.renderNumbers(this.k); // numbers and controls first, before plotly.js is there
     const Plotly = await loadPlotly(plotlySrc);
     if (this.data !== data) return; // a newer payload arrived meanwhile
     this.Plotly = Plotly;
@@ -244,6 +246,7 @@ class Panel {
       Object.entries(data.figures).map(([name, fig]) => this.drawFigure(name, fig)),
     );
     this.render(this.k, true);
+    this.root.dataset.ready = "true";
   }
 
   prepare(data) {
@@ -258,7 +261,6 @@ class Panel {
       }
       return out;
     });
-    this.path = Int32Array.from(data.path);
     this.marks = Int32Array.from(data.play);
     this.fitX = data.fit.X ? decode(data.fit.X) : null;
   }
@@ -299,6 +301,7 @@ class Panel {
     }
     chart.user = false;
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
     if (!chart.listening && (name === "convergence" || name === "loss")) {
       chart.listening = true;
       chart.chart.on("plotly_relayout", (event) => {
@@ -591,7 +594,7 @@ class Panel {
       update.visible.push(visible);
     };
     for (const t of chart.tagged.path) {
-      const q = this.drawn(t.run, 400, k);
+      const q = this.drawn(t.run, this.data.points, k);
       push(t.index, q.map((s) => this.param(t.run, s, i)), q.map((s) => this.param(t.run, s, j)), chart.names[t.index]);
     }
     const x0 = this.param(0, k, i);
@@ -693,7 +696,7 @@ class Panel {
     const { i, j } = this.data;
     const z = this.runs[0].z;
     const trail = [];
-    for (const s of this.path) {
+    for (const s of this.runs[0].drawn[String(this.data.points)]) {
       if (s >= k) break;
       trail.push(s);
     }
@@ -736,14 +739,33 @@ function arrowNote(start, end, colour, layout) {
   };
 }
 
+// A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
+function mountFigure(parentElement, data) {
+  let box = parentElement.querySelector("figure.gd-static");
+  if (!box) {
+    box = el("figure", { class: "gd-figure gd-static" }, [el("div", { class: "gd-chart" })]);
+    parentElement.append(box);
+  }
+  if (box.dataset.id === data.id) return;
+  box.dataset.id = data.id;
+  box.setAttribute("aria-label", data.label);
+  const fig = JSON.parse(data.figure);
+  loadPlotly(data.plotly).then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG));
+}
+
 // The component's entry point: Streamlit calls it with the data of every run that changed it.
 export function mount({ data, parentElement, setStateValue }) {
+  if (data.figure) {
+    mountFigure(parentElement, data);
+    return;
+  }
   let panel = parentElement.__gdPanel;
   if (!panel) {
     panel = new Panel(parentElement);
     parentElement.__gdPanel = panel;
   }
-  panel.send = (k) => setStateValue("iteration", k);
+  // the report names its run, so that the server can tell a late report about another run apart
+  panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
   panel.show(data.payload, data.start, data.plotly).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);

@@ -1,13 +1,23 @@
-"""app.py driven through Streamlit's AppTest, by widget key, as a user would."""
+"""app.py driven through Streamlit's AppTest, by widget key, as a user would.
+
+Step, Play, Reset and the scrubber live in the browser now (the live panel, tests/e2e); here the
+server's side of them: the panel's data holds the engine's numbers at every iteration, and the
+iteration the browser reports (delivered as the component's state, `report`) reaches the link.
+"""
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_live import chart_keys, panel, report, run_rows, send_state, value_at
 
+from gd import explain
+from gd.data import make_regression
 from gd.inputs import Settings
 from gd.run import experiment
 
 TIMEOUT = 60
+ALL_CHARTS = {"sweep"}  # besides the live panel, whose payload holds the five per-step charts
+LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit"]
 
 
 @pytest.fixture
@@ -16,17 +26,6 @@ def at():
     app.run()
     assert not app.exception
     return app
-
-
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
-
-
-ALL_CHARTS = {"surface", "contour", "convergence", "loss", "fit", "sweep"}
-
-
-def charts(at):
-    return {c.key for c in at.get("plotly_chart")}
 
 
 def test_defaults_are_the_articles_run(at):
@@ -41,54 +40,122 @@ def test_defaults_are_the_articles_run(at):
     assert at.selectbox(key="surface_x").value == "w5"  # the two largest true weights
     assert at.selectbox(key="surface_y").value == "w4"
     reference = experiment(Settings())
-    assert metric(at, "Iteration") == "0"
-    assert float(metric(at, "Loss")) == pytest.approx(reference.trajectory.loss[0], rel=1e-5)
-    assert float(metric(at, "Condition number")) == pytest.approx(
-        reference.problem.condition_number, rel=1e-3
-    )
-    assert charts(at) == ALL_CHARTS
+    data = panel(at)
+    payload = data["payload"]
+    assert data["start"] == 0
+    assert data["module"].startswith("app/static/live.js?v=") and "plotly.min.js" in data["plotly"]
+    assert payload["T"] == 1000 and payload["steps"] is None  # every iteration 0..1000 travels
+    assert (payload["i"], payload["j"]) == (4, 3) and payload["presenter"] is False
+    at_, rows = run_rows(payload)
+    np.testing.assert_array_equal(at_, np.arange(1001))
+    np.testing.assert_array_equal(rows["loss"], reference.trajectory.loss)
+    np.testing.assert_array_equal(rows["P"], reference.trajectory.params)
+    assert payload["condition_number"] == reference.problem.condition_number
+    X = make_regression((2.0, 4.0, 5.0, 9.0, 11.0), 2.0, 5000, 0.0, 0).X
+    A = np.column_stack([X, np.ones(len(X))])
+    lam = np.linalg.eigvalsh(A.T @ A / len(X))
+    assert payload["condition_number"] == pytest.approx(lam[-1] / lam[0], rel=1e-9)
+    assert list(payload["figures"]) == LIVE_CHARTS
+    assert chart_keys(at) == ALL_CHARTS
     assert not at.error and not at.warning
     assert "0.9644" in at.sidebar.markdown[0].value  # the stability limit next to the rate
+    latex = [x.value.strip("$\n") for x in at.latex]  # the formulas the panel's numbers fill in
+    assert explain.LOSS in latex and explain.RULES["gd"] in latex
 
 
-def test_step_advances_one_update_and_reset_returns_to_zero(at):
-    reference = experiment(Settings()).trajectory
-    for k in (1, 2, 3):
-        at.button(key="step").click().run()
-        assert metric(at, "Iteration") == str(k)
-        assert float(metric(at, "Loss")) == pytest.approx(reference.loss[k], rel=1e-5)
-    assert at.slider(key="iteration").value == 3
-    at.button(key="reset").click().run()
-    assert metric(at, "Iteration") == "0"
+def test_a_reported_iteration_is_kept_in_the_link_and_the_panel_stays_put(at):
+    before = panel(at)
+    report(at, 3)
+    assert at.session_state["current"] == 3
+    assert at.query_params["iteration"] == "3"
+    after = panel(at)
+    assert after["start"] == 3
+    assert after["text"] == before["text"]  # the same run and view: the same payload, no redraw
+    report(at, 0)  # Reset, then the browser reports 0: the default leaves the link
+    assert at.session_state["current"] == 0 and "iteration" not in at.query_params
+    assert panel(at)["start"] == 0
     assert at.text_input(key="true_weights").value == "2, 4, 5, 9, 11"  # inputs kept
 
 
-def test_scrubber_jumps_to_any_iteration_and_math_follows(at):
+def test_every_iteration_the_scrubber_reaches_is_the_engines(at):
     reference = experiment(Settings()).trajectory
-    at.slider(key="iteration").set_value(640).run()
-    assert metric(at, "Iteration") == "640"
-    assert float(metric(at, "Loss")) == pytest.approx(reference.loss[640], rel=1e-5)
-    latex = " ".join(x.value for x in at.latex)
-    assert f"{reference.params[640, -1]:.4g}" in latex  # b at that iteration, in the formulas
+    payload = panel(at)["payload"]
+    for k in (1, 2, 3, 640, 1000):
+        assert value_at(payload, "loss", k) == reference.loss[k]
+        np.testing.assert_array_equal(value_at(payload, "P", k), reference.params[k])
+        assert value_at(payload, "grad_norm", k) == reference.grad_norm[k]
+    theta = value_at(payload, "P", 640)  # the math at iteration 640: its loss from the data itself
+    data = make_regression((2.0, 4.0, 5.0, 9.0, 11.0), 2.0, 5000, 0.0, 0)
+    direct = np.mean((data.X @ theta[:-1] + theta[-1] - data.y) ** 2)
+    assert value_at(payload, "loss", 640) == pytest.approx(direct, rel=1e-6)
+    report(at, 640)
+    assert at.query_params["iteration"] == "640" and panel(at)["start"] == 640
 
 
-def test_step_is_disabled_at_the_end_of_the_run(at):
+def test_a_report_past_the_end_of_a_shorter_run_is_held_to_its_end(at):
     at.number_input(key="steps").set_value(2).run()
-    at.button(key="step").click().run()
-    at.button(key="step").click().run()
-    assert metric(at, "Iteration") == "2"
-    assert at.button(key="step").disabled
+    assert panel(at)["payload"]["T"] == 2
+    report(at, 2)
+    assert at.query_params["iteration"] == "2" and panel(at)["start"] == 2
+    report(at, 7)  # a stale browser: the page never points past the run
+    assert at.session_state["current"] == 2 and at.query_params["iteration"] == "2"
+    assert panel(at)["start"] == 2
 
 
 def test_new_weights_make_a_new_problem_from_iteration_zero(at):
-    at.button(key="step").click().run()
+    report(at, 1)
+    old = panel(at)["payload"]["run"]
     at.text_input(key="true_weights").input("3, -1").run()
     assert not at.exception
-    assert metric(at, "Iteration") == "0"
+    data = panel(at)
+    assert data["start"] == 0 and at.session_state["current"] == 0
+    assert "iteration" not in at.query_params
+    assert data["payload"]["run"] != old
     reference = experiment(Settings(true_weights=(3.0, -1.0)))
-    assert float(metric(at, "Loss")) == pytest.approx(reference.trajectory.loss[0], rel=1e-5)
+    _, rows = run_rows(data["payload"])
+    np.testing.assert_array_equal(rows["loss"], reference.trajectory.loss)
+    assert data["payload"]["names"] == ["w1", "w2", "b"]
     assert at.selectbox(key="surface_x").options == ["w1", "w2", "b"]
     assert (at.selectbox(key="surface_x").value, at.selectbox(key="surface_y").value) == ("w1", "w2")
+
+
+def test_a_view_change_keeps_the_iteration_a_settings_change_does_not(at):
+    report(at, 7)
+    run = panel(at)["payload"]["run"]
+    at.selectbox(key="surface_x").set_value("b").run()
+    data = panel(at)
+    assert data["start"] == 7 and at.query_params["iteration"] == "7"
+    assert data["payload"]["run"] == run and data["payload"]["i"] == 5  # a new view of the same run
+    at.toggle(key="presenter").set_value(True).run()
+    data = panel(at)
+    assert data["start"] == 7 and at.query_params["iteration"] == "7"
+    assert data["payload"]["presenter"] is True and data["payload"]["run"] == run
+    at.toggle(key="presenter").set_value(False).run()
+    at.number_input(key="learning_rate").set_value(0.02).run()  # a new run opens at 0
+    assert panel(at)["start"] == 0 and "iteration" not in at.query_params
+
+
+def test_the_first_report_of_a_new_run_reaches_the_link_whatever_its_value(at):
+    report(at, 5)
+    at.text_input(key="true_weights").input("3, -1").run()
+    assert "iteration" not in at.query_params
+    report(at, 5)  # the user steps 5 times in the new run and stops
+    assert at.session_state["current"] == 5 and at.query_params["iteration"] == "5"
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [-3, "x", None, 5, {"k": 5}, {"run": "RUN", "k": -3}, {"run": "RUN", "k": 5000},
+     {"run": "RUN", "k": True}, {"run": "another run", "k": 5}, {"run": "RUN", "k": "5"}],
+)  # fmt: skip
+def test_a_malformed_report_is_no_crash_and_no_link(sent):
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    if isinstance(sent, dict) and sent.get("run") == "RUN":
+        sent = {**sent, "run": panel(at)["payload"]["run"]}
+    send_state(at, {"iteration": sent})
+    assert not at.exception
+    assert at.session_state["current"] == 0 and panel(at)["start"] == 0  # nothing moved
+    assert "iteration" not in at.query_params
 
 
 def test_rate_past_the_limit_warns_before_and_reports_the_step(at):
@@ -98,8 +165,13 @@ def test_rate_past_the_limit_warns_before_and_reports_the_step(at):
     reference = experiment(Settings(learning_rate=1.5)).trajectory
     assert reference.diverged_at is not None
     assert any(f"diverged at step {reference.diverged_at}" in e.value for e in at.error)
-    at.slider(key="iteration").set_value(reference.steps).run()  # the last finite row
-    assert np.isfinite(float(metric(at, "Loss")))
+    payload = panel(at)["payload"]
+    assert payload["T"] == reference.steps  # the timeline ends at the last finite row
+    _, rows = run_rows(payload)
+    assert np.isfinite(rows["loss"]).all() and np.isfinite(rows["P"]).all()
+    np.testing.assert_array_equal(rows["loss"], reference.loss)
+    report(at, reference.steps)
+    assert at.query_params["iteration"] == str(reference.steps)
 
 
 @pytest.mark.parametrize(
@@ -114,14 +186,18 @@ def test_rate_past_the_limit_warns_before_and_reports_the_step(at):
     ],
 )
 def test_bad_weights_name_the_problem_and_the_page_keeps_working(at, text, problem):
-    at.button(key="step").click().run()
+    report(at, 1)
+    shown = panel(at)["text"]
     at.text_input(key="true_weights").input(text).run()
     assert not at.exception
     assert any(problem in e.value for e in at.error), [e.value for e in at.error]
     assert at.text_input(key="true_weights").value == text  # what the user typed stays
-    assert charts(at) == ALL_CHARTS
-    at.button(key="step").click().run()
-    assert metric(at, "Iteration") == "2"  # the last valid run goes on
+    assert chart_keys(at) == ALL_CHARTS
+    data = panel(at)
+    assert data["text"] == shown and data["start"] == 1  # the last valid run, where it was
+    report(at, 2)  # the last valid run goes on
+    assert at.session_state["current"] == 2 and panel(at)["start"] == 2
+    assert at.query_params["iteration"] == "2"
 
 
 def test_optimizer_specific_inputs_appear_when_they_apply(at):
@@ -155,14 +231,9 @@ def test_surface_axes_can_be_chosen(at):
     at.selectbox(key="surface_x").set_value("b").run()
     at.selectbox(key="surface_y").set_value("w1").run()
     assert not at.exception
-    assert "b" in at.caption[1].value and "w1" in at.caption[1].value
-
-
-def test_play_and_pause_set_the_state_the_button_shows(at):
-    at.button(key="play").click().run()
-    assert at.button(key="play").label == "Pause"
-    assert at.button(key="step").disabled
-    at.button(key="play").click().run()
-    assert at.button(key="play").label == "Play"
-    assert not at.button(key="step").disabled
-    assert not at.exception
+    payload = panel(at)["payload"]
+    assert (payload["i"], payload["j"]) == (5, 0)
+    caption = payload["text"]["surface_caption"]
+    assert caption.startswith("The loss over b and w1,")
+    scene = payload["figures"]["surface"]["layout"]["scene"]
+    assert (scene["xaxis"]["title"]["text"], scene["yaxis"]["title"]["text"]) == ("b", "w1")

@@ -1,5 +1,9 @@
 """The workshop features of app.py through AppTest: share links, presets, uploads, scaling, compare,
-presenter mode, exports. Numbers on the page are held to numpy computed here from the same data."""
+presenter mode, exports. Numbers on the page are held to numpy computed here from the same data.
+
+The numbers and charts that follow the iteration are the live panel's (its data: `panel`); what
+the browser does with them is tests/e2e's. The browser's report of an iteration is `report`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import re
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_live import chart_keys, figure, panel, report, run_rows, value_at
 
 from gd.data import make_regression
 from gd.inputs import RANGES, Settings
@@ -18,8 +23,9 @@ from gd.presets import PRESETS
 from gd.run import experiment
 
 TIMEOUT = 60
-ALL_CHARTS = {"surface", "contour", "convergence", "loss", "fit", "sweep"}
-PRESENTER_CHARTS = {"surface", "contour", "convergence", "loss"}
+ALL_CHARTS = {"sweep"}  # besides the live panel, whose payload holds the five per-step charts
+PRESENTER_CHARTS = set()  # presenter mode: no sweep (the panel hides its fit chart itself)
+LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit"]
 
 
 def page(**query) -> AppTest:
@@ -31,21 +37,18 @@ def page(**query) -> AppTest:
     return at
 
 
-def metric(at, label) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
-
-
-def chart_keys(at) -> set:
-    return {c.key for c in at.get("plotly_chart")}
-
-
 def traces(at, key) -> list[dict]:
-    chart = next(c for c in at.get("plotly_chart") if c.key == key)
-    return json.loads(chart.proto.spec)["data"]
+    """A chart's traces: the live panel's figure (at iteration 0), or the page's sweep chart."""
+    return figure(at, key)["data"]
+
+
+def loss_at(at, k: int) -> float:
+    """The loss the panel shows at iteration k (the main run's, float64 as the engine computed)."""
+    return float(value_at(panel(at)["payload"], "loss", k))
+
+
+def condition_number(at) -> float:
+    return panel(at)["payload"]["condition_number"]
 
 
 def run_traces(at) -> list[str]:
@@ -92,14 +95,18 @@ def test_a_shared_url_restores_its_setup():
     assert at.number_input(key="seed").value == 5
     assert at.toggle(key="presenter").value is True
     assert at.session_state["compare"] == ["gd", "momentum"]
-    assert metric(at, "Iteration") == "7"
+    assert panel(at)["start"] == 7  # the panel opens at the link's iteration
+    assert at.session_state["current"] == 7
     s = Settings((3.0, -1.0), samples=300, seed=5, learning_rate=0.05, optimizer="adam")
     ex = experiment(s)
     data = make_regression((3.0, -1.0), 2.0, 300, 0.0, 5)
     theta = ex.trajectory.params[7]
+    np.testing.assert_array_equal(value_at(panel(at)["payload"], "P", 7), theta)
+    assert loss_at(at, 7) == ex.trajectory.loss[7]
     direct = np.mean((data.X @ theta[:-1] + theta[-1] - data.y) ** 2)
-    assert float(metric(at, "Loss")) == pytest.approx(direct, rel=1e-5)
-    assert chart_keys(at) == PRESENTER_CHARTS  # presenter mode: no sweep, no fit
+    assert loss_at(at, 7) == pytest.approx(direct, rel=1e-9)
+    assert panel(at)["payload"]["presenter"] is True
+    assert chart_keys(at) == PRESENTER_CHARTS  # presenter mode: no sweep
     assert sorted(run_traces(at)) == sorted(["adam", "gd", "momentum (μ=0.9)"])
     assert {"gd", "momentum (μ=0.9)"} <= {t.get("name") for t in traces(at, "surface")}
     assert not at.get("download_button")
@@ -124,7 +131,10 @@ def test_invalid_url_values_are_warnings_that_name_them_and_defaults_stay():
     assert at.number_input(key="samples").value == 5000
     assert at.number_input(key="steps").value == 50  # the valid one is kept
     assert chart_keys(at) == ALL_CHARTS
-    assert float(metric(at, "Loss")) == pytest.approx(experiment(Settings()).trajectory.loss[0], rel=1e-5)
+    reference = experiment(Settings(steps=50)).trajectory
+    _, rows = run_rows(panel(at)["payload"])
+    np.testing.assert_array_equal(rows["loss"], reference.loss)
+    assert panel(at)["start"] == 0
     assert "unknown_key" not in at.query_params and "learning_rate" not in at.query_params
 
 
@@ -137,9 +147,7 @@ def test_the_url_follows_the_inputs_and_reproduces_the_page():
     at.number_input(key="steps").set_value(200).run()
     at.number_input(key="noise").set_value(0.5).run()
     at.toggle(key="standardize").set_value(True).run()
-    at.button(key="step").click().run()
-    at.button(key="step").click().run()
-    assert not at.exception
+    report(at, 2)  # the browser stopped at iteration 2
     query = dict(at.query_params)
     expected = {
         "true_weights": "1, 2",
@@ -154,8 +162,19 @@ def test_the_url_follows_the_inputs_and_reproduces_the_page():
     assert {k: v for k, v in query.items() if k not in ("surface_x", "surface_y")} == expected
     again = page(**query)
     assert not again.warning
-    assert metrics(again) == metrics(at)
-    assert metric(again, "Iteration") == "2"
+    assert panel(again)["text"] == panel(at)["text"]  # the same run, view and numbers
+    assert panel(again)["start"] == 2
+    s = Settings(
+        (1.0, 2.0),
+        noise=0.5,
+        learning_rate=0.2,
+        steps=200,
+        optimizer="momentum",
+        momentum=0.5,
+        standardize=True,
+    )
+    reference = experiment(s)
+    np.testing.assert_array_equal(value_at(panel(again)["payload"], "P", 2), reference.trajectory.params[2])
     assert again.number_input(key="momentum").value == 0.5
     assert again.toggle(key="standardize").value is True
     # back to a default: it leaves the URL
@@ -229,7 +248,11 @@ def test_every_preset_applies_and_says_what_to_watch():
                 assert at.number_input(key=key).value == value, (name, key)
         assert at.number_input(key="learning_rate").value == preset.values.get("learning_rate", 0.01)
         assert chart_keys(at) == ALL_CHARTS
-        assert metric(at, "Iteration") == "0"
+        data = panel(at)
+        assert data["start"] == 0 and "iteration" not in at.query_params
+        steps = preset.values.get("steps", 1000)
+        assert data["payload"]["T"] < steps if name == "divergence" else data["payload"]["T"] == steps
+        assert data["payload"]["learning_rate"] == preset.values.get("learning_rate", 0.01)
         if name == "divergence":
             assert any("diverged at step" in e.value for e in at.error)
         else:
@@ -244,6 +267,7 @@ def test_a_preset_chosen_in_presenter_mode_stays_in_presenter_mode():
     at.selectbox(key="preset").set_value("oscillation").run()
     assert at.toggle(key="presenter").value is True
     assert chart_keys(at) == PRESENTER_CHARTS
+    assert panel(at)["payload"]["presenter"] is True
 
 
 def test_a_link_to_a_preset_does_not_describe_the_articles_run():
@@ -264,15 +288,18 @@ def test_an_uploaded_csv_is_what_the_run_learns_from():
     at = page()
     at.file_uploader(key="upload").set_value(("data.csv", csv_bytes(X, y), "text/csv")).run()
     assert not at.exception and not at.error
-    assert float(metric(at, "Loss")) == pytest.approx(np.mean(y**2), rel=1e-5)  # zeros: mean(y^2)
+    assert loss_at(at, 0) == pytest.approx(np.mean(y**2), rel=1e-12)  # zeros: mean(y^2)
     A = np.column_stack([X, np.ones(len(y))])
     lam = np.linalg.eigvalsh(A.T @ A / len(y))
-    assert float(metric(at, "Condition number")) == pytest.approx(lam[-1] / lam[0], rel=1e-3)
+    assert condition_number(at) == pytest.approx(lam[-1] / lam[0], rel=1e-9)
     assert at.selectbox(key="surface_x").options == ["x1", "x2", "b"]
+    assert panel(at)["payload"]["names"] == ["x1", "x2", "b"] and panel(at)["payload"]["T"] == 1000
     assert chart_keys(at) == ALL_CHARTS
-    at.slider(key="iteration").set_value(1000).run()
     theta = np.linalg.lstsq(A, y, rcond=None)[0]
-    assert float(metric(at, "Loss")) == pytest.approx(np.mean((A @ theta - y) ** 2), rel=1e-4)
+    assert loss_at(at, 1000) == pytest.approx(np.mean((A @ theta - y) ** 2), rel=1e-4)
+    np.testing.assert_allclose(panel(at)["payload"]["theta_star"], theta, rtol=1e-9)
+    report(at, 1000)
+    assert at.query_params["iteration"] == "1000"
     names = {t.get("name") for t in traces(at, "convergence")}
     assert {"x1", "x2", "b"} <= names
 
@@ -310,9 +337,11 @@ def test_every_bad_file_is_an_error_that_says_what_is_wrong(name):
     errors = [plain(e.value) for e in at.error]
     assert len(errors) == 1 and "file cannot be used" in errors[0] and says in errors[0], errors
     assert "<script>" not in " ".join(e.value for e in at.error)  # shown escaped, never as HTML
-    assert chart_keys(at) == ALL_CHARTS and len(at.metric) == 5
-    at.button(key="step").click().run()  # still usable
-    assert metric(at, "Iteration") == "1"
+    assert chart_keys(at) == ALL_CHARTS
+    _, rows = run_rows(panel(at)["payload"])  # the synthetic data's run instead
+    np.testing.assert_array_equal(rows["loss"], experiment(Settings(standardize=standardize)).trajectory.loss)
+    report(at, 1)  # still usable
+    assert at.session_state["current"] == 1 and at.query_params["iteration"] == "1"
 
 
 def test_html_in_column_names_is_only_text():
@@ -323,11 +352,17 @@ def test_html_in_column_names_is_only_text():
     at = page()
     at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
     assert not at.exception and not at.error
-    for key in ("contour", "convergence", "loss", "fit"):
-        spec = json.dumps(traces(at, key))
+    payload = panel(at)["payload"]
+    for key in LIVE_CHARTS:  # Plotly renders tags in names and titles: none may form
+        spec = json.dumps(payload["figures"][key])
         assert "<b>" not in spec and "<img" not in spec, key
-    caption = next(c.value for c in at.caption if "bold" in c.value)  # the surface's axes
-    assert "<b>bold</b>" in plain(caption) and "<b>" not in caption
+        assert key not in ("surface", "contour", "convergence") or "bold" in spec, key  # named there
+    # the panel's words are set as text (never as HTML) by the browser: the names as they are
+    assert payload["names"] == ["<b>bold</b>", "<img src=x onerror=alert(1)>", "b"]
+    names = payload["names"]
+    caption = payload["text"]["surface_caption"]  # the surface's axes
+    assert caption.startswith(f"The loss over {names[payload['i']]} and {names[payload['j']]},")
+    assert "<b>bold</b>" in caption
 
 
 # ---- scaling, compare, presenter mode, exports ------------------------------------------------------
@@ -343,15 +378,22 @@ def test_standardising_unscaled_features_makes_the_condition_number_near_one():
         lam = np.linalg.eigvalsh(A.T @ A / len(X))
         return lam[-1] / lam[0]
 
-    unscaled = float(metric(at, "Condition number"))
-    assert unscaled == pytest.approx(condition(X), rel=1e-3) and unscaled > 50
+    unscaled = condition_number(at)
+    assert unscaled == pytest.approx(condition(X), rel=1e-9) and unscaled > 50
+    assert panel(at)["payload"]["mean"] is None and panel(at)["payload"]["scale"] is None
     at.toggle(key="standardize").set_value(True).run()
-    scaled = float(metric(at, "Condition number"))
-    assert scaled == pytest.approx(condition((X - X.mean(axis=0)) / X.std(axis=0)), rel=1e-3)
+    scaled = condition_number(at)
+    assert scaled == pytest.approx(condition((X - X.mean(axis=0)) / X.std(axis=0)), rel=1e-9)
     assert scaled < 1.2
     assert at.query_params["standardize"] == "true" and at.query_params["feature_scale"] == "10.0"
-    table = next(d for d in at.dataframe)  # the weights in the original units too
-    assert any("original units" in str(c) for c in table.value.columns)
+    # what the panel turns the weights into the original units with (its table's extra columns)
+    payload = panel(at)["payload"]
+    np.testing.assert_allclose(payload["mean"], X.mean(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(payload["scale"], X.std(axis=0), rtol=1e-12)
+    A = np.column_stack([X, np.ones(len(X))])
+    theta = np.linalg.lstsq(A, A @ [2.0, 4.0, 5.0, 9.0, 11.0, 0.0] + 2.0, rcond=None)[0]
+    w = np.array(payload["theta_star"][:-1]) / payload["scale"]  # back to the original units
+    np.testing.assert_allclose(w, theta[:-1], rtol=1e-8)
 
 
 def test_compare_draws_one_line_per_run_on_every_chart():
@@ -385,13 +427,16 @@ def test_compare_draws_one_line_per_run_on_every_chart():
 def test_presenter_mode_hides_the_extras_and_is_in_the_url():
     at = page()
     assert chart_keys(at) == ALL_CHARTS
+    assert panel(at)["payload"]["presenter"] is False
     at.toggle(key="presenter").set_value(True).run()
     assert not at.exception
     assert chart_keys(at) == PRESENTER_CHARTS
+    assert panel(at)["payload"]["presenter"] is True
     assert not at.get("download_button")
     assert at.query_params["presenter"] == "true"
     at.toggle(key="presenter").set_value(False).run()
     assert chart_keys(at) == ALL_CHARTS and "presenter" not in at.query_params
+    assert panel(at)["payload"]["presenter"] is False
 
 
 def test_presenter_mode_keeps_the_comparison():

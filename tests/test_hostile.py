@@ -10,15 +10,67 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_live import panel, report, run_rows, send_state
 
-from gd import share
+from gd import explain, live, share
 from gd.data import MAX_CSV_BYTES
+from gd.inputs import Settings
+from gd.run import experiment, variants
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG = "9" * 100_000
 SCRIPT = "<script>alert(1)</script>"
+TIMEOUT = 60
+DEFAULT_AXES = (4, 3)  # the article's surface: w5 and w4, its two largest true weights
+
+
+def page(**query) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def plain(text: str) -> str:
+    """A message as the reader sees it: the markdown escapes removed."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def shown_as_text(messages) -> list[str]:
+    """Messages as read, after checking that each is escaped whole (no markdown, HTML or LaTeX)."""
+    out = []
+    for m in messages:
+        text = plain(m.value)
+        assert m.value == explain.md(text), m.value
+        assert "<script>" not in m.value and "<b>" not in m.value
+        out.append(text)
+    return out
+
+
+def assert_last_valid_run(at, settings: Settings, compare=(), axes=DEFAULT_AXES) -> str:
+    """The panel holds the engine's run for these settings: the payload gd.live builds for it,
+    and its rows the engine's trajectory. Returns the payload text."""
+    ex = experiment(settings, None, tuple(compare))
+    data = panel(at)
+    assert data["text"] == live.payload(ex, *axes, False)
+    at_, rows = run_rows(data["payload"])
+    np.testing.assert_array_equal(at_, np.arange(ex.trajectory.steps + 1))
+    np.testing.assert_array_equal(rows["loss"], ex.trajectory.loss)
+    np.testing.assert_array_equal(rows["P"], ex.trajectory.params)
+    return data["text"]
+
+
+def assert_goes_on(at, k: int) -> None:
+    """The browser's report of iteration k reaches the link; the panel stays on the same run."""
+    text = panel(at)["text"]
+    report(at, k)
+    assert at.session_state["current"] == k and at.query_params["iteration"] == str(k)
+    assert panel(at)["start"] == k and panel(at)["text"] == text
 
 
 def cli(*args, timeout=60):
@@ -72,24 +124,26 @@ def test_cli_refuses_with_one_line(args, names):
     assert "Traceback" not in result.stderr and len(lines[0]) < 400
 
 
-BAD_FILES = {
-    "empty": b"",
-    "binary": bytes(range(256)) * 4,
-    "not utf-8": "a,b\n1,\xe9\n".encode("latin-1"),
-    "formula": b"a,y\n=1+2,3\n",
-    "html": b"a,y\n<script>,3\n",
-    "ragged": b"a,b,y\n1,2,3\n4,5\n",
-    "header only": b"a,y\n",
-    "inf": b"a,y\n1,inf\n",
+BAD_FILES = {  # name: (content, what the message says is wrong)
+    "empty": (b"", "the file is empty"),
+    "binary": (bytes(range(256)) * 4, "the file is binary, not a CSV text file"),
+    "not utf-8": ("a,b\n1,\xe9\n".encode("latin-1"), "the file is not UTF-8 text (save it as CSV UTF-8)"),
+    "formula": (b"a,y\n=1+2,3\n", "row 2: '=1+2' is not a number"),
+    "html": (b"a,y\n<script>,3\n", "row 2: '<script>' is not a number"),
+    "ragged": (b"a,b,y\n1,2,3\n4,5\n", "row 3 has 2 values; the header has 3"),
+    "header only": (b"a,y\n", "the file has a header but no data rows"),
+    "inf": (b"a,y\n1,inf\n", "row 2: NaN or infinity is not allowed"),
 }
 
 
 @pytest.mark.parametrize("name", list(BAD_FILES))
 def test_cli_refuses_bad_files(tmp_path, name):
+    content, says = BAD_FILES[name]
     path = tmp_path / "data.csv"
-    path.write_bytes(BAD_FILES[name])
+    path.write_bytes(content)
     result = cli("--data", str(path))
     assert result.returncode == 2 and result.stderr.startswith("error: "), result.stderr
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -135,63 +189,163 @@ def test_url_values_are_ignored_with_a_warning(key):
 
 
 def test_the_page_survives_every_hostile_url_at_once():
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    for key, value in URL_CASES.items():
-        at.query_params[key] = value
-    at.query_params["unknown"] = SCRIPT
-    at.run()
-    assert not at.exception
-    assert len(at.warning) >= len(URL_CASES)
-    assert next(m.value for m in at.metric if m.label == "Iteration") == "0"
+    query = {**URL_CASES, "unknown": SCRIPT}
+    at = page(**query)
+    shown = shown_as_text(at.warning)  # what a warning shows is escaped: markdown and HTML stay text
+    assert len(shown) == len(query)
+    for key in query:  # one warning names each ignored parameter
+        assert sum(f"URL parameter {key}=" in w or f"parameter '{key}'" in w for w in shown) == 1, key
+    assert any("\\<script\\>" in w.value for w in at.warning)
+    assert not at.error
     assert at.text_input(key="true_weights").value == "2, 4, 5, 9, 11"
-    # what a warning shows is escaped: markdown and HTML stay literal text
-    shown = " ".join(w.value for w in at.warning)
-    assert "<script>" not in shown and "\\<script\\>" in shown
+    # every value was refused: the article's run, from iteration 0 (not the link's -3), no presenter
+    assert panel(at)["start"] == 0 and at.session_state["current"] == 0
+    assert_last_valid_run(at, Settings())
+    assert dict(at.query_params) == {}  # none of the hostile values stays in the address bar
+    assert_goes_on(at, 5)
 
 
 # ---- widgets: a message, the page goes on --------------------------------------------------------
 
-WIDGET_TEXT = ["1e999", SCRIPT, "=1+1", "１,２", "\u0000", "1" * 3000, "2,4,5,9,11,", "$x$, :red[y]"]
+# What the weights box is given, and the weights it reads or what its message says is wrong.
+WIDGET_TEXT = [
+    ("1e999", "must be a finite number, got inf"),
+    (SCRIPT, "must be a number, got '<script>alert(1)</script>'"),
+    ("=1+1", "must be a number, got '=1+1'"),
+    ("１,２", (1.0, 2.0)),  # full-width digits are digits to Python's float
+    ("\u0000", "must be a number, got '\\x00'"),
+    ("1" * 3000, "the text is 3,000 characters long; at most 2,000"),
+    ("2,4,5,9,11,", "number 6 is empty"),
+    ("$x$, :red[y]", "must be a number, got '$x$'"),
+]
 
 
-@pytest.mark.parametrize("text", WIDGET_TEXT, ids=range(len(WIDGET_TEXT)))
-def test_weights_box_takes_anything(text):
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.run()
+@pytest.mark.parametrize("text, outcome", WIDGET_TEXT, ids=range(len(WIDGET_TEXT)))
+def test_weights_box_takes_anything(text, outcome):
+    at = page()
+    report(at, 1)
     at.text_input(key="true_weights").input(text).run()
     assert not at.exception
-    assert at.metric and at.get("plotly_chart")
+    assert at.text_input(key="true_weights").value == text  # what the user typed stays
+    errors = shown_as_text(at.error)
+    if isinstance(outcome, tuple):  # read as numbers: a new run from iteration 0
+        assert not errors and not at.warning
+        assert_last_valid_run(at, Settings(true_weights=outcome), axes=(1, 0))
+        assert panel(at)["start"] == 0 and "iteration" not in at.query_params
+    else:  # the message names the problem; the last valid run stays where it was
+        assert len(errors) == 1 and errors[0].startswith("true weights: "), errors
+        assert outcome in errors[0], errors
+        assert errors[0].endswith("Showing the last valid weights: 2, 4, 5, 9, 11.")
+        assert_last_valid_run(at, Settings())
+        assert panel(at)["start"] == 1 and at.query_params["iteration"] == "1"
+    assert_goes_on(at, 2)
 
 
 @pytest.mark.parametrize(
-    "key, value", [("compare_rates", "1,2,x"), ("compare_batches", "0"), ("compare_rates", LONG[:2000])]
+    "key, value, says",
+    [
+        ("compare_rates", "1,2,x", "learning rate must be a number, got 'x'"),
+        ("compare_batches", "0", "batch size must be at least 1 and at most 1,000,000, got 0"),
+        ("compare_rates", LONG[:2000], "learning rate must be a number, got a text of 2000 characters"),
+    ],
 )
-def test_compare_boxes_take_anything(key, value):
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.run()
+def test_compare_boxes_take_anything(key, value, says):
+    at = page()
     at.multiselect(key="compare").set_value(["sgd"]).run()
+    compare = variants(Settings(), ["sgd"], [], [])
+    assert len(compare) == 1 and panel(at)["payload"]["runs"][1]["label"] == "sgd (B=32)"
+    shown = assert_last_valid_run(at, Settings(), compare)
+    report(at, 3)
     at.text_input(key=key).input(value).run()
     assert not at.exception
-    assert at.error
+    assert at.text_input(key=key).value == value
+    assert shown_as_text(at.error) == [f"{says}. Showing the last valid run."]
+    assert assert_last_valid_run(at, Settings(), compare) == shown  # gd and sgd, as before
+    assert panel(at)["start"] == 3 and at.query_params["iteration"] == "3"
+    assert_goes_on(at, 4)
+
+
+# ---- the live panel's report: the browser's word is input too ------------------------------------
+
+T = Settings().steps  # the article's run: iterations 0..1000
+BAD_K = ["x", None, -3, T + 5, 2.5, True, [3]]
+
+
+def assert_report_changes_nothing(at, state) -> None:
+    """After the browser's report of iteration 3, `state` as the component's state is no error and
+    leaves the page, its panel and its link at 3; the next good report is heard."""
+    report(at, 3)
+    text = panel(at)["text"]
+    send_state(at, state)
+    assert not at.exception, at.exception
+    assert at.session_state["current"] == 3 and at.query_params["iteration"] == "3"
+    assert panel(at)["start"] == 3 and panel(at)["text"] == text
+    assert_goes_on(at, 4)
+
+
+@pytest.mark.parametrize(
+    "k", BAD_K, ids=["text", "null", "negative", "past the end", "fraction", "bool", "list"]
+)
+def test_a_malformed_or_out_of_range_iteration_in_a_report_changes_nothing(k):
+    at = page()
+    assert panel(at)["payload"]["T"] == T
+    assert_report_changes_nothing(at, {"iteration": {"run": panel(at)["payload"]["run"], "k": k}})
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"iteration": 7},  # a bare number, without the run it is about
+        {"iteration": "7"},
+        {"iteration": None},
+        {"iteration": [7]},
+        {"iteration": {"k": 7}},
+        {"iteration": {"run": "0" * 24, "k": 7}},  # a report about another run
+        {"iteration": {"run": None, "k": 7}},
+        {"iteration": {"run": ["x"], "k": 7}},
+        {"iteration": {"run": SCRIPT, "k": 7}},
+        {"iteration": {"run": LONG, "k": 7}},
+    ],
+    ids=range(10),
+)
+def test_a_report_not_in_the_panels_form_changes_nothing(state):
+    assert_report_changes_nothing(page(), state)
+
+
+def test_a_late_report_about_the_previous_run_changes_nothing():
+    at = page()
+    old = panel(at)["payload"]["run"]
+    at.number_input(key="learning_rate").set_value(0.02).run()
+    assert panel(at)["payload"]["run"] != old
+    assert_report_changes_nothing(at, {"iteration": {"run": old, "k": 7}})
 
 
 # ---- uploads: every bad file is an st.error; the page stays usable ---------------------------------
 
+UPLOADS = {
+    **{name: pair for name, pair in BAD_FILES.items()},
+    "too many rows": (b"x,y\n" + b"1,2\n" * 100_001, "the file has more than 100,000 data rows"),
+    "too many columns": (
+        (",".join(f"x{i}" for i in range(25)) + ",y\n" + ",".join(["1"] * 26) + "\n").encode(),
+        "the file has 25 feature columns; at most 20",
+    ),
+}
 
-@pytest.mark.parametrize("name", list(BAD_FILES) + ["too many rows", "too many columns"])
+
+@pytest.mark.parametrize("name", list(UPLOADS))
 def test_bad_uploads_are_messages(name):
-    content = BAD_FILES.get(name)
-    if name == "too many rows":
-        content = b"x,y\n" + b"1,2\n" * 100_001
-    if name == "too many columns":
-        content = (",".join(f"x{i}" for i in range(25)) + ",y\n" + ",".join(["1"] * 26) + "\n").encode()
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.run()
+    content, says = UPLOADS[name]
+    at = page()
+    report(at, 1)
     at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
     assert not at.exception
-    assert any("file cannot be used" in e.value for e in at.error)
-    at.button(key="step").click().run()
-    assert next(m.value for m in at.metric if m.label == "Iteration") == "1"
+    assert shown_as_text(at.error) == [
+        f"The file cannot be used: {says}. Showing the synthetic data instead."
+    ]
+    # the synthetic data's run, the one on screen before, where it was
+    assert_last_valid_run(at, Settings())
+    assert panel(at)["start"] == 1 and at.query_params["iteration"] == "1"
+    assert_goes_on(at, 2)
 
 
 # ---- what the code never does ----------------------------------------------------------------------

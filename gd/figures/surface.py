@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from gd.figures.common import (
     MAX_FRAMES,
+    MAX_POINTS,
     PATH_POINTS,
     POINT,
     SURFACE_SCALE,
@@ -37,9 +38,9 @@ def surface_lift(Z: np.ndarray) -> float:
 
 
 def trail_steps(T: int, k: int) -> np.ndarray:
-    """The iterations of the 3-D trail at iteration k: the last TRAIL points of the drawn path
-    before k, then k itself."""
-    path = milestones(T, PATH_POINTS)
+    """The iterations of the 3-D trail at iteration k: the last TRAIL of the points the 2-D lines
+    draw before k (so that the browser has their numbers), then k itself."""
+    path = milestones(T, MAX_POINTS)
     return np.append(path[path < k][-TRAIL:], k)
 
 

@@ -6,6 +6,7 @@ Fixtures
   printed when the app fails to start or a test fails.
 - `browser` (session): Debian's Chromium at /usr/bin/chromium through Playwright's sync API, with
   software WebGL (SwiftShader) so the 3-D Plotly surface renders headless.
+- `app_server` (session): the server process itself, for tests that stop and resume it.
 - `open_app` (per test): `open_app("optimizer=adam&steps=50")` opens the app (optionally with a query
   string, as a share link would) in a fresh browser context, waits until the first script run is done
   and returns the Playwright page. `page` is `open_app()`.
@@ -58,6 +59,7 @@ APP_START_TIMEOUT_S = 60
 # A rerun of the real app may build several figures; waiting assertions give it this long.
 EXPECT_TIMEOUT_MS = 20_000
 APP_READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+PANEL_READY = ".gd-panel[data-ready='true']"
 
 
 def _browser_missing() -> str | None:
@@ -213,10 +215,11 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
 
 
 def wait_for_app(page: Page) -> None:
-    """Wait until the script has run and the page shows its result."""
+    """Wait until the script has run and the live panel has drawn every chart."""
     from playwright.sync_api import expect
 
     expect(page.locator(APP_READY)).to_be_attached()
+    expect(page.locator(PANEL_READY)).to_be_attached()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Smoke test: the app loads in a real browser, draws its charts, and Step advances the iteration.
+"""Smoke test: the app loads in a real browser, the live panel draws its charts, and Step advances
+the iteration with the engine's numbers.
 
 Each test checks one thing that must not happen as well: an exception box or a console error.
 """
@@ -11,6 +12,10 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from PIL import Image
 
+from gd.inputs import Settings
+from gd.live import compact
+from gd.run import experiment
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1, saying why
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
 # A 3-D Plotly scene draws into a WebGL canvas inside .gl-container; 2-D charts use SVG.
 SCENE_CANVAS = ".js-plotly-plot .gl-container canvas"
 NO_WEBGL = "WebGL is not supported"
+CHARTS = ("surface", "contour", "convergence", "loss", "fit")
+ARTICLE = experiment(Settings())
 
 
 def drawn_colours(locator: Locator) -> int:
@@ -31,14 +38,9 @@ def drawn_colours(locator: Locator) -> int:
     return 1 << 16 if colours is None else len(colours)
 
 
-def metric_value(page: Page, label: str) -> Locator:
-    """The metric's value; during a rerun Streamlit keeps the previous element, marked stale,
-    beside the new one until the run ends, so stale ones are left out."""
-    fresh = page.locator("[data-testid='stElementContainer']:not([data-stale='true'])")
-    metric = fresh.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    )
-    return metric.get_by_test_id("stMetricValue")
+def no_trouble(page: Page, console_errors: list[str]) -> None:
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert console_errors == []
 
 
 def test_browser_draws_a_webgl_surface(browser, screenshot):
@@ -57,12 +59,14 @@ def test_browser_draws_a_webgl_surface(browser, screenshot):
 
 
 def test_app_loads_with_charts_and_metrics(page, console_errors, screenshot):
-    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
-    expect(page.locator(".js-plotly-plot").locator("svg.main-svg, canvas").first).to_be_visible()
-    expect(metric_value(page, "Iteration")).to_be_visible()
+    for name in CHARTS:
+        chart = page.locator(f".gd-{name} .js-plotly-plot")
+        expect(chart.locator("svg.main-svg, canvas").first).to_be_attached()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(ARTICLE.trajectory.loss[0]))
+    expect(page.get_by_test_id("gd-metric")).to_have_count(3)
     screenshot(page, "loaded")
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    assert console_errors == []
+    no_trouble(page, console_errors)
 
 
 def test_surface_renders_in_webgl(page, screenshot):
@@ -74,10 +78,9 @@ def test_surface_renders_in_webgl(page, screenshot):
 
 
 def test_step_advances_iteration(page, console_errors, screenshot):
-    iteration = metric_value(page, "Iteration")
-    expect(iteration).to_have_text("0")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(iteration).to_have_text("1")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("1")
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(ARTICLE.trajectory.loss[1]))
     screenshot(page, "after-step")
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    assert console_errors == []
+    no_trouble(page, console_errors)

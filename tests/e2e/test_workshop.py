@@ -1,4 +1,4 @@
-"""The page as a presenter and a class use it, in a real browser: Play, the chart's own animation,
+"""The page as a presenter and a class use it, in a real browser: one Play for every view,
 the scrubber, presets, share links, uploads and comparisons.
 
 Each test also checks what must not happen: an exception box or a console error.
@@ -16,34 +16,36 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
-from test_smoke import metric_value
+from test_smoke import ARTICLE, no_trouble
+
+from gd.live import compact
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-# The first Plotly chart on the page is the 3-D surface; trace 2 is its moving marker.
-MARKER_X = """() => {
+# The moving traces of a live chart, as the browser holds them (typed arrays left out).
+CHART = """(name) => {
+  const plot = document.querySelector(`.gd-${name} .js-plotly-plot`);
+  if (!plot || !plot.data) return null;
+  const plain = (v) => (v && !v.bdata && typeof v !== 'string' ? Array.from(v) : null);
+  return plot.data.map((t) => ({ name: t.name, meta: t.meta ?? null, x: plain(t.x), y: plain(t.y),
+                                 z: t.type === 'scatter3d' ? plain(t.z) : null,
+                                 visible: t.visible ?? true }));
+}"""
+
+
+# The exported HTML's surface: trace 2 is its moving marker.
+OFFLINE_MARKER_X = """() => {
   const plot = [...document.querySelectorAll('.js-plotly-plot')]
       .find(p => p.data && p.data[0] && p.data[0].type === 'surface');
   return plot ? Array.from(plot.data[2].x) : null;
 }"""
-# The contour map's current point (trace 3 of the second chart when there is one run).
-CONTOUR_POINT = """() => {
-  const plot = [...document.querySelectorAll('.js-plotly-plot')]
-      .find(p => p.data && p.data[0] && p.data[0].type === 'contour');
-  return plot ? Array.from(plot.data[3].x) : null;
-}"""
-TRACE_NAMES = """(type) => {
-  const plot = [...document.querySelectorAll('.js-plotly-plot')]
-      .find(p => p.layout && p.layout.yaxis && p.layout.yaxis.type === 'log'
-                 && p.layout.xaxis.title && p.layout.xaxis.title.text === 'iteration');
-  return plot ? plot.data.map(t => t.name) : null;
-}"""
 
 
-def no_trouble(page: Page, console_errors: list[str]) -> None:
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    assert console_errors == []
+def moving(page: Page, name: str, tag: str) -> list[dict]:
+    """The traces of chart `name` tagged `tag` (gd.figures' meta tags)."""
+    traces = page.evaluate(CHART, name) or []
+    return [t for t in traces if t["meta"] == tag or (isinstance(t["meta"], dict) and t["meta"]["gd"] == tag)]
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -52,51 +54,55 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_the_charts_play_button_animates_the_marker_in_the_browser(page, console_errors, screenshot):
-    expect(page.locator(".js-plotly-plot .gl-container canvas").first).to_be_visible()
-    start = page.evaluate(MARKER_X)
-    assert start == [0]
-    page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="Play").first.click()
-    page.wait_for_function(f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}", timeout=15_000)
-    screenshot(page, "surface-playing")
-    # the browser did it alone: the app's iteration never moved
-    expect(metric_value(page, "Iteration")).to_have_text("0")
+def iteration(page: Page) -> int:
+    return int(page.get_by_test_id("gd-iteration").inner_text())
+
+
+def test_one_timeline_one_play_button(page, console_errors):
+    for words in ("Step", "Reset", "Play"):
+        expect(page.get_by_role("button", name=words, exact=True)).to_have_count(1)
+    expect(page.get_by_role("button", name="Pause", exact=True)).to_have_count(0)
+    expect(page.locator(".updatemenu-button")).to_have_count(0)  # no chart has a Play of its own
+    expect(page.locator(".slider-container")).to_have_count(0)  # nor a slider of its own
     no_trouble(page, console_errors)
 
 
-def test_play_advances_the_iteration_until_pause(page, console_errors, screenshot):
-    iteration = metric_value(page, "Iteration")
+def test_play_advances_every_view_until_pause(page, console_errors, screenshot):
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()
-    expect(iteration).not_to_have_text("0", timeout=10_000)
     page.wait_for_function(
-        """() => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
-                   .find(e => e.innerText.startsWith('Iteration'));
-                   return m && parseInt(m.querySelector('[data-testid="stMetricValue"]')
-                                         .innerText.replace(/,/g, '')) >= 10; }""",
+        "() => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= 10",
         timeout=15_000,
     )
     page.get_by_role("button", name="Pause", exact=True).click()
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
-    page.wait_for_timeout(600)  # a tick already in flight may land
-    paused_at = iteration.inner_text()
+    paused_at = iteration(page)
     page.wait_for_timeout(1500)
-    assert iteration.inner_text() == paused_at, "the iteration moved after Pause"
+    assert iteration(page) == paused_at, "the iteration moved after Pause"
+    # every view stopped on the iteration shown, the 3-D marker too
+    P = ARTICLE.trajectory.params
+    (marker,) = moving(page, "surface", "point")
+    i, j = 4, 3  # the default surface axes: the two largest true weights, w5 and w4
+    assert marker["x"] == [P[paused_at, i]] and marker["y"] == [P[paused_at, j]]
+    (point,) = moving(page, "contour", "point")
+    assert point["x"] == [P[paused_at, i]] and point["name"] == f"iteration {paused_at}"
+    (loss_point,) = moving(page, "loss", "point")
+    assert loss_point["x"] == [paused_at]
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(ARTICLE.trajectory.loss[paused_at]))
     screenshot(page, "paused")
     no_trouble(page, console_errors)
 
 
 def test_the_scrubber_moves_the_current_point(page, console_errors, screenshot):
-    page.locator(".st-key-contour").scroll_into_view_if_needed()
-    page.wait_for_function(f"() => ({CONTOUR_POINT})() !== null", timeout=10_000)
-    before = page.evaluate(CONTOUR_POINT)
-    thumb = page.get_by_role("slider").first
-    thumb.focus()
+    P = ARTICLE.trajectory.params
+    scrubber = page.get_by_role("slider", name="Go to iteration")
+    scrubber.focus()
     for _ in range(5):
-        thumb.press("ArrowRight")
-    expect(metric_value(page, "Iteration")).to_have_text("5")
+        scrubber.press("ArrowRight")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("5")
     page.wait_for_function(
-        f"() => {{ const x = ({CONTOUR_POINT})(); return x && x[0] !== {before[0]}; }}", timeout=10_000
+        f"() => ({CHART})('contour').some((t) => t.meta && t.meta.gd === 'point' && t.x[0] === {P[5, 4]})",
+        timeout=10_000,
     )
     screenshot(page, "scrubbed")
     no_trouble(page, console_errors)
@@ -112,13 +118,18 @@ def test_a_diverging_preset_says_so(page, console_errors, screenshot):
 
 def test_a_shared_link_restores_its_setup(open_app, console_errors, screenshot):
     page = open_app("true_weights=3,-1&optimizer=adam&learning_rate=0.1&compare=gd&iteration=5")
-    expect(metric_value(page, "Iteration")).to_have_text("5")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("5")
     expect(page.get_by_role("textbox", name="True weights")).to_have_value("3, -1")
     expect(page.get_by_role("combobox", name="Optimizer", exact=True)).to_have_value("Adam")
-    page.locator(".st-key-loss").scroll_into_view_if_needed()
-    page.wait_for_function(f"() => ({TRACE_NAMES})() !== null", timeout=10_000)
-    names = page.evaluate(TRACE_NAMES)
-    assert names and "gd" in names and any(n and n.startswith("adam") for n in names), names
+    names = [t["name"] for t in moving(page, "loss", "line")]
+    assert "gd" in names and any(n.startswith("adam") for n in names), names
+    # every view is at iteration 5: the lines end there, the points stand there
+    for name in ("convergence", "loss"):
+        assert all(t["x"][-1] == 5 for t in moving(page, name, "line"))
+    assert moving(page, "loss", "point")[0]["x"] == [5]
+    assert moving(page, "contour", "point")[0]["name"] == "iteration 5"
+    assert moving(page, "fit", "fit")[0]["name"] == "iteration 5"
+    expect(page.get_by_role("heading", name="The math at iteration 5")).to_be_visible()
     screenshot(page, "shared")
     no_trouble(page, console_errors)
 
@@ -126,10 +137,11 @@ def test_a_shared_link_restores_its_setup(open_app, console_errors, screenshot):
 def test_the_address_bar_follows_the_page(page, console_errors):
     # Clicks a reader would make, each after seeing the last one land: Streamlit folds two clicks
     # of one button that arrive during the same run into one.
-    for k in (1, 2, 3):
+    for _ in range(3):
         page.get_by_role("button", name="Step", exact=True).click()
-        expect(metric_value(page, "Iteration")).to_have_text(str(k))
-    page.wait_for_url(re.compile(r"iteration=3"))
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("3")
+    # sent once, after the user stopped: the link then holds the iteration
+    page.wait_for_url(re.compile(r"iteration=3"), timeout=5_000)
     no_trouble(page, console_errors)
 
 
@@ -141,13 +153,12 @@ def test_an_uploaded_csv_is_learned(page, console_errors, screenshot, tmp_path):
     rows = "\n".join(f"{a},{b},{t}" for (a, b), t in zip(X, y, strict=True))
     path.write_text("height,<b>age</b>,y\n" + rows + "\n")
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
-    loss = metric_value(page, "Loss")
-    expect(loss).to_have_text(f"{np.mean(y**2):.6g}")  # the loss at zero: mean(y^2)
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(np.mean(y**2)))  # at zero: mean(y^2)
     expect(page.get_by_role("combobox", name="Horizontal axis")).to_have_value(
         re.compile("height|<b>age</b>")
     )
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(metric_value(page, "Iteration")).to_have_text("1")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("1")
     screenshot(page, "uploaded")
     no_trouble(page, console_errors)
 
@@ -158,7 +169,7 @@ def test_a_bad_upload_is_a_message_and_the_page_goes_on(page, console_errors, tm
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
     expect(page.get_by_text(re.compile(r"is not a number"))).to_be_visible()
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(metric_value(page, "Iteration")).to_have_text("1")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("1")
     no_trouble(page, console_errors)
 
 
@@ -185,7 +196,7 @@ def test_the_exports_download_a_csv_and_an_offline_html(page, console_errors, tm
         expect(offline.locator(".js-plotly-plot .gl-container canvas").first).to_be_visible()
         offline.locator(".updatemenu-button").filter(has_text="Play").first.click()
         offline.wait_for_function(
-            f"() => {{ const x = ({MARKER_X})(); return x && x[0] !== 0; }}", timeout=15_000
+            f"() => {{ const x = ({OFFLINE_MARKER_X})(); return x && x[0] !== 0; }}", timeout=15_000
         )
     finally:
         offline.close()
@@ -199,5 +210,5 @@ def test_a_file_over_the_upload_limit_is_refused_by_the_uploader(page, console_e
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
     expect(page.get_by_test_id("stFileUploader")).to_contain_text("File must be 5.0MB or smaller")
     page.get_by_role("button", name="Step", exact=True).click()
-    expect(metric_value(page, "Iteration")).to_have_text("1")  # the page went on with its data
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("1")  # the page went on with its data
     expect(page.get_by_test_id("stException")).to_have_count(0)

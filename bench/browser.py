@@ -1,0 +1,220 @@
+"""Browser benchmark: the live panel in headless Chromium against a one-chart Streamlit app.
+
+    python bench/browser.py [--repeat 10]
+
+Starts `streamlit run app.py` and a minimal app (a button, a metric and one Plotly chart: a click
+is a rerun) on loopback, drives both with Debian's Chromium through Playwright, and prints, from
+one run on this machine (medians):
+  (a) Step: click -> every chart and metric updated (ours: the frame after the click is painted;
+      the minimal app: click -> its metric shows the new value), and what the page sends then;
+  (b) Play: distinct iterations shown a second (read from data-testid="gd-iteration") and redraws
+      of the 2-D charts a second, with the server running and with it stopped (SIGSTOP); websocket
+      frames the page sends and bytes it receives during 5 s of Play;
+  (c) first load: page open -> every chart drawn, against the minimal app's chart.
+Timings vary with the machine's load: compare figures of one run, never across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from conftest import APP_READY, CHROMIUM_ARGS, PANEL_READY  # noqa: E402
+
+MINIMAL_APP = """
+import plotly.graph_objects as go
+import streamlit as st
+
+if "n" not in st.session_state:
+    st.session_state.n = 0
+if st.button("Step", key="step"):
+    st.session_state.n += 1
+st.metric("Iteration", st.session_state.n)
+st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2], y=[0, st.session_state.n, 4])), key="chart")
+"""
+
+# Click Step and wait for the frame after the one that drew the new iteration: render + paint.
+OUR_STEP = """async () => {
+  const button = [...document.querySelectorAll('.gd-buttons button')].find(b => b.textContent === 'Step');
+  const t0 = performance.now();
+  button.click();
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return performance.now() - t0;
+}"""
+# Click the minimal app's button and wait until its metric shows the next value.
+MINIMAL_STEP = """async () => {
+  const value = () => document.querySelector('[data-testid=stMetricValue]').textContent;
+  const before = value();
+  const button = [...document.querySelectorAll('button')].find(b => b.textContent === 'Step');
+  const t0 = performance.now();
+  button.click();
+  await new Promise(resolve => {
+    const poll = () => (value() !== before ? resolve() : requestAnimationFrame(poll));
+    poll();
+  });
+  await new Promise(r => requestAnimationFrame(r));
+  return performance.now() - t0;
+}"""
+# Watch the iteration and the 2-D charts' redraws for `seconds` of Play.
+WATCH_PLAY = """async (seconds) => {
+  const shown = new Set();
+  const it = document.querySelector('[data-testid=gd-iteration]');
+  const observer = new MutationObserver(() => shown.add(it.textContent));
+  observer.observe(it, { childList: true, characterData: true, subtree: true });
+  let redraws = 0;
+  const contour = document.querySelector('.gd-contour .js-plotly-plot');
+  const count = () => { redraws += 1; };
+  contour.on('plotly_afterplot', count);
+  await new Promise(r => setTimeout(r, seconds * 1000));
+  observer.disconnect();
+  contour.removeListener('plotly_afterplot', count);
+  return [shown.size / seconds, redraws / seconds];
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(script: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=script.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{script} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=10)
+
+
+def open_page(browser, url: str, ready: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.locator(ready).first.wait_for(state="attached", timeout=60_000)
+    return page, time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=10, help="clicks (and loads / 3) to take the median of")
+    args = parser.parse_args()
+    ours, our_url = serve(ROOT / "app.py")
+    folder = Path(tempfile.mkdtemp())
+    (folder / "minimal.py").write_text(MINIMAL_APP)
+    minimal, minimal_url = serve(folder / "minimal.py")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            # (c) first load, alternating the two apps
+            loads = {"ours": [], "minimal": []}
+            for _ in range(max(3, args.repeat // 3)):
+                page, seconds = open_page(browser, our_url, PANEL_READY)
+                loads["ours"].append(seconds)
+                page.close()
+                page, seconds = open_page(browser, minimal_url, f"{APP_READY} .js-plotly-plot .main-svg")
+                loads["minimal"].append(seconds)
+                page.close()
+
+            # (a) Step
+            page, _ = open_page(browser, our_url, PANEL_READY)
+            sent, received = [], []
+            page.on(
+                "websocket",
+                lambda ws: (ws.on("framesent", sent.append), ws.on("framereceived", received.append)),
+            )
+            page.reload()
+            page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
+            page.wait_for_timeout(1500)
+            sent.clear()
+            received.clear()
+            steps = []
+            for _ in range(args.repeat):
+                steps.append(page.evaluate(OUR_STEP))
+                page.wait_for_timeout(100)  # a burst of Steps: the server hears the last one, later
+            step_sent = len(sent)
+            page.wait_for_timeout(1500)
+            after_sent = len(sent)
+            minimal_page, _ = open_page(browser, minimal_url, f"{APP_READY} .js-plotly-plot .main-svg")
+            minimal_steps = []
+            for _ in range(args.repeat):
+                minimal_steps.append(minimal_page.evaluate(MINIMAL_STEP))
+                minimal_page.wait_for_timeout(300)
+
+            # (b) Play, with the server running, then stopped
+            play = {}
+            for label in ("server running", "server stopped (SIGSTOP)"):
+                page.get_by_role("button", name="Reset", exact=True).click()
+                page.wait_for_timeout(1200)
+                if label.startswith("server stopped"):
+                    os.killpg(ours.pid, signal.SIGSTOP)
+                sent.clear()
+                received.clear()
+                page.get_by_role("button", name="Play", exact=True).click()
+                rate, redraws = page.evaluate(WATCH_PLAY, 5)
+                play[label] = (rate, redraws, len(sent), sum(len(r) for r in received))
+                page.get_by_role("button", name="Pause", exact=True).click()
+                if label.startswith("server stopped"):
+                    os.killpg(ours.pid, signal.SIGCONT)
+            browser.close()
+    finally:
+        stop(ours)
+        stop(minimal)
+
+    ms = statistics.median
+    print(f"(a) Step, click -> every chart and metric updated, median of {args.repeat}:")
+    print(
+        f"    ours {ms(steps):.0f} ms   one-chart app's rerun {ms(minimal_steps):.0f} ms   "
+        f"ratio {ms(steps) / ms(minimal_steps):.2f}"
+    )
+    print(
+        f"    websocket frames sent by {args.repeat} Steps before they settle: {step_sent}; "
+        f"after the 0.7 s pause: {after_sent - step_sent} (the iteration, once)"
+    )
+    print("(b) Play, 5 s:")
+    for label, (rate, redraws, frames, received_bytes) in play.items():
+        print(
+            f"    {label}: {rate:.1f} distinct iterations/s, contour map redrawn {redraws:.1f}/s, "
+            f"frames sent {frames}, bytes received {received_bytes}"
+        )
+    print(f"(c) first load, page open -> every chart drawn, median of {len(loads['ours'])}:")
+    print(
+        f"    ours {ms(loads['ours']):.2f} s   one-chart app {ms(loads['minimal']):.2f} s   "
+        f"ratio {ms(loads['ours']) / ms(loads['minimal']):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""The live panel in a real browser: motion without the server, every view on one timeline and
+drawn as gd.figures draws it, numbers that fit their boxes, names for screen readers.
+
+Each test also checks what must not happen: an exception box or a console error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+
+import numpy as np
+import pytest
+from conftest import APP_READY
+from test_smoke import ARTICLE, CHARTS, no_trouble
+from test_workshop import CHART, iteration, moving
+
+from gd import figures
+from gd.live import compact
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
+    expect = None
+
+SURFACE_X, SURFACE_Y = 4, 3  # the default surface axes: w5 and w4, the largest true weights
+
+
+def test_the_page_moves_with_the_server_stopped(app_server, page, console_errors, screenshot):
+    P = ARTICLE.trajectory.params
+    os.killpg(app_server.process.pid, signal.SIGSTOP)
+    try:
+        for _ in range(3):
+            page.get_by_role("button", name="Step", exact=True).click()
+        expect(page.get_by_test_id("gd-iteration")).to_have_text("3")
+        assert moving(page, "contour", "point")[0]["x"] == [P[3, SURFACE_X]]
+        scrubber = page.get_by_role("slider", name="Go to iteration")
+        scrubber.focus()
+        scrubber.press("End")
+        expect(page.get_by_test_id("gd-iteration")).to_have_text("1000")
+        page.get_by_role("button", name="Reset", exact=True).click()
+        expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
+        page.get_by_role("button", name="Play", exact=True).click()
+        page.wait_for_function(
+            "() => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= 20",
+            timeout=15_000,
+        )
+        page.get_by_role("button", name="Pause", exact=True).click()
+        k = iteration(page)
+        assert moving(page, "surface", "point")[0]["x"] == [P[k, SURFACE_X]]
+        screenshot(page, "frozen-server")
+    finally:
+        os.killpg(app_server.process.pid, signal.SIGCONT)
+    page.wait_for_url(re.compile(rf"iteration={k}\b"), timeout=10_000)  # told once it could hear
+    no_trouble(page, console_errors)
+
+
+def test_play_sends_nothing_and_the_server_sends_nothing(page, console_errors):
+    sent, received = [], []
+
+    def watch(ws):
+        ws.on("framesent", lambda payload: sent.append(payload))
+        ws.on("framereceived", lambda payload: received.append(payload))
+
+    # the page's websocket is already open: reload so that it opens under watch
+    page.on("websocket", watch)
+    page.reload()
+    expect(page.locator(".gd-panel[data-ready='true']")).to_be_attached(timeout=30_000)
+    page.wait_for_timeout(1500)  # let the first run's messages settle
+    draws = page.locator(".gd-panel").get_attribute("data-draws")
+    page.get_by_role("button", name="Play", exact=True).click()
+    sent.clear()
+    received.clear()
+    start = iteration(page)
+    page.wait_for_timeout(5000)
+    during_sent, during_received = len(sent), sum(len(r) for r in received)
+    assert iteration(page) > start
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert during_sent == 0 and during_received == 0, (during_sent, during_received)
+    page.wait_for_url(re.compile(r"iteration=\d+"), timeout=5_000)
+    assert 1 <= len(sent) <= 3  # after Pause, the iteration once (and what Streamlit says of the rerun)
+    expect(page.locator(APP_READY)).to_be_attached()
+    # the light rerun that follows sends the panel the same run: nothing moves or is redrawn
+    assert page.locator(".gd-panel").get_attribute("data-draws") == draws
+    assert iteration(page) == int(re.search(r"iteration=(\d+)", page.url).group(1))
+    no_trouble(page, console_errors)
+
+
+@pytest.mark.parametrize("k", [0, 7, 250, 1000])
+def test_every_view_is_drawn_as_the_engine_draws_it(open_app, console_errors, k):
+    page = open_app(f"iteration={k}")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text(str(k))
+    reference = {
+        "contour": figures.contour_figure(ARTICLE, SURFACE_X, SURFACE_Y, k),
+        "convergence": figures.convergence_figure(ARTICLE, k),
+        "loss": figures.loss_figure(ARTICLE, k),
+        "fit": figures.fit_figure(ARTICLE, k),
+        "surface": figures.surface_figure(ARTICLE, SURFACE_X, SURFACE_Y, k=k),
+    }
+    for name in CHARTS:
+        shown = page.evaluate(CHART, name)
+        for index, trace in enumerate(reference[name].data):
+            if trace.meta is None or (isinstance(trace.meta, dict) and trace.meta["gd"] == "arrow"):
+                continue
+            got = shown[index]
+            assert got["name"] == trace.name, (name, index)
+            # the fit's x (the samples, or the line's two ends) never moves: only its y is redrawn
+            axes = ("x", "y", "z") if trace.type == "scatter3d" else ("y",) if name == "fit" else ("x", "y")
+            for axis in axes:
+                want = np.asarray(getattr(trace, axis), dtype=float)
+                # float32 where only the eye reads: 3-D heights, the fit's samples (to their scale)
+                rtol = 1e-6 if trace.type == "scatter3d" else 0
+                atol = 1e-6 * np.abs(want).max() if name == "fit" else 0
+                np.testing.assert_allclose(
+                    got[axis], want, rtol=rtol, atol=atol, err_msg=f"{name} {index} {axis}"
+                )
+    arrows = moving(page, "contour", "arrow")
+    expected = [t for t in reference["contour"].data if isinstance(t.meta, dict) and t.meta["gd"] == "arrow"]
+    assert [a["name"] for a in arrows] == [t.name for t in expected]
+    assert [a["visible"] for a in arrows] == [t.visible for t in expected]
+    no_trouble(page, console_errors)
+
+
+def test_numbers_and_the_math_follow_the_engine(open_app, console_errors):
+    k = 12
+    page = open_app(f"iteration={k}")
+    tr, pb = ARTICLE.trajectory, ARTICLE.problem
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(tr.loss[k]))
+    values = page.get_by_test_id("gd-metric").all_inner_texts()
+    assert values == [
+        compact(np.linalg.norm(tr.params[k] - pb.theta_star)),
+        compact(tr.grad_norm[k]),
+        compact(pb.condition_number),
+    ]
+    assert float(page.get_by_test_id("gd-loss").get_attribute("title")) == tr.loss[k]  # full value
+    table = page.locator(".gd-table tbody tr").all_inner_texts()
+    assert table[0].split("\t")[:2] == ["w1", f"{tr.params[k, 0]:.6g}"]
+    math_text = page.locator(".gd-math").inner_text()
+    update = tr.params[k + 1] - tr.params[k]
+    assert f"{update[0]:.4g}".replace("-", "−") in math_text.replace("\n", "")
+    no_trouble(page, console_errors)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "query"),
+    [
+        (1366, 768, ""),
+        (1600, 1000, ""),
+        (1366, 768, "presenter=true"),
+        (1366, 768, "learning_rate=1.5&iteration=40"),  # diverged: huge numbers
+    ],
+)
+def test_numbers_are_never_cut(open_app, console_errors, screenshot, width, height, query):
+    page = open_app(query)
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(300)
+    boxes = page.locator("[data-testid=gd-iteration], [data-testid=gd-loss], [data-testid=gd-metric]")
+    expect(boxes).to_have_count(5)
+    for n in range(5):
+        box = boxes.nth(n)
+        text = box.inner_text()
+        assert "…" not in text and text.strip(), text
+        fits = box.evaluate(
+            """(e) => { const r = e.getBoundingClientRect();
+                        const v = e.closest('.gd-metric').getBoundingClientRect();
+                        return e.scrollWidth <= e.clientWidth + 1 && r.right <= v.right + 1
+                               && r.right <= document.documentElement.clientWidth; }"""
+        )
+        assert fits, (text, width, query)
+    screenshot(page, f"numbers-{width}x{height}-{query.split('=')[0] or 'default'}")
+    no_trouble(page, console_errors)
+
+
+def test_controls_and_charts_have_names(page, console_errors):
+    buttons = page.locator(".gd-buttons button")
+    assert buttons.all_inner_texts() == ["Step", "Play", "Reset"]
+    for name in CHARTS:
+        label = page.locator(f"figure.gd-{name}").get_attribute("aria-label")
+        assert label and len(label) > 20, name
+    expect(page.get_by_role("figure")).to_have_count(len(CHARTS) + 1)  # and the learning-rate sweep
+    assert "learning rate" in page.locator("figure.gd-static").get_attribute("aria-label")
+    expect(page.get_by_role("slider", name="Go to iteration")).to_have_count(1)
+    no_trouble(page, console_errors)
+
+
+def test_the_charts_follow_the_iteration_and_keep_a_zoom(open_app, console_errors):
+    page = open_app("iteration=10")
+    x_range = "(name) => document.querySelector(`.gd-${name} .js-plotly-plot`).layout.xaxis.range.slice()"
+    for name in ("convergence", "loss"):
+        low, high = page.evaluate(x_range, name)
+        assert low == 0 and 10 <= high <= 15, (name, high)  # steps so far readable, not a sliver
+    page.get_by_role("button", name="Whole run").click()
+    page.wait_for_function(f"() => ({x_range})('loss')[1] === 1000")
+    # a zoom the user made survives Step
+    page.evaluate(
+        "() => Plotly.relayout(document.querySelector('.gd-convergence .js-plotly-plot'),"
+        " {'xaxis.range': [2, 8]})"
+    )
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("11")
+    assert page.evaluate(x_range, "convergence") == [2, 8]
+    page.get_by_role("button", name="Follow").click()
+    page.wait_for_function(f"() => ({x_range})('convergence')[1] < 20")
+    no_trouble(page, console_errors)
