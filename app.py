@@ -305,13 +305,20 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
     return names.index(ss.surface_x), names.index(ss.surface_y)
 
 
-def sync_url(iteration: int) -> None:
-    """Keep the address bar a share link of what is on screen (only what differs from defaults)."""
-    values = {key: ss.get(key) for key in share.SHARED}
-    values["iteration"] = iteration
-    if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):
-        values["surface_x"] = values["surface_y"] = None
-    query = share.to_query(values)
+def sync_url(iteration: int, inputs_shown: bool) -> None:
+    """Keep the address bar a share link of what is on screen (only what differs from defaults).
+    While some input is refused (`inputs_shown` false), the page shows the last valid run: the
+    link keeps that run's inputs and follows only the iteration."""
+    if inputs_shown:
+        values = {key: ss.get(key) for key in share.SHARED}
+        values["iteration"] = iteration
+        if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):
+            values["surface_x"] = values["surface_y"] = None
+        query = share.to_query(values)
+    else:
+        query = {key: value for key, value in st.query_params.to_dict().items() if key != "iteration"}
+        if iteration:
+            query["iteration"] = str(iteration)
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
 
@@ -407,7 +414,7 @@ def main() -> None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
     live_panel(live_payload(ex.settings, upload, compare, i, j, ss.presenter), ss.current, iteration_reported)
-    sync_url(ss.current)
+    sync_url(ss.current, inputs_shown=not errors)
 
     if ss.presenter:
         return

@@ -453,3 +453,16 @@ def test_download_buttons_for_csv_and_html():
     labels = [b.label for b in at.get("download_button")]
     assert len(labels) == 2
     assert any("CSV" in label for label in labels) and any("HTML" in label for label in labels)
+
+
+def test_refused_input_leaves_the_link_on_the_run_shown():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    at.text_input(key="true_weights").input("3, -1").run()
+    report(at, 7)
+    good = dict(at.query_params)
+    assert good["iteration"] == "7" and "true_weights" in good
+    at.text_input(key="true_weights").input("3, x").run()
+    assert any("Showing the last valid weights" in e.value for e in at.error)
+    assert dict(at.query_params) == good  # still a link to the run on screen
+    report(at, 9)  # the iteration still follows
+    assert dict(at.query_params) == {**good, "iteration": "9"}
