@@ -68,20 +68,33 @@ MINIMAL_STEP = """async () => {
   await new Promise(r => requestAnimationFrame(r));
   return performance.now() - t0;
 }"""
-# Watch the iteration and the 2-D charts' redraws for `seconds` of Play.
+# Watch the iteration and the charts for `seconds` of Play: distinct iterations shown, and frames
+# in which the contour map's point (a 2-D chart) and the 3-D marker moved.
 WATCH_PLAY = """async (seconds) => {
   const shown = new Set();
   const it = document.querySelector('[data-testid=gd-iteration]');
   const observer = new MutationObserver(() => shown.add(it.textContent));
   observer.observe(it, { childList: true, characterData: true, subtree: true });
-  let redraws = 0;
-  const contour = document.querySelector('.gd-contour .js-plotly-plot');
-  const count = () => { redraws += 1; };
-  contour.on('plotly_afterplot', count);
-  await new Promise(r => setTimeout(r, seconds * 1000));
+  const point = (name) => {
+    const plot = document.querySelector(`.gd-${name} .js-plotly-plot`);
+    const t = plot.data.find((t) => t.meta === 'point' || (t.meta && t.meta.gd === 'point'));
+    return () => t && plot.data[plot.data.indexOf(t)].x[0];
+  };
+  const flat = point('contour');
+  const scene = point('surface');
+  let moves2d = 0, moves3d = 0, last2d = flat(), last3d = scene();
+  const end = performance.now() + seconds * 1000;
+  await new Promise((resolve) => {
+    const loop = (now) => {
+      const a = flat(), b = scene();
+      if (a !== last2d) { moves2d += 1; last2d = a; }
+      if (b !== last3d) { moves3d += 1; last3d = b; }
+      if (now < end) requestAnimationFrame(loop); else resolve();
+    };
+    requestAnimationFrame(loop);
+  });
   observer.disconnect();
-  contour.removeListener('plotly_afterplot', count);
-  return [shown.size / seconds, redraws / seconds];
+  return [shown.size / seconds, moves2d / seconds, moves3d / seconds];
 }"""
 
 
@@ -151,10 +164,12 @@ def main() -> None:
             # (a) Step
             page, _ = open_page(browser, our_url, PANEL_READY)
             sent, received = [], []
-            page.on(
-                "websocket",
-                lambda ws: (ws.on("framesent", sent.append), ws.on("framereceived", received.append)),
-            )
+
+            def watch(ws):
+                ws.on("framesent", lambda payload: sent.append(payload))
+                ws.on("framereceived", lambda payload: received.append(payload))
+
+            page.on("websocket", watch)
             page.reload()
             page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
             page.wait_for_timeout(1500)
@@ -183,8 +198,8 @@ def main() -> None:
                 sent.clear()
                 received.clear()
                 page.get_by_role("button", name="Play", exact=True).click()
-                rate, redraws = page.evaluate(WATCH_PLAY, 5)
-                play[label] = (rate, redraws, len(sent), sum(len(r) for r in received))
+                rate, flat, scene = page.evaluate(WATCH_PLAY, 5)
+                play[label] = (rate, flat, scene, len(sent), sum(len(r) for r in received))
                 page.get_by_role("button", name="Pause", exact=True).click()
                 if label.startswith("server stopped"):
                     os.killpg(ours.pid, signal.SIGCONT)
@@ -204,10 +219,10 @@ def main() -> None:
         f"after the 0.7 s pause: {after_sent - step_sent} (the iteration, once)"
     )
     print("(b) Play, 5 s:")
-    for label, (rate, redraws, frames, received_bytes) in play.items():
+    for label, (rate, flat, scene, frames, received_bytes) in play.items():
         print(
-            f"    {label}: {rate:.1f} distinct iterations/s, contour map redrawn {redraws:.1f}/s, "
-            f"frames sent {frames}, bytes received {received_bytes}"
+            f"    {label}: {rate:.1f} distinct iterations/s; contour map redrawn {flat:.1f}/s, "
+            f"3-D scene {scene:.1f}/s; frames sent {frames}, bytes received {received_bytes}"
         )
     print(f"(c) first load, page open -> every chart drawn, median of {len(loads['ours'])}:")
     print(

@@ -41,7 +41,7 @@ from gd.run import Experiment
 ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload (about 2 MB as text)
 PLAY_SECONDS = 15.0  # Play shows any run in about this time
 PLAY_FRAMES = 300  # iterations Play shows: every one of the first, then larger strides
-FIT_POINTS = 1000  # samples the fit chart draws
+FIT_POINTS = 200  # samples the fit chart draws: enough to judge a fit, light to move
 
 
 def compact(x: float) -> str:

@@ -12,9 +12,11 @@
 
 const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
-const SCENE_INTERVAL_MS = 150; // the 3-D scene redraws at most this often while playing
+const SCENE_INTERVAL_MS = 120; // the 3-D scene redraws at most this often while playing,
+const SCENE_SHARE = 8; // and takes at most 1/8 of the time (a CPU-drawn scene redraws rarely)
 const TRAIL = 8; // points of the 3-D trail behind the marker (gd.figures.common.TRAIL)
 const MATHML = "http://www.w3.org/1998/Math/MathML";
+const MOVE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 
 // ---- numbers, as gd.live.compact and Python's format(x, ".Ng") write them ----------------------
 
@@ -203,6 +205,19 @@ class Panel {
       ]),
     ]);
     this.host.append(this.root);
+    this.inSight = new Set();
+    this.stale = new Set();
+    const watched = new Map(Object.entries(this.charts).map(([name, c]) => [c.box, name]));
+    watched.set(this.math.parentElement, "math");
+    const sight = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const name = watched.get(entry.target);
+        if (entry.isIntersecting) this.inSight.add(name);
+        else this.inSight.delete(name);
+      }
+      if ([...this.stale].some((name) => this.inSight.has(name))) this.render(this.k, false);
+    });
+    for (const box of watched.keys()) sight.observe(box);
 
     this.buttons.step.addEventListener("click", () => this.stepOnce());
     this.buttons.play.addEventListener("click", () => (this.playing ? this.pause() : this.play()));
@@ -300,13 +315,15 @@ class Panel {
       chart.wholeRange = fig.layout.xaxis.range.slice();
     }
     chart.user = false;
+    chart.high = null;
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
     if (!chart.listening && (name === "convergence" || name === "loss")) {
       chart.listening = true;
       chart.chart.on("plotly_relayout", (event) => {
-        if (this.ownRelayout) return;
-        if (Object.keys(event).some((key) => key.startsWith("xaxis.range") || key === "xaxis.autorange")) {
+        const range = event["xaxis.range"] || [event["xaxis.range[0]"], event["xaxis.range[1]"]];
+        const ours = range[0] === 0 && range[1] === chart.high; // a move of the follow window
+        if (!ours && (range[1] !== undefined || event["xaxis.autorange"] !== undefined)) {
           chart.user = true; // the user's own zoom or pan: keep it until they choose a view
           this.markView(null);
         }
@@ -421,7 +438,7 @@ class Panel {
 
   setFollow(follow) {
     this.follow = follow;
-    for (const name of ["convergence", "loss"]) this.charts[name].user = false;
+    for (const name of ["convergence", "loss"]) Object.assign(this.charts[name], { user: false, high: null });
     this.markView(follow ? "follow" : "whole");
     this.render(this.k, false);
   }
@@ -434,18 +451,58 @@ class Panel {
 
   // ---- drawing iteration k ----
 
+  // Draw iteration k. The 2-D charts move at once through Plotly.animate with no transition: its
+  // fast path moves scatter traces without recomputing the rest (the contour fill, the axes).
+  // The 3-D scene costs far more (on a CPU-only browser hundreds of ms): it follows in a task of
+  // its own, at most every few times its own drawing time, and always on the iteration shown
+  // when the motion stops (`scene`).
+  //
+  // While playing, a view scrolled out of sight is left as it is and drawn when it comes back
+  // into sight or the motion stops: nobody sees it move, and the views in sight move faster.
   render(k, scene) {
-    this.renderNumbers(k);
+    const shown = (name) => scene || !this.playing || this.inSight.has(name);
+    this.renderNumbers(k, shown("math"));
+    this.stale[shown("math") ? "delete" : "add"]("math");
     if (!this.Plotly || !this.charts.contour.tagged) return;
-    this.renderContour(k);
-    this.renderLines("convergence", k);
-    this.renderLines("loss", k);
-    this.renderFit(k);
-    const now = performance.now();
-    if (scene || now - (this.sceneAt || 0) >= SCENE_INTERVAL_MS) {
-      this.sceneAt = now;
-      this.renderSurface(k);
+    const drawers = {
+      contour: () => this.renderContour(k),
+      convergence: () => this.renderLines("convergence", k),
+      loss: () => this.renderLines("loss", k),
+      fit: () => this.renderFit(k),
+    };
+    for (const [name, draw] of Object.entries(drawers)) {
+      if (shown(name)) {
+        draw();
+        this.stale.delete(name);
+      } else {
+        this.stale.add(name);
+      }
     }
+    if (!shown("surface")) {
+      this.stale.add("surface");
+      return;
+    }
+    this.stale.delete("surface");
+    const now = performance.now();
+    if (scene || now - (this.sceneAt || 0) >= Math.max(SCENE_INTERVAL_MS, SCENE_SHARE * (this.sceneCost || 0))) {
+      this.sceneAt = now;
+      clearTimeout(this.sceneTimer);
+      this.sceneTimer = setTimeout(() => {
+        const started = performance.now();
+        this.renderSurface(this.k);
+        // the scene draws on the next frame: its cost is the time until the frame after it
+        requestAnimationFrame(() => {
+          this.sceneCost = performance.now() - started;
+        });
+      }, 0);
+    }
+  }
+
+  // Move traces of a chart to new x, y: one frame, no transition, no full redraw.
+  move(chart, traces, data, layout) {
+    const frame = { data, traces };
+    if (layout) frame.layout = layout;
+    return this.Plotly.animate(chart.chart, frame, MOVE);
   }
 
   renderControls() {
@@ -456,7 +513,7 @@ class Panel {
     this.buttons.step.title = stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
   }
 
-  renderNumbers(k) {
+  renderNumbers(k, extras = true) {
     const main = this.runs[0];
     const r = this.row(k);
     const loss = main.loss[r];
@@ -482,8 +539,10 @@ class Panel {
     if (this.scrub.value !== String(k)) this.scrub.value = String(k);
     this.scrub.setAttribute("aria-valuetext", `iteration ${k} of ${this.T}`);
     this.renderControls();
-    this.renderTable(k, theta);
-    this.renderMath(k, theta, r);
+    if (extras) {
+      this.renderTable(k, theta);
+      this.renderMath(k, theta, r);
+    }
   }
 
   prevOf(k) {
@@ -584,24 +643,20 @@ class Panel {
   renderContour(k) {
     const chart = this.charts.contour;
     const { i, j, span, learning_rate: rate } = this.data;
-    const update = { x: [], y: [], name: [], visible: [] };
     const traces = [];
-    const push = (index, x, y, name, visible = true) => {
-      traces.push(index);
-      update.x.push(x);
-      update.y.push(y);
-      update.name.push(name);
-      update.visible.push(visible);
-    };
+    const data = [];
     for (const t of chart.tagged.path) {
       const q = this.drawn(t.run, this.data.points, k);
-      push(t.index, q.map((s) => this.param(t.run, s, i)), q.map((s) => this.param(t.run, s, j)), chart.names[t.index]);
+      traces.push(t.index);
+      data.push({ x: q.map((s) => this.param(t.run, s, i)), y: q.map((s) => this.param(t.run, s, j)) });
     }
     const x0 = this.param(0, k, i);
     const y0 = this.param(0, k, j);
-    push(chart.tagged.point[0].index, [x0], [y0], `iteration ${k}`);
-    // the arrows: -eta grad L and the actual update, scaled alike so the longer is 15% of the view
-    const arrows = [];
+    traces.push(chart.tagged.point[0].index);
+    data.push({ x: [x0], y: [y0] });
+    // -eta grad L and the actual update, scaled alike so that the longer is 15% of the view
+    let tips = null;
+    let factor = null;
     if (k < this.T) {
       const r = this.row(k);
       const p = this.data.p;
@@ -611,69 +666,56 @@ class Panel {
       const norm = (v) => Math.hypot(v[0] / span[0], v[1] / span[1]);
       const longest = Math.max(norm(g), norm(u));
       if (Number.isFinite(longest) && longest > 0) {
-        const factor = 0.15 / longest;
-        const shown = Math.abs(factor - 1) > 0.05 ? ` (×${formatG(factor, 3)})` : "";
-        arrows.push([g, shown], [u, shown]);
-        this.arrowFactor = factor;
+        factor = 0.15 / longest;
+        tips = [g, u].map((v) => [x0 + factor * v[0], y0 + factor * v[1]]);
       }
     }
-    const notes = [];
     for (const t of chart.tagged.arrow) {
-      const base = chart.base.data[t.index].line.color;
-      const words = t.n === 0 ? "−η∇L" : "actual update";
-      if (arrows.length) {
-        const [v, shown] = arrows[t.n];
-        const f = this.arrowFactor;
-        notes.push(arrowNote([x0, y0], [x0 + f * v[0], y0 + f * v[1]], base, chart.base.layout));
-        push(t.index, [null], [null], words + shown, true);
-      } else {
-        push(t.index, [null], [null], words, false);
-      }
+      traces.push(t.index);
+      data.push(tips ? { x: [x0, tips[t.n][0]], y: [y0, tips[t.n][1]] } : { x: [null, null], y: [null, null] });
     }
-    this.Plotly.update(chart.chart, update, { annotations: notes }, traces);
+    chart.caption.textContent = tips
+      ? `Arrows from the current point: the plain gradient step −η∇L and the update ${this.data.text.optimizer} ` +
+        `made, both drawn ×${formatG(factor, 3)}.`
+      : "No arrows at the last iteration: no update follows it.";
+    this.move(chart, traces, data);
   }
 
   renderLines(name, k) {
     const chart = this.charts[name];
-    const update = { x: [], y: [], name: [] };
     const traces = [];
+    const data = [];
     const floor = this.data.floor;
     const value = (run, s, param) =>
       name === "loss" ? Math.max(this.runs[run].excess[this.row(s)], floor) : this.param(run, s, param);
     for (const t of chart.tagged.line) {
       const q = this.drawn(t.run, t.points, k);
       traces.push(t.index);
-      update.x.push(q);
-      update.y.push(q.map((s) => value(t.run, s, t.param)));
-      update.name.push(chart.names[t.index]);
+      data.push({ x: q, y: q.map((s) => value(t.run, s, t.param)) });
     }
-    const point = chart.tagged.point[0].index;
-    traces.push(point);
+    traces.push(chart.tagged.point[0].index);
     if (name === "loss") {
-      update.x.push([k]);
-      update.y.push([value(0, k)]);
+      data.push({ x: [k], y: [value(0, k)] });
     } else {
       const theta = this.params(0, k);
-      update.x.push(theta.map(() => k));
-      update.y.push(theta);
+      data.push({ x: theta.map(() => k), y: theta });
     }
-    update.name.push(`iteration ${k}`);
-    const layout = {};
+    let layout = null;
     if (!chart.user) {
-      const T = this.T;
       const whole = chart.wholeRange;
-      layout["xaxis.range"] = this.follow ? [0, Math.min(whole[1], Math.max(10, Math.ceil(k * 1.25)), Math.max(T, 1))] : whole;
+      const high = this.follow ? Math.min(whole[1], Math.max(10, Math.ceil(k * 1.25)), Math.max(this.T, 1)) : whole[1];
+      if (high !== chart.high) {
+        chart.high = high;
+        layout = { "xaxis.range": [0, high] };
+      }
     }
-    this.ownRelayout = true;
-    this.Plotly.update(chart.chart, update, layout, traces);
-    this.ownRelayout = false;
+    this.move(chart, traces, data, layout);
   }
 
   renderFit(k) {
     const chart = this.charts.fit;
     const theta = this.params(0, k);
     const b = theta[theta.length - 1];
-    const index = chart.tagged.fit[0].index;
     let y;
     if (this.data.fit.kind === "line") {
       y = chart.xs.map((x) => x * theta[0] + b);
@@ -688,7 +730,7 @@ class Panel {
         y[r] = sum + b;
       }
     }
-    this.Plotly.restyle(chart.chart, { y: [y], name: [`iteration ${k}`] }, [index]);
+    this.move(chart, [chart.tagged.fit[0].index], [{ y }]);
   }
 
   renderSurface(k) {
@@ -717,26 +759,6 @@ class Panel {
 
 function decodeMaybe(values) {
   return values && values.bdata ? Array.from(decode(values)) : values;
-}
-
-function arrowNote(start, end, colour, layout) {
-  const width = (layout.annotations || []).find((a) => a.showarrow)?.arrowwidth || 2.5;
-  return {
-    x: end[0],
-    y: end[1],
-    ax: start[0],
-    ay: start[1],
-    xref: "x",
-    yref: "y",
-    axref: "x",
-    ayref: "y",
-    showarrow: true,
-    arrowhead: 3,
-    arrowsize: 1.2,
-    arrowwidth: width,
-    arrowcolor: colour,
-    text: "",
-  };
 }
 
 // A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.

@@ -105,27 +105,30 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             y=[P[k, j]],
             mode="markers",
             meta=dict(gd="point"),
-            name=f"iteration {k}",
+            name=CURRENT,
             marker=dict(size=13, color=POINT, line=dict(color="white", width=2)),
         ),
     ]
-    arrows = update_arrows(ex, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
-    # legend entries for the arrows, hidden where there is no arrow (the last iteration)
+    arrows, _ = update_arrows(ex, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
+    # the arrows as lines with an arrowhead at their end (empty where there is no update: the last
+    # iteration), traces rather than annotations so that the browser moves them as cheaply
     for n, colour in enumerate(ARROW_COLOURS):
-        name = arrows[n][0] if arrows else ARROW_NAMES[n]
+        ends = [P[k, [i, j]], arrows[n]] if arrows else [[None, None]] * 2
         data.append(
             trace(
                 "scatter",
-                x=[None],
-                y=[None],
-                mode="lines",
+                x=[ends[0][0], ends[1][0]],
+                y=[ends[0][1], ends[1][1]],
+                mode="lines+markers",
                 meta=dict(gd="arrow", n=n),
-                name=name,
-                visible=bool(arrows),
-                line=dict(color=colour, width=3),
+                name=ARROW_NAMES[n],
+                hoverinfo="skip",
+                line=dict(color=colour, width=line_width(presenter, 2.5)),
+                marker=dict(
+                    symbol=["circle", "arrow"], size=[0, line_width(presenter, 13)], angleref="previous"
+                ),
             )
         )
-    notes = [arrow_annotation(P[k, [i, j]], end, colour, presenter) for _, colour, end in arrows]
     return figure(
         data,
         _layout(
@@ -138,7 +141,6 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 scaleratio=1,
                 constrain="domain",
             ),
-            annotations=notes,
             margin=dict(l=60, r=10, t=20, b=50),
             height=470,
             # the square map leaves room beside it: the legend goes there
@@ -147,49 +149,27 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
     )
 
 
+CURRENT = "current iteration"  # the moving traces' name: fixed, so the legend never redraws
 ARROW_NAMES = ("−η∇L", "actual update")
 ARROW_COLOURS = ("#111827", "#CC79A7")
 
 
-def arrow_annotation(start, end, colour: str, presenter: bool) -> dict:
-    """One arrow from `start` to `end` in data coordinates."""
-    return dict(
-        x=end[0],
-        y=end[1],
-        ax=start[0],
-        ay=start[1],
-        xref="x",
-        yref="y",
-        axref="x",
-        ayref="y",
-        showarrow=True,
-        arrowhead=3,
-        arrowsize=1.2,
-        arrowwidth=line_width(presenter, 2.5),
-        arrowcolor=colour,
-        text="",
-    )
-
-
 def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, float]):
-    """[(legend name, colour, arrow tip)] at iteration k, projected on parameters (i, j): the
-    plain gradient step -eta grad L(theta_k) and the actual update theta_{k+1} - theta_k, both
-    scaled by one factor so that the longer is 15% of the view (the name gives the factor)."""
+    """([tip of -eta grad L, tip of the update], factor) at iteration k, projected on parameters
+    (i, j): the plain gradient step -eta grad L(theta_k) and the actual update theta_{k+1} -
+    theta_k, both drawn from theta_k scaled by one factor, so that the longer is 15% of the view.
+    No arrows ([], None) at the last iteration or where both are zero."""
     if k >= ex.trajectory.steps:
-        return []
+        return [], None
     P = ex.trajectory.params
     g = -ex.settings.learning_rate * ex.problem.gradient(P[k])[[i, j]]
     u = (P[k + 1] - P[k])[[i, j]]
     scale = np.array(span, dtype=float)
     longest = max(np.linalg.norm(g / scale), np.linalg.norm(u / scale))
     if not np.isfinite(longest) or longest == 0:
-        return []
+        return [], None
     factor = 0.15 / longest
-    shown = f" (×{factor:.3g})" if abs(factor - 1) > 0.05 else ""
-    return [
-        (f"{ARROW_NAMES[0]}{shown}", ARROW_COLOURS[0], P[k, [i, j]] + factor * g),
-        (f"{ARROW_NAMES[1]}{shown}", ARROW_COLOURS[1], P[k, [i, j]] + factor * u),
-    ]
+    return [P[k, [i, j]] + factor * g, P[k, [i, j]] + factor * u], factor
 
 
 def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
@@ -276,7 +256,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
             y=P[k],
             mode="markers",
             meta=dict(gd="point"),
-            name=f"iteration {k}",
+            name=CURRENT,
             showlegend=False,
             hoverinfo="skip",
             marker=dict(
@@ -364,7 +344,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             y=[shown[0][k]],
             mode="markers",
             meta=dict(gd="point"),
-            name=f"iteration {k}",
+            name=CURRENT,
             marker=dict(size=10, color=POINT),
         )
     )
@@ -499,7 +479,7 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
                 y=xs * w[0] + b,
                 mode="lines",
                 meta=dict(gd="fit"),
-                name=f"iteration {k}",
+                name=CURRENT,
                 line=dict(color=POINT, width=3),
             ),
             trace(
@@ -523,7 +503,7 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
                 y=X @ w + b,
                 mode="markers",
                 meta=dict(gd="fit"),
-                name=f"iteration {k}",
+                name=CURRENT,
                 marker=dict(size=5, color=PALETTE[0], opacity=0.6),
             ),
             trace(

@@ -146,6 +146,9 @@ def surface_figure(
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.7),
             camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
+            # hover picking renders the scene a second time and reads its pixels back after every
+            # redraw: on a moving scene it buys nothing (the contour map answers the pointer)
+            hovermode=False,
         ),
         uirevision="surface",  # a camera the user turned survives every update
     )
