@@ -7,8 +7,9 @@ With A = [X, 1] (n, p), p = d + 1, and theta = (w, b):
     Hessian   = 2 G
 
 Everything full-batch needs only G, c and one least-squares solution theta*, computed in one pass
-over the data in blocks of rows (`Accumulator`: memory bounded by a block, whatever n is); a step
-then costs O(p^2) whatever n is. The loss is evaluated as
+over the data in blocks of rows (`Accumulator`: memory bounded by a block, whatever n is; data of
+one block solved exactly as before, by lstsq); a step then costs O(p^2) whatever n is. The loss is
+evaluated as
 
     L(theta) = L* + e^T G e,   e = theta - theta*,   L* = L(theta*)
 
@@ -166,12 +167,16 @@ class Problem:
 class Accumulator:
     """One pass over [A, y] in blocks of rows, holding (p + 1)^2 numbers between blocks.
 
-    Two sums: the Gram matrix of [A, y] (G, c and y^T y, added block by block) and the R factor of
-    a QR decomposition of [A, y], updated by stacking the running R on the next block and factoring
-    again (np.linalg.qr, mode 'r'). R = [[R1, r], [0, rho]] holds what least squares needs without
-    squaring the condition number: A = Q R1, so A's singular values are R1's, and the minimum-norm
-    solution of min |A theta - y| is that of min |R1 theta - r|, solved by an SVD of the small
-    triangle with lstsq's cutoff (rcond = eps max(n, p)). The least residual is then
+    Data that arrive as one block (n <= CHUNK_ROWS, the article's 5,000 samples among them) are
+    solved as they always were, bit for bit: numpy's lstsq on A, G = A^T A / n, c = A^T y / n,
+    L* from the residual; the block is bounded, so its copy and lstsq's workspace are too.
+
+    From a second block on: sums of A_b^T A_b and A_b^T y_b (G, c), and the R factor of a QR
+    decomposition of [A, y], updated by stacking the running R on the next QR_ROWS rows and
+    factoring again (np.linalg.qr, mode 'r'). R = [[R1, r], [0, rho]] holds what least squares
+    needs without squaring the condition number: A = Q R1, so A's singular values are R1's, and
+    the minimum-norm solution of min |A theta - y| is that of min |R1 theta - r|, solved by an SVD
+    of the small triangle with lstsq's cutoff (rcond = eps max(n, p)). The least residual is then
     |r's part outside R1's range|^2 + rho^2, a sum of squares (no cancellation), but rho carries
     QR's round-off, eps |y| absolute; a second pass summing (A theta* - y)^2 block by block, when
     the blocks can be had again, is more accurate (kept: that is what L* + e^T G e rests on).
@@ -179,29 +184,40 @@ class Accumulator:
 
     def __init__(self):
         self.n = 0
-        self.gram = None
-        self.R = None
+        self.first = None  # the first block, until a second one comes
+        self.gram = self.cross = self.R = None
 
     def add(self, X: np.ndarray, y: np.ndarray) -> None:
-        k, d = X.shape
-        if k == 0:
+        if len(y) == 0:
             return
+        if self.first is None and self.R is None:
+            self.first = (X, y)
+        else:
+            if self.first is not None:
+                self._fold(*self.first)
+                self.first = None
+            self._fold(X, y)
+        self.n += len(y)
+
+    def _fold(self, X: np.ndarray, y: np.ndarray) -> None:
+        k, d = X.shape
         if self.R is None:
-            self.gram, self.R = np.zeros((d + 2, d + 2)), np.zeros((0, d + 2))
-        B = np.empty((k, d + 2))
-        B[:, :d] = X
-        B[:, d] = 1.0
-        B[:, d + 1] = y
-        self.gram += B.T @ B
+            self.gram, self.cross, self.R = np.zeros((d + 1, d + 1)), np.zeros(d + 1), np.zeros((0, d + 2))
+        A = _design(X)
+        self.gram += A.T @ A
+        self.cross += A.T @ y
         for start in range(0, k, QR_ROWS):
-            self.R = np.linalg.qr(np.concatenate([self.R, B[start : start + QR_ROWS]]), mode="r")
-        self.n += k
+            rows = slice(start, start + QR_ROWS)
+            block = np.concatenate([A[rows], y[rows, None]], axis=1)
+            self.R = np.linalg.qr(np.concatenate([self.R, block]), mode="r")
 
     def problem(self, blocks: Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]] | None = None) -> Problem:
         """The problem; `blocks()` hands the same blocks out again for the least residual."""
         if self.n == 0:
             raise ValueError("no data rows")
-        n, p = self.n, len(self.gram) - 1
+        if self.first is not None:
+            return _one_block(*self.first)
+        n, p = self.n, len(self.gram)
         R = np.zeros((p + 1, p + 1))
         R[: len(self.R)] = self.R
         R1, r, rho = R[:p, :p], R[:p, p], R[p, p]
@@ -216,14 +232,40 @@ class Accumulator:
             # eps L*, so L* is as exact as float64 can hold it.
             w, b = theta_star[:-1].astype(np.longdouble), np.longdouble(theta_star[-1])
             total = np.longdouble(0.0)
+            step = QR_ROWS * 8  # 16 bytes a number: in pieces smaller than a block
             for X, y in blocks():
-                for i in range(0, len(y), QR_ROWS * 8):  # 16 bytes a number: in smaller pieces
-                    residual = X[i : i + QR_ROWS * 8].astype(np.longdouble) @ w + b - y[i : i + QR_ROWS * 8]
+                for i in range(0, len(y), step):
+                    residual = X[i : i + step].astype(np.longdouble) @ w + b - y[i : i + step]
                     total += residual @ residual
             loss_star = float(total / n)
-        G = self.gram[:p, :p] / n
-        c = self.gram[:p, p] / n
+        G, c = self.gram / n, self.cross / n
         eigenvalues = np.zeros(p)
         eigenvalues[p - rank :] = np.sort(s[:rank] ** 2 / n)
         eigenvectors = np.linalg.eigh(G)[1]
         return Problem(G, c, theta_star, loss_star, eigenvalues, eigenvectors, rank, n)
+
+
+def _design(X: np.ndarray) -> np.ndarray:
+    """A = [X, 1]."""
+    n, d = X.shape
+    A = np.empty((n, d + 1))
+    A[:, :d] = X
+    A[:, d] = 1.0
+    return A
+
+
+def _one_block(X: np.ndarray, y: np.ndarray) -> Problem:
+    """Data that fit in one block: numpy's lstsq on the whole, as before the blocks."""
+    n, d = X.shape
+    A = _design(X)
+    G = A.T @ A / n
+    c = A.T @ y / n
+    theta_star, _, rank, singular = np.linalg.lstsq(A, y, rcond=None)
+    residual = A @ theta_star - y
+    loss_star = float(residual @ residual / n)
+    # G's eigenvalues are A's squared singular values / n: exact where eigh(G) would lose
+    # the small ones to round-off. Zero below the rank lstsq found, and beyond n rows.
+    eigenvalues = np.zeros(d + 1)
+    eigenvalues[d + 1 - rank :] = np.sort(singular[:rank] ** 2 / n)
+    eigenvectors = np.linalg.eigh(G)[1]
+    return Problem(G, c, theta_star, loss_star, eigenvalues, eigenvectors, int(rank), n)

@@ -304,3 +304,14 @@ def test_the_least_loss_has_no_cancellation_when_the_fit_is_nearly_exact():
     r = A @ np.linalg.lstsq(A, y, rcond=None)[0] - y
     assert pb.loss_star == pytest.approx(r @ r / len(y), rel=1e-6)  # ~1e-18 against y'y/n ~ 30
     assert pb.loss_star > 0
+
+
+def test_data_of_one_block_are_solved_exactly_as_lstsq_solves_them():
+    # the article's 5,000 samples fit in one block: its printed run stays the same, digit for digit
+    data = make_regression((2.0, 4.0, 5.0, 9.0, 11.0), 2.0, 5000, 0.0, 0)
+    A = design(data.X)
+    theta, _, _, _ = np.linalg.lstsq(A, data.y, rcond=None)
+    pb = Problem.from_data(data.X, data.y)
+    np.testing.assert_array_equal(pb.theta_star, theta)
+    np.testing.assert_array_equal(pb.G, A.T @ A / 5000)
+    np.testing.assert_array_equal(pb.c, A.T @ data.y / 5000)
