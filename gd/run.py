@@ -282,13 +282,16 @@ def heavy_pass(numbers: int):
 
 @dataclass(frozen=True)
 class _Pass:
-    """What one pass over the data leaves: the problem, the rows drawn, the standardisation."""
+    """What one pass over the data leaves: the problem, the rows drawn, the standardisation, and
+    the rows a short sgd run draws (see `_first_epoch`), in the order it draws them."""
 
     problem: Problem
     sample_X: np.ndarray
     sample_y: np.ndarray
     mean: np.ndarray | None
     scale: np.ndarray | None
+    sgd_X: np.ndarray | None = None
+    sgd_y: np.ndarray | None = None
 
 
 def _sample_rows(n: int, seed: int) -> np.ndarray | None:
@@ -298,31 +301,44 @@ def _sample_rows(n: int, seed: int) -> np.ndarray | None:
     return np.random.default_rng([seed, 2]).choice(n, SAMPLE_ROWS, replace=False)
 
 
-def _one_pass(blocks, n: int, d: int, rows: np.ndarray | None, mean=None, scale=None) -> _Pass:
+class _Picker:
+    """Rows picked out of a pass over blocks, in the order given (all rows when None)."""
+
+    def __init__(self, rows: np.ndarray | None, n: int, d: int):
+        picked = np.arange(n) if rows is None else rows
+        self.order = np.argsort(picked, kind="stable")
+        self.wanted = picked[self.order]
+        self.X, self.y = np.empty((len(picked), d)), np.empty(len(picked))
+
+    def take(self, start: int, X: np.ndarray, y: np.ndarray) -> None:
+        lo, hi = np.searchsorted(self.wanted, [start, start + len(y)])
+        self.X[self.order[lo:hi]] = X[self.wanted[lo:hi] - start]
+        self.y[self.order[lo:hi]] = y[self.wanted[lo:hi] - start]
+
+
+def _one_pass(blocks, n: int, d: int, rows, mean=None, scale=None, sgd_rows=None) -> _Pass:
     """Accumulate the problem over the blocks (X rows, y rows) `blocks()` hands out, standardising
-    each if `scale` is given, and pick out `rows` (all rows when None) on the way; a second pass
-    for the least residual (see gd.problem.Accumulator)."""
+    each if `scale` is given, and pick out `rows` (all rows when None) and `sgd_rows` (when given)
+    on the way; a second pass for the least residual (see gd.problem.Accumulator)."""
 
     def standardised():
         for X, y in blocks():
             yield ((X - mean) / scale if scale is not None else X), y
 
     acc = Accumulator()
-    picked = np.arange(n) if rows is None else rows
-    order = np.argsort(picked, kind="stable")
-    wanted = picked[order]
-    sample_X, sample_y = np.empty((len(picked), d)), np.empty(len(picked))
+    pickers = [_Picker(rows, n, d)] + ([_Picker(sgd_rows, n, d)] if sgd_rows is not None else [])
     start = 0
     for X, y in standardised():
         acc.add(X, y)
-        lo, hi = np.searchsorted(wanted, [start, start + len(y)])
-        sample_X[order[lo:hi]] = X[wanted[lo:hi] - start]
-        sample_y[order[lo:hi]] = y[wanted[lo:hi] - start]
+        for picker in pickers:
+            picker.take(start, X, y)
         start += len(y)
-    return _Pass(acc.problem(standardised), sample_X, sample_y, mean, scale)
+    sample = pickers[0]
+    sgd_X, sgd_y = (pickers[1].X, pickers[1].y) if sgd_rows is not None else (None, None)
+    return _Pass(acc.problem(standardised), sample.X, sample.y, mean, scale, sgd_X, sgd_y)
 
 
-def _synthetic_pass(s: Settings) -> _Pass:
+def _synthetic_pass(s: Settings, sgd_rows: np.ndarray | None = None) -> _Pass:
     """The synthetic data's problem without ever holding the data: blocks drawn from the seed
     (see gd.data.regression_chunks), once more for the least residual, and first for the
     columns' mean and spread when the features are standardised."""
@@ -336,14 +352,42 @@ def _synthetic_pass(s: Settings) -> _Pass:
     if s.standardize:
         mean, scale = column_moments(X for X, _ in blocks())
         check_spread(mean, scale, tuple(f"x{i}" for i in range(1, d + 1)))
-    return _one_pass(blocks, s.samples, d, _sample_rows(s.samples, s.seed), mean, scale)
+    return _one_pass(blocks, s.samples, d, _sample_rows(s.samples, s.seed), mean, scale, sgd_rows)
 
 
-def _trajectory(settings: Settings, problem: Problem, data: Dataset | None) -> Trajectory:
+def _first_epoch_rows(sgd: list[Settings], n: int) -> np.ndarray | None:
+    """The rows the sgd runs draw, in the order drawn, when none of them finishes an epoch (all
+    on one seed): the start of mini_batches' first shuffle. None when they need every row."""
+    draws = max((s.sgd_work(n) for s in sgd), default=0)
+    if not sgd or draws >= n or len({s.seed for s in sgd}) > 1:
+        return None
+    return np.random.default_rng([sgd[0].seed, 1]).permutation(n)[:draws]
+
+
+def _first_epoch(X: np.ndarray, y: np.ndarray, batch_size: int) -> Gradient:
+    """mini_batches' gradient for a run that stays within its first epoch, from the rows it draws
+    (X, y in the order drawn): the same batches, the same arithmetic, without the other rows."""
+    start = 0
+
+    def gradient(theta):
+        nonlocal start
+        Xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+        start += batch_size
+        residual = Xb @ theta[:-1] + theta[-1] - yb
+        scale = 2.0 / len(yb)
+        return np.append(scale * (residual @ Xb), scale * residual.sum())
+
+    return gradient
+
+
+def _trajectory(settings: Settings, problem: Problem, data: Dataset | None, done: _Pass) -> Trajectory:
     optimizer = optimizers.make(settings.optimizer, settings.learning_rate, settings.momentum)
     gradient = None
     if settings.optimizer == "sgd":
-        gradient = mini_batches(data.X, data.y, settings.batch_size, settings.seed)
+        if data is None:
+            gradient = _first_epoch(done.sgd_X, done.sgd_y, settings.batch_size)
+        else:
+            gradient = mini_batches(data.X, data.y, settings.batch_size, settings.seed)
     return run(problem, optimizer, settings.steps, gradient)
 
 
@@ -355,8 +399,10 @@ def experiment(
 
     Memory: the synthetic data are never held whole for the full-batch optimizers: one pass in
     blocks of gd.data.CHUNK_ROWS rows builds the problem and keeps SAMPLE_ROWS random rows to draw.
-    Mini-batch SGD needs the rows themselves: when any run asks for sgd the data are built whole,
-    as float64 (8 (d + 2) bytes a sample, 176 MB at the largest size), for as long as the runs take.
+    Mini-batch SGD needs the rows themselves. Where its runs stay within their first epoch
+    (batch size x steps < n, one seed) the pass also keeps the rows they draw, in the order drawn
+    (8 (d + 1) bytes a draw); otherwise every row is drawn, and the data are built whole as float64
+    (8 (d + 2) bytes a sample, 176 MB at the largest size) for as long as the runs take.
     A CSV arrives whole (at most 100 MB of text). Passes over more than HEAVY_NUMBERS numbers hold
     one of HEAVY_SLOTS slots (`heavy_pass`), so that the process computes at most two at once.
     """
@@ -381,11 +427,12 @@ def experiment(
             f"compare: the sgd runs together draw {total:,} samples; at most "
             f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)"
         )
-    needs_rows = any(s.optimizer == "sgd" for s in (settings, *compare))
+    sgd = [s for s in (settings, *compare) if s.optimizer == "sgd"]
+    sgd_rows = _first_epoch_rows(sgd, n) if data is None else None
     with heavy_pass(n * (d + 1)):
-        if data is None and not needs_rows:
+        if data is None and (not sgd or sgd_rows is not None):
             names = tuple(f"x{i}" for i in range(1, d + 1))
-            done, data = _synthetic_pass(settings), None
+            done = _synthetic_pass(settings, sgd_rows)
             target, param_names = "y", parameter_names(names, synthetic=True)
             true_theta = np.append(settings.true_weights, settings.bias)
             if done.scale is not None:
@@ -402,9 +449,11 @@ def experiment(
             names, target, param_names = data.names, data.target, data.param_names
             true_theta = data.true_theta()
         problem = done.problem
-        trajectory = _trajectory(settings, problem, data)
+        trajectory = _trajectory(settings, problem, data, done)
         several_rates = len({s.learning_rate for s in (settings, *compare)}) > 1
-        others = tuple(Run(run_label(s, several_rates), s, _trajectory(s, problem, data)) for s in compare)
+        others = tuple(
+            Run(run_label(s, several_rates), s, _trajectory(s, problem, data, done)) for s in compare
+        )
     ex = Experiment(
         settings,
         problem,

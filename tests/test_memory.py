@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import tracemalloc
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -131,14 +132,14 @@ def test_experiments_wait_for_a_slot_and_are_all_answered(monkeypatch):
     monkeypatch.setattr(gd_run, "HEAVY_NUMBERS", 1_000)  # every pass of 5,000 x 6 numbers is heavy
     inner, running, most, lock = gd_run._synthetic_pass, 0, 0, threading.Lock()
 
-    def counted(s):
+    def counted(*args):
         nonlocal running, most
         with lock:
             running += 1
             most = max(most, running)
         try:
             time.sleep(0.05)
-            return inner(s)
+            return inner(*args)
         finally:
             with lock:
                 running -= 1
@@ -154,3 +155,29 @@ def test_experiments_wait_for_a_slot_and_are_all_answered(monkeypatch):
     for t in threads:
         t.join(timeout=60)
     assert len(results) == 6 and most <= HEAVY_SLOTS
+
+
+@pytest.mark.parametrize("samples, steps, batch", [(20_000, 100, 32), (20_000, 600, 32), (3_000, 200, 32)])
+def test_sgd_from_the_rows_it_draws_equals_sgd_on_the_whole_data(samples, steps, batch):
+    # 3,200 of 20,000 rows: the first epoch's rows only; 19,200 and 6,400 of 3,000: every row
+    s = Settings(optimizer="sgd", samples=samples, steps=steps, batch_size=batch, noise=0.5, seed=3)
+    compare = (replace(s, batch_size=7), replace(s, optimizer="gd"))
+    ex = experiment(s, compare=compare)
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
+    whole = experiment(s, data, compare=compare)  # the path that holds every row (mini_batches)
+    np.testing.assert_array_equal(ex.trajectory.params, whole.trajectory.params)
+    for a, b in zip(ex.others, whole.others, strict=True):
+        np.testing.assert_array_equal(a.trajectory.params, b.trajectory.params)
+
+
+def test_a_short_sgd_run_on_large_data_allocates_a_small_part_of_it():
+    weights = tuple(range(1, 21))
+    s = Settings(true_weights=weights, samples=400_000, steps=1000, optimizer="sgd", batch_size=32)
+    experiment(Settings(steps=1))
+    tracemalloc.start()
+    try:
+        experiment(s)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 400_000 * 21 * 8 / 3, f"{peak / 2**20:.1f} MB"  # 32,000 rows drawn of 400,000
