@@ -81,6 +81,10 @@ BAD_FILES = {
     "ragged": b"a,b,y\n1,2,3\n4,5\n",
     "header only": b"a,y\n",
     "inf": b"a,y\n1,inf\n",
+    # issue 9: squares that overflow float64 (items 1, 2), UTF-16 (item 10)
+    "huge feature": b"x,y\n1e200,1\n2e200,3\n3e200,5\n",
+    "huge target": b"x,y\n1,1e300\n2,-1e300\n3,1e300\n",
+    "utf-16": "x,y\n1,2\n3,4\n".encode("utf-16"),
 }
 
 
@@ -192,6 +196,20 @@ def test_bad_uploads_are_messages(name):
     assert any("file cannot be used" in e.value for e in at.error)
     at.button(key="step").click().run()
     assert next(m.value for m in at.metric if m.label == "Iteration") == "1"
+
+
+def test_an_upload_with_a_column_named_like_the_bias_keeps_every_parameter_a_surface_axis():
+    # issue 9 item 5: columns b and intercept; the bias is named "bias" and can be chosen
+    rows = (f"{i / 30:.4f},{i * i % 7 / 7:.4f},{0.1 * i + 1:.4f}\n" for i in range(30))
+    content = b"b,intercept,y\n" + "".join(rows).encode()
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
+    assert not at.exception and not at.error
+    options = at.selectbox(key="surface_x").options
+    assert options == ["b", "intercept", "bias"]
+    at.selectbox(key="surface_x").set_value("bias").run()
+    assert not at.exception and at.selectbox(key="surface_x").value == "bias"
 
 
 # ---- what the code never does ----------------------------------------------------------------------
