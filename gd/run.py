@@ -391,6 +391,29 @@ def _trajectory(settings: Settings, problem: Problem, data: Dataset | None, done
     return run(problem, optimizer, settings.steps, gradient)
 
 
+def _pass_over_the_data(settings: Settings, data: Dataset | None, sgd: list[Settings]):
+    """(the pass, the data when held whole else None, (parameter names, feature names, target,
+    true theta)): synthetic data in blocks where no sgd run needs every row, else the whole."""
+    sgd_rows = _first_epoch_rows(sgd, settings.samples) if data is None else None
+    if data is None and (not sgd or sgd_rows is not None):
+        d = len(settings.true_weights)
+        names = tuple(f"x{i}" for i in range(1, d + 1))
+        done = _synthetic_pass(settings, sgd_rows)
+        true_theta = np.append(settings.true_weights, settings.bias)
+        if done.scale is not None:
+            true_theta = from_original_units(true_theta, done.mean, done.scale)
+        return done, None, (parameter_names(names, synthetic=True), names, "y", true_theta)
+    data = dataset(settings, data)
+    X, y = data.X, data.y
+
+    def blocks():
+        return ((X[i : i + CHUNK_ROWS], y[i : i + CHUNK_ROWS]) for i in range(0, len(y), CHUNK_ROWS))
+
+    done = _one_pass(blocks, data.n, data.d, _sample_rows(data.n, settings.seed))
+    done = replace(done, mean=data.mean, scale=data.scale)
+    return done, data, (data.param_names, data.names, data.target, data.true_theta())
+
+
 def experiment(
     settings: Settings, data: Dataset | None = None, compare: tuple[Settings, ...] = ()
 ) -> Experiment:
@@ -428,32 +451,15 @@ def experiment(
             f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)"
         )
     sgd = [s for s in (settings, *compare) if s.optimizer == "sgd"]
-    sgd_rows = _first_epoch_rows(sgd, n) if data is None else None
     with heavy_pass(n * (d + 1)):
-        if data is None and (not sgd or sgd_rows is not None):
-            names = tuple(f"x{i}" for i in range(1, d + 1))
-            done = _synthetic_pass(settings, sgd_rows)
-            target, param_names = "y", parameter_names(names, synthetic=True)
-            true_theta = np.append(settings.true_weights, settings.bias)
-            if done.scale is not None:
-                true_theta = from_original_units(true_theta, done.mean, done.scale)
-        else:
-            data = dataset(settings, data)
-            X, y = data.X, data.y
-
-            def blocks():
-                return ((X[i : i + CHUNK_ROWS], y[i : i + CHUNK_ROWS]) for i in range(0, len(y), CHUNK_ROWS))
-
-            done = _one_pass(blocks, data.n, data.d, _sample_rows(data.n, settings.seed))
-            done = replace(done, mean=data.mean, scale=data.scale)
-            names, target, param_names = data.names, data.target, data.param_names
-            true_theta = data.true_theta()
+        done, data, labels = _pass_over_the_data(settings, data, sgd)
         problem = done.problem
         trajectory = _trajectory(settings, problem, data, done)
         several_rates = len({s.learning_rate for s in (settings, *compare)}) > 1
         others = tuple(
             Run(run_label(s, several_rates), s, _trajectory(s, problem, data, done)) for s in compare
         )
+    param_names, names, target, true_theta = labels
     ex = Experiment(
         settings,
         problem,
