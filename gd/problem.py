@@ -59,8 +59,9 @@ class Problem:
 
     @classmethod
     def from_chunks(cls, blocks: Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]) -> Problem:
-        """Two passes over data handed out in blocks (X rows (k, d), y rows (k,)) by `blocks()`:
-        one accumulates G, c and the R factor of [A, y], the second the least residual."""
+        """Passes over data handed out in blocks (X rows (k, d), y rows (k,)) by `blocks()`: one
+        accumulates G, c and the R factor of [A, y]; where there was more than one block, a
+        second sums the least residual (see Accumulator)."""
         acc = Accumulator()
         for X, y in blocks():
             acc.add(X, y)
