@@ -47,7 +47,9 @@ ss = st.session_state
 
 # One result serves every session that asks for it: cache_resource shares the object (the engine
 # makes its arrays read-only) where cache_data would unpickle a copy per session and per hit.
-@st.cache_resource(max_entries=8, show_spinner="Running gradient descent…")
+# Large runs take turns inside `experiment` (gd.run.heavy_pass: two at a time in the process); a
+# session whose run waits for its turn sees this spinner meanwhile, and is answered after.
+@st.cache_resource(max_entries=8, show_spinner="Running gradient descent… (large data sets take turns)")
 def run_experiment(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> Experiment:
     data = load_csv(upload, max_rows=UPLOAD_ROWS) if upload is not None else None
     return experiment(settings, data, compare)
@@ -407,7 +409,7 @@ def main() -> None:
     if ex.trajectory.diverged_at is not None:
         st.error(
             f"The run diverged at step {ex.trajectory.diverged_at}: the loss grew past 10¹⁰ "
-            "times its start. Lower the learning rate."
+            f"times its start. {explain.divergence_advice(ex)}"
         )
     for other in ex.others:
         if other.trajectory.diverged_at is not None:

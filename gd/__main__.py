@@ -6,9 +6,12 @@ Exit codes: 0 done; 2 bad input (one line `error: ...` on stderr); 3 the run div
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 
 from gd.data import load_csv
+from gd.explain import MIN_RATE, STANDARDISE_CLI
 from gd.export import trajectory_csv
 from gd.inputs import OPTIMIZERS, RANGES, InputError, Settings, parse_weights
 from gd.run import Experiment, experiment
@@ -183,55 +186,116 @@ def divergence_message(ex: Experiment) -> str:
         msg += f" (the full-batch stability limit is {limit:.6g}; mini-batches can diverge below it)"
     else:
         msg += f", past {s.optimizer}'s stability limit {limit:.6g}"
+    if limit is not None and limit <= MIN_RATE:
+        return msg + f"; the smallest learning rate allowed ({MIN_RATE:g}) is above it: {STANDARDISE_CLI}"
     return msg + "; try a smaller learning rate"
+
+
+def _refuse_empty(args) -> None:
+    """`--data ''` and `--csv ''` name no file: refused as `--weights ''` is, not ignored."""
+    for flag, value in (("--data", args.data), ("--csv", args.csv)):
+        if value is not None and not value.strip():
+            raise InputError(f"argument {flag}: give a file name, got an empty one")
+
+
+def _compute(argv: list[str]):
+    """Parse, read the data and run: (args, experiment). A numpy warning on the way (overflow,
+    invalid value) becomes an InputError: the contract is one `error:` line on stderr."""
+    args = parser().parse_args(_join_negative_values(argv))
+    _refuse_empty(args)
+    settings = Settings(
+        args.weights,
+        args.bias,
+        args.samples,
+        args.noise,
+        args.seed,
+        args.lr,
+        args.steps,
+        args.optimizer,
+        args.batch_size,
+        args.momentum,
+        args.standardize,
+        args.feature_scale,
+        args.feature_mean,
+        args.outlier,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            data = load_csv(args.data) if args.data else None
+            return args, experiment(settings, data)
+        except RuntimeWarning as warning:
+            raise InputError(
+                f"the numbers went out of float64's range ({warning}); rescale the data"
+            ) from None
+
+
+def _write(args, ex: Experiment) -> None:
+    """The iteration lines and summary, then the CSV; OSError carries the destination's name."""
+    quiet = args.quiet or args.csv == "-"
+    if not quiet or args.csv == "-":
+        out = sys.stdout
+        if out is None:  # started with standard output closed (`>&-`)
+            raise _WriteError("standard output", "it is closed")
+        try:
+            if not quiet:
+                out.writelines(line + "\n" for line in iteration_lines(ex, args.every))
+                if ex.trajectory.diverged_at is None:
+                    print(summary(ex), file=out)
+            if args.csv == "-":
+                out.write(trajectory_csv(ex.trajectory, ex.d))
+            out.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as err:  # ValueError: a closed file
+            raise _WriteError("standard output", getattr(err, "strerror", None) or str(err)) from None
+    if args.csv and args.csv != "-":
+        try:
+            with open(args.csv, "w", newline="") as f:
+                f.write(trajectory_csv(ex.trajectory, ex.d))
+        except OSError as err:
+            raise _WriteError(args.csv, err.strerror or str(err)) from None
+
+
+class _WriteError(Exception):
+    def __init__(self, target: str, reason: str):
+        super().__init__(f"error: cannot write to {target}: {reason}")
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null so that the interpreter's last flush of what is still
+    buffered neither fails again nor prints a traceback of its own."""
+    sys.stdout = None
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = parser().parse_args(_join_negative_values(argv))
-        settings = Settings(
-            args.weights,
-            args.bias,
-            args.samples,
-            args.noise,
-            args.seed,
-            args.lr,
-            args.steps,
-            args.optimizer,
-            args.batch_size,
-            args.momentum,
-            args.standardize,
-            args.feature_scale,
-            args.feature_mean,
-            args.outlier,
-        )
-        data = load_csv(args.data) if args.data else None
-        ex = experiment(settings, data)
-    except InputError as err:
-        message = str(err)
-        print(message if message.startswith("error:") else f"error: {message}", file=sys.stderr)
-        return 2
-    quiet = args.quiet or args.csv == "-"
-    try:
-        if not quiet:
-            out = sys.stdout
-            out.writelines(line + "\n" for line in iteration_lines(ex, args.every))
-            if ex.trajectory.diverged_at is None:
-                print(summary(ex), file=out)
-        if args.csv:
-            text = trajectory_csv(ex.trajectory, ex.d)
-            if args.csv == "-":
-                sys.stdout.write(text)
-            else:
-                with open(args.csv, "w", newline="") as f:
-                    f.write(text)
-    except BrokenPipeError:  # `python -m gd | head`: the reader left; not an error of ours
-        sys.stdout = None
-        return 0
-    except OSError as err:
-        print(f"error: cannot write {args.csv}: {err.strerror or err}", file=sys.stderr)
-        return 2
+        try:
+            args, ex = _compute(argv)
+        except InputError as err:
+            message = str(err)
+            print(message if message.startswith("error:") else f"error: {message}", file=sys.stderr)
+            return 2
+        try:
+            _write(args, ex)
+        except BrokenPipeError:  # `python -m gd | head`: the reader left; not an error of ours
+            _stdout_to_devnull()
+            return 0
+        except _WriteError as err:
+            if "standard output" in str(err):
+                _stdout_to_devnull()
+            print(err, file=sys.stderr)
+            return 2
+    except KeyboardInterrupt:  # Ctrl-C, while reading a pipe or running: one line, no traceback
+        print("error: interrupted", file=sys.stderr)
+        return 130
     if ex.trajectory.diverged_at is not None:
         print(divergence_message(ex), file=sys.stderr)
         return 3

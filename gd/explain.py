@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from gd.inputs import RANGES
 from gd.run import Experiment
+
+MIN_RATE = RANGES["learning_rate"].minimum  # the smallest learning rate any input allows
+# What helps when the stability limit is below MIN_RATE: lowering the rate cannot.
+STANDARDISE = (
+    "Standardise the features (the sidebar's checkbox): on z-scores the limit is at least 1/(d + 1), "
+    "far above the smallest learning rate"
+)
+STANDARDISE_CLI = (
+    "standardise the features (--standardize): on z-scores the limit is at least 1/(d + 1), "
+    "far above the smallest learning rate"
+)
 
 LOSS = r"L(w, b) = \frac{1}{n} \sum_{i=1}^{n} \left( w \cdot x_i + b - y_i \right)^2"
 GRADIENT_W = (
@@ -103,9 +115,22 @@ def stability_note(ex: Experiment) -> str:
         else "Stability limit"
     )
     text = f"{kind}: learning rate < **{limit:.4g}**"
+    if limit <= MIN_RATE:
+        return (
+            text + f", below the smallest learning rate allowed ({MIN_RATE:g}): every rate "
+            f"**diverges** on these features. {STANDARDISE}."
+        )
     if s.learning_rate >= limit:
         return text + f". At {s.learning_rate:g} the run will **diverge**."
     return text + f" (now {s.learning_rate:g}, {s.learning_rate / limit:.0%} of it)."
+
+
+def divergence_advice(ex: Experiment) -> str:
+    """What to do about a run that diverged: a smaller learning rate, unless the stability limit
+    is below the smallest one allowed (then standardising is what helps)."""
+    if ex.limit is not None and ex.limit <= MIN_RATE:
+        return f"No learning rate allowed is below the stability limit ({ex.limit:.4g}). {STANDARDISE}."
+    return "Lower the learning rate."
 
 
 def will_diverge(ex: Experiment) -> bool:

@@ -34,7 +34,7 @@ import numpy as np
 import plotly.io as pio
 
 from gd import figures
-from gd.figures.common import MAX_CHART_POINTS, MAX_POINTS, excess_floor, runs
+from gd.figures.common import MAX_CHART_POINTS, MAX_POINTS, runs
 from gd.figures.surface import surface_lift
 from gd.run import Experiment
 
@@ -116,7 +116,6 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
 
     xs, ys, Z = figures.common.slice_grid(ex, i, j)
     lift = surface_lift(Z)
-    excess0 = float(ex.problem.excess_loss(ex.trajectory.params[0]))
     run_data = []
     for r, (run, lists) in enumerate(zip(all_runs, drawn, strict=True)):
         at = steps[steps <= run.trajectory.steps]
@@ -157,7 +156,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         "true_theta": None if ex.true_theta is None else ex.true_theta.tolist(),
         "mean": None if ex.mean is None else ex.mean.tolist(),
         "scale": None if ex.scale is None else ex.scale.tolist(),
-        "floor": excess_floor(excess0, pb.loss_star),
+        "floor": pb.excess_floor(ex.trajectory.params[0]),
         "span": [float(xs[-1] - xs[0]), float(ys[-1] - ys[0])],
         "fit": _fit(ex),
         "condition_number": pb.condition_number,

@@ -8,16 +8,29 @@ updates and the loss at them. A run has diverged when a value becomes non-finite
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import numpy as np
 
 from gd import optimizers
-from gd.data import Dataset, make_regression, standardize, to_original_units
+from gd.data import (
+    CHUNK_ROWS,
+    Dataset,
+    check_spread,
+    column_moments,
+    from_original_units,
+    make_regression,
+    parameter_names,
+    regression_chunks,
+    standardize,
+    to_original_units,
+)
 from gd.inputs import MAX_SGD_SAMPLE_STEPS, InputError, Settings, short
-from gd.problem import Problem
+from gd.problem import Accumulator, Problem
 
 DIVERGENCE_FACTOR = 1e10
 SAMPLE_ROWS = 2000  # data rows kept for drawing, whatever n is
@@ -126,8 +139,12 @@ def run(
 def sweep_rates(limit: float | None, current: float, count: int = 61) -> np.ndarray:
     """Learning rates on a log scale around the stability limit (or the current rate, for the
     optimizers without one), from 1/10,000 of it to 3 times it, the current rate included."""
-    centre = limit if limit is not None else current
-    rates = np.geomspace(centre * 1e-4, centre * 3, count)
+    centre = limit if limit is not None and np.isfinite(limit) and limit > 0 else current
+    # Ends kept within float64's normal range, so that a limit near 1e-305 or 1e305 (data near the
+    # overflow of their squares) still gives a sequence (geomspace refuses a zero end).
+    tiny, huge = np.finfo(float).tiny, np.finfo(float).max / 4
+    low, high = min(max(centre * 1e-4, tiny), huge), min(max(centre * 3, tiny), huge)
+    rates = np.geomspace(low, high, count) if high > low else np.array([low])
     return np.unique(np.append(rates, current))
 
 
@@ -235,7 +252,8 @@ class Experiment:
 
 
 def dataset(settings: Settings, data: Dataset | None = None) -> Dataset:
-    """The data a run learns from: `data` (a CSV) or the synthetic set, standardised if asked."""
+    """The data a run learns from: `data` (a CSV) or the synthetic set, standardised if asked.
+    The whole of it in memory: `experiment` does this only where mini-batch SGD needs the rows."""
     if data is None:
         s = settings
         data = make_regression(
@@ -244,19 +262,173 @@ def dataset(settings: Settings, data: Dataset | None = None) -> Dataset:
     return standardize(data) if settings.standardize else data
 
 
-def _trajectory(settings: Settings, problem: Problem, data: Dataset) -> Trajectory:
+# At most HEAVY_SLOTS passes over large data at once in this process; the others wait their turn.
+HEAVY_SLOTS = 2
+HEAVY_NUMBERS = 2_000_000  # a pass over more than this many numbers (n x (d + 1), 16 MB) is heavy
+_heavy = threading.BoundedSemaphore(HEAVY_SLOTS)
+
+
+@contextmanager
+def heavy_pass(numbers: int):
+    """Hold one of the process's HEAVY_SLOTS while a pass over `numbers` numbers runs (past
+    HEAVY_NUMBERS; smaller passes go straight through): a class opening many large links at once
+    computes at most two of them at a time, and the rest wait (the page shows its spinner)."""
+    if numbers <= HEAVY_NUMBERS:
+        yield
+        return
+    with _heavy:
+        yield
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """What one pass over the data leaves: the problem, the rows drawn, the standardisation, and
+    the rows a short sgd run draws (see `_first_epoch`), in the order it draws them."""
+
+    problem: Problem
+    sample_X: np.ndarray
+    sample_y: np.ndarray
+    mean: np.ndarray | None
+    scale: np.ndarray | None
+    sgd_X: np.ndarray | None = None
+    sgd_y: np.ndarray | None = None
+
+
+def _sample_rows(n: int, seed: int) -> np.ndarray | None:
+    """SAMPLE_ROWS random rows to draw (in the order drawn), None to draw all of them."""
+    if n <= SAMPLE_ROWS:
+        return None
+    return np.random.default_rng([seed, 2]).choice(n, SAMPLE_ROWS, replace=False)
+
+
+class _Picker:
+    """Rows picked out of a pass over blocks, in the order given (all rows when None)."""
+
+    def __init__(self, rows: np.ndarray | None, n: int, d: int):
+        picked = np.arange(n) if rows is None else rows
+        self.order = np.argsort(picked, kind="stable")
+        self.wanted = picked[self.order]
+        self.X, self.y = np.empty((len(picked), d)), np.empty(len(picked))
+
+    def take(self, start: int, X: np.ndarray, y: np.ndarray) -> None:
+        lo, hi = np.searchsorted(self.wanted, [start, start + len(y)])
+        self.X[self.order[lo:hi]] = X[self.wanted[lo:hi] - start]
+        self.y[self.order[lo:hi]] = y[self.wanted[lo:hi] - start]
+
+
+def _one_pass(blocks, n: int, d: int, rows, mean=None, scale=None, sgd_rows=None) -> _Pass:
+    """Accumulate the problem over the blocks (X rows, y rows) `blocks()` hands out, standardising
+    each if `scale` is given, and pick out `rows` (all rows when None) and `sgd_rows` (when given)
+    on the way; a second pass for the least residual (see gd.problem.Accumulator)."""
+
+    def standardised():
+        for X, y in blocks():
+            yield ((X - mean) / scale if scale is not None else X), y
+
+    acc = Accumulator()
+    pickers = [_Picker(rows, n, d)] + ([_Picker(sgd_rows, n, d)] if sgd_rows is not None else [])
+    start = 0
+    for X, y in standardised():
+        acc.add(X, y)
+        for picker in pickers:
+            picker.take(start, X, y)
+        start += len(y)
+    sample = pickers[0]
+    sgd_X, sgd_y = (pickers[1].X, pickers[1].y) if sgd_rows is not None else (None, None)
+    return _Pass(acc.problem(standardised), sample.X, sample.y, mean, scale, sgd_X, sgd_y)
+
+
+def _synthetic_pass(s: Settings, sgd_rows: np.ndarray | None = None) -> _Pass:
+    """The synthetic data's problem without ever holding the data: blocks drawn from the seed
+    (see gd.data.regression_chunks), once more for the least residual, and first for the
+    columns' mean and spread when the features are standardised."""
+
+    def blocks():
+        return regression_chunks(
+            s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale, s.feature_mean, s.outlier
+        )
+
+    d, mean, scale = len(s.true_weights), None, None
+    if s.standardize:
+        mean, scale = column_moments(X for X, _ in blocks())
+        check_spread(mean, scale, tuple(f"x{i}" for i in range(1, d + 1)))
+    return _one_pass(blocks, s.samples, d, _sample_rows(s.samples, s.seed), mean, scale, sgd_rows)
+
+
+def _first_epoch_rows(sgd: list[Settings], n: int) -> np.ndarray | None:
+    """The rows the sgd runs draw, in the order drawn, when none of them finishes an epoch (all
+    on one seed): the start of mini_batches' first shuffle. None when they need every row."""
+    draws = max((s.sgd_work(n) for s in sgd), default=0)
+    if not sgd or draws >= n or len({s.seed for s in sgd}) > 1:
+        return None
+    return np.random.default_rng([sgd[0].seed, 1]).permutation(n)[:draws]
+
+
+def _first_epoch(X: np.ndarray, y: np.ndarray, batch_size: int) -> Gradient:
+    """mini_batches' gradient for a run that stays within its first epoch, from the rows it draws
+    (X, y in the order drawn): the same batches, the same arithmetic, without the other rows."""
+    start = 0
+
+    def gradient(theta):
+        nonlocal start
+        Xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+        start += batch_size
+        residual = Xb @ theta[:-1] + theta[-1] - yb
+        scale = 2.0 / len(yb)
+        return np.append(scale * (residual @ Xb), scale * residual.sum())
+
+    return gradient
+
+
+def _trajectory(settings: Settings, problem: Problem, data: Dataset | None, done: _Pass) -> Trajectory:
     optimizer = optimizers.make(settings.optimizer, settings.learning_rate, settings.momentum)
     gradient = None
     if settings.optimizer == "sgd":
-        gradient = mini_batches(data.X, data.y, settings.batch_size, settings.seed)
+        if data is None:
+            gradient = _first_epoch(done.sgd_X, done.sgd_y, settings.batch_size)
+        else:
+            gradient = mini_batches(data.X, data.y, settings.batch_size, settings.seed)
     return run(problem, optimizer, settings.steps, gradient)
+
+
+def _pass_over_the_data(settings: Settings, data: Dataset | None, sgd: list[Settings]):
+    """(the pass, the data when held whole else None, (parameter names, feature names, target,
+    true theta)): synthetic data in blocks where no sgd run needs every row, else the whole."""
+    sgd_rows = _first_epoch_rows(sgd, settings.samples) if data is None else None
+    if data is None and (not sgd or sgd_rows is not None):
+        d = len(settings.true_weights)
+        names = tuple(f"x{i}" for i in range(1, d + 1))
+        done = _synthetic_pass(settings, sgd_rows)
+        true_theta = np.append(settings.true_weights, settings.bias)
+        if done.scale is not None:
+            true_theta = from_original_units(true_theta, done.mean, done.scale)
+        return done, None, (parameter_names(names, synthetic=True), names, "y", true_theta)
+    data = dataset(settings, data)
+    X, y = data.X, data.y
+
+    def blocks():
+        return ((X[i : i + CHUNK_ROWS], y[i : i + CHUNK_ROWS]) for i in range(0, len(y), CHUNK_ROWS))
+
+    done = _one_pass(blocks, data.n, data.d, _sample_rows(data.n, settings.seed))
+    done = replace(done, mean=data.mean, scale=data.scale)
+    return done, data, (data.param_names, data.names, data.target, data.true_theta())
 
 
 def experiment(
     settings: Settings, data: Dataset | None = None, compare: tuple[Settings, ...] = ()
 ) -> Experiment:
-    """Validate, build the data and the problem once, run the settings and each comparison.
-    InputError for anything not allowed."""
+    """Validate, build the problem in one pass over the data, run the settings and each
+    comparison. InputError for anything not allowed.
+
+    Memory: the synthetic data are never held whole for the full-batch optimizers: one pass in
+    blocks of gd.data.CHUNK_ROWS rows builds the problem and keeps SAMPLE_ROWS random rows to draw.
+    Mini-batch SGD needs the rows themselves. Where its runs stay within their first epoch
+    (batch size x steps < n, one seed) the pass also keeps the rows they draw, in the order drawn
+    (8 (d + 1) bytes a draw); otherwise every row is drawn, and the data are built whole as float64
+    (8 (d + 2) bytes a sample, 176 MB at the largest size) for as long as the runs take.
+    A CSV arrives whole (at most 100 MB of text). Passes over more than HEAVY_NUMBERS numbers hold
+    one of HEAVY_SLOTS slots (`heavy_pass`), so that the process computes at most two at once.
+    """
     settings = settings.validated()
     if len(compare) > MAX_RUNS:
         raise InputError(f"compare: at most {MAX_RUNS} runs at once, got {len(compare)}")
@@ -278,26 +450,28 @@ def experiment(
             f"compare: the sgd runs together draw {total:,} samples; at most "
             f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)"
         )
-    data = dataset(settings, data)
-    problem = Problem.from_data(data.X, data.y)
-    trajectory = _trajectory(settings, problem, data)
-    several_rates = len({s.learning_rate for s in (settings, *compare)}) > 1
-    others = tuple(Run(run_label(s, several_rates), s, _trajectory(s, problem, data)) for s in compare)
-    rows = slice(None)
-    if data.n > SAMPLE_ROWS:
-        rows = np.random.default_rng([settings.seed, 2]).choice(data.n, SAMPLE_ROWS, replace=False)
+    sgd = [s for s in (settings, *compare) if s.optimizer == "sgd"]
+    with heavy_pass(n * (d + 1)):
+        done, data, labels = _pass_over_the_data(settings, data, sgd)
+        problem = done.problem
+        trajectory = _trajectory(settings, problem, data, done)
+        several_rates = len({s.learning_rate for s in (settings, *compare)}) > 1
+        others = tuple(
+            Run(run_label(s, several_rates), s, _trajectory(s, problem, data, done)) for s in compare
+        )
+    param_names, names, target, true_theta = labels
     ex = Experiment(
         settings,
         problem,
         trajectory,
-        data.param_names,
-        data.names,
-        data.target,
-        data.true_theta(),
-        data.X[rows].copy(),
-        data.y[rows].copy(),
-        data.mean,
-        data.scale,
+        param_names,
+        names,
+        target,
+        true_theta,
+        done.sample_X,
+        done.sample_y,
+        done.mean,
+        done.scale,
         others,
         run_label(settings, several_rates),
     )

@@ -403,7 +403,7 @@ def test_compare_draws_one_line_per_run_on_every_chart():
     assert not at.exception
     expected = sorted(["gd", "momentum (μ=0.9)", "adam"])
     assert sorted(run_traces(at)) == expected
-    contour = [t["name"] for t in traces(at, "contour") if t.get("mode") == "lines+markers"]
+    contour = [t["name"] for t in traces(at, "contour") if t.get("meta", {}).get("gd") == "path"]
     assert sorted(contour) == expected
     legend = [t["name"] for t in traces(at, "convergence") if t.get("showlegend")]
     assert sorted(legend) == expected

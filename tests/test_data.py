@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 from gd.data import (
+    CHUNK_ROWS,
     MAX_NAME,
+    column_moments,
     from_original_units,
     load_csv,
     make_regression,
+    regression_chunks,
     standardize,
     to_original_units,
 )
@@ -166,7 +169,8 @@ def test_load_csv_tolerates_what_spreadsheets_write(tmp_path):
 
 
 def test_load_csv_reads_every_float_exactly():
-    values = np.random.default_rng(8).normal(0, 1e3, (20, 3)) * 10.0 ** np.arange(-100, 200, 15)[:20, None]
+    # magnitudes from 1e-96 to 1e97, inside the +-MAX_CSV_VALUE a column may hold
+    values = np.random.default_rng(8).normal(0, 1e3, (20, 3)) * 10.0 ** np.arange(-96, 96, 10)[:20, None]
     text = "a,b,y\n" + "".join(",".join(repr(v) for v in row) + "\n" for row in values.tolist())
     data = load_csv(text.encode())
     np.testing.assert_array_equal(data.X, values[:, :2])
@@ -181,7 +185,7 @@ BAD_FILES = [
     ("empty", b"", "the file is empty"),
     ("whitespace", b"  \n\t\r\n ", "the file is empty"),
     ("binary", b"x,y\n1,2\x00\x07\n", "binary"),
-    ("utf16", "x,y\n1,2\n".encode("utf-16"), "binary"),
+    ("utf16", "x,y\n1,2\n".encode("utf-16"), "the file is UTF-16 text; save it as UTF-8"),
     ("latin1", "x,y\n1,2\ncaf\xe9,3\n".encode("latin-1"), "not UTF-8"),
     ("header only", b"x,y\n", "a header but no data rows"),
     ("header and blanks", b"x,y\n\n \n", "a header but no data rows"),
@@ -279,3 +283,56 @@ def test_a_pipe_is_read_no_further_than_the_byte_limit():
         os.close(read_end)
         thread.join(timeout=10)
     assert written < 2**20
+
+
+# ---- synthetic data in blocks ----------------------------------------------------------------------
+
+
+def one_draw(w, bias, samples, noise=0.0, seed=0, feature_scale=1.0, feature_mean=0.0, outlier=0.0):
+    """The data as one draw of the whole, as make_regression made them before the blocks."""
+    w = np.asarray(w, dtype=float)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((samples, w.size))
+    if feature_scale != 1.0:
+        X *= feature_scale ** np.linspace(0.0, 1.0, w.size) if w.size > 1 else feature_scale
+    if feature_mean != 0.0:
+        X += feature_mean
+    y = X @ w + bias
+    if noise > 0:
+        y += noise * rng.standard_normal(samples)
+    if outlier:
+        y[0] += outlier
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ((2, 4, 5, 9, 11), 2.0, 5000),  # the article's data
+        ((2, 4, 5, 9, 11), 2.0, 5000, 0.3, 7, 10.0, -3.0, 50.0),
+        ((1.5,), -1.0, 40_000, 0.5, 3, 100.0, 2.0),
+        (tuple(range(1, 21)), 1.0, 3 * CHUNK_ROWS + 5, 1.0, 9),
+    ],
+)
+def test_blocks_are_the_numbers_of_one_draw(args):
+    X, y = one_draw(*args)
+    data = make_regression(*args)
+    np.testing.assert_array_equal(data.X, X)  # the same random stream, bit for bit
+    if len(y) <= CHUNK_ROWS:
+        np.testing.assert_array_equal(data.y, y)  # one BLAS product, as before
+    else:
+        np.testing.assert_allclose(data.y, y, rtol=4 * np.finfo(float).eps, atol=0)
+    blocks = list(regression_chunks(*args, rows=1000))
+    assert all(len(b) == min(1000, len(y) - 1000 * i) for i, (b, _) in enumerate(blocks))
+    np.testing.assert_array_equal(np.concatenate([b for b, _ in blocks]), X)
+    np.testing.assert_allclose(np.concatenate([c for _, c in blocks]), y, rtol=4 * np.finfo(float).eps)
+
+
+def test_column_moments_over_blocks_equal_numpys():
+    X = np.random.default_rng(3).normal(5.0, [1e-3, 1.0, 1e3], (10_001, 3)) + [1e4, 0.0, -7.0]
+    mean, scale = column_moments(X[i : i + 777] for i in range(0, len(X), 777))
+    np.testing.assert_allclose(mean, X.mean(axis=0), rtol=1e-14)
+    # both are two-pass sums: each errs by ~eps |mean| / std relative (a 1e-7 spread around 1e4 here)
+    reference = X.std(axis=0)
+    bound = 10 * np.finfo(float).eps * (1 + np.abs(X.mean(axis=0)) / reference)
+    assert np.all(np.abs(scale - reference) <= bound * reference)

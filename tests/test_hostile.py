@@ -133,6 +133,21 @@ BAD_FILES = {  # name: (content, what the message says is wrong)
     "ragged": (b"a,b,y\n1,2,3\n4,5\n", "row 3 has 2 values; the header has 3"),
     "header only": (b"a,y\n", "the file has a header but no data rows"),
     "inf": (b"a,y\n1,inf\n", "row 2: NaN or infinity is not allowed"),
+    # issue 9: squares that overflow float64 (items 1, 2), UTF-16 (item 10)
+    "huge feature": (
+        b"x,y\n1e200,1\n2e200,3\n3e200,5\n",
+        "column 'x' holds 3e+200; values must be within ±1e+100 (their squares would overflow): "
+        "rescale the column, e.g. to other units",
+    ),
+    "huge target": (
+        b"x,y\n1,1e300\n2,-1e300\n3,1e300\n",
+        "column 'y' holds 1e+300; values must be within ±1e+100 (their squares would overflow): "
+        "rescale the column, e.g. to other units",
+    ),
+    "utf-16": (
+        "x,y\n1,2\n3,4\n".encode("utf-16"),
+        "the file is UTF-16 text; save it as UTF-8 (in a spreadsheet: CSV UTF-8)",
+    ),
 }
 
 
@@ -346,6 +361,20 @@ def test_bad_uploads_are_messages(name):
     assert_last_valid_run(at, Settings())
     assert panel(at)["start"] == 1 and at.query_params["iteration"] == "1"
     assert_goes_on(at, 2)
+
+
+def test_an_upload_with_a_column_named_like_the_bias_keeps_every_parameter_a_surface_axis():
+    # issue 9 item 5: columns b and intercept; the bias is named "bias" and can be chosen
+    rows = (f"{i / 30:.4f},{i * i % 7 / 7:.4f},{0.1 * i + 1:.4f}\n" for i in range(30))
+    content = b"b,intercept,y\n" + "".join(rows).encode()
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
+    assert not at.exception and not at.error
+    options = at.selectbox(key="surface_x").options
+    assert options == ["b", "intercept", "bias"]
+    at.selectbox(key="surface_x").set_value("bias").run()
+    assert not at.exception and at.selectbox(key="surface_x").value == "bias"
 
 
 # ---- what the code never does ----------------------------------------------------------------------

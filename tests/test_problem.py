@@ -243,3 +243,75 @@ def test_gd_rate_is_the_observed_contraction_of_the_excess_loss():
     # excess itself stays far above round-off: 1e-6 of slack
     assert excess[-1] > 1e-8 * excess[0]
     assert excess[-1] / excess[-2] == pytest.approx(pb.gd_rate(eta), rel=1e-6)
+
+
+# ---- the chunked pass against numpy's lstsq on the whole data ---------------------------------------
+
+
+def conditioned(n: int, cond: float, seed: int = 0):
+    """X (n, 4) whose design [X, 1] has condition number ~cond, and a noisy target."""
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, 5)))
+    V, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    A = Q @ np.diag(np.geomspace(1.0, 1.0 / cond, 5)) @ V.T * np.sqrt(n)
+    X = A[:, :4] + 3.0  # a mean, so the bias column is not orthogonal to the rest
+    return X, X @ [1.0, -2.0, 3.0, 0.5] + 2.0 + 1e-3 * rng.standard_normal(n)
+
+
+CHUNKED = {
+    "well-conditioned": lambda: conditioned(5000, 10.0),
+    "cond 1e6": lambda: conditioned(5000, 1e6),
+    "rank-deficient": lambda: dataset("duplicate"),
+    "constant column": lambda: dataset("constant"),
+    "wide": lambda: dataset("wide"),
+}
+
+
+@pytest.mark.parametrize("kind", CHUNKED)
+@pytest.mark.parametrize("rows", [1, 7, 300, 100_000])
+def test_the_chunked_pass_equals_lstsq_on_the_whole_data(kind, rows):
+    X, y = CHUNKED[kind]()
+    A = design(X)
+    n = len(y)
+    theta, _, rank, s = np.linalg.lstsq(A, y, rcond=None)
+    pb = Problem.from_data(X, y, rows=rows)
+    assert pb.rank == rank and pb.n == n
+    cond = s[0] / s[rank - 1]
+    # both solutions are within ~cond * eps of the exact one (relative): 10x that between them
+    atol = 10 * cond * EPS * np.abs(theta).max() + 1e-15
+    np.testing.assert_allclose(pb.theta_star, theta, rtol=0, atol=atol)
+    residual = A @ theta - y
+    assert pb.loss_star == pytest.approx(residual @ residual / n, rel=1e-9, abs=1e-14 * np.mean(y**2))
+    np.testing.assert_allclose(pb.G, A.T @ A / n, rtol=1e-13, atol=1e-15 * np.abs(A).max() ** 2)
+    np.testing.assert_allclose(pb.c, A.T @ y / n, rtol=1e-13, atol=1e-15 * np.abs(A).max() * np.abs(y).max())
+    reference = np.zeros(A.shape[1])
+    reference[A.shape[1] - rank :] = np.sort(s[:rank] ** 2 / n)
+    np.testing.assert_allclose(pb.eigenvalues, reference, rtol=0, atol=1e-12 * reference[-1])
+
+
+def test_the_rank_deficient_solution_is_the_minimum_norm_one():
+    X, y = dataset("duplicate")  # column 4 repeats column 2: theta_2 + theta_4 is all the data fix
+    pb = Problem.from_data(X, y, rows=16)
+    assert pb.rank == 4
+    assert pb.theta_star[1] == pytest.approx(pb.theta_star[3], rel=1e-12)  # the split of least norm
+
+
+def test_the_least_loss_has_no_cancellation_when_the_fit_is_nearly_exact():
+    X, y = conditioned(2000, 1e3, seed=4)
+    y = X @ [1.0, -2.0, 3.0, 0.5] + 2.0 + 1e-9 * np.random.default_rng(5).standard_normal(2000)
+    pb = Problem.from_data(X, y, rows=100)
+    A = design(X)
+    r = A @ np.linalg.lstsq(A, y, rcond=None)[0] - y
+    assert pb.loss_star == pytest.approx(r @ r / len(y), rel=1e-6)  # ~1e-18 against y'y/n ~ 30
+    assert pb.loss_star > 0
+
+
+def test_data_of_one_block_are_solved_exactly_as_lstsq_solves_them():
+    # the article's 5,000 samples fit in one block: its printed run stays the same, digit for digit
+    data = make_regression((2.0, 4.0, 5.0, 9.0, 11.0), 2.0, 5000, 0.0, 0)
+    A = design(data.X)
+    theta, _, _, _ = np.linalg.lstsq(A, data.y, rcond=None)
+    pb = Problem.from_data(data.X, data.y)
+    np.testing.assert_array_equal(pb.theta_star, theta)
+    np.testing.assert_array_equal(pb.G, A.T @ A / 5000)
+    np.testing.assert_array_equal(pb.c, A.T @ data.y / 5000)

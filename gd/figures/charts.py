@@ -19,7 +19,6 @@ from gd.figures.common import (
     POINT,
     SURFACE_SCALE,
     drawn_steps,
-    excess_floor,
     figure,
     label,
     line_width,
@@ -299,7 +298,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     all_runs = runs(ex)
     T = max(run.trajectory.steps for run in all_runs)
     excess = [ex.problem.excess_loss(run.trajectory.params) for run in all_runs]
-    floor = excess_floor(float(excess[0][0]), ex.problem.loss_star)
+    floor = ex.problem.excess_floor(ex.trajectory.params[0])
     shown = [np.maximum(e, floor) for e in excess]
     rate = ex.problem.gd_rate(ex.settings.learning_rate)
     theory_steps = drawn_steps(T, T)
@@ -377,7 +376,7 @@ def sweep_figure(
     at the top, the stability limit as a vertical line: why one rate crawls and another explodes."""
     excess = loss - loss_star
     finite = np.isfinite(excess)
-    floor = excess_floor(float(np.max(excess[finite], initial=0.0)), loss_star)
+    floor = max(float(np.max(excess[finite], initial=0.0)) * 1e-32, 1e-300)  # round-off; log axes
     shown = np.maximum(excess, floor)
     top = float(np.max(shown[finite], initial=1.0)) * 10
     data = [

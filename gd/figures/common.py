@@ -102,14 +102,6 @@ def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
     return np.append(steps[steps < k], k)
 
 
-def excess_floor(scale: float, loss_star: float) -> float:
-    """The smallest excess loss a log-scale chart shows, positive whatever the data: 32 decades
-    below `scale` (the excess at the start), or below the loss itself where the run starts at the
-    optimum (an all-zero target starts there), never a float that underflows to zero."""
-    base = scale if scale > 0 else max(loss_star, 1.0)
-    return max(base * 1e-32, float(np.finfo(float).tiny))
-
-
 def runs(ex: Experiment) -> list[Run]:
     """The main run first, then the comparisons."""
     return [Run(ex.label, ex.settings, ex.trajectory), *ex.others]
