@@ -1,6 +1,6 @@
 """Browser benchmark: the live panel in headless Chromium against a one-chart Streamlit app.
 
-    python bench/browser.py [--repeat 10]
+    python bench/browser.py [--repeat 10] [--before REV]
 
 Starts `streamlit run app.py` and a minimal app (a button, a metric and one Plotly chart: a click
 is a rerun) on loopback, drives both with Debian's Chromium through Playwright, and prints, from
@@ -10,7 +10,9 @@ one run on this machine (medians):
   (b) Play: distinct iterations shown a second (read from data-testid="gd-iteration") and redraws
       of the 2-D charts a second, with the server running and with it stopped (SIGSTOP); websocket
       frames the page sends and bytes it receives during 5 s of Play;
-  (c) first load: page open -> every chart drawn, against the minimal app's chart.
+  (c) first load: page open -> every chart drawn, against the minimal app's chart, and with
+      --before REV against the page as it was at git revision REV (checked out in a temporary
+      worktree; before the live panel the page drew six st.plotly_chart charts).
 Timings vary with the machine's load: compare figures of one run, never across runs.
 """
 
@@ -143,7 +145,15 @@ def open_page(browser, url: str, ready: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10, help="clicks (and loads / 3) to take the median of")
+    parser.add_argument("--before", metavar="REV", help="also time the first load of the page at REV")
     args = parser.parse_args()
+    before = None
+    if args.before:
+        old = Path(tempfile.mkdtemp()) / "before"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(old), args.before], check=True
+        )
+        before, before_url = serve(old / "app.py")
     ours, our_url = serve(ROOT / "app.py")
     folder = Path(tempfile.mkdtemp())
     (folder / "minimal.py").write_text(MINIMAL_APP)
@@ -152,7 +162,7 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             # (c) first load, alternating the two apps
-            loads = {"ours": [], "minimal": []}
+            loads = {"ours": [], "minimal": [], "before": []}
             for _ in range(max(3, args.repeat // 3)):
                 page, seconds = open_page(browser, our_url, PANEL_READY)
                 loads["ours"].append(seconds)
@@ -160,6 +170,16 @@ def main() -> None:
                 page, seconds = open_page(browser, minimal_url, f"{APP_READY} .js-plotly-plot .main-svg")
                 loads["minimal"].append(seconds)
                 page.close()
+                if before is not None:  # all six charts drawn
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    t0 = time.perf_counter()
+                    page.goto(before_url)
+                    page.locator(APP_READY).wait_for(state="attached", timeout=60_000)
+                    page.locator(".js-plotly-plot .main-svg").nth(5).wait_for(
+                        state="attached", timeout=60_000
+                    )
+                    loads["before"].append(time.perf_counter() - t0)
+                    page.close()
 
             # (a) Step
             page, _ = open_page(browser, our_url, PANEL_READY)
@@ -207,6 +227,9 @@ def main() -> None:
     finally:
         stop(ours)
         stop(minimal)
+        if before is not None:
+            stop(before)
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
 
     ms = statistics.median
     print(f"(a) Step, click -> every chart and metric updated, median of {args.repeat}:")
@@ -229,6 +252,11 @@ def main() -> None:
         f"    ours {ms(loads['ours']):.2f} s   one-chart app {ms(loads['minimal']):.2f} s   "
         f"ratio {ms(loads['ours']) / ms(loads['minimal']):.2f}"
     )
+    if loads["before"]:
+        print(
+            f"    the page at {args.before}: {ms(loads['before']):.2f} s   "
+            f"ratio {ms(loads['before']) / ms(loads['minimal']):.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -256,11 +256,18 @@ class Panel {
     this.renderNumbers(this.k); // numbers and controls first, before plotly.js is there
     const Plotly = await loadPlotly(plotlySrc);
     if (this.data !== data) return; // a newer payload arrived meanwhile
+    performance.mark("gd:plotly");
     this.Plotly = Plotly;
-    await Promise.all(
-      Object.entries(data.figures).map(([name, fig]) => this.drawFigure(name, fig)),
-    );
+    // the 2-D charts first, painted before the 3-D scene (far costlier to create) holds the page
+    const { surface, ...flat } = data.figures;
+    for (const [name, fig] of Object.entries(flat)) await this.drawFigure(name, fig);
     this.render(this.k, true);
+    performance.mark("gd:2d");
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    if (this.data !== data) return;
+    await this.drawFigure("surface", surface);
+    this.renderSurface(this.k);
+    performance.mark("gd:3d");
     this.root.dataset.ready = "true";
   }
 
