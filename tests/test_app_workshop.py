@@ -93,7 +93,7 @@ def test_a_shared_url_restores_its_setup():
     assert at.toggle(key="presenter").value is True
     assert at.session_state["compare"] == ["gd", "momentum"]
     assert metric(at, "Iteration") == "7"
-    s = Settings((3.0, -1.0), samples=300, seed=5, learning_rate=0.05, optimizer="adam")
+    s = Settings(true_weights=(3.0, -1.0), samples=300, seed=5, learning_rate=0.05, optimizer="adam")
     ex = experiment(s)
     data = make_regression((3.0, -1.0), 2.0, 300, 0.0, 5)
     theta = ex.trajectory.params[7]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from gd import optimizers
+from gd import optimizers, registry
 from gd.data import make_regression, standardize
 from gd.inputs import OPTIMIZERS, Settings
 from gd.problem import Problem
@@ -64,7 +64,11 @@ def test_experiment_equals_the_article_loop(small_article_run):
     ref = small_article_run
     ex = experiment(
         Settings(
-            ARTICLE_WEIGHTS, ARTICLE_BIAS, samples=ref["n"], learning_rate=ref["eta"], steps=ref["steps"]
+            true_weights=ARTICLE_WEIGHTS,
+            bias=ARTICLE_BIAS,
+            samples=ref["n"],
+            learning_rate=ref["eta"],
+            steps=ref["steps"],
         )
     )
     # the experiment's data are the data the literal loop ran on
@@ -133,7 +137,7 @@ def test_gd_and_momentum_reach_the_minimum_norm_least_squares_solution(kind, nam
     # an independent spectrum for the learning rate: the largest squared singular value of A / n
     lam_max = np.linalg.svd(A, compute_uv=False)[0] ** 2 / len(y)
     lr = (0.9 if name == "gd" else 0.5) / lam_max
-    tr = run(Problem.from_data(X, y), optimizers.make(name, lr), 20_000)
+    tr = run(Problem.from_data(X, y), registry.make(name, lr), 20_000)
     assert tr.diverged_at is None
     # From zero, gd and momentum move only within the row space of A, so they converge to the
     # minimum-norm solution; the components round-off pushes into the null space are never
@@ -155,7 +159,7 @@ def test_adaptive_optimizers_reach_the_least_loss(kind, name, lr, steps):
     lstsq = np.linalg.lstsq(A, y, rcond=None)[0]
     least = np.mean((A @ lstsq - y) ** 2)
     lam_max = np.linalg.svd(A, compute_uv=False)[0] ** 2 / len(y)
-    tr = run(Problem.from_data(X, y), optimizers.make(name, lr), steps)
+    tr = run(Problem.from_data(X, y), registry.make(name, lr), steps)
     theta = tr.params[-1]
     excess = direct_loss(X, y, theta) - least
     if name == "adagrad":  # its rate only shrinks: it settles at a minimiser to round-off
@@ -251,9 +255,33 @@ def test_a_non_finite_value_stops_the_run_and_is_not_kept(bad, at):
 
 def test_sgd_with_the_whole_data_as_one_batch_equals_gd():
     data = make_regression((1.0, -3.0, 0.5), 1.0, 200, 0.2, 4)
-    gd_run = experiment(Settings((1.0, -3.0, 0.5), 1.0, 200, 0.2, 4, 0.05, 300), data)
+    gd_run = experiment(
+        Settings(
+            true_weights=(1.0, -3.0, 0.5),
+            bias=1.0,
+            samples=200,
+            noise=0.2,
+            seed=4,
+            learning_rate=0.05,
+            steps=300,
+        ),
+        data,
+    )
     for batch in (200, 10_000):  # B = n, and B > n which is the same
-        sgd_run = experiment(Settings((1.0, -3.0, 0.5), 1.0, 200, 0.2, 4, 0.05, 300, "sgd", batch), data)
+        sgd_run = experiment(
+            Settings(
+                true_weights=(1.0, -3.0, 0.5),
+                bias=1.0,
+                samples=200,
+                noise=0.2,
+                seed=4,
+                learning_rate=0.05,
+                steps=300,
+                optimizer="sgd",
+                batch_size=batch,
+            ),
+            data,
+        )
         # the same sums over all samples in another order: round-off apart
         np.testing.assert_allclose(
             sgd_run.trajectory.params, gd_run.trajectory.params, rtol=1e-12, atol=1e-14
@@ -264,7 +292,20 @@ def test_sgd_same_seed_same_run_other_seed_other_run():
     data = make_regression((1.0, -3.0), 1.0, 100, 0.5, 0)  # fixed data: only the batches vary
 
     def params(seed):
-        ex = experiment(Settings((1.0, -3.0), 1.0, 100, 0.5, seed, 0.05, 50, "sgd", 8), data)
+        ex = experiment(
+            Settings(
+                true_weights=(1.0, -3.0),
+                bias=1.0,
+                samples=100,
+                noise=0.5,
+                seed=seed,
+                learning_rate=0.05,
+                steps=50,
+                optimizer="sgd",
+                batch_size=8,
+            ),
+            data,
+        )
         return ex.trajectory.params
 
     np.testing.assert_array_equal(params(7), params(7))
@@ -302,7 +343,18 @@ def test_each_epoch_visits_every_sample_once_and_averages_its_batch():
 
 
 def test_experiment_on_standardised_features_learns_the_true_model_in_original_units():
-    ex = experiment(Settings((3.0, -1.0), 4.0, 500, 0.0, 1, 0.2, 2000, standardize=True))
+    ex = experiment(
+        Settings(
+            true_weights=(3.0, -1.0),
+            bias=4.0,
+            samples=500,
+            noise=0.0,
+            seed=1,
+            learning_rate=0.2,
+            steps=2000,
+            standardize=True,
+        )
+    )
     data = standardize(make_regression((3.0, -1.0), 4.0, 500, 0.0, 1))
     np.testing.assert_allclose(ex.trajectory.params[-1], ex.true_theta, rtol=1e-10)
     # the true model on z-scores predicts y exactly
@@ -379,7 +431,7 @@ def test_no_optimizer_crashes_or_makes_nan_below_its_limit(problem, name, mu):
     lr = 0.9 * limits[name] if name in limits else 0.1  # adaptive steps are bounded by ~lr anyway
     pb = Problem.from_data(X, y)
     gradient = mini_batches(X, y, 7, 0) if name == "sgd" else None
-    tr = run(pb, optimizers.make(name, lr, mu), 200, gradient)
+    tr = run(pb, registry.make(name, lr, momentum=mu), 200, gradient)
     assert tr.diverged_at is None and tr.steps == 200
     assert np.isfinite(tr.params).all() and np.isfinite(tr.loss).all() and np.isfinite(tr.grad_norm).all()
     assert math.isfinite(pb.condition_number) and pb.condition_number >= 1 - 1e-12
@@ -393,16 +445,16 @@ def test_sweep_equals_one_run_per_rate(name):
     data = make_regression((1.0, -2.0, 3.0), 0.5, 200, 0.3, 6)
     pb = Problem.from_data(data.X, data.y)
     mu = 0.7
-    limit = pb.stability_limit(name, mu) or 0.05
+    limit = pb.stability_limit(name, momentum=mu) or 0.05
     # Clear of the limit on both sides, so that last-bit differences (a matrix product over the
     # stacked runs against one run's) cannot move a run across it. The adaptive optimizers' limit
     # cycles amplify such differences (RMSprop at 0.15: equal to the bit for 100 steps, 4e-4 apart
     # at 150), so they are compared over 60 steps, before that sets in.
     rates = limit * np.array([0.01, 0.3, 0.9, 1.5, 3.0])
     steps = 150 if name in ("gd", "sgd", "momentum", "nesterov") else 60
-    loss, diverged = sweep(pb, name, rates, steps, mu)
+    loss, diverged = sweep(pb, name, rates, steps, momentum=mu)
     for rate, got, flag in zip(rates, loss, diverged, strict=True):
-        ref = run(pb, optimizers.make("gd" if name == "sgd" else name, rate, mu), steps)
+        ref = run(pb, registry.make(name, rate, momentum=mu), steps)
         assert flag == (ref.diverged_at is not None)
         if flag:
             assert got == np.inf
@@ -424,7 +476,9 @@ def test_sweep_rates_span_the_limit_and_include_the_current_rate():
 
 def test_compared_runs_equal_their_own_experiments_on_the_same_data():
     data = make_regression((1.0, 2.0), 1.0, 150, 0.2, 2)
-    main = Settings((1.0, 2.0), 1.0, 150, 0.2, 2, 0.05, 60)
+    main = Settings(
+        true_weights=(1.0, 2.0), bias=1.0, samples=150, noise=0.2, seed=2, learning_rate=0.05, steps=60
+    )
     others = variants(main, ["gd", "adam", "sgd"], [0.05, 0.01], [8])
     labels = {(s.optimizer, s.learning_rate, s.batch_size) for s in others}
     assert labels == {

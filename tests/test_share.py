@@ -38,6 +38,10 @@ NON_DEFAULT = {
     "optimizer": "rmsprop",
     "batch_size": 7,
     "momentum": 0.9999,  # the largest allowed (gd.inputs.MAX_MOMENTUM)
+    "eps": 1e-12,
+    "alpha": 0.0,
+    "beta1": math.nextafter(1.0, 0.0),  # the largest below 1
+    "beta2": 0.5,
     "standardize": True,
     "feature_scale": 1000.0,
     "feature_mean": -3.25,
@@ -279,7 +283,7 @@ def assert_allowed(key: str, value) -> None:
         entries = [float(t) for t in value.split(",") if t.strip()]
         assert len(entries) == len(set(entries)) <= share.MAX_COMPARE
         assert all(rng.minimum <= e <= rng.maximum for e in entries)
-    elif key in share.FLAGS:
+    elif key in ("standardize", "presenter"):
         assert type(value) is bool
     elif key in ("surface_x", "surface_y"):
         assert isinstance(value, str) and 0 < len(value) <= share.MAX_NAME and value == value.strip()
