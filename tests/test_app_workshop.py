@@ -170,35 +170,46 @@ def top_of_range(key: str):
 
 
 # Each number widget takes a URL value anywhere in gd.inputs' range: the widgets' bounds are those.
-WIDGET_ENDS = [
-    (key, top_of_range(key), {})
-    for key in (
-        "bias",
-        "samples",
-        "noise",
-        "seed",
-        "learning_rate",
-        "steps",
-        "feature_scale",
-        "feature_mean",
-        "outlier",
-    )
-]
-WIDGET_ENDS += [
-    ("batch_size", top_of_range("batch_size"), {"optimizer": "sgd"}),
-    ("learning_rate", RANGES["learning_rate"].minimum, {}),
-    pytest.param("momentum", 0.9995, {"optimizer": "momentum"}),
-]
+# One page per group of values a run allows together (the top of every range at once would pass
+# the sgd work bound); the hyper-parameters' widgets show for their optimizers only.
+WIDGET_ENDS = {
+    "tops": {
+        key: top_of_range(key)
+        for key in ("bias", "samples", "noise", "seed", "learning_rate", "steps", "feature_scale")
+    }
+    | {"feature_mean": top_of_range("feature_mean"), "outlier": top_of_range("outlier")},
+    "bottoms": {"learning_rate": RANGES["learning_rate"].minimum, "feature_mean": -1000.0, "samples": 1},
+    "sgd": {"optimizer": "sgd", "batch_size": top_of_range("batch_size")},
+    "momentum": {"optimizer": "momentum", "momentum": top_of_range("momentum")},  # at the bound itself
+    "adam": {"optimizer": "adam", "beta1": top_of_range("beta1"), "beta2": 0.0, "eps": top_of_range("eps")},
+    "rmsprop": {"optimizer": "rmsprop", "alpha": top_of_range("alpha"), "eps": 0.0},
+}
 
 
-@pytest.mark.parametrize("key, value, more", WIDGET_ENDS)
-def test_a_url_value_anywhere_in_range_reaches_its_widget(key, value, more):
-    text = repr(value) if isinstance(value, float) else str(value)
-    at = page(**{key: text, **{k: str(v) for k, v in more.items()}})
+@pytest.mark.parametrize("group", list(WIDGET_ENDS))
+def test_a_url_value_anywhere_in_range_reaches_its_widget(group):
+    values = WIDGET_ENDS[group]
+    texts = {k: repr(v) if isinstance(v, float) else str(v) for k, v in values.items()}
+    at = page(**texts)
     messages = [plain(m.value) for m in [*at.warning, *at.error]]  # "will diverge" may be fair
-    assert not any("Ignored" in m or "last valid" in m or "cannot be used" in m for m in messages)
-    assert at.number_input(key=key).value == value
-    assert at.query_params[key] == text
+    assert not any("Ignored" in m or "last valid" in m or "cannot be used" in m for m in messages), messages
+    for key, value in values.items():
+        if key != "optimizer":
+            assert at.number_input(key=key).value == value, key
+        assert at.query_params[key] == texts[key]
+
+
+def test_hyper_parameter_widgets_show_for_their_optimizers_with_torchs_defaults():
+    at = page()
+    assert not [w for w in at.number_input if w.key in ("momentum", "eps", "alpha", "beta1", "beta2")]
+    at.selectbox(key="optimizer").set_value("adam").run()
+    assert [at.number_input(key=k).value for k in ("beta1", "beta2", "eps")] == [0.9, 0.999, None]
+    at.number_input(key="beta1").set_value(0.5).run()
+    assert at.query_params["beta1"] == "0.5" and not at.error
+    at.selectbox(key="optimizer").set_value("rmsprop").run()
+    assert at.number_input(key="alpha").value == 0.99 and not [w for w in at.number_input if w.key == "beta1"]
+    at.selectbox(key="optimizer").set_value("adam").run()
+    assert at.number_input(key="beta1").value == 0.5  # kept while hidden
 
 
 def test_an_untouched_page_has_a_clean_url():
