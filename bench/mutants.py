@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
+FULL_RUN = "tests/test_run.py::test_the_articles_full_run_equals_its_literal_loop"  # 10 s or more
 ENGINE = ["tests/test_optimizers.py", "tests/test_registry.py", "tests/test_run.py", "tests/test_problem.py"]
 # The test files that exercise each module (without the app's, which take minutes).
 TESTS = {

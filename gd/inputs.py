@@ -66,6 +66,17 @@ OPTIONAL = frozenset(
 )
 
 
+def bounds_table() -> str:
+    """The numeric inputs' bounds as a Markdown table (README.md holds it; a test keeps it so)."""
+    lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
+    for name, rng in RANGES.items():
+        kind = " (whole number)" if rng.integer else ""
+        lines.append(
+            f"| {rng.label} | `{name}` | `{rng.flag}` | at least {fmt(rng.minimum)} and {rng.top}{kind} |"
+        )
+    return "\n".join(lines)
+
+
 def widget_bounds(name: str) -> dict:
     """min_value, max_value and step of the number widget for input `name`, typed as it holds
     them (int for whole numbers)."""

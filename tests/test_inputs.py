@@ -147,7 +147,7 @@ def test_defaults_are_the_articles_experiment():
     )
     assert s.validated() == s
     assert OPTIMIZERS == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-    # the names DESIGN.md promises to widgets, URLs and tests (more may follow)
+    # the names share links, widgets and tests rely on (more may follow)
     assert {
         "true_weights",
         "bias",

@@ -163,3 +163,31 @@ def test_update_is_pure(name):
 def test_unknown_optimizer_is_an_error_naming_it():
     with pytest.raises(ValueError, match="'lbfgs'"):
         registry.make("lbfgs", 0.1)
+
+
+def final_state(optimizer, gradients):
+    state = optimizer.init(np.zeros(len(gradients[0])))
+    for g in gradients:
+        _, state = optimizer.update(np.array(g, dtype=float), state)
+    return state
+
+
+def test_the_returned_states_hold_what_torch_keeps():
+    # momentum: b3 = 0.9 b2 + g3 = (-0.195, 2.605) (see the heavy-ball test above)
+    state = final_state(registry.make("momentum", 0.1, momentum=0.9), G3)
+    assert type(state) is optimizers.Trace
+    np.testing.assert_allclose(state.buffer, [-0.195, 2.605], rtol=RTOL)
+    # adagrad: the sum of squares, 0.25 + 1 + 0.09 and 4 + 0.0625 + 16
+    state = final_state(registry.make("adagrad", 0.1), G3)
+    np.testing.assert_allclose(state.total, [1.34, 20.0625], rtol=RTOL)
+    # rmsprop, alpha 0.5: v1 = 0.5 g1^2 = (0.125, 2); v2 = 0.5 v1 + 0.5 g2^2 = (0.5625, 1.03125);
+    # v3 = 0.5 v2 + 0.5 g3^2 = (0.28125 + 0.045, 0.515625 + 8)
+    state = final_state(registry.make("rmsprop", 0.1, alpha=0.5), G3)
+    np.testing.assert_allclose(state.total, [0.32625, 8.515625], rtol=RTOL)
+    # adam, betas (0.5, 0.75): m = 0.5 m + 0.5 g: (0.25, -1) -> (-0.375, -0.375) -> (-0.0375, 1.8125);
+    # v = 0.75 v + 0.25 g^2: (0.0625, 1) -> (0.296875, 0.765625) -> (0.24515625, 4.57421875)
+    state = final_state(registry.make("adam", 0.1, beta1=0.5, beta2=0.75), G3)
+    assert state.step == 3
+    np.testing.assert_allclose(state.mean, [-0.0375, 1.8125], rtol=RTOL)
+    np.testing.assert_allclose(state.square, [0.24515625, 4.57421875], rtol=RTOL)
+    assert final_state(registry.make("gd", 0.1), G3) == optimizers.Empty()

@@ -243,3 +243,13 @@ def test_gd_rate_is_the_observed_contraction_of_the_excess_loss():
     # excess itself stays far above round-off: 1e-6 of slack
     assert excess[-1] > 1e-8 * excess[0]
     assert excess[-1] / excess[-2] == pytest.approx(pb.gd_rate(eta), rel=1e-6)
+
+
+def test_eigenvectors_are_computed_on_first_read_and_match_the_eigenvalues():
+    X = np.random.default_rng(3).standard_normal((50, 3))
+    pb = Problem.from_data(X, X @ [1.0, 2.0, 3.0])
+    assert "eigenvectors" not in vars(pb)  # no eigh per experiment unless a view asks
+    V = pb.eigenvectors
+    np.testing.assert_allclose(V.T @ V, np.eye(4), atol=1e-12)
+    np.testing.assert_allclose(pb.G @ V, V * pb.eigenvalues, atol=1e-12)
+    assert pb.eigenvectors is V

@@ -4,6 +4,7 @@ limits, labels, formulas). torch.optim's documented defaults are written out her
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from gd.inputs import (
     RULES,
     InputError,
     Settings,
+    bounds_table,
     widget_bounds,
 )
 from gd.problem import Problem
@@ -213,3 +215,8 @@ def test_each_cross_field_rule_names_the_fields_a_link_drops():
     ]
     values, warnings = share.from_query({"standardize": "true", "samples": "1"})
     assert values == {"samples": 1} and len(warnings) == 1 and "single row" in warnings[0]
+
+
+def test_the_readmes_table_of_bounds_is_the_inputs_table():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "\n".join("  " + line for line in bounds_table().splitlines()) in readme

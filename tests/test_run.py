@@ -18,6 +18,7 @@ from gd.problem import Problem
 from gd.run import (
     DIVERGENCE_FACTOR,
     SAMPLE_ROWS,
+    divergence_limit,
     experiment,
     iterate,
     mini_batches,
@@ -531,3 +532,13 @@ def test_the_drawing_sample_is_spread_over_all_the_rows():
     expected = np.random.default_rng([0, 2]).choice(n, SAMPLE_ROWS, replace=False)
     np.testing.assert_array_equal(rows, expected)
     assert rows.max() >= SAMPLE_ROWS  # not the first rows
+
+
+def test_a_start_at_zero_loss_has_no_divergence_limit():
+    # y = 0 exactly: L(0) = 0, and 1e10 times it would call any round-off a divergence
+    X = np.random.default_rng(1).standard_normal((20, 2))
+    pb = Problem.from_data(X, np.zeros(20))
+    assert pb.loss(np.zeros(3)) == 0.0 and divergence_limit(pb, np.zeros(3)) == math.inf
+    assert divergence_limit(pb, np.ones(3)) == DIVERGENCE_FACTOR * pb.loss(np.ones(3))
+    tr = run(pb, optimizers.gd(100.0), 50)  # far past the limit, but nothing to amplify
+    assert tr.diverged_at is None and np.all(tr.params == 0)
