@@ -132,20 +132,20 @@ def say(kind, text: str) -> None:
 # ---- inputs -----------------------------------------------------------------------------------
 
 
-def hyper_input(h: registry.Hyper) -> None:
-    """The number widget of one hyper-parameter, its bounds and help from gd.registry."""
-    st.number_input(
-        f"{h.range.label.capitalize()} {h.symbol}",
-        key=h.name,
-        **widget_bounds(h.name),
-        format="%g",
-        placeholder=f"default {fmt(h.default)}",
-        help=f"{h.range.help[:1].upper()}{h.range.help[1:]}; torch.optim's default is {fmt(h.default)}.",
-    )
-
-
 def sidebar():
     """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot)."""
+
+    def hyper_input(h: registry.Hyper) -> None:
+        """The number widget of one hyper-parameter, its bounds and help from gd.registry."""
+        st.number_input(
+            f"{h.range.label.capitalize()} {h.symbol}",
+            key=h.name,
+            **widget_bounds(h.name),
+            format="%g",
+            placeholder=f"default {fmt(h.default)}",
+            help=f"{h.range.help[:1].upper()}{h.range.help[1:]}; torch.optim's default is {fmt(h.default)}.",
+        )
+
     errors = []
     for name in registry.HYPER_RANGES:  # keep the values of hyper-parameter widgets not drawn
         if name in ss:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 
-from gd.checks import InputError, Range, fmt
-from gd.registry import HYPER_RANGES, MAX_MOMENTUM, NAMES
+from gd.checks import InputError as InputError  # re-exported: callers import it from here
+from gd.checks import Range as Range
+from gd.checks import fmt as fmt
+from gd.registry import HYPER_RANGES, NAMES
+from gd.registry import MAX_MOMENTUM as MAX_MOMENTUM
 from gd.registry import OPTIMIZERS as REGISTRY
-
-__all__ = ["InputError", "Range", "MAX_MOMENTUM", "fmt"]
 
 OPTIMIZERS = NAMES  # ("gd", "sgd", ...): gd.registry's entries, in order
 OPTIMIZER_LABELS = {name: e.label for name, e in REGISTRY.items()}

@@ -33,8 +33,7 @@ class Hyper:
     name: str
     range: Range
     default: float
-    symbol: str  # in run labels: "μ"
-    tex: str  # in formulas: r"\mu"
+    symbol: str  # in run labels: "μ" (the formulas write theirs in LaTeX)
     main: bool = False  # its widget is beside the learning rate; run labels name it even at its default
 
 
@@ -123,11 +122,11 @@ n = tex_number  # short, in the formulas below
 
 
 def _mu(default: float = 0.9) -> Hyper:
-    return Hyper("momentum", MOMENTUM, default, "μ", r"\mu", main=True)
+    return Hyper("momentum", MOMENTUM, default, "μ", main=True)
 
 
 def _eps(default: float) -> Hyper:
-    return Hyper("eps", EPS, default, "ε", r"\epsilon")
+    return Hyper("eps", EPS, default, "ε")
 
 
 _ENTRIES = (
@@ -180,6 +179,7 @@ _ENTRIES = (
             rf"\frac{{\eta\, g_t}}{{\sqrt{{s_{{t+1}}}} + {n(eps)}}}"
         ),
         hypers=(_eps(1e-10),),
+        limit=None,  # adaptive: no fixed stability limit
     ),
     Entry(
         "rmsprop",
@@ -189,7 +189,8 @@ _ENTRIES = (
             rf"v_{{t+1}} = {n(alpha)}\, v_t + {n(1 - alpha)}\, g_t^2, \quad "
             rf"\theta_{{t+1}} = \theta_t - \frac{{\eta\, g_t}}{{\sqrt{{v_{{t+1}}}} + {n(eps)}}}"
         ),
-        hypers=(Hyper("alpha", ALPHA, 0.99, "α", r"\alpha"), _eps(1e-8)),
+        hypers=(Hyper("alpha", ALPHA, 0.99, "α"), _eps(1e-8)),
+        limit=None,  # adaptive: no fixed stability limit
     ),
     Entry(
         "adam",
@@ -202,10 +203,11 @@ _ENTRIES = (
             rf"{{\sqrt{{v_t / (1 - {n(beta2)}^t)}} + {n(eps)}}}"
         ),
         hypers=(
-            Hyper("beta1", BETA1, 0.9, "β1", r"\beta_1"),
-            Hyper("beta2", BETA2, 0.999, "β2", r"\beta_2"),
+            Hyper("beta1", BETA1, 0.9, "β1"),
+            Hyper("beta2", BETA2, 0.999, "β2"),
             _eps(1e-8),
         ),
+        limit=None,  # adaptive: no fixed stability limit
     ),
 )
 

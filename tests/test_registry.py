@@ -4,6 +4,7 @@ limits, labels, formulas). torch.optim's documented defaults are written out her
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -116,8 +117,7 @@ def test_an_experiments_hyper_parameters_are_the_optimizers():
         (Settings(optimizer="nesterov", momentum=0.3), optimizers.momentum(0.01, 0.3, nesterov=True)),
     ]
     for settings, opt in cases:
-        s = settings.__class__(**{**settings.to_dict(), "steps": 30})
-        ex = experiment(s, data)
+        ex = experiment(replace(settings, steps=30), data)
         np.testing.assert_array_equal(ex.trajectory.params, run(pb, opt, 30).params)
     default = experiment(Settings(optimizer="adam", steps=30), data).trajectory.params
     other = experiment(Settings(optimizer="adam", steps=30, beta1=0.5), data).trajectory.params
@@ -220,3 +220,13 @@ def test_each_cross_field_rule_names_the_fields_a_link_drops():
 def test_the_readmes_table_of_bounds_is_the_inputs_table():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "\n".join("  " + line for line in bounds_table().splitlines()) in readme
+
+
+def test_the_readmes_registry_entry_is_the_code():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    excerpt = readme.split("```python\nEntry(\n", 1)[1].split("```", 1)[0]
+    source = (root / "gd" / "registry.py").read_text()
+    body = excerpt.removesuffix(")\n")  # in the table the entry ends "),"
+    indented = "".join("    " + line for line in body.splitlines(keepends=True))
+    assert "    Entry(\n" + indented + "    ),\n" in source
