@@ -52,7 +52,7 @@ def test_defaults_are_the_articles_run(at):
     assert "0.9644" in at.sidebar.markdown[0].value  # the stability limit next to the rate
 
 
-def test_step_advances_one_update_and_reset_returns_to_zero(at):
+def test_step_advances_one_update_reset_returns_to_zero_and_the_end_disables_step(at):
     reference = experiment(Settings()).trajectory
     for k in (1, 2, 3):
         at.button(key="step").click().run()
@@ -62,6 +62,13 @@ def test_step_advances_one_update_and_reset_returns_to_zero(at):
     at.button(key="reset").click().run()
     assert metric(at, "Iteration") == "0"
     assert at.text_input(key="true_weights").value == "2, 4, 5, 9, 11"  # inputs kept
+    # at the end of a run, Step is disabled
+    at.number_input(key="steps").set_value(2).run()
+    at.button(key="step").click().run()
+    assert not at.button(key="step").disabled
+    at.button(key="step").click().run()
+    assert metric(at, "Iteration") == "2"
+    assert at.button(key="step").disabled
 
 
 def test_scrubber_jumps_to_any_iteration_and_math_follows(at):
@@ -71,14 +78,6 @@ def test_scrubber_jumps_to_any_iteration_and_math_follows(at):
     assert float(metric(at, "Loss")) == pytest.approx(reference.loss[640], rel=1e-5)
     latex = " ".join(x.value for x in at.latex)
     assert f"{reference.params[640, -1]:.4g}" in latex  # b at that iteration, in the formulas
-
-
-def test_step_is_disabled_at_the_end_of_the_run(at):
-    at.number_input(key="steps").set_value(2).run()
-    at.button(key="step").click().run()
-    at.button(key="step").click().run()
-    assert metric(at, "Iteration") == "2"
-    assert at.button(key="step").disabled
 
 
 def test_new_weights_make_a_new_problem_from_iteration_zero(at):
@@ -145,19 +144,23 @@ def test_optimizer_specific_inputs_appear_when_they_apply(at):
     assert not at.exception
 
 
-def test_nesterov_without_momentum_is_a_message_not_a_crash(at):
+def test_inputs_not_allowed_together_are_messages_not_crashes(at):
     at.selectbox(key="optimizer").set_value("nesterov").run()
     at.number_input(key="momentum").set_value(0.0).run()
     assert not at.exception
-    assert any("nesterov needs a momentum" in e.value for e in at.error)
-
-
-def test_sgd_work_bound_is_a_message(at):
+    assert [e.value for e in at.error] == [
+        "nesterov needs a momentum above 0 \\(try 0\\.9\\)\\. Showing the last valid run\\."
+    ]
+    at.number_input(key="momentum").set_value(0.9).run()
+    assert not at.error
     at.selectbox(key="optimizer").set_value("sgd").run()
     at.number_input(key="batch_size").set_value(5000).run()
-    at.number_input(key="steps").set_value(20_000).run()
+    at.number_input(key="steps").set_value(20_000).run()  # (the same session: one page load)
     assert not at.exception
-    assert any("batch size x steps" in e.value for e in at.error)
+    assert [e.value for e in at.error] == [
+        "The settings cannot be used\\: sgd\\: batch size x steps \\= 100,000,000 samples drawn; at most "
+        "20,000,000 \\(use fewer steps or a smaller batch\\)\\."
+    ]
 
 
 def test_surface_axes_can_be_chosen(at):

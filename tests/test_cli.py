@@ -142,10 +142,9 @@ def test_csv_to_stdout_is_only_the_csv(tmp_path):
     "steps, every, expected",
     [(10, 3, [0, 3, 6, 9]), (11, 5, [0, 5, 10]), (12, 5, [0, 5, 10, 11]), (4, 100, [0, 3])],
 )
-def test_every_k_prints_every_kth_iteration_and_the_last(steps, every, expected):
-    result = gd_cli("--samples", "50", "--steps", str(steps), "--every", str(every))
-    assert result.returncode == 0
-    i, *_, rest = parse_lines(result.stdout)
+def test_every_k_prints_every_kth_iteration_and_the_last(steps, every, expected, capsys):
+    assert main(["--samples", "50", "--steps", str(steps), "--every", str(every)]) == 0  # in-process
+    i, *_, rest = parse_lines(capsys.readouterr().out)
     assert list(i) == expected
     assert rest[0].startswith(f"after {steps} steps of gd")
 

@@ -186,25 +186,23 @@ def test_weights_box_takes_anything():
         assert next(m.value for m in at.metric if m.label == "Iteration") == "0" and at.get("plotly_chart")
 
 
-@pytest.mark.parametrize(
-    "key, value, says",
-    [
-        ("compare_rates", "1,2,x", "learning rate must be a number, got 'x'"),
-        ("compare_batches", "0", "batch size must be at least 1 and at most 1,000,000, got 0"),
-        (
-            "compare_rates",
-            LONG[:2000],
-            "learning rate must be a number, got a text of 2000 characters",
-        ),
-    ],
-)
-def test_compare_boxes_take_anything(key, value, says):
+COMPARE_BOXES = [
+    ("compare_rates", "1,2,x", "learning rate must be a number, got 'x'"),
+    ("compare_batches", "0", "batch size must be at least 1 and at most 1,000,000, got 0"),
+    ("compare_rates", LONG[:2000], "learning rate must be a number, got a text of 2000 characters"),
+]
+
+
+def test_compare_boxes_take_anything():
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.run()
     at.multiselect(key="compare").set_value(["sgd"]).run()
-    at.text_input(key=key).input(value).run()
-    assert not at.exception
-    assert [plain(e.value) for e in at.error] == [f"{says}. Showing the last valid run."]
+    for key, value, says in COMPARE_BOXES:  # one session: each box emptied before the next
+        at.text_input(key=key).input(value).run()
+        assert not at.exception
+        assert [plain(e.value) for e in at.error] == [f"{says}. Showing the last valid run."], key
+        at.text_input(key=key).input("").run()
+        assert not at.error
 
 
 # ---- uploads: every bad file is an st.error; the page stays usable ---------------------------------
@@ -219,17 +217,17 @@ UPLOADS = {
 }
 
 
-@pytest.mark.parametrize("name", list(UPLOADS))
-def test_bad_uploads_are_messages(name):
-    content, says = UPLOADS[name]
+def test_bad_uploads_are_messages():
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.run()
-    at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
-    assert not at.exception
-    errors = [e.value.replace("\\", "") for e in at.error]
-    assert len(errors) == 1 and "file cannot be used" in errors[0] and says in errors[0], errors
-    at.button(key="step").click().run()
-    assert next(m.value for m in at.metric if m.label == "Iteration") == "1"
+    for name, (content, says) in UPLOADS.items():  # one session, one file after another
+        at.file_uploader(key="upload").set_value((f"{name}.csv", content, "text/csv")).run()
+        assert not at.exception
+        errors = [plain(e.value) for e in at.error]
+        assert len(errors) == 1 and "file cannot be used" in errors[0] and says in errors[0], errors
+        before = int(next(m.value for m in at.metric if m.label == "Iteration"))
+        at.button(key="step").click().run()
+        assert next(m.value for m in at.metric if m.label == "Iteration") == str(before + 1)
 
 
 # ---- what the code never does ----------------------------------------------------------------------
