@@ -16,21 +16,20 @@ import pandas  # noqa: F401
 import plotly.io as pio
 import streamlit as st
 
-from gd import explain, figures, live, share
+from gd import explain, figures, live, registry, share
 from gd.data import load_csv
 from gd.export import trajectory_csv
 from gd.inputs import (
     FIELD_NAMES,
-    MAX_MOMENTUM,
-    MAX_SAMPLES,
-    MAX_STEPS,
     OPTIMIZER_LABELS,
     OPTIMIZERS,
     RANGES,
     InputError,
     Settings,
+    fmt,
     format_weights,
     parse_weights,
+    widget_bounds,
 )
 from gd.presets import PRESETS
 from gd.run import Experiment, experiment, sweep, sweep_rates, variants
@@ -62,11 +61,11 @@ def live_payload(settings, upload, compare, i: int, j: int, presenter: bool) -> 
 
 
 @st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")
-def rate_sweep(settings, upload, compare, presenter: bool) -> str:
+def rate_sweep(settings, upload, compare) -> str:
     """The sweep chart's JSON text: built once, shared by every session (no unpickling)."""
     ex = run_experiment(settings, upload, compare)  # the page's own run: a cache hit, no recompute
     rates = sweep_rates(ex.limit, settings.learning_rate)
-    loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, settings.momentum)
+    loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, **settings.hyper)
     figure = figures.sweep_figure(
         rates,
         loss,
@@ -75,7 +74,6 @@ def rate_sweep(settings, upload, compare, presenter: bool) -> str:
         settings.learning_rate,
         settings.steps,
         settings.optimizer,
-        presenter,
     )
     return pio.to_json(figure, validate=False)
 
@@ -137,7 +135,22 @@ def say(kind, text: str) -> None:
 
 def sidebar():
     """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot)."""
+
+    def hyper_input(h: registry.Hyper) -> None:
+        """The number widget of one hyper-parameter, its bounds and help from gd.registry."""
+        st.number_input(
+            f"{h.range.label.capitalize()} {h.symbol}",
+            key=h.name,
+            **widget_bounds(h.name),
+            format="%g",
+            placeholder=f"default {fmt(h.default)}",
+            help=f"{h.range.help[:1].upper()}{h.range.help[1:]}; torch.optim's default is {fmt(h.default)}.",
+        )
+
     errors = []
+    for name in registry.HYPER_RANGES:  # keep the values of hyper-parameter widgets not drawn
+        if name in ss:
+            ss[name] = ss[name]
     with st.sidebar:
         st.selectbox(
             "Preset",
@@ -172,39 +185,29 @@ def sidebar():
         st.number_input(
             "Bias",
             key="bias",
-            min_value=RANGES["bias"].minimum,
-            max_value=RANGES["bias"].maximum,
-            step=0.5,
+            **widget_bounds("bias"),
             format="%g",
             disabled=not synthetic,
         )
-        st.number_input(
-            "Samples", key="samples", min_value=1, max_value=MAX_SAMPLES, step=1000, disabled=not synthetic
-        )
+        st.number_input("Samples", key="samples", **widget_bounds("samples"), disabled=not synthetic)
         st.number_input(
             "Noise (standard deviation added to y)",
             key="noise",
-            min_value=0.0,
-            max_value=RANGES["noise"].maximum,
-            step=0.1,
+            **widget_bounds("noise"),
             format="%g",
             disabled=not synthetic,
         )
         st.number_input(
             "Seed",
             key="seed",
-            min_value=0,
-            max_value=int(RANGES["seed"].maximum),
-            step=1,
+            **widget_bounds("seed"),
             help="The same seed gives the same data and the same mini-batches.",
         )
         with st.expander("Feature scales and outliers"):
             st.number_input(
                 "Feature scale",
                 key="feature_scale",
-                min_value=1.0,
-                max_value=1000.0,
-                step=1.0,
+                **widget_bounds("feature_scale"),
                 format="%g",
                 disabled=not synthetic,
                 help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
@@ -213,18 +216,14 @@ def sidebar():
             st.number_input(
                 "Feature mean",
                 key="feature_mean",
-                min_value=-1000.0,
-                max_value=1000.0,
-                step=1.0,
+                **widget_bounds("feature_mean"),
                 format="%g",
                 disabled=not synthetic,
             )
             st.number_input(
                 "Outlier (added to the first sample's y)",
                 key="outlier",
-                min_value=RANGES["outlier"].minimum,
-                max_value=RANGES["outlier"].maximum,
-                step=10.0,
+                **widget_bounds("outlier"),
                 format="%g",
                 disabled=not synthetic,
             )
@@ -240,26 +239,27 @@ def sidebar():
         st.number_input(
             "Learning rate η",
             key="learning_rate",
-            min_value=RANGES["learning_rate"].minimum,
-            max_value=RANGES["learning_rate"].maximum,
-            step=0.001,
+            **widget_bounds("learning_rate"),
             format="%g",
         )
         note = st.empty()
-        if ss.optimizer in ("momentum", "nesterov"):
-            st.number_input(
-                "Momentum μ", key="momentum", min_value=0.0, max_value=MAX_MOMENTUM, step=0.05, format="%g"
-            )
-        if ss.optimizer == "sgd":
+        entry = registry.entry(ss.optimizer)
+        for h in entry.hypers:
+            if h.main:
+                hyper_input(h)
+        if entry.minibatch:
             st.number_input(
                 "Batch size B",
                 key="batch_size",
-                min_value=1,
-                max_value=MAX_SAMPLES,
-                step=1,
+                **widget_bounds("batch_size"),
                 help="Samples per step; B = samples is full-batch descent.",
             )
-        st.number_input("Steps", key="steps", min_value=1, max_value=MAX_STEPS, step=100)
+        st.number_input("Steps", key="steps", **widget_bounds("steps"))
+        others = [h for h in entry.hypers if not h.main]
+        if others:
+            with st.expander("Optimizer settings"):
+                for h in others:
+                    hyper_input(h)
 
         if not ss.presenter:
             st.header("Compare")
@@ -350,7 +350,7 @@ def formulas(ex: Experiment) -> None:
             st.latex(line)
     with right:
         st.caption(f"The update of {ex.settings.optimizer}, g being the gradient at step t:")
-        st.latex(explain.RULES[ex.settings.optimizer])
+        st.latex(explain.rule(ex.settings))
 
 
 # ---- the page -----------------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def main() -> None:
     formulas(ex)
     st.subheader("Which learning rate?")
     static_chart(
-        rate_sweep(ex.settings, upload, compare, False),
+        rate_sweep(ex.settings, upload, compare),
         f"Excess loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} against the "
         "learning rate, on log scales, with the stability limit and the current rate marked.",
         "sweep",

@@ -9,7 +9,7 @@ instead of an unchanged figure. The server's memory (RSS of it and its children)
     python bench/load.py --start                      # start `streamlit run app.py` on a free port
     python bench/load.py --url http://127.0.0.1:8501 --pid 12345
 
-Targets (DESIGN.md, Budgets): 0 errors, p95 click -> rerun <= 1 s, peak server memory <= 500 MB.
+Targets (README.md, Benchmarks): 0 errors, p95 click -> rerun <= 1 s, peak server memory <= 500 MB.
 Exit status 1 when a target is missed. Loopback only; every wait has a timeout and the whole run a
 deadline.
 """

@@ -13,7 +13,7 @@ import warnings
 from gd.data import load_csv
 from gd.explain import MIN_RATE, STANDARDISE_CLI
 from gd.export import trajectory_csv
-from gd.inputs import OPTIMIZERS, RANGES, InputError, Settings, parse_weights
+from gd.inputs import OPTIMIZER_LABELS, OPTIMIZERS, RANGES, InputError, Settings, fmt, parse_weights
 from gd.run import Experiment, experiment
 
 # Options that take a value; "--weights -1,2" is joined to "--weights=-1,2" so that a negative
@@ -56,19 +56,8 @@ def _every(text):
     return value
 
 
-HELP = {
-    "bias": "true bias",
-    "samples": "number of samples",
-    "seed": "random seed",
-    "noise": "standard deviation of Gaussian noise on y",
-    "learning_rate": "learning rate",
-    "steps": "number of updates",
-    "batch_size": "mini-batch size for sgd",
-    "momentum": "momentum for momentum and nesterov",
-    "feature_scale": "std of the last feature; the others range from 1 to it",
-    "feature_mean": "mean of every feature",
-    "outlier": "added to the first sample's y",
-}
+def _bounds(rng) -> str:
+    return f"at least {fmt(rng.minimum)} and {rng.top}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,12 +75,15 @@ def parser() -> argparse.ArgumentParser:
         metavar="W1,W2,...",
         help="true weights, comma-separated (default 2,4,5,9,11)",
     )
-    for name, rng in RANGES.items():  # every numeric input, with the app's names and ranges
+    for name, rng in RANGES.items():  # every numeric input, with the app's names, ranges and help
+        default = getattr(d, name)
         p.add_argument(
             rng.flag,
             type=_number(name),
-            default=getattr(d, name),
-            help=f"{HELP[name]} (default {getattr(d, name):g})",
+            default=default,
+            dest=name,
+            metavar=rng.flag.removeprefix("--").upper().replace("-", "_"),
+            help=rng.help + ("" if default is None else f" (default {default:g})") + f"; {_bounds(rng)}",
         )
     p.add_argument(
         "--data",
@@ -99,7 +91,13 @@ def parser() -> argparse.ArgumentParser:
         help="learn from a CSV instead: a header row, target column y (else the last)",
     )
     p.add_argument("--standardize", action="store_true", help="use z-scores of the features")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="update rule (default gd)")
+    p.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=d.optimizer,
+        help=f"update rule (default {d.optimizer}): "
+        + "; ".join(f"{name}, {label}" for name, label in OPTIMIZER_LABELS.items()),
+    )
     p.add_argument(
         "--csv",
         metavar="FILE|-",
@@ -204,20 +202,10 @@ def _compute(argv: list[str]):
     args = parser().parse_args(_join_negative_values(argv))
     _refuse_empty(args)
     settings = Settings(
-        args.weights,
-        args.bias,
-        args.samples,
-        args.noise,
-        args.seed,
-        args.lr,
-        args.steps,
-        args.optimizer,
-        args.batch_size,
-        args.momentum,
-        args.standardize,
-        args.feature_scale,
-        args.feature_mean,
-        args.outlier,
+        true_weights=args.weights,
+        optimizer=args.optimizer,
+        standardize=args.standardize,
+        **{name: getattr(args, name) for name in RANGES},
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)

@@ -6,8 +6,7 @@ Only numbers are put into LaTeX, never user text.
 
 from __future__ import annotations
 
-import numpy as np
-
+from gd import registry
 from gd.inputs import RANGES
 from gd.run import Experiment
 
@@ -32,21 +31,11 @@ GRADIENT_B = (
     r" \left( w \cdot x_i + b - y_i \right)"
 )
 
-# Each optimizer's update of theta = (w, b) with g the gradient at step t, as in torch.optim.
-RULES = {
-    "gd": r"\theta_{t+1} = \theta_t - \eta\, g_t",
-    "sgd": r"\theta_{t+1} = \theta_t - \eta\, g_t^{\text{batch}}"
-    r"\quad (g^{\text{batch}}: \text{the same formulas over the next } B \text{ samples})",
-    "momentum": r"v_{t+1} = \mu v_t + g_t, \quad \theta_{t+1} = \theta_t - \eta\, v_{t+1}",
-    "nesterov": r"v_{t+1} = \mu v_t + g_t, \quad \theta_{t+1} = \theta_t - \eta\,(g_t + \mu v_{t+1})",
-    "adagrad": r"s_{t+1} = s_t + g_t^2, \quad \theta_{t+1} = \theta_t - \frac{\eta\, g_t}"
-    r"{\sqrt{s_{t+1}} + 10^{-10}}",
-    "rmsprop": r"v_{t+1} = 0.99\, v_t + 0.01\, g_t^2, \quad \theta_{t+1} = \theta_t - "
-    r"\frac{\eta\, g_t}{\sqrt{v_{t+1}} + 10^{-8}}",
-    "adam": r"m_{t} = 0.9\, m_{t-1} + 0.1\, g_t,\; v_t = 0.999\, v_{t-1} + 0.001\, g_t^2,\;"
-    r" \theta_{t} = \theta_{t-1} - \eta \frac{m_t / (1 - 0.9^t)}"
-    r"{\sqrt{v_t / (1 - 0.999^t)} + 10^{-8}}",
-}
+
+def rule(settings) -> str:
+    """The optimizer's update of theta = (w, b) as in torch.optim, g the gradient at step t, with
+    the run's hyper-parameters written in (its formula in gd.registry)."""
+    return registry.entry(settings.optimizer).rule_tex(**settings.hyper)
 
 
 _MARKDOWN = set("\\`*_{}[]()#+-.!|<>~$:=&")
@@ -60,18 +49,7 @@ def md(text: str) -> str:
     )
 
 
-def number(x: float, digits: int = 4) -> str:
-    """A float as LaTeX: 1.234 \\times 10^{-5} rather than 1.234e-05."""
-    x = float(x)
-    if not np.isfinite(x):
-        return r"\infty" if x > 0 else (r"-\infty" if x < 0 else r"\text{NaN}")
-    if x == 0:
-        return "0"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        return rf"{mantissa} \times 10^{{{int(exp)}}}"
-    return text
+number = registry.tex_number  # a float as LaTeX: 1.234 \times 10^{-5} rather than 1.234e-05
 
 
 def vector(values) -> str:
@@ -91,7 +69,7 @@ def current_math(ex: Experiment, k: int) -> list[str]:
         GRADIENT_W,
         rf"\nabla_w L = {vector(grad[:-1])}",
         rf"{GRADIENT_B} = {number(grad[-1])}",
-        RULES[ex.settings.optimizer],
+        rule(ex.settings),
     ]
     if k < ex.trajectory.steps:
         lines.append(

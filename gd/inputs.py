@@ -1,25 +1,27 @@
-"""One description of every input: names, defaults, ranges and validation.
+"""One description of every input: names, defaults, ranges, cross-field rules and validation.
 
-The same table serves the command line (`python -m gd`), the Streamlit widgets, the share-link URL
-and the tests, so a range is written once. Every check raises `InputError` with a message that names
-the bad value and what is allowed; nothing here evaluates user text.
+`RANGES` (each numeric input: label, CLI flag, bounds, help, widget step; the optimizers'
+hyper-parameters from gd.registry), `Settings` (every input by name, with its default) and `RULES`
+(inputs allowed alone but not together) serve the command line (`python -m gd`), the Streamlit
+widgets, the share-link URL and the tests, so a range is written once. Every check raises
+`InputError` with a message that names the bad value and what is allowed; nothing here evaluates
+user text.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 
-OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-OPTIMIZER_LABELS = {
-    "gd": "Gradient descent (full batch)",
-    "sgd": "Stochastic gradient descent (mini-batch)",
-    "momentum": "Momentum",
-    "nesterov": "Nesterov momentum",
-    "adagrad": "Adagrad",
-    "rmsprop": "RMSprop",
-    "adam": "Adam",
-}
+from gd.checks import InputError as InputError  # re-exported: callers import it from here
+from gd.checks import Range as Range
+from gd.checks import fmt as fmt
+from gd.registry import HYPER_RANGES, NAMES
+from gd.registry import MAX_MOMENTUM as MAX_MOMENTUM
+from gd.registry import OPTIMIZERS as REGISTRY
+
+OPTIMIZERS = NAMES  # ("gd", "sgd", ...): gd.registry's entries, in order
+OPTIMIZER_LABELS = {name: e.label for name, e in REGISTRY.items()}
 
 MAX_FEATURES = 20
 MAX_SAMPLES = 1_000_000
@@ -28,76 +30,60 @@ MAX_STEPS = 20_000  # the CLI benchmark needs 10,100; the app caches trajectorie
 MAX_SGD_SAMPLE_STEPS = 20_000_000
 MAX_ABS_VALUE = 1e6  # true weights, bias and noise; keeps every loss far from overflow
 MAX_TEXT = 2_000  # characters of weights text worth reading
-MAX_MOMENTUM = 0.9999  # momentum must stay below 1; the widget and the URL share this bound
+FEATURE_SCALE = 1000.0  # feature scale: 1 to this; feature mean: minus this to this
 
 
-class InputError(ValueError):
-    """A value a user gave is not allowed; the message says which and what is."""
-
-
-@dataclass(frozen=True)
-class Range:
-    """The allowed values of one numeric input, inclusive unless `open_max`."""
-
-    label: str
-    flag: str
-    minimum: float
-    maximum: float
-    integer: bool = False
-    open_max: bool = False
-
-    def check(self, value: float) -> float | int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(f"{self.label} must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise InputError(f"{self.label} must be a finite number, got {value}")
-        if self.integer:
-            if value != int(value):
-                raise InputError(f"{self.label} must be a whole number, got {value}")
-            value = int(value)
-        too_big = value >= self.maximum if self.open_max else value > self.maximum
-        if value < self.minimum or too_big:
-            top = f"below {_fmt(self.maximum)}" if self.open_max else f"at most {_fmt(self.maximum)}"
-            raise InputError(
-                f"{self.label} must be at least {_fmt(self.minimum)} and {top}, got {_fmt(value)}"
-            )
-        return value
-
-    def parse(self, text: str) -> float | int:
-        """Read a number as a user types it: '5000', '1e6', '-2e3', ' 0.01 '."""
-        text = str(text).strip()
-        if len(text) > 100:
-            raise InputError(f"{self.label} must be a number, got a text of {len(text)} characters")
-        try:
-            value = float(text)
-        except ValueError:
-            raise InputError(f"{self.label} must be a number, got {text!r}") from None
-        if self.integer and math.isfinite(value) and value.is_integer():
-            value = int(value)
-        return self.check(value)
-
-
-def _fmt(x: float) -> str:
-    """A number as people write it: 1000000 -> 1,000,000; 1e-06 stays."""
-    if abs(x) < 1e15 and float(x).is_integer():
-        return f"{int(x):,}"
-    return f"{float(x):g}"
-
-
+# Every numeric input: its Settings field (= widget key = URL key), label, CLI flag, bounds, CLI
+# help and widget step. The optimizers' hyper-parameters come from their entries in gd.registry.
 RANGES = {
-    "bias": Range("bias", "--bias", -MAX_ABS_VALUE, MAX_ABS_VALUE),
-    "samples": Range("samples", "--samples", 1, MAX_SAMPLES, integer=True),
-    "noise": Range("noise", "--noise", 0.0, MAX_ABS_VALUE),
-    "seed": Range("seed", "--seed", 0, 2**32 - 1, integer=True),
-    "learning_rate": Range("learning rate", "--lr", 1e-6, 100.0),
-    "steps": Range("steps", "--steps", 1, MAX_STEPS, integer=True),
-    "batch_size": Range("batch size", "--batch-size", 1, MAX_SAMPLES, integer=True),
-    "momentum": Range("momentum", "--momentum", 0.0, MAX_MOMENTUM),
-    "feature_scale": Range("feature scale", "--feature-scale", 1.0, 1000.0),
-    "feature_mean": Range("feature mean", "--feature-mean", -1000.0, 1000.0),
-    "outlier": Range("outlier", "--outlier", -MAX_ABS_VALUE, MAX_ABS_VALUE),
+    "bias": Range("bias", "--bias", -MAX_ABS_VALUE, MAX_ABS_VALUE, "true bias", step=0.5),
+    "samples": Range("samples", "--samples", 1, MAX_SAMPLES, "number of samples", 1000, integer=True),
+    "noise": Range("noise", "--noise", 0.0, MAX_ABS_VALUE, "standard deviation of Gaussian noise on y", 0.1),
+    "seed": Range("seed", "--seed", 0, 2**32 - 1, "random seed", integer=True),
+    "learning_rate": Range("learning rate", "--lr", 1e-6, 100.0, "learning rate", step=0.001),
+    "steps": Range("steps", "--steps", 1, MAX_STEPS, "number of updates", step=100, integer=True),
+    "batch_size": Range(
+        "batch size", "--batch-size", 1, MAX_SAMPLES, "mini-batch size for sgd", integer=True
+    ),
+    **HYPER_RANGES,
+    "feature_scale": Range(
+        "feature scale",
+        "--feature-scale",
+        1.0,
+        FEATURE_SCALE,
+        "std of the last feature; the others range from 1 to it",
+    ),
+    "feature_mean": Range(
+        "feature mean", "--feature-mean", -FEATURE_SCALE, FEATURE_SCALE, "mean of every feature"
+    ),
+    "outlier": Range(
+        "outlier", "--outlier", -MAX_ABS_VALUE, MAX_ABS_VALUE, "added to the first sample's y", step=10.0
+    ),
 }
 WEIGHT = Range("each true weight", "--weights", -MAX_ABS_VALUE, MAX_ABS_VALUE)
+# Inputs that may be None: the optimizer's own default (torch's eps differs between optimizers).
+OPTIONAL = frozenset(
+    name for name in HYPER_RANGES if len({e.defaults.get(name) for e in REGISTRY.values()} - {None}) > 1
+)
+
+
+def bounds_table() -> str:
+    """The numeric inputs' bounds as a Markdown table (README.md holds it; a test keeps it so)."""
+    lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
+    for name, rng in RANGES.items():
+        kind = " (whole number)" if rng.integer else ""
+        lines.append(
+            f"| {rng.label} | `{name}` | `{rng.flag}` | at least {fmt(rng.minimum)} and {rng.top}{kind} |"
+        )
+    return "\n".join(lines)
+
+
+def widget_bounds(name: str) -> dict:
+    """min_value, max_value and step of the number widget for input `name`, typed as it holds
+    them (int for whole numbers)."""
+    rng = RANGES[name]
+    kind = int if rng.integer else float
+    return {"min_value": kind(rng.minimum), "max_value": rng.largest, "step": kind(rng.step)}
 
 
 def parse_weights(text: str) -> tuple[float, ...]:
@@ -141,9 +127,10 @@ def format_weights(weights) -> str:
     return ", ".join(short(w) for w in weights)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
-    """Every input of a run. Defaults are the article's experiment."""
+    """Every input of a run, by name only. Defaults are the article's experiment, and torch.optim's
+    for the hyper-parameters (eps None: the optimizer's own, 1e-10 for adagrad, 1e-8 otherwise)."""
 
     true_weights: tuple[float, ...] = (2.0, 4.0, 5.0, 9.0, 11.0)
     bias: float = 2.0
@@ -155,6 +142,10 @@ class Settings:
     optimizer: str = "gd"
     batch_size: int = 32
     momentum: float = 0.9
+    eps: float | None = None
+    alpha: float = 0.99
+    beta1: float = 0.9
+    beta2: float = 0.999
     standardize: bool = False
     # Beyond the article: features of unequal scale, off-centre features, one corrupted target.
     feature_scale: float = 1.0  # std of feature i is feature_scale ** (i / (d - 1)): 1 to this
@@ -165,34 +156,95 @@ class Settings:
         """The same settings with numbers normalised, or InputError naming the first bad one."""
         values = {"true_weights": check_weights(self.true_weights)}
         for name, rng in RANGES.items():
-            values[name] = rng.check(getattr(self, name))
+            value = getattr(self, name)
+            values[name] = None if value is None and name in OPTIONAL else rng.check(value)
         if self.optimizer not in OPTIMIZERS:
             raise InputError(
                 f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {str(self.optimizer)[:40]!r}"
             )
-        if self.optimizer == "nesterov" and values["momentum"] == 0:
-            raise InputError("nesterov needs a momentum above 0 (try 0.9)")
-        return replace(self, **values, standardize=bool(self.standardize))
+        settings = replace(self, **values, standardize=bool(self.standardize))
+        settings.check_rules()
+        return settings
 
-    def check_work(self, features: int, samples: int) -> None:
-        """Bound the run's cost for data of this size: the synthetic data's or a CSV's, whichever
-        the run learns from (gd.run.experiment calls this once the data are known)."""
-        if self.standardize and samples < 2:
-            raise InputError("cannot standardise a single row: its standard deviation is zero")
-        if self.optimizer == "sgd":
-            work = self.sgd_work(samples)
-            if work > MAX_SGD_SAMPLE_STEPS:
-                raise InputError(
-                    f"sgd: batch size x steps = {work:,} samples drawn; at most "
-                    f"{MAX_SGD_SAMPLE_STEPS:,} (use fewer steps or a smaller batch)"
-                )
+    def check_rules(self, samples: int | None = None) -> None:
+        """InputError for the first cross-field rule these settings break: those that need the
+        data's size when `samples` (the rows the run learns from) is given, the others if not."""
+        broken = first_broken(self, samples)
+        if broken is not None:
+            raise InputError(broken[1])
+
+    def check_work(self, samples: int) -> None:
+        """The rules that need the data's size, for data of `samples` rows: the synthetic data's
+        or a CSV's, whichever the run learns from (gd.run.experiment calls this once it is known)."""
+        self.check_rules(samples)
+
+    @property
+    def hyper(self) -> dict:
+        """The optimizer's hyper-parameters, torch's default for any left None."""
+        return REGISTRY[self.optimizer].resolve(vars(self))
+
+    @property
+    def minibatch(self) -> bool:
+        return REGISTRY[self.optimizer].minibatch
 
     def sgd_work(self, samples: int) -> int:
         """Samples a run draws one at a time (0 for the full-batch optimizers)."""
-        return min(self.batch_size, samples) * self.steps if self.optimizer == "sgd" else 0
+        return min(self.batch_size, samples) * self.steps if self.minibatch else 0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Settings))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Inputs each allowed alone but not together (scikit-learn's parameter constraints, across
+    fields). `broken(settings, samples)` is the message when the rule does not hold, else None;
+    `samples` is the rows the run learns from, None for the rules checked without data.
+    `fields` are the inputs the rule ties, in the order a share link drops them to make a run."""
+
+    fields: tuple[str, ...]
+    broken: Callable[[Settings, int | None], str | None]
+    needs_data: bool = False
+
+
+def _nesterov(s: Settings, samples) -> str | None:
+    if s.optimizer == "nesterov" and s.momentum == 0:
+        return "nesterov needs a momentum above 0 (try 0.9)"
+    return None
+
+
+def _one_row(s: Settings, samples: int) -> str | None:
+    if s.standardize and samples < 2:
+        return "cannot standardise a single row: its standard deviation is zero"
+    return None
+
+
+def _sgd_work(s: Settings, samples: int) -> str | None:
+    work = s.sgd_work(samples)
+    if work > MAX_SGD_SAMPLE_STEPS:
+        return (
+            f"{s.optimizer}: batch size x steps = {work:,} samples drawn; at most "
+            f"{MAX_SGD_SAMPLE_STEPS:,} (use fewer steps or a smaller batch)"
+        )
+    return None
+
+
+RULES = (
+    Rule(("momentum", "optimizer"), _nesterov),
+    Rule(("standardize", "samples"), _one_row, needs_data=True),
+    Rule(("batch_size", "steps", "samples", "optimizer"), _sgd_work, needs_data=True),
+)
+
+
+def first_broken(settings: Settings, samples: int | None = None) -> tuple[Rule, str] | None:
+    """The first rule `settings` break and its message: the data-size rules when `samples` is
+    given, the others when it is None."""
+    for rule in RULES:
+        if rule.needs_data == (samples is not None):
+            message = rule.broken(settings, samples)
+            if message is not None:
+                return rule, message
+    return None

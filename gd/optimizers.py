@@ -10,6 +10,7 @@ rule and default follows PyTorch's documented torch.optim algorithm, so that any
 cross-checked there: SGD (momentum, Nesterov, dampening 0), Adagrad (eps 1e-10, no decay, zero
 initial accumulator), RMSprop (alpha 0.99, eps 1e-8, not centred), Adam (betas 0.9/0.999, eps 1e-8).
 `sgd` uses the same rule as `gd`: what differs is the gradient (a mini-batch's), see gd.run.
+The defaults, ranges, limits and formulas of each live in its entry of gd.registry.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-
-from gd.inputs import OPTIMIZERS
 
 
 class Optimizer(NamedTuple):
@@ -55,10 +54,11 @@ def gd(learning_rate: float) -> Optimizer:
     return Optimizer("gd", lambda params: Empty(), update)
 
 
-def momentum(learning_rate: float, mu: float = 0.9, nesterov: bool = False) -> Optimizer:
-    """Heavy ball, PyTorch's form: b <- mu b + g;  theta <- theta - eta b.
+def momentum(learning_rate: float, momentum: float = 0.9, nesterov: bool = False) -> Optimizer:
+    """Heavy ball, PyTorch's form: b <- mu b + g;  theta <- theta - eta b  (mu: `momentum`).
     Nesterov looks ahead along the new buffer: theta <- theta - eta (g + mu b).
     With mu = 0 both are plain GD (b starts at zero, so b_1 = g_1 as in PyTorch)."""
+    mu = momentum
 
     def update(g, state):
         buffer = mu * state.buffer + g
@@ -106,18 +106,3 @@ def adam(learning_rate: float, beta1: float = 0.9, beta2: float = 0.999, eps: fl
         return -step_size * m / denom, Moments(t, m, v)
 
     return Optimizer("adam", lambda params: Moments(0, np.zeros_like(params), np.zeros_like(params)), update)
-
-
-def make(name: str, learning_rate: float, mu: float = 0.9) -> Optimizer:
-    """The optimizer called `name` (one of gd.inputs.OPTIMIZERS) with PyTorch's defaults."""
-    if name in ("gd", "sgd"):
-        return gd(learning_rate)._replace(name=name)
-    if name in ("momentum", "nesterov"):
-        return momentum(learning_rate, mu, nesterov=name == "nesterov")
-    if name == "adagrad":
-        return adagrad(learning_rate)
-    if name == "rmsprop":
-        return rmsprop(learning_rate)
-    if name == "adam":
-        return adam(learning_rate)
-    raise ValueError(f"unknown optimizer {name!r}; one of {', '.join(OPTIMIZERS)}")

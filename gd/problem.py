@@ -21,8 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
+from gd import registry
 
 CHUNK_ROWS = 16_384  # rows of [A, y] held at once by a pass: 2.9 MB at 20 features
 # Rows added to the R factor per QR: LAPACK goes multi-threaded on taller matrices, and on a busy
@@ -39,7 +42,7 @@ class Problem:
     G : (p, p) A^T A / n.           c : (p,) A^T y / n.
     theta_star : (p,) the minimum-norm least-squares solution (as numpy's lstsq gives it).
     loss_star : float, L(theta_star), the smallest loss any parameters reach.
-    eigenvalues : (p,) of G, ascending; eigenvectors : (p, p), columns.
+    eigenvalues : (p,) of G, ascending; eigenvectors : (p, p), columns (computed when first read).
     rank : int, the rank of A.       n : int, the number of samples.
     """
 
@@ -48,7 +51,6 @@ class Problem:
     theta_star: np.ndarray
     loss_star: float
     eigenvalues: np.ndarray
-    eigenvectors: np.ndarray
     rank: int
     n: int
 
@@ -74,6 +76,11 @@ class Problem:
         start = self.loss(np.zeros(self.p) if theta0 is None else theta0)
         scale = max(float(start), self.loss_star)
         return max(scale * 1e-32, 1e-300) if np.isfinite(scale) else 1e-300
+
+    @cached_property
+    def eigenvectors(self) -> np.ndarray:
+        """G's eigenvectors, as columns in the order of `eigenvalues` (one eigh, on first read)."""
+        return np.linalg.eigh(self.G)[1]
 
     @property
     def p(self) -> int:
@@ -113,8 +120,9 @@ class Problem:
         """grad L = 2 (G theta - c), for theta (p,) or rows of (..., p)."""
         return 2.0 * (np.asarray(theta, dtype=float) @ self.G - self.c)
 
-    def stability_limit(self, optimizer: str, momentum: float = 0.0) -> float | None:
-        """The largest stable learning rate, or None where there is no fixed one.
+    def stability_limit(self, optimizer: str, **hyper) -> float | None:
+        """The largest stable learning rate of `optimizer` (its entry in gd.registry, with these
+        hyper-parameters), or None where there is no fixed one.
 
         Along eigenvector i, plain GD multiplies the error by (1 - 2 eta lambda_i): stable iff
         eta < 1 / lambda_max. Heavy ball (PyTorch's form, eta scaling the buffer) is stable iff
@@ -122,13 +130,7 @@ class Problem:
         For sgd this is the full-batch limit: a guide, since mini-batches vary. The adaptive
         optimizers scale each step by their own statistics and have no fixed limit.
         """
-        if optimizer in ("gd", "sgd"):
-            return 1.0 / self.lambda_max
-        if optimizer == "momentum":
-            return (1.0 + momentum) / self.lambda_max
-        if optimizer == "nesterov":
-            return (1.0 + momentum) / ((1.0 + 2.0 * momentum) * self.lambda_max)
-        return None
+        return registry.entry(optimizer).stability_limit(self.lambda_max, **hyper)
 
     def gd_rate(self, learning_rate: float) -> float:
         """The factor by which plain GD shrinks the excess loss per step, at worst:
@@ -242,8 +244,7 @@ class Accumulator:
         G, c = self.gram / n, self.cross / n
         eigenvalues = np.zeros(p)
         eigenvalues[p - rank :] = np.sort(s[:rank] ** 2 / n)
-        eigenvectors = np.linalg.eigh(G)[1]
-        return Problem(G, c, theta_star, loss_star, eigenvalues, eigenvectors, rank, n)
+        return Problem(G, c, theta_star, loss_star, eigenvalues, rank, n)
 
 
 def _design(X: np.ndarray) -> np.ndarray:
@@ -268,5 +269,4 @@ def _one_block(X: np.ndarray, y: np.ndarray) -> Problem:
     # the small ones to round-off. Zero below the rank lstsq found, and beyond n rows.
     eigenvalues = np.zeros(d + 1)
     eigenvalues[d + 1 - rank :] = np.sort(singular[:rank] ** 2 / n)
-    eigenvectors = np.linalg.eigh(G)[1]
-    return Problem(G, c, theta_star, loss_star, eigenvalues, eigenvectors, int(rank), n)
+    return Problem(G, c, theta_star, loss_star, eigenvalues, int(rank), n)

@@ -16,7 +16,7 @@ from itertools import islice
 
 import numpy as np
 
-from gd import optimizers
+from gd import optimizers, registry
 from gd.data import (
     CHUNK_ROWS,
     Dataset,
@@ -149,17 +149,16 @@ def sweep_rates(limit: float | None, current: float, count: int = 61) -> np.ndar
 
 
 def sweep(
-    problem: Problem, optimizer: str, rates: np.ndarray, steps: int, momentum: float = 0.9
+    problem: Problem, optimizer: str, rates: np.ndarray, steps: int, **hyper
 ) -> tuple[np.ndarray, np.ndarray]:
     """The loss after `steps` full-batch updates for each learning rate, all rates at once.
 
     The update rules are elementwise, so R runs advance together as the rows of an (R, p) array:
     O(R p^2) a step. Returns (loss (R,), diverged (R,) bool) under the same rule as `run`; a
-    diverged run's loss is inf. `sgd` is swept as full-batch gd.
+    diverged run's loss is inf. A mini-batch optimizer (sgd) is swept with the full gradient.
     """
     rates = np.asarray(rates, dtype=float)
-    name = "gd" if optimizer == "sgd" else optimizer
-    opt = optimizers.make(name, rates[:, None], momentum)
+    opt = registry.make(optimizer, rates[:, None], **hyper)
     theta = np.zeros((rates.size, problem.p))
     limit = divergence_limit(problem, theta[0])
     diverged = np.zeros(rates.size, dtype=bool)
@@ -187,13 +186,17 @@ class Run:
 
 
 def run_label(s: Settings, with_rate: bool = True) -> str:
-    text = s.optimizer
+    """'momentum (η=0.1, μ=0.9)': the optimizer, the rate if asked, the batch size of a mini-batch
+    optimizer, the hyper-parameters its entry always names and any other away from its default."""
+    entry = registry.entry(s.optimizer)
     extras = [f"η={short(s.learning_rate)}"] if with_rate else []
-    if s.optimizer == "sgd":
+    if entry.minibatch:
         extras.append(f"B={s.batch_size}")
-    if s.optimizer in ("momentum", "nesterov"):
-        extras.append(f"μ={s.momentum:g}")
-    return f"{text} ({', '.join(extras)})" if extras else text
+    values = s.hyper
+    for h in entry.hypers:
+        if h.main or values[h.name] != h.default:
+            extras.append(f"{h.symbol}={values[h.name]:g}")
+    return f"{s.optimizer} ({', '.join(extras)})" if extras else s.optimizer
 
 
 def variants(
@@ -204,7 +207,8 @@ def variants(
     out = []
     for name in optimizers_:
         for rate in rates or [settings.learning_rate]:
-            for batch in (batches or [settings.batch_size]) if name == "sgd" else [settings.batch_size]:
+            minibatch = registry.entry(name).minibatch
+            for batch in (batches or [settings.batch_size]) if minibatch else [settings.batch_size]:
                 s = replace(settings, optimizer=name, learning_rate=float(rate), batch_size=int(batch))
                 if s != settings and s not in out:
                     out.append(s)
@@ -237,7 +241,7 @@ class Experiment:
 
     def __post_init__(self):
         object.__setattr__(
-            self, "limit", self.problem.stability_limit(self.settings.optimizer, self.settings.momentum)
+            self, "limit", self.problem.stability_limit(self.settings.optimizer, **self.settings.hyper)
         )
 
     @property
@@ -381,9 +385,9 @@ def _first_epoch(X: np.ndarray, y: np.ndarray, batch_size: int) -> Gradient:
 
 
 def _trajectory(settings: Settings, problem: Problem, data: Dataset | None, done: _Pass) -> Trajectory:
-    optimizer = optimizers.make(settings.optimizer, settings.learning_rate, settings.momentum)
+    optimizer = registry.make(settings.optimizer, settings.learning_rate, **settings.hyper)
     gradient = None
-    if settings.optimizer == "sgd":
+    if settings.minibatch:
         if data is None:
             gradient = _first_epoch(done.sgd_X, done.sgd_y, settings.batch_size)
         else:
@@ -435,7 +439,7 @@ def experiment(
     compare = tuple(c.validated() for c in compare)
     n, d = (data.n, data.d) if data is not None else (settings.samples, len(settings.true_weights))
     for s in (settings, *compare):
-        s.check_work(d, n)  # before any data is made
+        s.check_work(n)  # before any data is made
     kept = (1 + len(compare)) * (settings.steps + 1) * (d + 1)
     if kept > MAX_KEPT:
         fit = max(MAX_KEPT // ((settings.steps + 1) * (d + 1)) - 1, 0)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gd.checks import quote
+from gd.data import MAX_NAME
 from gd.inputs import (
     FIELD_NAMES,
     OPTIMIZERS,
     RANGES,
     InputError,
     Settings,
+    first_broken,
     format_weights,
     parse_weights,
     short,
@@ -22,7 +25,6 @@ from gd.inputs import (
 
 MAX_PARAMS = 40  # query parameters read at most
 MAX_COMPARE = 8  # entries of each comparison list
-MAX_NAME = 40  # a parameter name for the surface axes
 
 # The value of every shared widget when the page opens without a query.
 DEFAULTS: dict = {
@@ -37,13 +39,6 @@ DEFAULTS: dict = {
     "iteration": 0,
 }
 SHARED = tuple(DEFAULTS)
-FLAGS = ("standardize", "presenter")
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """A value quoted for a message, at most about `limit` characters even once escaped."""
-    quoted = repr(str(text)[: limit + 1])
-    return quoted if len(quoted) <= limit + 2 else quoted[:limit] + "…'"
 
 
 def parse_list(text: str, parse, what: str) -> list:
@@ -60,8 +55,9 @@ def parse_list(text: str, parse, what: str) -> list:
 
 
 def parse_optimizer(text: str) -> str:
+    text = str(text).strip()
     if text not in OPTIMIZERS:
-        raise InputError(f"unknown optimizer {_short(text)}; one of {', '.join(OPTIMIZERS)}")
+        raise InputError(f"unknown optimizer {quote(text)}; one of {', '.join(OPTIMIZERS)}")
     return text
 
 
@@ -71,36 +67,55 @@ def parse_flag(text: str) -> bool:
         return True
     if lowered in ("0", "false", "no", "off", ""):
         return False
-    raise InputError(f"must be true or false, got {_short(text)}")
+    raise InputError(f"must be true or false, got {quote(text)}")
+
+
+def parse_name(text: str) -> str:
+    """A parameter's name for a surface axis (gd.data keeps column names to MAX_NAME too)."""
+    name = str(text).strip()
+    if not name or len(name) > MAX_NAME:
+        raise InputError(f"not a parameter name: {quote(text)}")
+    return name
+
+
+def parse_iteration(text: str) -> int:
+    value = float(text) if text.strip() else -1.0
+    if not (value >= 0 and value.is_integer()):
+        raise InputError(f"must be a whole number >= 0, got {quote(text)}")
+    return int(min(value, 10**9))
+
+
+def _rates(text: str) -> str:
+    return ", ".join(short(r) for r in parse_list(text, RANGES["learning_rate"].parse, "compare_rates"))
+
+
+def _batches(text: str) -> str:
+    return ", ".join(str(b) for b in parse_list(text, RANGES["batch_size"].parse, "compare_batches"))
+
+
+# How each shared name's text becomes the value its widget holds (InputError if not allowed).
+PARSERS = {
+    **{name: rng.parse for name, rng in RANGES.items()},
+    "true_weights": lambda text: format_weights(parse_weights(text)),
+    "optimizer": parse_optimizer,
+    "compare": lambda text: parse_list(text, parse_optimizer, "compare"),
+    "compare_rates": _rates,
+    "compare_batches": _batches,
+    "standardize": parse_flag,
+    "presenter": parse_flag,
+    "surface_x": parse_name,
+    "surface_y": parse_name,
+    "iteration": parse_iteration,
+}
 
 
 def parse_value(key: str, text: str):
     """One query value as its widget holds it; InputError if not allowed."""
-    if key == "true_weights":
-        return format_weights(parse_weights(text))
-    if key in RANGES:
-        return RANGES[key].parse(text)
-    if key == "optimizer":
-        return parse_optimizer(text.strip())
-    if key == "compare":
-        return parse_list(text, parse_optimizer, "compare")
-    if key == "compare_rates":
-        return ", ".join(short(r) for r in parse_list(text, RANGES["learning_rate"].parse, key))
-    if key == "compare_batches":
-        return ", ".join(str(b) for b in parse_list(text, RANGES["batch_size"].parse, key))
-    if key in FLAGS:
-        return parse_flag(text)
-    if key in ("surface_x", "surface_y"):
-        name = str(text).strip()
-        if not name or len(name) > MAX_NAME:
-            raise InputError(f"not a parameter name: {_short(text)}")
-        return name
-    if key == "iteration":
-        value = float(text) if text.strip() else -1.0
-        if not (value >= 0 and value.is_integer()):
-            raise InputError(f"must be a whole number >= 0, got {_short(text)}")
-        return int(min(value, 10**9))
-    raise InputError(f"unknown parameter {_short(key)}")
+    try:
+        parse = PARSERS[key]
+    except KeyError:
+        raise InputError(f"unknown parameter {quote(key)}") from None
+    return parse(text)
 
 
 def from_query(query: Mapping[str, str | list[str]]) -> tuple[dict, list[str]]:
@@ -120,15 +135,9 @@ def from_query(query: Mapping[str, str | list[str]]) -> tuple[dict, list[str]]:
             values[key] = parse_value(key, str(text))
             texts[key] = str(text)
         except (InputError, ValueError, OverflowError) as err:
-            detail = str(err) if isinstance(err, InputError) else f"not a number: {_short(text)}"
-            warnings.append(f"Ignored the URL parameter {key}={_short(text)}: {detail}. Using the default.")
+            detail = str(err) if isinstance(err, InputError) else f"not a number: {quote(text)}"
+            warnings.append(f"Ignored the URL parameter {key}={quote(text)}: {detail}. Using the default.")
     return _together(values, warnings, texts)
-
-
-# When values that are each allowed are not allowed together (nesterov without momentum, sgd past
-# its work bound, standardising one row), the URL's values are dropped in this order until the
-# rest make a run.
-_DROP_ORDER = ("momentum", "batch_size", "steps", "standardize", "samples", "optimizer")
 
 
 def settings_of(values: Mapping) -> Settings:
@@ -139,26 +148,24 @@ def settings_of(values: Mapping) -> Settings:
     return Settings(**fields)
 
 
-def _problem(values: Mapping) -> InputError | None:
-    try:
-        settings = settings_of(values).validated()
-        settings.check_work(len(settings.true_weights), settings.samples)
-    except InputError as err:
-        return err
-    return None
+def _problem(values: Mapping):
+    """The first rule (gd.inputs.RULES) these values break and its message, else None."""
+    settings = settings_of(values)  # each value parsed alone already: only the rules can fail
+    return first_broken(settings) or first_broken(settings, settings.samples) or (None, None)
 
 
 def _together(values: dict, warnings: list[str], texts: dict) -> tuple[dict, list[str]]:
-    problem = _problem(values)
-    for key in _DROP_ORDER:
-        if problem is None:
+    """Values each allowed but not together (nesterov without momentum, sgd past its work bound,
+    standardising one row): drop the URL's value of the broken rule's first field it set, until
+    the rest make a run."""
+    rule, problem = _problem(values)
+    while problem is not None:
+        key = next((k for k in rule.fields if k in values), None)
+        if key is None:
             break
-        if key in values:
-            values.pop(key)
-            warnings.append(
-                f"Ignored the URL parameter {key}={_short(texts[key])}: {problem}. Using the default."
-            )
-            problem = _problem(values)
+        values.pop(key)
+        warnings.append(f"Ignored the URL parameter {key}={quote(texts[key])}: {problem}. Using the default.")
+        rule, problem = _problem(values)
     return values, warnings
 
 

@@ -97,7 +97,7 @@ def test_a_shared_url_restores_its_setup():
     assert at.session_state["compare"] == ["gd", "momentum"]
     assert panel(at)["start"] == 7  # the panel opens at the link's iteration
     assert at.session_state["current"] == 7
-    s = Settings((3.0, -1.0), samples=300, seed=5, learning_rate=0.05, optimizer="adam")
+    s = Settings(true_weights=(3.0, -1.0), samples=300, seed=5, learning_rate=0.05, optimizer="adam")
     ex = experiment(s)
     data = make_regression((3.0, -1.0), 2.0, 300, 0.0, 5)
     theta = ex.trajectory.params[7]
@@ -165,7 +165,7 @@ def test_the_url_follows_the_inputs_and_reproduces_the_page():
     assert panel(again)["text"] == panel(at)["text"]  # the same run, view and numbers
     assert panel(again)["start"] == 2
     s = Settings(
-        (1.0, 2.0),
+        true_weights=(1.0, 2.0),
         noise=0.5,
         learning_rate=0.2,
         steps=200,
@@ -189,40 +189,56 @@ def top_of_range(key: str):
 
 
 # Each number widget takes a URL value anywhere in gd.inputs' range: the widgets' bounds are those.
-WIDGET_ENDS = [
-    (key, top_of_range(key), {})
-    for key in (
-        "bias",
-        "samples",
-        "noise",
-        "seed",
-        "learning_rate",
-        "steps",
-        "feature_scale",
-        "feature_mean",
-        "outlier",
-    )
-]
-WIDGET_ENDS += [
-    ("batch_size", top_of_range("batch_size"), {"optimizer": "sgd"}),
-    ("learning_rate", RANGES["learning_rate"].minimum, {}),
-    pytest.param("momentum", 0.9995, {"optimizer": "momentum"}),
-]
+# One page per group of values a run allows together (the top of every range at once would pass
+# the sgd work bound); the hyper-parameters' widgets show for their optimizers only.
+WIDGET_ENDS = {
+    "tops": {
+        key: top_of_range(key)
+        for key in ("bias", "samples", "noise", "seed", "learning_rate", "steps", "feature_scale")
+    }
+    | {"feature_mean": top_of_range("feature_mean"), "outlier": top_of_range("outlier")},
+    "bottoms": {"learning_rate": RANGES["learning_rate"].minimum, "feature_mean": -1000.0, "samples": 1},
+    "sgd": {"optimizer": "sgd", "batch_size": top_of_range("batch_size")},
+    "momentum": {"optimizer": "momentum", "momentum": top_of_range("momentum")},  # at the bound itself
+    "adam": {"optimizer": "adam", "beta1": top_of_range("beta1"), "beta2": 0.0, "eps": top_of_range("eps")},
+    "rmsprop": {"optimizer": "rmsprop", "alpha": top_of_range("alpha"), "eps": 0.0},
+}
 
 
-@pytest.mark.parametrize("key, value, more", WIDGET_ENDS)
-def test_a_url_value_anywhere_in_range_reaches_its_widget(key, value, more):
-    text = repr(value) if isinstance(value, float) else str(value)
-    at = page(**{key: text, **{k: str(v) for k, v in more.items()}})
+@pytest.mark.parametrize("group", list(WIDGET_ENDS))
+def test_a_url_value_anywhere_in_range_reaches_its_widget(group):
+    values = WIDGET_ENDS[group]
+    texts = {k: repr(v) if isinstance(v, float) else str(v) for k, v in values.items()}
+    at = page(**texts)
     messages = [plain(m.value) for m in [*at.warning, *at.error]]  # "will diverge" may be fair
-    assert not any("Ignored" in m or "last valid" in m or "cannot be used" in m for m in messages)
-    assert at.number_input(key=key).value == value
-    assert at.query_params[key] == text
+    assert not any("Ignored" in m or "last valid" in m or "cannot be used" in m for m in messages), messages
+    for key, value in values.items():
+        if key != "optimizer":
+            assert at.number_input(key=key).value == value, key
+        assert at.query_params[key] == texts[key]
 
 
-def test_an_untouched_page_has_a_clean_url():
+def test_hyper_parameter_widgets_show_for_their_optimizers_with_torchs_defaults():
+    at = page()
+    assert not [w for w in at.number_input if w.key in ("momentum", "eps", "alpha", "beta1", "beta2")]
+    at.selectbox(key="optimizer").set_value("adam").run()
+    assert [at.number_input(key=k).value for k in ("beta1", "beta2", "eps")] == [0.9, 0.999, None]
+    at.number_input(key="beta1").set_value(0.5).run()
+    assert at.query_params["beta1"] == "0.5" and not at.error
+    at.selectbox(key="optimizer").set_value("rmsprop").run()
+    assert at.number_input(key="alpha").value == 0.99 and not [w for w in at.number_input if w.key == "beta1"]
+    at.selectbox(key="optimizer").set_value("adam").run()
+    assert at.number_input(key="beta1").value == 0.5  # kept while hidden
+
+
+def test_an_untouched_page_has_a_clean_url_and_both_downloads():
     at = page()
     assert dict(at.query_params) == {}
+    buttons = {b.key: b.label for b in at.get("download_button")}
+    assert buttons == {
+        "download_csv": "Download the trajectory (CSV)",
+        "download_html": "Download the animated surface (HTML, plays offline)",
+    }
 
 
 # ---- presets ------------------------------------------------------------------------------------
@@ -328,18 +344,22 @@ BAD_FILES = {
 }
 
 
-@pytest.mark.parametrize("name", list(BAD_FILES))
-def test_every_bad_file_is_an_error_that_says_what_is_wrong(name):
-    content, standardize, says = BAD_FILES[name]
+@pytest.mark.parametrize("standardize", [False, True])
+def test_every_bad_file_is_an_error_that_says_what_is_wrong(standardize):
     at = page(standardize="true") if standardize else page()
-    at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
-    assert not at.exception
-    errors = [plain(e.value) for e in at.error]
-    assert len(errors) == 1 and "file cannot be used" in errors[0] and says in errors[0], errors
-    assert "<script>" not in " ".join(e.value for e in at.error)  # shown escaped, never as HTML
-    assert chart_keys(at) == ALL_CHARTS
-    _, rows = run_rows(panel(at)["payload"])  # the synthetic data's run instead
-    np.testing.assert_array_equal(rows["loss"], experiment(Settings(standardize=standardize)).trajectory.loss)
+    synthetic = experiment(Settings(standardize=standardize)).trajectory.loss
+    for name, (content, needs_standardize, says) in BAD_FILES.items():
+        if needs_standardize != standardize:
+            continue
+        # one session, one file after another, as a user would try them
+        at.file_uploader(key="upload").set_value((f"{name}.csv", content, "text/csv")).run()
+        assert not at.exception
+        errors = [plain(e.value) for e in at.error]
+        assert len(errors) == 1 and "file cannot be used" in errors[0] and says in errors[0], (name, errors)
+        assert "<script>" not in " ".join(e.value for e in at.error)  # shown escaped, never as HTML
+        assert chart_keys(at) == ALL_CHARTS
+        _, rows = run_rows(panel(at)["payload"])  # the synthetic data's run instead
+        np.testing.assert_array_equal(rows["loss"], synthetic)
     report(at, 1)  # still usable
     assert at.session_state["current"] == 1 and at.query_params["iteration"] == "1"
 

@@ -1,6 +1,7 @@
 """`python -m gd` as a user runs it: a subprocess from the repository root.
 
-The printed lines and the CSV are held to the article's literal loop on the same data; every bad
+The printed lines are held to the engine's run (which tests/test_run.py holds to the article's
+literal loop at full size) and the CSV to the literal loop on a small fixture; every bad
 input must end in exit code 2 and one `error: ` line naming the bad value, never a traceback.
 """
 
@@ -16,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gd.__main__ import main, summary
 from gd.data import make_regression
-from gd.inputs import MAX_SAMPLES, MAX_SGD_SAMPLE_STEPS, MAX_STEPS
+from gd.inputs import MAX_SAMPLES, MAX_SGD_SAMPLE_STEPS, MAX_STEPS, Settings
+from gd.run import experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"iteration (\d+): w = \[([^\]]*)\],b = (\S+), loss = (\S+)\n")
@@ -56,27 +59,28 @@ def design(X):
 # --- the article's run --------------------------------------------------------------------------
 
 
-def test_default_run_prints_the_article_lines_of_the_literal_loop(article_loop, literal_loss_atol):
+def test_default_run_prints_the_article_lines_of_the_engines_run():
+    """The article's run, printed as the article prints it. That the engine's run is the literal
+    loop's is tests/test_run.py's full-size test; here each line is held to the engine's numbers."""
     result = gd_cli()
     assert result.returncode == 0 and result.stderr == ""
     i, w, b, loss, rest = parse_lines(result.stdout)
     assert len(i) == 1000 and list(i) == list(range(1000))
     assert all(LINE.fullmatch(line + "\n") for line in result.stdout.splitlines()[:1000])  # one line each
-    # the article's data and loop: 5,000 samples, eta 0.01, 1,000 steps (about 10 s in plain Python)
-    data = make_regression((2, 4, 5, 9, 11), 2, 5000, 0.0, 0)
-    ref_w, ref_b, ref_loss = article_loop(data.X, data.y, 0.01, 1000)
+    ex = experiment(Settings())
+    P, L = ex.trajectory.params, ex.trajectory.loss
+    # line i: w and b after update i + 1, the loss before it; b and the loss print in full
+    np.testing.assert_array_equal(b, P[1:, -1])
+    np.testing.assert_array_equal(loss, L[:-1])
     # numpy prints w with 8 decimals: the printed value is within 5e-9 of the exact one
-    np.testing.assert_allclose(w, ref_w, rtol=1e-9, atol=5e-9 * (1 + 1e-6))
-    np.testing.assert_allclose(b, ref_b, rtol=1e-9, atol=0)  # b and the loss print in full
-    atol = literal_loss_atol(data.X, data.y, ref_w, ref_b, ref_loss)
-    assert np.all(np.abs(loss - ref_loss) <= 1e-9 * ref_loss + atol)
-    # line i: w after update i + 1, the loss before it: line 0 holds the loss at zero, mean(y^2)
+    np.testing.assert_allclose(w, P[1:, :-1], rtol=0, atol=5e-9 * (1 + 1e-6))
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"iteration 0: w = {np.array2string(P[1, :-1])},b = {P[1, -1]}, loss = ")
+    # line 0 holds the loss at zero, mean(y^2); the run ends at the true weights
+    data = make_regression((2, 4, 5, 9, 11), 2, 5000, 0.0, 0)
     assert loss[0] == pytest.approx(np.mean(data.y**2), rel=1e-12)
     np.testing.assert_allclose(w[-1], [2, 4, 5, 9, 11], atol=1e-7)
     assert abs(b[-1] - 2) < 1e-7
-    # the w text is numpy's print of an array, as the article's f-string gives it
-    first = result.stdout.splitlines()[0]
-    assert first.startswith(f"iteration 0: w = {np.array2string(ref_w[0])},b = ")
 
     # then a summary: learned, true and least-squares parameters by name
     assert rest[0] == "after 1,000 steps of gd (learning rate 0.01):"
@@ -84,10 +88,24 @@ def test_default_run_prints_the_article_lines_of_the_literal_loop(article_loop, 
     table = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in rest[2:8]}
     assert list(table) == ["w1", "w2", "w3", "w4", "w5", "b"]
     learned, true, least = np.array(list(table.values())).T
-    np.testing.assert_allclose(learned, np.append(w[-1], b[-1]), atol=5e-9 * (1 + 1e-6))
+    np.testing.assert_allclose(learned, P[-1], rtol=5e-10)  # 10 significant digits
     np.testing.assert_array_equal(true, [2, 4, 5, 9, 11, 2])
     np.testing.assert_allclose(least, lstsq, rtol=1e-9)
-    assert rest[-1].startswith("loss ") and "condition number" in rest[-1]
+    assert rest[-1] == (
+        f"loss {L[-1]:.6g} (least possible {ex.problem.loss_star:.6g}); "
+        f"condition number {ex.problem.condition_number:.4g}"
+    )
+
+
+def test_the_summary_shows_the_last_row_and_the_least_possible_loss():
+    # noisy data, a short run: the last two rows differ, and the loss is far from L*
+    ex = experiment(Settings(true_weights=(3.0, -1.0), noise=2.0, samples=60, steps=7))
+    P, pb = ex.trajectory.params, ex.problem
+    assert np.abs(P[-1] - P[-2]).min() > 1e-6 and ex.trajectory.loss[-1] > 2 * pb.loss_star
+    lines = summary(ex).splitlines()
+    learned = [float(line.split()[1]) for line in lines[2:5]]
+    np.testing.assert_allclose(learned, P[-1], rtol=5e-10)
+    assert f"loss {ex.trajectory.loss[-1]:.6g} (least possible {pb.loss_star:.6g});" in lines[-1]
 
 
 def test_csv_equals_the_literal_loop(small_article_run, tmp_path):
@@ -124,10 +142,9 @@ def test_csv_to_stdout_is_only_the_csv(tmp_path):
     "steps, every, expected",
     [(10, 3, [0, 3, 6, 9]), (11, 5, [0, 5, 10]), (12, 5, [0, 5, 10, 11]), (4, 100, [0, 3])],
 )
-def test_every_k_prints_every_kth_iteration_and_the_last(steps, every, expected):
-    result = gd_cli("--samples", "50", "--steps", str(steps), "--every", str(every))
-    assert result.returncode == 0
-    i, *_, rest = parse_lines(result.stdout)
+def test_every_k_prints_every_kth_iteration_and_the_last(steps, every, expected, capsys):
+    assert main(["--samples", "50", "--steps", str(steps), "--every", str(every)]) == 0  # in-process
+    i, *_, rest = parse_lines(capsys.readouterr().out)
     assert list(i) == expected
     assert rest[0].startswith(f"after {steps} steps of gd")
 
@@ -310,14 +327,15 @@ BAD = [
 
 
 @pytest.mark.parametrize("args, named", BAD, ids=[" ".join(a)[:60] for a, _ in BAD])
-def test_bad_input_exits_2_with_one_error_line(args, named, tmp_path):
+def test_bad_input_exits_2_with_one_error_line(args, named, tmp_path, capsys):
     for name, content in FILES.items():
         (tmp_path / name).write_bytes(content)
     args = [str(tmp_path / a) if a in FILES or a == "missing.csv" or a.startswith("no/") else a for a in args]
-    result = gd_cli(*args)
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
+    # in-process (a subprocess each would cost a second): any exception but the exit code fails here
+    code = main(args)
+    result = capsys.readouterr()
+    assert code == 2, result.err
+    assert result.out == ""
+    lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert named in lines[0]

@@ -29,7 +29,11 @@ def test_header_is_step_loss_w1_to_wd_and_b_whatever_the_feature_names():
 
 
 def test_rows_0_to_t_and_every_value_reads_back_identically():
-    ex = experiment(Settings((1.5, -2.0), 0.25, 300, 0.1, 5, 0.05, 40))
+    ex = experiment(
+        Settings(
+            true_weights=(1.5, -2.0), bias=0.25, samples=300, noise=0.1, seed=5, learning_rate=0.05, steps=40
+        )
+    )
     tr = ex.trajectory
     names, rows = read_back(trajectory_csv(tr, 2))
     assert names == ["step", "loss", "w1", "w2", "b"]

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from test_live import panel, report, run_rows, send_state
 
 from gd import explain, live, share
+from gd.__main__ import main
 from gd.data import MAX_CSV_BYTES
 from gd.inputs import Settings
 from gd.run import experiment, variants
@@ -116,12 +117,19 @@ CLI_CASES = [
 
 
 @pytest.mark.parametrize("args, names", CLI_CASES, ids=[" ".join(a)[:40] for a, _ in CLI_CASES])
-def test_cli_refuses_with_one_line(args, names):
-    result = cli(*args)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and names in lines[0], result.stderr
-    assert "Traceback" not in result.stderr and len(lines[0]) < 400
+def test_cli_refuses_with_one_line(args, names, capsys):
+    code = main(["--quiet", *args])  # in-process: an exception other than the exit code fails here
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and names in lines[0], err
+    assert len(lines[0]) < 400
+
+
+def test_the_cli_process_refuses_with_one_line_and_no_traceback():
+    result = cli("--weights", SCRIPT)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
 
 
 BAD_FILES = {  # name: (content, what the message says is wrong)

@@ -13,7 +13,7 @@ from math import sqrt
 import numpy as np
 import pytest
 
-from gd import optimizers
+from gd import optimizers, registry
 from gd.inputs import OPTIMIZERS
 
 RTOL = 1e-13
@@ -42,7 +42,7 @@ def test_gd_step_is_minus_eta_times_the_gradient():
     ]  # - 0.1 * (0.3, 4)
     np.testing.assert_allclose(trajectory(optimizers.gd(0.1), G3), expected, rtol=RTOL)
     # sgd is the same rule (its gradient differs, see gd.run)
-    np.testing.assert_allclose(trajectory(optimizers.make("sgd", 0.1), G3), expected, rtol=RTOL)
+    np.testing.assert_allclose(trajectory(registry.make("sgd", 0.1), G3), expected, rtol=RTOL)
 
 
 def test_momentum_heavy_ball_as_pytorch():
@@ -51,7 +51,9 @@ def test_momentum_heavy_ball_as_pytorch():
     # b3 = 0.9 b2 + g3 = (-0.495 + 0.3, -1.395 + 4) = (-0.195, 2.605)
     expected = [[-0.05, 0.2], [-0.05 + 0.055, 0.2 + 0.155], [-0.05 + 0.055 + 0.0195, 0.2 + 0.155 - 0.2605]]
     np.testing.assert_allclose(trajectory(optimizers.momentum(0.1, 0.9), G3), expected, rtol=RTOL)
-    np.testing.assert_allclose(trajectory(optimizers.make("momentum", 0.1, 0.9), G3), expected, rtol=RTOL)
+    np.testing.assert_allclose(
+        trajectory(registry.make("momentum", 0.1, momentum=0.9), G3), expected, rtol=RTOL
+    )
 
 
 def test_nesterov_as_pytorch():
@@ -66,7 +68,9 @@ def test_nesterov_as_pytorch():
     np.testing.assert_allclose(
         trajectory(optimizers.momentum(0.1, 0.9, nesterov=True), G3), expected, rtol=RTOL
     )
-    np.testing.assert_allclose(trajectory(optimizers.make("nesterov", 0.1, 0.9), G3), expected, rtol=RTOL)
+    np.testing.assert_allclose(
+        trajectory(registry.make("nesterov", 0.1, momentum=0.9), G3), expected, rtol=RTOL
+    )
 
 
 def test_momentum_zero_is_gd():
@@ -90,7 +94,7 @@ def test_adagrad_eps_1e_10():
         t1[1] - 0.1 * 0.25 / (sqrt(4.0625) + 1e-10),
         t1[2] - 0.1 * 1e-10 / (sqrt(2e-20) + 1e-10),
     ]
-    np.testing.assert_allclose(trajectory(optimizers.make("adagrad", 0.1), g), [t1, t2], rtol=RTOL)
+    np.testing.assert_allclose(trajectory(registry.make("adagrad", 0.1), g), [t1, t2], rtol=RTOL)
     assert t1[2] == pytest.approx(-0.05, rel=1e-15)
 
 
@@ -110,7 +114,7 @@ def test_rmsprop_alpha_099_eps_1e_8():
         t1[1] - 0.01 * 0.25 / (sqrt(0.040225) + 1e-8),
         t1[2] - 0.01 * 1e-7 / (sqrt(1.99e-16) + 1e-8),
     ]
-    np.testing.assert_allclose(trajectory(optimizers.make("rmsprop", 0.01), g), [t1, t2], rtol=RTOL)
+    np.testing.assert_allclose(trajectory(registry.make("rmsprop", 0.01), g), [t1, t2], rtol=RTOL)
     assert t1[2] == pytest.approx(-0.05, rel=1e-12)
 
 
@@ -133,14 +137,14 @@ def test_adam_betas_09_0999_eps_1e_8():
     m3 = [-0.0195, 0.2605, 2.71e-9]
     v3 = [0.00133850025, 0.0200544415, 2.997001e-19]
     t3 = [t + -eta * (m / 0.271) / (sqrt(v / 0.002997001) + 1e-8) for t, m, v in zip(t2, m3, v3, strict=True)]
-    np.testing.assert_allclose(trajectory(optimizers.make("adam", eta), g), [t1, t2, t3], rtol=RTOL)
+    np.testing.assert_allclose(trajectory(registry.make("adam", eta), g), [t1, t2, t3], rtol=RTOL)
     assert t1[2] == pytest.approx(-0.05, rel=1e-12)
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_update_is_pure(name):
     """The state is immutable: updating twice from one state gives the same step; nothing mutates."""
-    opt = optimizers.make(name, 0.1, 0.9)
+    opt = registry.make(name, 0.1, momentum=0.9)
     theta = np.array([1.0, -2.0, 0.5])
     state = opt.init(theta)
     _, state = opt.update(np.array([0.3, -0.1, 2.0]), state)
@@ -158,4 +162,32 @@ def test_update_is_pure(name):
 
 def test_unknown_optimizer_is_an_error_naming_it():
     with pytest.raises(ValueError, match="'lbfgs'"):
-        optimizers.make("lbfgs", 0.1)
+        registry.make("lbfgs", 0.1)
+
+
+def final_state(optimizer, gradients):
+    state = optimizer.init(np.zeros(len(gradients[0])))
+    for g in gradients:
+        _, state = optimizer.update(np.array(g, dtype=float), state)
+    return state
+
+
+def test_the_returned_states_hold_what_torch_keeps():
+    # momentum: b3 = 0.9 b2 + g3 = (-0.195, 2.605) (see the heavy-ball test above)
+    state = final_state(registry.make("momentum", 0.1, momentum=0.9), G3)
+    assert type(state) is optimizers.Trace
+    np.testing.assert_allclose(state.buffer, [-0.195, 2.605], rtol=RTOL)
+    # adagrad: the sum of squares, 0.25 + 1 + 0.09 and 4 + 0.0625 + 16
+    state = final_state(registry.make("adagrad", 0.1), G3)
+    np.testing.assert_allclose(state.total, [1.34, 20.0625], rtol=RTOL)
+    # rmsprop, alpha 0.5: v1 = 0.5 g1^2 = (0.125, 2); v2 = 0.5 v1 + 0.5 g2^2 = (0.5625, 1.03125);
+    # v3 = 0.5 v2 + 0.5 g3^2 = (0.28125 + 0.045, 0.515625 + 8)
+    state = final_state(registry.make("rmsprop", 0.1, alpha=0.5), G3)
+    np.testing.assert_allclose(state.total, [0.32625, 8.515625], rtol=RTOL)
+    # adam, betas (0.5, 0.75): m = 0.5 m + 0.5 g: (0.25, -1) -> (-0.375, -0.375) -> (-0.0375, 1.8125);
+    # v = 0.75 v + 0.25 g^2: (0.0625, 1) -> (0.296875, 0.765625) -> (0.24515625, 4.57421875)
+    state = final_state(registry.make("adam", 0.1, beta1=0.5, beta2=0.75), G3)
+    assert state.step == 3
+    np.testing.assert_allclose(state.mean, [-0.0375, 1.8125], rtol=RTOL)
+    np.testing.assert_allclose(state.square, [0.24515625, 4.57421875], rtol=RTOL)
+    assert final_state(registry.make("gd", 0.1), G3) == optimizers.Empty()

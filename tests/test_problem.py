@@ -208,7 +208,7 @@ def test_stability_limits_are_where_the_iteration_stops_contracting(kind):
     assert pb.stability_limit("gd") == pytest.approx(1 / lam_max, rel=1e-12)
     assert pb.stability_limit("sgd") == pb.stability_limit("gd")
     for name in ("adagrad", "rmsprop", "adam"):
-        assert pb.stability_limit(name, 0.9) is None
+        assert pb.stability_limit(name, momentum=0.9) is None
     for eta in (pb.stability_limit("gd") * (1 - 1e-6),):  # plain GD: factor |1 - 2 eta lambda|
         assert np.max(np.abs(1 - 2 * eta * lams)) < 1
     assert abs(1 - 2 * pb.stability_limit("gd") * (1 + 1e-6) * lam_max) > 1
@@ -216,7 +216,7 @@ def test_stability_limits_are_where_the_iteration_stops_contracting(kind):
         for mu in (0.0, 0.5, 0.9, 0.99):
             if nesterov and mu == 0:
                 continue
-            limit = pb.stability_limit(name, mu)
+            limit = pb.stability_limit(name, momentum=mu)
             below = [spectral_radius(momentum_matrix(limit * (1 - 1e-6), lam, mu, nesterov)) for lam in lams]
             above = spectral_radius(momentum_matrix(limit * (1 + 1e-6), lam_max, mu, nesterov))
             assert max(below) < 1 < above, (name, mu)
@@ -315,3 +315,13 @@ def test_data_of_one_block_are_solved_exactly_as_lstsq_solves_them():
     np.testing.assert_array_equal(pb.theta_star, theta)
     np.testing.assert_array_equal(pb.G, A.T @ A / 5000)
     np.testing.assert_array_equal(pb.c, A.T @ data.y / 5000)
+
+
+def test_eigenvectors_are_computed_on_first_read_and_match_the_eigenvalues():
+    X = np.random.default_rng(3).standard_normal((50, 3))
+    pb = Problem.from_data(X, X @ [1.0, 2.0, 3.0])
+    assert "eigenvectors" not in vars(pb)  # no eigh per experiment unless a view asks
+    V = pb.eigenvectors
+    np.testing.assert_allclose(V.T @ V, np.eye(4), atol=1e-12)
+    np.testing.assert_allclose(pb.G @ V, V * pb.eigenvalues, atol=1e-12)
+    assert pb.eigenvectors is V

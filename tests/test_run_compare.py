@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gd import optimizers
+from gd import registry
 from gd.data import make_regression
 from gd.figures.common import MAX_CHART_POINTS
 from gd.inputs import InputError, Settings
@@ -40,12 +40,12 @@ def problem():
 )
 def test_sweep_equals_one_run_per_rate(problem, name, fractions, steps):
     mu = 0.8
-    limit = problem.stability_limit(name, mu) or 1.0
+    limit = problem.stability_limit(name, momentum=mu) or 1.0
     rates = limit * np.array(fractions)
-    loss, diverged = sweep(problem, name, rates, steps, mu)
+    loss, diverged = sweep(problem, name, rates, steps, momentum=mu)
     assert loss.shape == diverged.shape == rates.shape and diverged.dtype == bool
     for rate, got, flag in zip(rates, loss, diverged, strict=True):
-        alone = run(problem, optimizers.make(name, float(rate), mu), steps)
+        alone = run(problem, registry.make(name, float(rate), momentum=mu), steps)
         assert flag == (alone.diverged_at is not None), rate
         if flag:
             assert got == np.inf
@@ -79,7 +79,17 @@ def test_the_sweep_shows_the_limit_on_real_data(problem):
 
 # ---- variants: the cartesian product, without the main run or duplicates ----------------------------
 
-MAIN = Settings((1.0, 2.0), 1.0, 150, 0.2, 2, 0.05, 40, "gd", batch_size=32)
+MAIN = Settings(
+    true_weights=(1.0, 2.0),
+    bias=1.0,
+    samples=150,
+    noise=0.2,
+    seed=2,
+    learning_rate=0.05,
+    steps=40,
+    optimizer="gd",
+    batch_size=32,
+)
 
 
 def expected_variants(main, names, rates, batches):

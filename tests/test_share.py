@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gd import share
+from gd.checks import quote
 from gd.inputs import (
     FIELD_NAMES,
     MAX_ABS_VALUE,
@@ -20,7 +21,6 @@ from gd.inputs import (
     OPTIMIZERS,
     RANGES,
     WEIGHT,
-    InputError,
     Settings,
     parse_weights,
 )
@@ -38,6 +38,10 @@ NON_DEFAULT = {
     "optimizer": "rmsprop",
     "batch_size": 7,
     "momentum": 0.9999,  # the largest allowed (gd.inputs.MAX_MOMENTUM)
+    "eps": 1e-12,
+    "alpha": 0.0,
+    "beta1": math.nextafter(1.0, 0.0),  # the largest below 1
+    "beta2": 0.5,
     "standardize": True,
     "feature_scale": 1000.0,
     "feature_mean": -3.25,
@@ -279,7 +283,7 @@ def assert_allowed(key: str, value) -> None:
         entries = [float(t) for t in value.split(",") if t.strip()]
         assert len(entries) == len(set(entries)) <= share.MAX_COMPARE
         assert all(rng.minimum <= e <= rng.maximum for e in entries)
-    elif key in share.FLAGS:
+    elif key in ("standardize", "presenter"):
         assert type(value) is bool
     elif key in ("surface_x", "surface_y"):
         assert isinstance(value, str) and 0 < len(value) <= share.MAX_NAME and value == value.strip()
@@ -402,25 +406,45 @@ def settings_from(values: dict) -> Settings:
 
 
 @pytest.mark.parametrize(
-    "query",
+    "query, kept, dropped",
     [
-        {"optimizer": "nesterov", "momentum": "0"},
-        {"optimizer": "adam", "learning_rate": "100", "steps": "20000", "samples": "1000000"},
-        {"true_weights": ",".join(["1e6"] * 20), "bias": "-1e6", "noise": "1e6"},
+        (
+            {"optimizer": "nesterov", "momentum": "0"},
+            {"optimizer": "nesterov"},
+            "momentum='0': nesterov needs",
+        ),
+        (
+            {"optimizer": "adam", "learning_rate": "100", "steps": "20000", "samples": "1000000"},
+            {"optimizer": "adam", "learning_rate": 100.0, "steps": 20000, "samples": 1_000_000},
+            None,
+        ),
+        (
+            {"true_weights": ",".join(["1e6"] * 20), "bias": "-1e6", "noise": "1e6"},
+            {"true_weights": ", ".join(["1e+06"] * 20), "bias": -1e6, "noise": 1e6},
+            None,
+        ),
     ],
 )
-def test_a_url_with_no_warnings_is_a_valid_setup(query):
-    values, _ = share.from_query(query)
-    settings_from(values).validated()
+def test_what_a_url_keeps_is_a_valid_setup(query, kept, dropped):
+    values, warnings = share.from_query(query)
+    assert values == kept
+    if dropped is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and dropped in warnings[0]
+    settings = settings_from(values).validated()
+    settings.check_work(settings.samples)
 
 
 def test_a_url_past_the_sgd_work_bound_is_ignored_with_a_warning():
     values, warnings = share.from_query({"optimizer": "sgd", "batch_size": "5000", "steps": "20000"})
-    try:
-        settings_from(values).validated()
-    except InputError:
-        raise AssertionError(f"no warning, yet invalid settings: {values}") from None
-    assert warnings
+    assert values == {"optimizer": "sgd", "steps": 20000}  # the rule's first field is dropped
+    assert warnings == [
+        "Ignored the URL parameter batch_size='5000': sgd: batch size x steps = 100,000,000 samples "
+        "drawn; at most 20,000,000 (use fewer steps or a smaller batch). Using the default."
+    ]
+    settings = settings_from(values).validated()
+    settings.check_work(settings.samples)
 
 
 def test_more_than_max_params_are_cut_with_one_warning():
@@ -459,3 +483,20 @@ def test_parsed_values_fit_the_widgets_ranges():
     ]:
         values, warnings = share.from_query({key: text})
         assert values == {} and len(warnings) == 1
+
+
+@pytest.mark.parametrize("key", ["compare", "compare_rates"])
+def test_each_comparison_list_holds_at_most_max_compare_entries(key):
+    if key == "compare":
+        eight = "gd,sgd,momentum,nesterov,adagrad,rmsprop,adam,adam"  # duplicates count as typed
+        nine = eight + ",gd"
+    else:
+        eight = ",".join(str(r) for r in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8))
+        nine = eight + ",0.9"
+    values, warnings = share.from_query({key: eight})
+    assert warnings == [] and key in values
+    values, warnings = share.from_query({key: nine})
+    assert values == {} and warnings == [
+        f"Ignored the URL parameter {key}={quote(nine)}: {key}: at most {share.MAX_COMPARE} entries, got 9. "
+        "Using the default."
+    ]
