@@ -383,6 +383,9 @@ def main() -> None:
     if ss.get("run_id") != run_id:  # a new run starts at iteration 0; a shared link's where it says
         ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
         ss.run_id = run_id
+        # where the panel opens this run: fixed for the run, so that the light rerun after a report
+        # sends the panel the very same element, which Streamlit then does not send again
+        ss.run_start = ss.current
     ss.current = min(ss.current, ex.trajectory.steps)
     ss.run_key, ss.run_steps = live.run_key(ex), ex.trajectory.steps  # what reports must name
 
@@ -415,7 +418,8 @@ def main() -> None:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
-    live_panel(live_payload(ex.settings, upload, compare, i, j, ss.presenter), ss.current, iteration_reported)
+    ss.run_start = min(ss.run_start, ex.trajectory.steps)
+    live_panel(live_payload(ex.settings, upload, compare, i, j, ss.presenter), ss.run_start, iteration_reported)
     sync_url(ss.current, inputs_shown=not errors)
 
     if ss.presenter:

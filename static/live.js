@@ -55,6 +55,9 @@ export function compact(x) {
 // ---- loading ---------------------------------------------------------------------------------
 
 let plotlyLoading = null;
+// The iteration each run was last shown at, for the page's life: a panel that Streamlit mounts
+// anew (an element above it came or went) goes on where it was.
+const lastShown = new Map();
 
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -249,11 +252,13 @@ class Panel {
     this.data = data;
     this.prepare(data);
     this.stop();
-    this.k = this.snap(sameRun ? Math.min(this.k, data.T) : Math.min(start, data.T));
+    const known = sameRun ? this.k : lastShown.get(data.run);
+    this.k = this.snap(Math.min(known ?? start, data.T));
     this.root.classList.toggle("gd-presenter", data.presenter);
     this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
     this.describe(data);
     this.renderNumbers(this.k); // numbers and controls first, before plotly.js is there
+    if (this.k !== start) this.settled(); // the server opened it at `start`: tell it where it is
     const Plotly = await loadPlotly(plotlySrc);
     if (this.data !== data) return; // a newer payload arrived meanwhile
     performance.mark("gd:plotly");
@@ -381,6 +386,7 @@ class Panel {
 
   go(k) {
     this.k = k;
+    lastShown.set(this.data.run, k);
     if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
         this.frame = null;
@@ -409,6 +415,7 @@ class Panel {
       const position = Math.floor(((now - this.playStart) / (this.data.play_seconds * 1000)) * marks.length);
       const k = Math.max(marks[Math.min(Math.max(position, 0), marks.length - 1)], this.k);
       this.k = Math.min(k, this.T);
+      lastShown.set(this.data.run, this.k);
       this.render(this.k, false);
       if (this.k >= this.T) {
         this.pause();
@@ -742,6 +749,7 @@ class Panel {
 
   renderSurface(k) {
     const chart = this.charts.surface;
+    if (!chart.tagged) return; // drawn after the 2-D charts: not there yet
     const { i, j } = this.data;
     const z = this.runs[0].z;
     const trail = [];

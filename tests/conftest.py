@@ -6,10 +6,17 @@ over (x, y) pairs, no G, no c, no vectorisation, so it shares no code path with 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
+from streamlit.components.v2 import manifest_scanner
 
 from gd.data import make_regression
+
+# Every AppTest scans the metadata of every installed package for packaged components (about 1 s
+# a page here); this app has none, and the packages do not change during a test run: scan once.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 ARTICLE_WEIGHTS = (2.0, 4.0, 5.0, 9.0, 11.0)
 ARTICLE_BIAS = 2.0

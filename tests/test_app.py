@@ -3,12 +3,14 @@
 Step, Play, Reset and the scrubber live in the browser now (the live panel, tests/e2e); here the
 server's side of them: the panel's data holds the engine's numbers at every iteration, and the
 iteration the browser reports (delivered as the component's state, `report`) reaches the link.
+The panel's `start` is where it opens a run (0, or a shared link's iteration for the session's first
+run) and stays so for that run: the rerun after a report sends the panel the very same element.
 """
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import chart_keys, panel, report, run_rows, send_state, value_at
+from test_live import chart_keys, component, panel, report, run_rows, send_state, sent, value_at
 
 from gd import explain
 from gd.data import make_regression
@@ -65,16 +67,39 @@ def test_defaults_are_the_articles_run(at):
 
 def test_a_reported_iteration_is_kept_in_the_link_and_the_panel_stays_put(at):
     before = panel(at)
+    element = sent(at)
     report(at, 3)
     assert at.session_state["current"] == 3
     assert at.query_params["iteration"] == "3"
     after = panel(at)
-    assert after["start"] == 3
+    assert after["start"] == 0  # where the run opened; the browser keeps its own iteration
     assert after["text"] == before["text"]  # the same run and view: the same payload, no redraw
+    assert sent(at) == element
     report(at, 0)  # Reset, then the browser reports 0: the default leaves the link
     assert at.session_state["current"] == 0 and "iteration" not in at.query_params
-    assert panel(at)["start"] == 0
+    assert panel(at)["start"] == 0 and sent(at) == element
     assert at.text_input(key="true_weights").value == "2, 4, 5, 9, 11"  # inputs kept
+
+
+def test_the_rerun_after_a_report_sends_the_panel_byte_for_byte_what_it_sent_before(at):
+    """Why `start` is fixed for a run: an unchanged element is not sent again (bench/load.py
+    measured 301 kB a report when the start followed the report)."""
+    before = component(at, "live").proto.json
+    assert len(before) > 100_000  # the payload this saves resending
+    send_state(at, {"iteration": {"run": panel(at)["payload"]["run"], "k": 5}})
+    assert not at.exception
+    assert at.session_state["current"] == 5 and at.query_params["iteration"] == "5"
+    assert component(at, "live").proto.json == before
+    # a session opened by a link opens its first run at the link's iteration, and stays so
+    linked = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    linked.query_params["iteration"] = "4"
+    linked.run()
+    assert panel(linked)["start"] == 4 and linked.session_state["current"] == 4
+    before = component(linked, "live").proto.json
+    send_state(linked, {"iteration": {"run": panel(linked)["payload"]["run"], "k": 5}})
+    assert not linked.exception
+    assert linked.session_state["current"] == 5 and linked.query_params["iteration"] == "5"
+    assert component(linked, "live").proto.json == before and panel(linked)["start"] == 4
 
 
 def test_every_iteration_the_scrubber_reaches_is_the_engines(at):
@@ -89,17 +114,19 @@ def test_every_iteration_the_scrubber_reaches_is_the_engines(at):
     direct = np.mean((data.X @ theta[:-1] + theta[-1] - data.y) ** 2)
     assert value_at(payload, "loss", 640) == pytest.approx(direct, rel=1e-6)
     report(at, 640)
-    assert at.query_params["iteration"] == "640" and panel(at)["start"] == 640
+    assert at.session_state["current"] == 640 and at.query_params["iteration"] == "640"
+    assert panel(at)["start"] == 0
 
 
 def test_a_report_past_the_end_of_a_shorter_run_is_held_to_its_end(at):
     at.number_input(key="steps").set_value(2).run()
     assert panel(at)["payload"]["T"] == 2
     report(at, 2)
-    assert at.query_params["iteration"] == "2" and panel(at)["start"] == 2
+    assert at.session_state["current"] == 2 and at.query_params["iteration"] == "2"
+    assert panel(at)["start"] == 0
     report(at, 7)  # a stale browser: the page never points past the run
     assert at.session_state["current"] == 2 and at.query_params["iteration"] == "2"
-    assert panel(at)["start"] == 2
+    assert panel(at)["start"] == 0
 
 
 def test_new_weights_make_a_new_problem_from_iteration_zero(at):
@@ -119,43 +146,53 @@ def test_new_weights_make_a_new_problem_from_iteration_zero(at):
     assert (at.selectbox(key="surface_x").value, at.selectbox(key="surface_y").value) == ("w1", "w2")
 
 
-def test_a_view_change_keeps_the_iteration_a_settings_change_does_not(at):
+def test_a_view_change_keeps_the_iteration_a_settings_change_does_not():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params["iteration"] = "4"  # a shared link: the session's first run opens at 4
+    at.run()
+    assert panel(at)["start"] == 4
     report(at, 7)
     run = panel(at)["payload"]["run"]
     at.selectbox(key="surface_x").set_value("b").run()
     data = panel(at)
-    assert data["start"] == 7 and at.query_params["iteration"] == "7"
+    assert at.session_state["current"] == 7 and at.query_params["iteration"] == "7"
+    assert data["start"] == 4  # the same run: where it opened, whatever was reported since
     assert data["payload"]["run"] == run and data["payload"]["i"] == 5  # a new view of the same run
     at.toggle(key="presenter").set_value(True).run()
     data = panel(at)
-    assert data["start"] == 7 and at.query_params["iteration"] == "7"
+    assert at.session_state["current"] == 7 and at.query_params["iteration"] == "7"
+    assert data["start"] == 4
     assert data["payload"]["presenter"] is True and data["payload"]["run"] == run
     at.toggle(key="presenter").set_value(False).run()
     at.number_input(key="learning_rate").set_value(0.02).run()  # a new run opens at 0
-    assert panel(at)["start"] == 0 and "iteration" not in at.query_params
+    assert panel(at)["start"] == 0 and at.session_state["current"] == 0
+    assert "iteration" not in at.query_params and panel(at)["payload"]["run"] != run
 
 
 def test_the_first_report_of_a_new_run_reaches_the_link_whatever_its_value(at):
     report(at, 5)
     at.text_input(key="true_weights").input("3, -1").run()
     assert "iteration" not in at.query_params
+    assert panel(at)["start"] == 0 and at.session_state["current"] == 0
     report(at, 5)  # the user steps 5 times in the new run and stops
     assert at.session_state["current"] == 5 and at.query_params["iteration"] == "5"
+    assert panel(at)["start"] == 0
 
 
 @pytest.mark.parametrize(
-    "sent",
+    "given",
     [-3, "x", None, 5, {"k": 5}, {"run": "RUN", "k": -3}, {"run": "RUN", "k": 5000},
      {"run": "RUN", "k": True}, {"run": "another run", "k": 5}, {"run": "RUN", "k": "5"}],
 )  # fmt: skip
-def test_a_malformed_report_is_no_crash_and_no_link(sent):
+def test_a_malformed_report_is_no_crash_and_no_link(given):
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
-    if isinstance(sent, dict) and sent.get("run") == "RUN":
-        sent = {**sent, "run": panel(at)["payload"]["run"]}
-    send_state(at, {"iteration": sent})
+    if isinstance(given, dict) and given.get("run") == "RUN":
+        given = {**given, "run": panel(at)["payload"]["run"]}
+    element = sent(at)
+    send_state(at, {"iteration": given})
     assert not at.exception
     assert at.session_state["current"] == 0 and panel(at)["start"] == 0  # nothing moved
-    assert "iteration" not in at.query_params
+    assert "iteration" not in at.query_params and sent(at) == element
 
 
 def test_rate_past_the_limit_warns_before_and_reports_the_step(at):
@@ -171,6 +208,7 @@ def test_rate_past_the_limit_warns_before_and_reports_the_step(at):
     assert np.isfinite(rows["loss"]).all() and np.isfinite(rows["P"]).all()
     np.testing.assert_array_equal(rows["loss"], reference.loss)
     report(at, reference.steps)
+    assert at.session_state["current"] == reference.steps
     assert at.query_params["iteration"] == str(reference.steps)
 
 
@@ -187,16 +225,17 @@ def test_rate_past_the_limit_warns_before_and_reports_the_step(at):
 )
 def test_bad_weights_name_the_problem_and_the_page_keeps_working(at, text, problem):
     report(at, 1)
-    shown = panel(at)["text"]
+    shown, element = panel(at)["text"], sent(at)
     at.text_input(key="true_weights").input(text).run()
     assert not at.exception
     assert any(problem in e.value for e in at.error), [e.value for e in at.error]
     assert at.text_input(key="true_weights").value == text  # what the user typed stays
     assert chart_keys(at) == ALL_CHARTS
     data = panel(at)
-    assert data["text"] == shown and data["start"] == 1  # the last valid run, where it was
+    assert data["text"] == shown and data["start"] == 0 and sent(at) == element  # the last valid run
+    assert at.session_state["current"] == 1 and at.query_params["iteration"] == "1"  # where it was
     report(at, 2)  # the last valid run goes on
-    assert at.session_state["current"] == 2 and panel(at)["start"] == 2
+    assert at.session_state["current"] == 2 and panel(at)["start"] == 0
     assert at.query_params["iteration"] == "2"
 
 

@@ -163,7 +163,7 @@ def test_the_url_follows_the_inputs_and_reproduces_the_page():
     again = page(**query)
     assert not again.warning
     assert panel(again)["text"] == panel(at)["text"]  # the same run, view and numbers
-    assert panel(again)["start"] == 2
+    assert panel(again)["start"] == 2 and again.session_state["current"] == 2  # opens where the link says
     s = Settings(
         true_weights=(1.0, 2.0),
         noise=0.5,
@@ -315,7 +315,7 @@ def test_an_uploaded_csv_is_what_the_run_learns_from():
     assert loss_at(at, 1000) == pytest.approx(np.mean((A @ theta - y) ** 2), rel=1e-4)
     np.testing.assert_allclose(panel(at)["payload"]["theta_star"], theta, rtol=1e-9)
     report(at, 1000)
-    assert at.query_params["iteration"] == "1000"
+    assert at.session_state["current"] == 1000 and at.query_params["iteration"] == "1000"
     names = {t.get("name") for t in traces(at, "convergence")}
     assert {"x1", "x2", "b"} <= names
 

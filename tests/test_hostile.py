@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import panel, report, run_rows, send_state
+from test_live import panel, report, run_rows, send_state, sent
 
 from gd import explain, live, share
 from gd.__main__ import main
@@ -66,12 +66,13 @@ def assert_last_valid_run(at, settings: Settings, compare=(), axes=DEFAULT_AXES)
     return data["text"]
 
 
-def assert_goes_on(at, k: int) -> None:
-    """The browser's report of iteration k reaches the link; the panel stays on the same run."""
-    text = panel(at)["text"]
+def assert_goes_on(at, k: int, start: int = 0) -> None:
+    """The browser's report of iteration k reaches the link; the panel stays on the same run, as
+    it was sent: opened at `start` (0 unless a link said otherwise), its element the same bytes."""
+    text, element = panel(at)["text"], sent(at)
     report(at, k)
     assert at.session_state["current"] == k and at.query_params["iteration"] == str(k)
-    assert panel(at)["start"] == k and panel(at)["text"] == text
+    assert panel(at)["start"] == start and panel(at)["text"] == text and sent(at) == element
 
 
 def cli(*args, timeout=60):
@@ -247,6 +248,7 @@ WIDGET_TEXT = [
 def test_weights_box_takes_anything(text, outcome):
     at = page()
     report(at, 1)
+    element = sent(at)
     at.text_input(key="true_weights").input(text).run()
     assert not at.exception
     assert at.text_input(key="true_weights").value == text  # what the user typed stays
@@ -254,13 +256,15 @@ def test_weights_box_takes_anything(text, outcome):
     if isinstance(outcome, tuple):  # read as numbers: a new run from iteration 0
         assert not errors and not at.warning
         assert_last_valid_run(at, Settings(true_weights=outcome), axes=(1, 0))
-        assert panel(at)["start"] == 0 and "iteration" not in at.query_params
+        assert panel(at)["start"] == 0 and at.session_state["current"] == 0
+        assert "iteration" not in at.query_params
     else:  # the message names the problem; the last valid run stays where it was
         assert len(errors) == 1 and errors[0].startswith("true weights: "), errors
         assert outcome in errors[0], errors
         assert errors[0].endswith("Showing the last valid weights: 2, 4, 5, 9, 11.")
         assert_last_valid_run(at, Settings())
-        assert panel(at)["start"] == 1 and at.query_params["iteration"] == "1"
+        assert panel(at)["start"] == 0 and sent(at) == element  # the panel as it was sent
+        assert at.session_state["current"] == 1 and at.query_params["iteration"] == "1"
     assert_goes_on(at, 2)
 
 
@@ -279,12 +283,14 @@ def test_compare_boxes_take_anything(key, value, says):
     assert len(compare) == 1 and panel(at)["payload"]["runs"][1]["label"] == "sgd (B=32)"
     shown = assert_last_valid_run(at, Settings(), compare)
     report(at, 3)
+    element = sent(at)
     at.text_input(key=key).input(value).run()
     assert not at.exception
     assert at.text_input(key=key).value == value
     assert shown_as_text(at.error) == [f"{says}. Showing the last valid run."]
     assert assert_last_valid_run(at, Settings(), compare) == shown  # gd and sgd, as before
-    assert panel(at)["start"] == 3 and at.query_params["iteration"] == "3"
+    assert panel(at)["start"] == 0 and sent(at) == element  # the panel as it was sent
+    assert at.session_state["current"] == 3 and at.query_params["iteration"] == "3"
     assert_goes_on(at, 4)
 
 
@@ -296,13 +302,13 @@ BAD_K = ["x", None, -3, T + 5, 2.5, True, [3]]
 
 def assert_report_changes_nothing(at, state) -> None:
     """After the browser's report of iteration 3, `state` as the component's state is no error and
-    leaves the page, its panel and its link at 3; the next good report is heard."""
+    leaves the page and its link at 3 and the panel as it was sent; the next good report is heard."""
     report(at, 3)
-    text = panel(at)["text"]
+    text, element = panel(at)["text"], sent(at)
     send_state(at, state)
     assert not at.exception, at.exception
     assert at.session_state["current"] == 3 and at.query_params["iteration"] == "3"
-    assert panel(at)["start"] == 3 and panel(at)["text"] == text
+    assert panel(at)["start"] == 0 and panel(at)["text"] == text and sent(at) == element
     assert_goes_on(at, 4)
 
 
@@ -360,14 +366,16 @@ def test_bad_uploads_are_messages(name):
     content, says = UPLOADS[name]
     at = page()
     report(at, 1)
+    element = sent(at)
     at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
     assert not at.exception
     assert shown_as_text(at.error) == [
         f"The file cannot be used: {says}. Showing the synthetic data instead."
     ]
-    # the synthetic data's run, the one on screen before, where it was
+    # the synthetic data's run, the one on screen before, as it was sent, where it was
     assert_last_valid_run(at, Settings())
-    assert panel(at)["start"] == 1 and at.query_params["iteration"] == "1"
+    assert panel(at)["start"] == 0 and sent(at) == element
+    assert at.session_state["current"] == 1 and at.query_params["iteration"] == "1"
     assert_goes_on(at, 2)
 
 

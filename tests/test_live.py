@@ -102,10 +102,19 @@ def send_state(at, state: dict):
     return at._run(states)
 
 
+def sent(at) -> bytes:
+    """The live panel's element as the server sends it, byte for byte (its data text included):
+    a rerun that produces the same bytes is one Streamlit's message cache does not send again."""
+    return component(at, "live").proto.SerializeToString(deterministic=True)
+
+
 def report(at, k: int):
-    """What the browser sends when the user stops on iteration k of the run it shows."""
+    """What the browser sends when the user stops on iteration k of the run it shows. The rerun
+    that follows must send the panel the very same element (the ~300 kB payload is not resent)."""
+    before = sent(at)
     send_state(at, {"iteration": {"run": panel(at)["payload"]["run"], "k": k}})
     assert not at.exception, at.exception
+    assert sent(at) == before, "a report changed the live panel's element"
     return at
 
 
