@@ -419,7 +419,8 @@ def main() -> None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
     ss.run_start = min(ss.run_start, ex.trajectory.steps)
-    live_panel(live_payload(ex.settings, upload, compare, i, j, ss.presenter), ss.run_start, iteration_reported)
+    payload = live_payload(ex.settings, upload, compare, i, j, ss.presenter)
+    live_panel(payload, ss.run_start, iteration_reported)
     sync_url(ss.current, inputs_shown=not errors)
 
     if ss.presenter:
