@@ -501,14 +501,20 @@ class Panel {
     if (scene || now - (this.sceneAt || 0) >= Math.max(SCENE_INTERVAL_MS, SCENE_SHARE * (this.sceneCost || 0))) {
       this.sceneAt = now;
       clearTimeout(this.sceneTimer);
-      this.sceneTimer = setTimeout(() => {
-        const started = performance.now();
-        this.renderSurface(this.k);
-        // the scene draws on the next frame: its cost is the time until the frame after it
-        requestAnimationFrame(() => {
-          this.sceneCost = performance.now() - started;
-        });
-      }, 0);
+      cancelAnimationFrame(this.sceneFrame);
+      // after the frame that paints the 2-D charts and the numbers, so that they never wait for it
+      this.sceneFrame = requestAnimationFrame(() => {
+        this.sceneTimer = setTimeout(() => {
+          const started = performance.now();
+          const k = this.k;
+          this.renderSurface(k);
+          // the scene draws on the next frame: its cost is the time until the frame after it
+          requestAnimationFrame(() => {
+            this.sceneCost = performance.now() - started;
+            this.root.dataset.scene = String(k); // the iteration the 3-D scene shows (benchmarks)
+          });
+        }, 0);
+      });
     }
   }
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import APP_READY
 from test_smoke import ARTICLE, CHARTS, no_trouble
-from test_workshop import CHART, iteration, moving
+from test_workshop import CHART, iteration, moving, scene_at
 
 from gd import figures
 from gd.live import FIT_POINTS, compact
@@ -48,6 +48,7 @@ def test_the_page_moves_with_the_server_stopped(app_server, page, console_errors
         )
         page.get_by_role("button", name="Pause", exact=True).click()
         k = iteration(page)
+        scene_at(page, k)
         assert moving(page, "surface", "point")[0]["x"] == [P[k, SURFACE_X]]
         screenshot(page, "frozen-server")
     finally:

@@ -50,6 +50,11 @@ def moving(page: Page, name: str, tag: str) -> list[dict]:
     return [t for t in traces if t["meta"] == tag or (isinstance(t["meta"], dict) and t["meta"]["gd"] == tag)]
 
 
+def scene_at(page: Page, k: int) -> None:
+    """Wait until the 3-D scene shows iteration k (it is drawn after the 2-D charts)."""
+    page.wait_for_function("(k) => document.querySelector('.gd-panel').dataset.scene === String(k)", arg=k)
+
+
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option of the selectbox labelled `label`, as a user does."""
     page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
@@ -83,6 +88,7 @@ def test_play_advances_every_view_until_pause(page, console_errors, screenshot):
     assert iteration(page) == paused_at, "the iteration moved after Pause"
     # every view stopped on the iteration shown, the 3-D marker too
     P = ARTICLE.trajectory.params
+    scene_at(page, paused_at)  # the 3-D scene follows in the frame after the 2-D charts
     (marker,) = moving(page, "surface", "point")
     i, j = 4, 3  # the default surface axes: the two largest true weights, w5 and w4
     assert marker["x"] == [P[paused_at, i]] and marker["y"] == [P[paused_at, j]]
