@@ -9,6 +9,8 @@ computes runs and hears the iteration once after the user stops, never per frame
 
 from __future__ import annotations
 
+import hashlib
+
 # pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
 # and sessions starting together would otherwise see it half-imported.
 import numpy as np
@@ -48,22 +50,37 @@ ss = st.session_state
 # makes its arrays read-only) where cache_data would unpickle a copy per session and per hit.
 # Large runs take turns inside `experiment` (gd.run.heavy_pass: two at a time in the process); a
 # session whose run waits for its turn sees this spinner meanwhile, and is answered after.
+#
+# A cache looks a call up by its arguments, hashed on every page view. The run's own arguments
+# (settings, the upload, comparisons) are hashed once, into `key` (`run_key`); the functions take
+# them as underscore arguments, which Streamlit leaves out of the hash: hashing the dataclasses
+# again, three times a view, was a sixth of a view's server time.
+def run_key(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> str:
+    data = "" if upload is None else hashlib.blake2b(upload, digest_size=16).hexdigest()
+    return repr((settings, compare, data))
+
+
 @st.cache_resource(max_entries=8, show_spinner="Running gradient descent… (large data sets take turns)")
-def run_experiment(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> Experiment:
-    data = load_csv(upload, max_rows=UPLOAD_ROWS) if upload is not None else None
-    return experiment(settings, data, compare)
+def run_experiment(key: str, _settings: Settings, _upload: bytes | None, _compare: tuple) -> Experiment:
+    data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None
+    return experiment(_settings, data, _compare)
+
+
+def cached_run(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> Experiment:
+    return run_experiment(run_key(settings, upload, compare), settings, upload, compare)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
-def live_payload(settings, upload, compare, i: int, j: int, presenter: bool) -> str:
+def live_payload(key: str, i: int, j: int, presenter: bool, _settings, _upload, _compare) -> str:
     """The live panel's JSON text for a run and a view: built once, shared by every session."""
-    return live.payload(run_experiment(settings, upload, compare), i, j, presenter)
+    return live.payload(run_experiment(key, _settings, _upload, _compare), i, j, presenter)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")
-def rate_sweep(settings, upload, compare) -> str:
+def rate_sweep(key: str, _settings, _upload, _compare) -> str:
     """The sweep chart's JSON text: built once, shared by every session (no unpickling)."""
-    ex = run_experiment(settings, upload, compare)  # the page's own run: a cache hit, no recompute
+    settings = _settings
+    ex = run_experiment(key, _settings, _upload, _compare)  # the page's own run: a cache hit
     rates = sweep_rates(ex.limit, settings.learning_rate)
     loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, **settings.hyper)
     figure = figures.sweep_figure(
@@ -365,7 +382,7 @@ def main() -> None:
     init_state()
     settings, compare, upload, errors, note = sidebar()
     try:
-        ex = run_experiment(settings, upload, compare)
+        ex = cached_run(settings, upload, compare)
         ss.good = (settings, compare)
     except InputError as err:
         what = "file" if upload is not None else "settings"
@@ -375,7 +392,7 @@ def main() -> None:
         )
         settings, compare = ss.good
         upload = None
-        ex = run_experiment(settings, None, compare)
+        ex = cached_run(settings, None, compare)
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
 
@@ -419,7 +436,8 @@ def main() -> None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
     ss.run_start = min(ss.run_start, ex.trajectory.steps)
-    payload = live_payload(ex.settings, upload, compare, i, j, ss.presenter)
+    key = run_key(settings, upload, compare)  # the run on screen: a cache hit, hashed once
+    payload = live_payload(key, i, j, ss.presenter, settings, upload, compare)
     live_panel(payload, ss.run_start, iteration_reported)
     sync_url(ss.current, inputs_shown=not errors)
 
@@ -428,7 +446,7 @@ def main() -> None:
     formulas(ex)
     st.subheader("Which learning rate?")
     static_chart(
-        rate_sweep(ex.settings, upload, compare),
+        rate_sweep(key, settings, upload, compare),
         f"Excess loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} against the "
         "learning rate, on log scales, with the stability limit and the current rate marked.",
         "sweep",
