@@ -34,7 +34,7 @@ from gd.inputs import (
     widget_bounds,
 )
 from gd.presets import PRESETS
-from gd.run import Experiment, experiment, sweep, sweep_rates, variants
+from gd.run import Experiment, experiment, variants
 from panel import live_panel, static_chart
 
 st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
@@ -79,20 +79,8 @@ def live_payload(key: str, i: int, j: int, presenter: bool, _settings, _upload, 
 @st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")
 def rate_sweep(key: str, _settings, _upload, _compare) -> str:
     """The sweep chart's JSON text: built once, shared by every session (no unpickling)."""
-    settings = _settings
     ex = run_experiment(key, _settings, _upload, _compare)  # the page's own run: a cache hit
-    rates = sweep_rates(ex.limit, settings.learning_rate)
-    loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, **settings.hyper)
-    figure = figures.sweep_figure(
-        rates,
-        loss,
-        ex.problem.loss_star,
-        ex.limit,
-        settings.learning_rate,
-        settings.steps,
-        settings.optimizer,
-    )
-    return pio.to_json(figure, validate=False)
+    return pio.to_json(figures.rate_sweep_figure(ex), validate=False)
 
 
 # ---- state ------------------------------------------------------------------------------------

@@ -35,18 +35,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from conftest import APP_READY, CHROMIUM_ARGS, PANEL_READY  # noqa: E402
-
-MINIMAL_APP = """
-import plotly.graph_objects as go
-import streamlit as st
-
-if "n" not in st.session_state:
-    st.session_state.n = 0
-if st.button("Step", key="step"):
-    st.session_state.n += 1
-st.metric("Iteration", st.session_state.n)
-st.plotly_chart(go.Figure(go.Scatter(x=[0, 1, 2], y=[0, st.session_state.n, 4])), key="chart")
-"""
+from page import MINIMAL_APP  # noqa: E402  (the same one-chart app as bench/page.py)
 
 # Click Step and wait for the frame after the one that drew the new iteration: render + paint.
 OUR_STEP = """async () => {

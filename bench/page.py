@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from gd import figures, live  # noqa: E402
 from gd.inputs import MAX_FEATURES, MAX_SAMPLES, MAX_SGD_SAMPLE_STEPS, MAX_STEPS, Settings  # noqa: E402
-from gd.run import MAX_KEPT, MAX_RUNS, experiment, sweep, sweep_rates, variants  # noqa: E402
+from gd.run import MAX_KEPT, MAX_RUNS, experiment, variants  # noqa: E402
 
 LARGEST = Settings(
     true_weights=tuple(float(i) for i in range(1, MAX_FEATURES + 1)), samples=MAX_SAMPLES, steps=MAX_STEPS
@@ -61,17 +61,7 @@ def page_json(settings: Settings, compare: tuple = ()) -> dict[str, int]:
     numbers and the five figures) and the learning-rate sweep's figure."""
     ex = experiment(settings, compare=compare)
     i, j = ex.d - 1, max(ex.d - 2, 0) if ex.d > 1 else ex.d
-    rates = sweep_rates(ex.limit, settings.learning_rate)
-    loss, _ = sweep(ex.problem, settings.optimizer, rates, settings.steps, **settings.hyper)
-    sweep_fig = figures.sweep_figure(
-        rates,
-        loss,
-        ex.problem.loss_star,
-        ex.limit,
-        settings.learning_rate,
-        settings.steps,
-        settings.optimizer,
-    )
+    sweep_fig = figures.rate_sweep_figure(ex)
     return {
         "live panel (payload)": len(live.payload(ex, i, j).encode()),
         "learning-rate sweep": len(pio.to_json(sweep_fig, validate=False).encode()),

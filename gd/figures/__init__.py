@@ -2,7 +2,14 @@
 iteration, the current iteration k). `common` holds what they share, `surface` the 3-D surface,
 `charts` the 2-D charts."""
 
-from gd.figures.charts import contour_figure, convergence_figure, fit_figure, loss_figure, sweep_figure
+from gd.figures.charts import (
+    contour_figure,
+    convergence_figure,
+    fit_figure,
+    loss_figure,
+    rate_sweep_figure,
+    sweep_figure,
+)
 from gd.figures.common import drawn_steps, milestones, slice_loss
 from gd.figures.surface import surface_figure
 
@@ -13,6 +20,7 @@ __all__ = [
     "fit_figure",
     "loss_figure",
     "milestones",
+    "rate_sweep_figure",
     "slice_loss",
     "surface_figure",
     "sweep_figure",

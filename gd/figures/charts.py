@@ -28,7 +28,7 @@ from gd.figures.common import (
     template,
     trace,
 )
-from gd.run import Experiment
+from gd.run import Experiment, sweep, sweep_rates
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
@@ -359,6 +359,17 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
                 exponentformat="power",
             ),
         ),
+    )
+
+
+def rate_sweep_figure(ex: Experiment, presenter: bool = False) -> go.Figure:
+    """The sweep chart of the run's own optimizer and steps: the loss after them for learning
+    rates around the stability limit (gd.run.sweep_rates), the run's rate marked."""
+    s = ex.settings
+    rates = sweep_rates(ex.limit, s.learning_rate)
+    loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, **s.hyper)
+    return sweep_figure(
+        rates, loss, ex.problem.loss_star, ex.limit, s.learning_rate, s.steps, s.optimizer, presenter
     )
 
 
