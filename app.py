@@ -52,10 +52,10 @@ ss = st.session_state
 # session whose run waits for its turn sees this spinner meanwhile, and is answered after.
 #
 # A cache looks a call up by its arguments, hashed on every page view. The run's own arguments
-# (settings, the upload, comparisons) are hashed once, into `key` (`run_key`); the functions take
+# (settings, the upload, comparisons) are hashed once, into `key` (`cache_key`); the functions take
 # them as underscore arguments, which Streamlit leaves out of the hash: hashing the dataclasses
 # again, three times a view, was a sixth of a view's server time.
-def run_key(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> str:
+def cache_key(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> str:
     data = "" if upload is None else hashlib.blake2b(upload, digest_size=16).hexdigest()
     return repr((settings, compare, data))
 
@@ -67,7 +67,7 @@ def run_experiment(key: str, _settings: Settings, _upload: bytes | None, _compar
 
 
 def cached_run(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> Experiment:
-    return run_experiment(run_key(settings, upload, compare), settings, upload, compare)
+    return run_experiment(cache_key(settings, upload, compare), settings, upload, compare)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
@@ -366,12 +366,13 @@ h3 { font-size: 2rem !important; }
 </style>"""
 
 
-def main() -> None:
-    init_state()
-    settings, compare, upload, errors, note = sidebar()
+def the_run(settings, compare, upload, errors: list[str]):
+    """The run the inputs ask for, or, where it cannot be made, the last valid one (and why):
+    (experiment, settings, compare, upload) of the run shown."""
     try:
         ex = cached_run(settings, upload, compare)
         ss.good = (settings, compare)
+        return ex, settings, compare, upload
     except InputError as err:
         what = "file" if upload is not None else "settings"
         errors.append(
@@ -379,21 +380,24 @@ def main() -> None:
             + (" Showing the synthetic data instead." if upload is not None else "")
         )
         settings, compare = ss.good
-        upload = None
-        ex = cached_run(settings, None, compare)
-    note.markdown(explain.stability_note(ex))
-    i, j = surface_axes(ex)
+        return cached_run(settings, None, compare), settings, compare, None
 
+
+def follow_the_run(ex: Experiment, compare, upload) -> None:
+    """A new run starts at iteration 0 (a shared link's first run where the link says); the
+    iteration the panel opens a run at stays fixed for that run, so that the light rerun after
+    a report sends the panel the very same element, which Streamlit then does not send again."""
     run_id = (ex.settings, compare, upload is not None and hash(upload))
-    if ss.get("run_id") != run_id:  # a new run starts at iteration 0; a shared link's where it says
+    if ss.get("run_id") != run_id:
         ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
         ss.run_id = run_id
-        # where the panel opens this run: fixed for the run, so that the light rerun after a report
-        # sends the panel the very same element, which Streamlit then does not send again
         ss.run_start = ss.current
     ss.current = min(ss.current, ex.trajectory.steps)
+    ss.run_start = min(ss.run_start, ex.trajectory.steps)
     ss.run_key, ss.run_steps = live.run_key(ex), ex.trajectory.steps  # what reports must name
 
+
+def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
     head, toggle = st.columns([5, 1], vertical_alignment="bottom")
     head.title("Gradient descent, step by step")
     toggle.toggle(
@@ -423,18 +427,12 @@ def main() -> None:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
 
-    ss.run_start = min(ss.run_start, ex.trajectory.steps)
-    key = run_key(settings, upload, compare)  # the run on screen: a cache hit, hashed once
-    payload = live_payload(key, i, j, ss.presenter, settings, upload, compare)
-    live_panel(payload, ss.run_start, iteration_reported)
-    sync_url(ss.current, inputs_shown=not errors)
 
-    if ss.presenter:
-        return
-    formulas(ex)
+def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
+    """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.subheader("Which learning rate?")
     static_chart(
-        rate_sweep(key, settings, upload, compare),
+        rate_sweep(key, *run_args),
         f"Excess loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} against the "
         "learning rate, on log scales, with the stability limit and the current rate marked.",
         "sweep",
@@ -464,6 +462,24 @@ def main() -> None:
             include_plotlyjs=True, full_html=True, auto_play=False
         ),
     )
+
+
+def main() -> None:
+    init_state()
+    settings, compare, upload, errors, note = sidebar()
+    ex, settings, compare, upload = the_run(settings, compare, upload, errors)
+    note.markdown(explain.stability_note(ex))
+    i, j = surface_axes(ex)
+    follow_the_run(ex, compare, upload)
+    header_and_messages(ex, upload, errors)
+    key = cache_key(settings, upload, compare)  # the run on screen: a cache hit, hashed once
+    live_panel(
+        live_payload(key, i, j, ss.presenter, settings, upload, compare), ss.run_start, iteration_reported
+    )
+    sync_url(ss.current, inputs_shown=not errors)
+    if not ss.presenter:
+        formulas(ex)
+        sweep_and_exports(ex, key, (settings, upload, compare), i, j)
 
 
 main()

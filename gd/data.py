@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gd.inputs import MAX_FEATURES, MAX_SAMPLES, InputError
+from gd.inputs import MAX_FEATURES, MAX_SAMPLES, ONE_ROW, InputError
 
 MAX_CSV_BYTES = 100 * 2**20  # the command line's limit; the app's uploader has a smaller one
 MAX_NAME = 40  # characters of a column name kept for display
@@ -201,8 +201,8 @@ def check_spread(mean: np.ndarray, scale: np.ndarray, names: tuple[str, ...]) ->
 
 def standardize(data: Dataset) -> Dataset:
     """Features as z-scores, (x - mean) / std; InputError where that would divide by zero."""
-    if data.n < 2:
-        raise InputError("cannot standardise a single row: its standard deviation is zero")
+    if data.n < 2:  # the same rule as gd.inputs' for settings, here for a file's rows
+        raise InputError(ONE_ROW)
     mean = data.X.mean(axis=0)
     scale = data.X.std(axis=0)
     check_spread(mean, scale, data.names)

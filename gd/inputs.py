@@ -216,10 +216,11 @@ def _nesterov(s: Settings, samples) -> str | None:
     return None
 
 
+ONE_ROW = "cannot standardise a single row: its standard deviation is zero"
+
+
 def _one_row(s: Settings, samples: int) -> str | None:
-    if s.standardize and samples < 2:
-        return "cannot standardise a single row: its standard deviation is zero"
-    return None
+    return ONE_ROW if s.standardize and samples < 2 else None
 
 
 def _sgd_work(s: Settings, samples: int) -> str | None:
