@@ -171,8 +171,8 @@ MUTANTS = [
     ),
     M(
         "gd/run.py",
-        "rates = np.geomspace(centre * 1e-4, centre * 3, count)",
-        "rates = np.geomspace(centre * 1e-4, centre, count)",
+        "min(max(centre * 3, tiny), huge)",
+        "min(max(centre, tiny), huge)",
         "the sweep stops at the limit",
     ),
     M(
@@ -183,8 +183,8 @@ MUTANTS = [
     ),
     M(
         "gd/run.py",
-        "rows = np.random.default_rng([settings.seed, 2]).choice(data.n, SAMPLE_ROWS, replace=False)",
-        "rows = slice(0, SAMPLE_ROWS)",
+        "return np.random.default_rng([seed, 2]).choice(n, SAMPLE_ROWS, replace=False)",
+        "return np.arange(SAMPLE_ROWS)",
         "the drawing sample taken as the first rows",
     ),
     M(
@@ -340,7 +340,18 @@ MUTANTS = [
     ),
     # ---- gd/data.py, gd/export.py, gd/figures
     M("gd/data.py", "y = X @ w + bias", "y = X @ w", "synthetic data without the bias"),
-    M("gd/data.py", "y[0] += outlier", "y[-1] += outlier", "the outlier on the last sample"),
+    M(
+        "gd/data.py",
+        "if outlier:\n            y[0] += outlier",
+        "if outlier:\n            y[-1] += outlier",
+        "the outlier on the last sample (noisy data)",
+    ),
+    M(
+        "gd/data.py",
+        "if outlier and start == 0:\n            y[0] += outlier",
+        "if outlier and start == 0:\n            y[-1] += outlier",
+        "the outlier on the last sample of the first block (data without noise)",
+    ),
     M(
         "gd/export.py",
         'row = "%d," + ",".join(["%r"] * cols) + "\\n"',
