@@ -186,7 +186,7 @@ class Panel {
       const chart = el("div", { class: "gd-chart" });
       const caption = el("figcaption", { class: "gd-caption" });
       const box = el("figure", { class: `gd-figure gd-${name}` }, [el("h3", { text: title }), chart, caption]);
-      this.charts[name] = { box, chart, caption, title: box.firstChild };
+      this.charts[name] = { box, chart, caption };
       return box;
     };
     this.followToggle = el("div", { class: "gd-toggle", role: "group", "aria-label": "x-axis" }, [
@@ -281,7 +281,7 @@ class Panel {
     this.anchors = data.anchors ? Int32Array.from(data.anchors) : null;
     this.sent = data.steps ? Int32Array.from(data.steps) : null;
     this.runs = data.runs.map((run) => {
-      const out = { T: run.T, label: run.label, drawn: {} };
+      const out = { T: run.T, drawn: {} };
       for (const [n, list] of Object.entries(run.drawn)) out.drawn[n] = Int32Array.from(list);
       for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad"]) {
         if (run[name]) out[name] = decode(run[name]);
@@ -318,8 +318,6 @@ class Panel {
       }
     });
     chart.tagged = tagged;
-    chart.names = fig.data.map((trace) => trace.name);
-    chart.base = fig;
     chart.xs = name === "fit" ? decodeMaybe(fig.data[tagged.fit[0].index].x) : null;
     if (name === "convergence" || name === "loss") {
       fig.layout.uirevision = name; // a zoom the user made survives Step and Play
@@ -530,7 +528,8 @@ class Panel {
     this.buttons.play.title = this.playing ? "Stop on the iteration shown" : "Play the run (about 15 s)";
     this.buttons.step.disabled = this.k >= this.T || this.playing;
     const stride = this.next(this.k) - this.k;
-    this.buttons.step.title = stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
+    this.buttons.step.title =
+      stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
   }
 
   renderNumbers(k, extras = true) {
