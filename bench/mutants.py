@@ -240,8 +240,8 @@ MUTANTS = [
     ),
     M(
         "gd/inputs.py",
-        "if s.standardize and samples < 2:",
-        "if s.standardize and samples < 1:",
+        "if s.standardize and samples < 2 else",
+        "if s.standardize and samples < 1 else",
         "standardising one row allowed",
     ),
     M(
