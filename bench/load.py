@@ -189,7 +189,8 @@ class Session:
 
 
 async def run_sessions(url: str, args: argparse.Namespace) -> list[Session]:
-    sessions = [Session(i) for i in range(args.sessions)]
+    # a share link per session: {n} in --query is the session's number (a seed, say)
+    sessions = [Session(i, query_string=args.query.replace("{n}", str(i))) for i in range(args.sessions)]
     rng = random.Random(args.seed)
 
     async def one(session: Session) -> None:
@@ -339,6 +340,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for any one run")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds for the whole load test")
     parser.add_argument("--seed", type=int, default=0, help="seed of the arrivals' spread")
+    parser.add_argument(
+        "--query",
+        default="",
+        help="the share link's query each session opens, {n} replaced by the session's number, "
+        "e.g. 'samples=1000000&steps=1&seed={n}'",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS or not 0 <= args.clicks <= MAX_CLICKS:
         parser.error(f"--sessions must be 1..{MAX_SESSIONS} and --clicks 0..{MAX_CLICKS}")
