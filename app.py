@@ -52,9 +52,10 @@ ss = st.session_state
 # session whose run waits for its turn sees this spinner meanwhile, and is answered after.
 #
 # A cache looks a call up by its arguments, hashed on every page view. The run's own arguments
-# (settings, the upload, comparisons) are hashed once, into `key` (`cache_key`); the functions take
-# them as underscore arguments, which Streamlit leaves out of the hash: hashing the dataclasses
-# again, three times a view, was a sixth of a view's server time.
+# (settings, the upload, comparisons) are hashed once a view, into `key` (`cache_key`), which also
+# tells a new run from the last; the functions take them as underscore arguments, which Streamlit
+# leaves out of the hash: hashing the dataclasses again, three times a view, was a sixth of a
+# view's server time.
 def cache_key(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> str:
     data = "" if upload is None else hashlib.blake2b(upload, digest_size=16).hexdigest()
     return repr((settings, compare, data))
@@ -64,10 +65,6 @@ def cache_key(settings: Settings, upload: bytes | None, compare: tuple[Settings,
 def run_experiment(key: str, _settings: Settings, _upload: bytes | None, _compare: tuple) -> Experiment:
     data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None
     return experiment(_settings, data, _compare)
-
-
-def cached_run(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> Experiment:
-    return run_experiment(cache_key(settings, upload, compare), settings, upload, compare)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
@@ -101,16 +98,10 @@ def init_state() -> None:
         for key, value in values.items():
             ss[key] = value
         ss.url_read = True
-    # Keep the values of widgets a run does not draw (Streamlit forgets those).
-    for key in (
-        "momentum",
-        "batch_size",
-        "surface_x",
-        "surface_y",
-        "compare",
-        "compare_rates",
-        "compare_batches",
-    ):
+    # Keep the values of widgets a run does not draw (Streamlit forgets those): the optimizers'
+    # hyper-parameters (momentum, eps, ...), the batch size, the surface axes, the comparisons.
+    kept = ("batch_size", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches")
+    for key in (*registry.HYPER_RANGES, *kept):
         if key in ss:
             ss[key] = ss[key]
 
@@ -153,9 +144,6 @@ def sidebar():
         )
 
     errors = []
-    for name in registry.HYPER_RANGES:  # keep the values of hyper-parameter widgets not drawn
-        if name in ss:
-            ss[name] = ss[name]
     with st.sidebar:
         st.selectbox(
             "Preset",
@@ -368,11 +356,12 @@ h3 { font-size: 2rem !important; }
 
 def the_run(settings, compare, upload, errors: list[str]):
     """The run the inputs ask for, or, where it cannot be made, the last valid one (and why):
-    (experiment, settings, compare, upload) of the run shown."""
+    (experiment, its cache key, settings, compare, upload) of the run shown."""
     try:
-        ex = cached_run(settings, upload, compare)
+        key = cache_key(settings, upload, compare)
+        ex = run_experiment(key, settings, upload, compare)
         ss.good = (settings, compare)
-        return ex, settings, compare, upload
+        return ex, key, settings, compare, upload
     except InputError as err:
         what = "file" if upload is not None else "settings"
         errors.append(
@@ -380,17 +369,17 @@ def the_run(settings, compare, upload, errors: list[str]):
             + (" Showing the synthetic data instead." if upload is not None else "")
         )
         settings, compare = ss.good
-        return cached_run(settings, None, compare), settings, compare, None
+        key = cache_key(settings, None, compare)
+        return run_experiment(key, settings, None, compare), key, settings, compare, None
 
 
-def follow_the_run(ex: Experiment, compare, upload) -> None:
+def follow_the_run(ex: Experiment, key: str) -> None:
     """A new run starts at iteration 0 (a shared link's first run where the link says); the
     iteration the panel opens a run at stays fixed for that run, so that the light rerun after
     a report sends the panel the very same element, which Streamlit then does not send again."""
-    run_id = (ex.settings, compare, upload is not None and hash(upload))
-    if ss.get("run_id") != run_id:
+    if ss.get("run_id") != key:  # the run's cache key: its settings, comparisons and data
         ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
-        ss.run_id = run_id
+        ss.run_id = key
         ss.run_start = ss.current
     ss.current = min(ss.current, ex.trajectory.steps)
     ss.run_start = min(ss.run_start, ex.trajectory.steps)
@@ -467,12 +456,11 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
 def main() -> None:
     init_state()
     settings, compare, upload, errors, note = sidebar()
-    ex, settings, compare, upload = the_run(settings, compare, upload, errors)
+    ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
-    follow_the_run(ex, compare, upload)
+    follow_the_run(ex, key)
     header_and_messages(ex, upload, errors)
-    key = cache_key(settings, upload, compare)  # the run on screen: a cache hit, hashed once
     live_panel(
         live_payload(key, i, j, ss.presenter, settings, upload, compare), ss.run_start, iteration_reported
     )
