@@ -34,7 +34,8 @@ import numpy as np
 import plotly.io as pio
 
 from gd import figures
-from gd.figures.common import MAX_CHART_POINTS, MAX_POINTS, runs
+from gd.figures.charts import convergence_points
+from gd.figures.common import MAX_POINTS, runs
 from gd.figures.surface import surface_lift
 from gd.run import Experiment
 
@@ -95,18 +96,12 @@ def typed(values, dtype: str = "f8") -> dict:
     return {"dtype": dtype, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
 
 
-def _convergence_points(ex: Experiment) -> int:
-    """Points a line of a compared run draws on the parameter chart (as convergence_figure)."""
-    n = len(runs(ex))
-    return MAX_POINTS if n == 1 else max(40, min(MAX_POINTS, MAX_CHART_POINTS // (n * len(ex.names))))
-
-
 def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
     """The live panel's JSON for run `ex` with the maps over parameters i and j."""
     all_runs = runs(ex)
     T = ex.trajectory.steps  # the timeline is the main run's (a compared run may be longer)
     p = ex.problem.p
-    limits = {MAX_POINTS, _convergence_points(ex)}
+    limits = {MAX_POINTS, convergence_points(ex)}
     drawn = [{str(n): figures.milestones(run.trajectory.steps, n) for n in limits} for run in all_runs]
     marks = play_marks(T)
     required = np.concatenate([marks, *[a[a <= T] for d in drawn for a in d.values()]])

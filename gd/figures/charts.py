@@ -171,6 +171,13 @@ def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, flo
     return [P[k, [i, j]] + factor * g, P[k, [i, j]] + factor * u], factor
 
 
+def convergence_points(ex: Experiment) -> int:
+    """Points a line of the parameter chart draws: fewer when runs are compared (13 runs of 21
+    parameters are 273 lines, and all of them move with the iteration)."""
+    n = len(runs(ex))
+    return MAX_POINTS if n == 1 else max(40, min(MAX_POINTS, MAX_CHART_POINTS // (n * len(ex.names))))
+
+
 def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     """Each parameter against the iteration up to k, with its true value (dashed) and its
     least-squares value (dotted, drawn where it differs visibly from the truth). With a
@@ -226,8 +233,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
                 )
             )
     if len(all_runs) > 1:
-        # 13 runs of 21 parameters are 273 lines: fewer points each keeps a Step light
-        per_trace = max(40, min(MAX_POINTS, MAX_CHART_POINTS // (len(all_runs) * len(ex.names))))
+        per_trace = convergence_points(ex)
         for r, run in enumerate(all_runs):
             Q = run.trajectory.params
             q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps), per_trace)
