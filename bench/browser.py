@@ -81,8 +81,8 @@ WATCH_PLAY = """async (seconds) => {
   observer.observe(it, { childList: true, characterData: true, subtree: true });
   const point = (name) => {
     const plot = document.querySelector(`.gd-${name} .js-plotly-plot`);
-    const t = plot.data.find((t) => t.meta === 'point' || (t.meta && t.meta.gd === 'point'));
-    return () => t && plot.data[plot.data.indexOf(t)].x[0];
+    const index = plot.data.findIndex((t) => t.meta && t.meta.gd === 'point');
+    return () => plot.data[index].x[0];
   };
   const flat = point('contour');
   const scene = point('surface');

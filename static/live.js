@@ -311,11 +311,7 @@ class Panel {
     const chart = this.charts[name];
     const tagged = {};
     fig.data.forEach((trace, index) => {
-      if (trace.meta && typeof trace.meta === "object") {
-        (tagged[trace.meta.gd] ||= []).push({ index, ...trace.meta });
-      } else if (typeof trace.meta === "string") {
-        (tagged[trace.meta] ||= []).push({ index });
-      }
+      if (trace.meta?.gd) (tagged[trace.meta.gd] ||= []).push({ index, ...trace.meta });
     });
     chart.tagged = tagged;
     chart.xs = name === "fit" ? decodeMaybe(fig.data[tagged.fit[0].index].x) : null;

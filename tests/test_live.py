@@ -355,7 +355,7 @@ def test_every_moving_trace_carries_its_tag(name, request):
     assert [m["run"] for m in loss if m["gd"] == "line"] == list(range(n))
     assert [m["gd"] for m in loss].count("point") == 1 and len(loss) == n + 1
     assert tagged(payload, "fit") == [{"gd": "fit"}]
-    assert sorted(tagged(payload, "surface")) == ["point", "trail"]
+    assert sorted(m["gd"] for m in tagged(payload, "surface")) == ["point", "trail"]
     # the current point of the contour map is iteration 0's, where the browser starts moving it
     point = next(t for t in traces(payload, "contour") if t.get("meta") == {"gd": "point"})
     assert (point["x"], point["y"]) == ([ex.trajectory.params[0, 0]], [ex.trajectory.params[0, 1]])

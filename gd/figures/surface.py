@@ -51,8 +51,8 @@ def surface_figure(
     drawn once, and a marker with a short trail at iteration k. `animated` adds frames that move
     the marker along the path, with their own Play button and slider (for the HTML export).
 
-    The marker and the trail carry `meta` tags ("point", "trail") by which the browser finds the
-    traces it moves."""
+    The marker and the trail carry `meta` tags ({"gd": "point"}, {"gd": "trail"}) by which the
+    browser finds the traces it moves, as the 2-D charts' (gd.figures.charts)."""
     names = [label(n) for n in ex.names]
     T = ex.trajectory.steps
     xs, ys, Z = slice_grid(ex, i, j)
@@ -64,7 +64,7 @@ def surface_figure(
     def point(k):
         return trace(
             "scatter3d",
-            meta="point",
+            meta=dict(gd="point"),
             x=[P[k, i]],
             y=[P[k, j]],
             z=[path_z[k] + lift],
@@ -80,7 +80,7 @@ def surface_figure(
     def trail(ks):
         return trace(
             "scatter3d",
-            meta="trail",
+            meta=dict(gd="trail"),
             x=P[ks, i],
             y=P[ks, j],
             z=path_z[ks] + lift,

@@ -47,7 +47,7 @@ OFFLINE_MARKER_X = """() => {
 def moving(page: Page, name: str, tag: str) -> list[dict]:
     """The traces of chart `name` tagged `tag` (gd.figures' meta tags)."""
     traces = page.evaluate(CHART, name) or []
-    return [t for t in traces if t["meta"] == tag or (isinstance(t["meta"], dict) and t["meta"]["gd"] == tag)]
+    return [t for t in traces if isinstance(t["meta"], dict) and t["meta"]["gd"] == tag]
 
 
 def scene_at(page: Page, k: int) -> None:
