@@ -76,6 +76,5 @@ def live_panel(payload: str, start: int, on_iteration: Callable[[], None]):
     return _component(
         key="live",
         data={"payload": payload, "start": start, "module": MODULE_URL, "plotly": PLOTLY_URL},
-        default={"iteration": start},
         on_iteration_change=on_iteration,
     )
