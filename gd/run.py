@@ -62,12 +62,16 @@ def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gr
             order, start = rng.permutation(n), 0
         rows = order[start : start + batch]
         start += batch
-        Xb = X[rows]
-        residual = Xb @ theta[:-1] + theta[-1] - y[rows]
-        scale = 2.0 / len(rows)
-        return np.append(scale * (residual @ Xb), scale * residual.sum())
+        return batch_gradient(X[rows], y[rows], theta)
 
     return gradient
+
+
+def batch_gradient(Xb: np.ndarray, yb: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """grad L over the samples (Xb (B, d), yb (B,)): 2/B [residual . Xb, sum of residuals]."""
+    residual = Xb @ theta[:-1] + theta[-1] - yb
+    scale = 2.0 / len(yb)
+    return np.append(scale * (residual @ Xb), scale * residual.sum())
 
 
 def iterate(optimizer: optimizers.Optimizer, gradient: Gradient, theta: np.ndarray) -> Iterator[np.ndarray]:
@@ -377,9 +381,7 @@ def _first_epoch(X: np.ndarray, y: np.ndarray, batch_size: int) -> Gradient:
         nonlocal start
         Xb, yb = X[start : start + batch_size], y[start : start + batch_size]
         start += batch_size
-        residual = Xb @ theta[:-1] + theta[-1] - yb
-        scale = 2.0 / len(yb)
-        return np.append(scale * (residual @ Xb), scale * residual.sum())
+        return batch_gradient(Xb, yb, theta)
 
     return gradient
 
