@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from gd.inputs import MAX_FEATURES, MAX_SAMPLES, ONE_ROW, InputError
+from gd.problem import CHUNK_ROWS  # one block size for every pass: data that fit one block take one
 
 MAX_CSV_BYTES = 100 * 2**20  # the command line's limit; the app's uploader has a smaller one
 MAX_NAME = 40  # characters of a column name kept for display
@@ -70,9 +71,6 @@ class Dataset:
         if self.standardized:
             theta = from_original_units(theta, self.mean, self.scale)
         return theta
-
-
-CHUNK_ROWS = 16_384  # rows of data held at once by a pass over synthetic data (2.6 MB at 20 features)
 
 
 def make_regression(
