@@ -156,7 +156,12 @@ MUTANTS = [
         "sgd's shuffle on the data's own stream",
     ),
     M("gd/run.py", "if start >= n:", "if start > n:", "an empty batch at the end of each epoch"),
-    M("gd/run.py", "scale = 2.0 / len(rows)", "scale = 2.0 / batch", "a short last batch divided by B"),
+    M(
+        "gd/run.py",
+        "return batch_gradient(X[rows], y[rows], theta)",
+        "return batch_gradient(X[rows], y[rows], theta) * len(rows) / batch",
+        "a short last batch divided by B",
+    ),
     M(
         "gd/run.py",
         "return DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf",
