@@ -112,9 +112,7 @@ ALPHA = Range("alpha", "--alpha", 0.0, 1.0, open_max=True, help="smoothing const
 BETA1 = Range(
     "beta1", "--beta1", 0.0, 1.0, open_max=True, help="adam's decay of the gradient's mean", step=0.01
 )
-DAMPING = Range(
-    "damping", "--damping", 0.0, 1.0, open_min=True, help="newton's step fraction h", step=0.1
-)
+DAMPING = Range("damping", "--damping", 0.0, 1.0, open_min=True, help="newton's step fraction h", step=0.1)
 BETA2 = Range(
     "beta2", "--beta2", 0.0, 1.0, open_max=True, help="adam's decay of the squared gradient", step=0.001
 )
@@ -299,7 +297,13 @@ GAMMA = Range(
 )
 DECAY = Range("gamma", "--gamma", 0.0, 1.0, open_min=True)  # step's and exponential's gamma
 STEP_SIZE = Range(
-    "step size", "--step-size", 1, 20_000, help="updates between the step schedule's drops", step=10, integer=True
+    "step size",
+    "--step-size",
+    1,
+    20_000,
+    help="updates between the step schedule's drops",
+    step=10,
+    integer=True,
 )
 
 
@@ -344,7 +348,7 @@ _SCHEDULES = (
     Schedule(
         "step",
         "Step (StepLR)",
-        lambda steps, gamma, step_size: (lambda t: gamma ** (t // step_size)),
+        lambda steps, gamma, step_size: lambda t: gamma ** (t // step_size),
         lambda gamma, step_size: rf"\eta_t = \eta \cdot {n(gamma)}^{{\lfloor t / {step_size} \rfloor}}",
         (Hyper("gamma", GAMMA, 0.5, "γ"), Hyper("step_size", STEP_SIZE, 100, "K")),
         DECAY,
@@ -352,7 +356,7 @@ _SCHEDULES = (
     Schedule(
         "exponential",
         "Exponential (ExponentialLR)",
-        lambda steps, gamma: (lambda t: gamma**t),
+        lambda steps, gamma: lambda t: gamma**t,
         lambda gamma: rf"\eta_t = \eta \cdot {n(gamma)}^{{t}}",
         (Hyper("gamma", GAMMA, 0.99, "γ"),),
         DECAY,
@@ -366,7 +370,7 @@ _SCHEDULES = (
     Schedule(
         "inverse",
         "Inverse time (LambdaLR)",
-        lambda steps, gamma: (lambda t: 1.0 / (1.0 + gamma * t)),
+        lambda steps, gamma: lambda t: 1.0 / (1.0 + gamma * t),
         lambda gamma: rf"\eta_t = \frac{{\eta}}{{1 + {n(gamma)}\, t}}",
         (Hyper("gamma", GAMMA, 0.1, "γ"),),
     ),

@@ -1,9 +1,10 @@
 """Runs: one step at a time (`iterate`), a whole trajectory (`run`), a whole experiment from
 settings (`experiment`).
 
-A trajectory holds rows 0..T: row 0 the initial parameters (the start, zeros by default), row k the parameters after k
-updates and the loss at them. A run has diverged when a value becomes non-finite or the loss exceeds
-1e10 times its starting value; it stops there, keeps the finite rows and reports the step.
+A trajectory holds rows 0..T: row 0 the initial parameters (the start, zeros by default), row k the
+parameters after k updates and the loss at them. A run has diverged when a value becomes non-finite
+or the loss exceeds 1e10 times its starting value; it stops there, keeps the finite rows and reports
+the step.
 """
 
 from __future__ import annotations

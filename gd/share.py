@@ -178,8 +178,8 @@ def _problem(values: Mapping):
 
 def _together(values: dict, warnings: list[str], texts: dict) -> tuple[dict, list[str]]:
     """Values each allowed but not together (nesterov without momentum, sgd past its work bound,
-    standardising one row, a start of the wrong length, gamma above 1 for a decaying schedule): drop the URL's value of the broken rule's first field it set, until
-    the rest make a run."""
+    standardising one row, a start of the wrong length, gamma above 1 for a decaying schedule):
+    drop the URL's value of the broken rule's first field it set, until the rest make a run."""
     keys, problem = _problem(values)
     while problem is not None:
         key = next((k for k in keys if k in values), None)

@@ -44,7 +44,16 @@ TORCH = {
 
 def test_every_optimizer_has_torchs_defaults_and_a_label():
     assert OPTIMIZERS == (
-        "gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "linesearch", "newton", "cg"
+        "gd",
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "linesearch",
+        "newton",
+        "cg",
     )
     for name, entry in registry.OPTIMIZERS.items():
         assert entry.defaults == TORCH[name], name

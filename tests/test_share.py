@@ -519,3 +519,19 @@ def test_each_comparison_list_holds_at_most_max_compare_entries(key):
         f"Ignored the URL parameter {key}={quote(nine)}: {key}: at most {share.MAX_COMPARE} entries, got 9. "
         "Using the default."
     ]
+
+
+def test_a_start_that_does_not_fit_the_weights_is_dropped_with_a_warning():
+    values, warnings = share.from_query({"true_weights": "1, 2", "start": "1, 2"})
+    assert values == {"true_weights": "1, 2"}
+    assert len(warnings) == 1 and "start=" in warnings[0] and "give 3 numbers" in warnings[0]
+    values, warnings = share.from_query({"true_weights": "1, 2", "start": "1, 2, -3.5"})
+    assert warnings == [] and values["start"] == "1, 2, -3.5"
+    assert share.settings_of(values).start == (1.0, 2.0, -3.5)
+
+
+def test_gamma_above_one_with_a_decaying_schedule_is_dropped_with_a_warning():
+    values, warnings = share.from_query({"schedule": "exponential", "gamma": "2"})
+    assert values == {"schedule": "exponential"} and "gamma=" in warnings[0]
+    values, warnings = share.from_query({"schedule": "inverse", "gamma": "2"})
+    assert values == {"schedule": "inverse", "gamma": 2.0} and warnings == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from gd import registry
 from gd.figures.common import (
     DASHES,
     MAX_CHART_POINTS,
@@ -29,6 +30,7 @@ from gd.figures.common import (
     trace,
 )
 from gd.run import Experiment, sweep, sweep_rates
+from gd.spectrum import gd_bound, step_rates
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
@@ -310,6 +312,8 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     theory_steps = drawn_steps(T, T)
     with np.errstate(over="ignore", under="ignore"):
         theory = shown[0][0] * rate ** theory_steps.astype(float)
+        if ex.settings.schedule != "constant" and registry.entry(ex.settings.optimizer).rate:
+            theory = shown[0][0] * gd_bound(ex.problem, step_rates(ex))[theory_steps]  # eta_t, not eta
     keep = (theory >= floor) & np.isfinite(theory)
     lo = min(np.log10(e.min()) for e in shown)
     hi = max(np.log10(e.max()) for e in shown)
@@ -373,7 +377,7 @@ def rate_sweep_figure(ex: Experiment, presenter: bool = False) -> go.Figure:
     rates around the stability limit (gd.run.sweep_rates), the run's rate marked."""
     s = ex.settings
     rates = sweep_rates(ex.limit, s.learning_rate)
-    loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, **s.hyper)
+    loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, ex.trajectory.params[0], s)
     return sweep_figure(
         rates, loss, ex.problem.loss_star, ex.limit, s.learning_rate, s.steps, s.optimizer, presenter
     )
