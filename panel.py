@@ -55,26 +55,37 @@ _component = st.components.v2.component(
 )
 
 
-def static_chart(figure_json: str, label: str, key: str):
+def figure_id(figure_json: str) -> str:
+    return hashlib.blake2b(figure_json.encode(), digest_size=8).hexdigest()
+
+
+def static_chart(figure_json: str, label: str, key: str, on_pick: Callable[[], None] | None = None):
     """A Plotly figure (JSON text) that does not follow the iteration, with an accessible name,
-    drawn by the same module so that the page loads one plotly.js."""
+    drawn by the same module so that the page loads one plotly.js. With `on_pick`, a click on the
+    chart is reported (session state under `key`, `.pick`: {id, x, y} in the axes' units, id the
+    figure's `figure_id`) and `on_pick` called before the rerun."""
+    callbacks = {"on_pick_change": on_pick} if on_pick is not None else {}
     return _component(
         key=key,
         data={
             "figure": figure_json,
             "label": label,
-            "id": hashlib.blake2b(figure_json.encode(), digest_size=8).hexdigest(),
+            "id": figure_id(figure_json),
+            "pickable": on_pick is not None,
             "module": MODULE_URL,
             "plotly": PLOTLY_URL,
         },
+        **callbacks,
     )
 
 
-def live_panel(payload: str, start: int, on_iteration: Callable[[], None]):
+def live_panel(payload: str, start: int, on_iteration: Callable[[], None], on_pick: Callable[[], None]):
     """Mount the panel with a run's payload; `start` is where a new run opens. The browser
-    reports the iteration (in session state under "live") once the user stops moving."""
+    reports the iteration (in session state under "live", `.iteration`) once the user stops
+    moving, and a click on the contour map (`.pick`: {run, i, j, x, y}) at once."""
     return _component(
         key="live",
         data={"payload": payload, "start": start, "module": MODULE_URL, "plotly": PLOTLY_URL},
         on_iteration_change=on_iteration,
+        on_pick_change=on_pick,
     )

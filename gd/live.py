@@ -133,6 +133,8 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
                 "grad": typed(ex.problem.gradient(P)),
                 "eig": typed(ex.problem.eigen_errors(P)),  # |v_i^T (theta - theta*)|, the eigen view
             }
+            if ex.problem.l2:  # ridge: the plain mean squared error beside the objective
+                item["mse"] = typed(ex.problem.mse(P))
             if rates is not None:  # eta of the update after each sent iteration (the last one's at T)
                 item["rate"] = typed(rates[np.minimum(at, max(run.trajectory.steps - 1, 0))])
         run_data.append(item)
@@ -158,7 +160,8 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         "scale": None if ex.scale is None else ex.scale.tolist(),
         "floor": pb.excess_floor(ex.trajectory.params[0]),
         "eig_floor": eigen_floor(ex),
-        "has_rate": rates is not None and ex.trajectory.steps > 0,
+        # the math writes eta_k where the rate changes from update to update, eta where it does not
+        "varying_rate": rates is not None and (s.schedule != "constant" or s.optimizer == "linesearch"),
         "span": [float(xs[-1] - xs[0]), float(ys[-1] - ys[0])],
         "fit": _fit(ex),
         "condition_number": pb.condition_number,

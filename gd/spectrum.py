@@ -88,7 +88,7 @@ def eigen_note(ex: Experiment) -> str:
             + (f" (v{hi + 1} grows: η is past 1/λmax)" if f_hi > 1 else "")
             + "."
         )
-        if 0 < f_lo < 1:
+        if np.exp(-1) <= f_lo < 1:
             text += f" v{lo + 1} needs about {1 / -np.log(f_lo):,.0f} steps per factor e."
     text += (
         f" No constant rate does better than η = 1/(λmax + λmin), where both shrink by "

@@ -168,9 +168,13 @@ class Panel {
     this.gradNorm = el("span", { "data-testid": "gd-metric" });
     this.condition = el("span", { "data-testid": "gd-metric" });
     this.conditionBox = metric("Condition number", el("div", { class: "gd-value" }, [this.condition]));
+    this.mse = el("span", { "data-testid": "gd-mse" });
+    this.mseBox = metric("MSE", el("div", { class: "gd-value" }, [this.mse]), "Mean squared error, without the ridge penalty");
+    this.lossBox = null;
     const metrics = el("div", { class: "gd-metrics" }, [
       metric("Iteration", el("div", { class: "gd-value" }, [this.iteration, this.of])),
-      metric("Loss", el("div", { class: "gd-value" }, [this.loss, this.delta]), "Mean squared error"),
+      (this.lossBox = metric("Loss", el("div", { class: "gd-value" }, [this.loss, this.delta]), "Mean squared error")),
+      this.mseBox,
       metric("Distance to optimum", el("div", { class: "gd-value" }, [this.distance]), "|θ − θ*|"),
       metric("Gradient norm", el("div", { class: "gd-value" }, [this.gradNorm]), "|∇L|"),
       this.conditionBox,
@@ -201,7 +205,11 @@ class Panel {
       el("div", { class: "gd-scrubrow" }, [this.scrub, this.followToggle]),
       this.status,
       el("div", { class: "gd-grid" }, [figure("surface", "Loss surface"), figure("contour", "Contour map")]),
-      el("div", { class: "gd-grid" }, [figure("convergence", "Parameters"), figure("loss", "Loss")]),
+      el("div", { class: "gd-grid" }, [
+        figure("convergence", "Parameters"),
+        el("div", {}, [figure("loss", "Loss"), figure("rate", "Learning rate ηₜ")]),
+      ]),
+      el("div", { class: "gd-grid" }, [figure("eigen", "Error along each eigenvector of G")]),
       el("div", { class: "gd-grid gd-extra" }, [
         el("div", {}, [figure("fit", "Fit"), this.table]),
         el("section", { class: "gd-mathbox" }, [this.mathTitle, this.math]),
@@ -283,7 +291,7 @@ class Panel {
     this.runs = data.runs.map((run) => {
       const out = { T: run.T, drawn: {} };
       for (const [n, list] of Object.entries(run.drawn)) out.drawn[n] = Int32Array.from(list);
-      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad"]) {
+      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad", "eig", "rate", "mse"]) {
         if (run[name]) out[name] = decode(run[name]);
       }
       return out;
@@ -298,6 +306,12 @@ class Panel {
       this.charts[name].box.setAttribute("aria-label", text[name]);
     }
     this.charts.surface.caption.textContent = text.surface_caption;
+    this.charts.eigen.caption.textContent = text.eigen_caption;
+    this.charts.rate.caption.textContent = text.rate_caption;
+    this.charts.rate.box.hidden = !data.figures.rate; // newton and cg have no rate to draw
+    this.mseBox.hidden = !this.runs[0].mse; // ridge: the loss is MSE + λ|w|², the MSE beside it
+    this.lossBox.title = this.runs[0].mse ? "MSE + λ|w|², the objective minimised" : "Mean squared error";
+    if (!data.figures.rate) this.charts.rate.tagged = null;
     this.conditionBox.title = text.condition;
     this.condition.textContent = compact(data.condition_number);
     this.condition.title = String(data.condition_number);
@@ -315,7 +329,7 @@ class Panel {
     });
     chart.tagged = tagged;
     chart.xs = name === "fit" ? decodeMaybe(fig.data[tagged.fit[0].index].x) : null;
-    if (name === "convergence" || name === "loss") {
+    if (name === "convergence" || name === "loss" || name === "eigen") {
       fig.layout.uirevision = name; // a zoom the user made survives Step and Play
       fig.layout.xaxis.autorange = false;
       chart.wholeRange = fig.layout.xaxis.range.slice();
@@ -324,7 +338,22 @@ class Panel {
     chart.high = null;
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
-    if (!chart.listening && (name === "convergence" || name === "loss")) {
+    if (name === "contour" && !chart.picking) {
+      // a click on the map starts the run there: theta_0 for the two parameters shown
+      chart.picking = true;
+      chart.chart.on("plotly_click", (event) => {
+        const at = pointer(chart.chart, event);
+        if (!at) return;
+        // to a thousandth of the view: a start one can read and type again
+        const round = (v, span) => {
+          const unit = 10 ** Math.floor(Math.log10(span / 1000));
+          return Number((Math.round(v / unit) * unit).toPrecision(12));
+        };
+        const { span } = this.data;
+        this.pick?.({ x: round(at.x, span[0]), y: round(at.y, span[1]) });
+      });
+    }
+    if (!chart.listening && (name === "convergence" || name === "loss" || name === "eigen")) {
       chart.listening = true;
       chart.chart.on("plotly_relayout", (event) => {
         const range = event["xaxis.range"] || [event["xaxis.range[0]"], event["xaxis.range[1]"]];
@@ -446,7 +475,7 @@ class Panel {
 
   setFollow(follow) {
     this.follow = follow;
-    for (const name of ["convergence", "loss"]) Object.assign(this.charts[name], { user: false, high: null });
+    for (const name of ["convergence", "loss", "eigen"]) Object.assign(this.charts[name], { user: false, high: null });
     this.markView(follow ? "follow" : "whole");
     this.render(this.k, false);
   }
@@ -477,7 +506,9 @@ class Panel {
       convergence: () => this.renderLines("convergence", k),
       loss: () => this.renderLines("loss", k),
       fit: () => this.renderFit(k),
+      eigen: () => this.renderLines("eigen", k),
     };
+    if (this.charts.rate.tagged) drawers.rate = () => this.renderRate(k);
     for (const [name, draw] of Object.entries(drawers)) {
       if (shown(name)) {
         draw();
@@ -549,6 +580,10 @@ class Panel {
     const distance = Math.sqrt(theta.reduce((sum, v, n) => sum + (v - star[n]) ** 2, 0));
     this.distance.textContent = compact(distance);
     this.distance.title = String(distance);
+    if (main.mse) {
+      this.mse.textContent = compact(main.mse[r]);
+      this.mse.title = String(main.mse[r]);
+    }
     this.gradNorm.textContent = compact(main.grad_norm[r]);
     this.gradNorm.title = String(main.grad_norm[r]);
     if (this.scrub.value !== String(k)) this.scrub.value = String(k);
@@ -631,7 +666,7 @@ class Panel {
     if (k < this.T) {
       const after = this.params(0, k + 1);
       lines.push(
-        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), math("mo", "\u2003("), math("mi", "η"), math("mo", "="), mnumber(d.learning_rate), math("mo", ")")),
+        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), ...this.rateOf(k, r)),
       );
     }
     lines.forEach((node, n) => {
@@ -640,6 +675,14 @@ class Panel {
     lines[0].title = `w = [${theta.slice(0, -1).join(", ")}]`;
     lines[2].title = `∇w L = [${grad.slice(0, -1).join(", ")}]`;
     this.math.replaceChildren(...lines);
+  }
+
+  // "(η = 0.01)" or "(η_k = ...)" after the update, as gd.explain.current_math; nothing without a rate.
+  rateOf(k, r) {
+    const rate = this.runs[0].rate ? this.runs[0].rate[r] : NaN;
+    if (!Number.isFinite(rate)) return [];
+    const symbol = this.data.varying_rate ? sub("η", k) : math("mi", "η");
+    return [math("mo", "\u2003("), symbol, math("mo", "="), mnumber(rate), math("mo", ")")];
   }
 
   // The iterations a line draws up to k: its fixed sample of 0..T cut at k, k itself last.
@@ -701,8 +744,12 @@ class Panel {
     const traces = [];
     const data = [];
     const floor = this.data.floor;
-    const value = (run, s, param) =>
-      name === "loss" ? Math.max(this.runs[run].excess[this.row(s)], floor) : this.param(run, s, param);
+    const p = this.data.p;
+    const value = (run, s, param) => {
+      if (name === "loss") return Math.max(this.runs[run].excess[this.row(s)], floor);
+      if (name === "eigen") return Math.max(this.runs[run].eig[this.row(s) * p + param], this.data.eig_floor);
+      return this.param(run, s, param);
+    };
     for (const t of chart.tagged.line) {
       const q = this.drawn(t.run, t.points, k);
       traces.push(t.index);
@@ -711,6 +758,9 @@ class Panel {
     traces.push(chart.tagged.point[0].index);
     if (name === "loss") {
       data.push({ x: [k], y: [value(0, k)] });
+    } else if (name === "eigen") {
+      const along = Array.from({ length: p }, (_, n) => value(0, k, n));
+      data.push({ x: along.map(() => k), y: along });
     } else {
       const theta = this.params(0, k);
       data.push({ x: theta.map(() => k), y: theta });
@@ -725,6 +775,14 @@ class Panel {
       }
     }
     this.move(chart, traces, data, layout);
+  }
+
+  // The rate of the update after iteration k (the last update's at k = T), as gd.figures.rate_figure.
+  renderRate(k) {
+    const chart = this.charts.rate;
+    const rate = this.runs[0].rate[this.row(k)];
+    const t = Math.min(k, Math.max(this.T - 1, 0));
+    this.move(chart, [chart.tagged.point[0].index], [{ x: [t], y: [Number.isFinite(rate) ? rate : null] }]);
   }
 
   renderFit(k) {
@@ -773,12 +831,24 @@ class Panel {
   }
 }
 
+// Where a click fell on a chart, in data units of its axes (a log axis's too), or null.
+function pointer(plot, event) {
+  const layout = plot._fullLayout;
+  const mouse = event?.event;
+  if (!layout || !mouse) return null;
+  const box = plot.getBoundingClientRect();
+  const { xaxis, yaxis } = layout;
+  const x = xaxis.p2d(mouse.clientX - box.left - xaxis._offset);
+  const y = yaxis.p2d(mouse.clientY - box.top - yaxis._offset);
+  return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : null;
+}
+
 function decodeMaybe(values) {
   return values && values.bdata ? Array.from(decode(values)) : values;
 }
 
 // A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
-function mountFigure(parentElement, data) {
+function mountFigure(parentElement, data, setTriggerValue) {
   let box = parentElement.querySelector("figure.gd-static");
   if (!box) {
     box = el("figure", { class: "gd-figure gd-static" }, [el("div", { class: "gd-chart" })]);
@@ -788,13 +858,24 @@ function mountFigure(parentElement, data) {
   box.dataset.id = data.id;
   box.setAttribute("aria-label", data.label);
   const fig = JSON.parse(data.figure);
-  loadPlotly(data.plotly).then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG));
+  loadPlotly(data.plotly)
+    .then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG))
+    .then((plot) => {
+      box.dataset.ready = "true";
+      if (!data.pickable || plot.__gdPicking) return;
+      plot.__gdPicking = true; // a click on the chart reports where it fell (the sweep: a rate)
+      plot.on("plotly_click", (event) => {
+        const at = pointer(plot, event);
+        if (at) box.__gdPick?.(at);
+      });
+    });
+  box.__gdPick = (at) => setTriggerValue("pick", { id: data.id, ...at });
 }
 
 // The component's entry point: Streamlit calls it with the data of every run that changed it.
-export function mount({ data, parentElement, setStateValue }) {
+export function mount({ data, parentElement, setStateValue, setTriggerValue }) {
   if (data.figure) {
-    mountFigure(parentElement, data);
+    mountFigure(parentElement, data, setTriggerValue);
     return;
   }
   let panel = parentElement.__gdPanel;
@@ -804,6 +885,7 @@ export function mount({ data, parentElement, setStateValue }) {
   }
   // the report names its run, so that the server can tell a late report about another run apart
   panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
+  panel.pick = (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at });
   panel.show(data.payload, data.start, data.plotly).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);

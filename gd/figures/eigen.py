@@ -136,7 +136,7 @@ def rate_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure | 
         return None
     q = drawn_steps(T - 1, T - 1)
     finite = np.isfinite(rates)
-    top = float(np.max(rates[finite], initial=1.0))
+    top = float(np.max(rates[finite], initial=0.0)) or 1.0
     t = min(k, T - 1)
     data = [
         trace(
