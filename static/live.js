@@ -858,6 +858,7 @@ function mountFigure(parentElement, data, setTriggerValue) {
   box.dataset.id = data.id;
   box.setAttribute("aria-label", data.label);
   const fig = JSON.parse(data.figure);
+  if (data.pickable) fig.layout.hovermode = "x"; // a click anywhere above a rate reports it
   loadPlotly(data.plotly)
     .then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG))
     .then((plot) => {
