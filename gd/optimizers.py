@@ -158,7 +158,7 @@ def cg(G: np.ndarray, tolerance: float) -> Optimizer:
         if not rr > tolerance:
             return zero, Conjugate(state.direction, state.rr, True)
         p = r if state.rr == 0 else r + (rr / state.rr) * state.direction
-        curvature = float(p @ G @ p)
+        curvature = float(p @ (G @ p))
         if not curvature > 0:
             return zero, Conjugate(state.direction, state.rr, True)
         return (rr / curvature) * p, Conjugate(p, rr, False)
@@ -174,13 +174,17 @@ class Scheduled(NamedTuple):
     inner: Any
 
 
-def scheduled(optimizer: Optimizer, factor: Callable[[int], float]) -> Optimizer:
+def scheduled(optimizer: Optimizer, factor: Callable[[int], float], steps: int = 0) -> Optimizer:
     """`optimizer` with its learning rate eta times factor(t) at update t (0-based): as
     torch.optim.lr_scheduler stepped once after every optimizer step. Every rule here is linear in
-    eta (its state never reads the rate), so scaling the update is scaling the rate."""
+    eta (its state never reads the rate), so scaling the update is scaling the rate. The factors
+    of the first `steps` updates are computed once, up front (a list lookup a step)."""
+    table = [float(factor(t)) for t in range(steps)]
+    inner_update = optimizer.update
 
     def update(g, state):
-        delta, inner = optimizer.update(g, state.inner)
-        return factor(state.step) * delta, Scheduled(state.step + 1, inner)
+        t = state.step
+        delta, inner = inner_update(g, state.inner)
+        return (table[t] if t < steps else factor(t)) * delta, Scheduled(t + 1, inner)
 
     return optimizer._replace(init=lambda params: Scheduled(0, optimizer.init(params)), update=update)

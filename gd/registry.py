@@ -19,6 +19,7 @@ the gd.problem.Problem) and have no learning rate: for them the rate and the sch
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -340,7 +341,7 @@ class Schedule:
 
 def _cosine(steps: int):
     # CosineAnnealingLR, T_max = steps, eta_min = 0: eta (1 + cos(pi t / T_max)) / 2
-    return lambda t: 0.5 * (1.0 + np.cos(np.pi * t / steps))
+    return lambda t: 0.5 * (1.0 + math.cos(math.pi * t / steps))
 
 
 _SCHEDULES = (
@@ -398,5 +399,6 @@ def build(settings, problem=None, steps: int | None = None, learning_rate=None) 
     if not e.rate:
         return opt
     sch = schedule(settings.schedule)
-    factor = sch.factor(settings.steps if steps is None else steps, **sch.resolve(vars(settings)))
-    return opt if factor is None else optimizers.scheduled(opt, factor)
+    steps = settings.steps if steps is None else steps
+    factor = sch.factor(steps, **sch.resolve(vars(settings)))
+    return opt if factor is None else optimizers.scheduled(opt, factor, steps)
