@@ -11,7 +11,7 @@ import numpy as np
 from gd import registry
 from gd.inputs import RANGES
 from gd.run import Experiment
-from gd.spectrum import schedule_note, step_rates
+from gd.spectrum import held_after, schedule_note, step_rates
 
 MIN_RATE = RANGES["learning_rate"].minimum  # the smallest learning rate any input allows
 # What helps when the stability limit is below MIN_RATE: lowering the rate cannot.
@@ -123,10 +123,20 @@ def stability_note(ex: Experiment) -> str:
     """One sentence about the learning rate against the optimizer's stability limit (markdown)."""
     s, limit = ex.settings, ex.limit
     if not registry.entry(s.optimizer).rate:
-        return (
+        text = (
             f"**{s.optimizer}** has no learning rate: it reads the quadratic itself, so the learning "
             "rate and the schedule have no effect on it."
         )
+        if s.optimizer == "cg":
+            took = held_after(ex)
+            text += (
+                f" Here it reached the optimum (residual at round-off) in **{took}** steps; at most "
+                f"p = {ex.problem.p} in exact arithmetic."
+                if took is not None
+                else f" It was still moving after {ex.trajectory.steps:,} steps (at most p = {ex.problem.p} "
+                "in exact arithmetic; round-off adds a few)."
+            )
+        return text
     if limit is None:
         return (
             f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "

@@ -229,7 +229,10 @@ def variants(
     sgd at each batch size (default: the main one); the main run itself left out."""
     out = []
     for name in optimizers_:
-        for rate in rates or [settings.learning_rate]:
+        # an optimizer without a learning rate runs once, whatever rates are asked
+        for rate in (
+            (rates or [settings.learning_rate]) if registry.entry(name).rate else [settings.learning_rate]
+        ):
             minibatch = registry.entry(name).minibatch
             for batch in (batches or [settings.batch_size]) if minibatch else [settings.batch_size]:
                 s = replace(settings, optimizer=name, learning_rate=float(rate), batch_size=int(batch))

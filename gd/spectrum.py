@@ -115,3 +115,11 @@ def schedule_note(ex: Experiment) -> str | None:
         f"(η_{t} = {rates[t]:.4g}); whether the run survives the first {t:,} depends on how far it "
         "grew by then."
     )
+
+
+def held_after(ex: Experiment) -> int | None:
+    """The updates cg (or linesearch, newton) made before it stopped moving, its residual at
+    round-off: the first k with theta_{k+1} = theta_k exactly; None if it moved to the end."""
+    P = ex.trajectory.params
+    still = np.flatnonzero(np.all(P[1:] == P[:-1], axis=1))
+    return int(still[0]) if still.size else None

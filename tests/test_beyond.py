@@ -272,3 +272,27 @@ def test_the_sweep_starts_where_the_run_starts_and_follows_the_schedule():
     for rate, value in zip(rates, got, strict=True):
         ref = run(pb, registry.build(replace(s, learning_rate=rate), pb), 40, theta0=start)
         assert value == pytest.approx(ref.loss[-1], rel=1e-12)
+
+
+def test_a_comparison_runs_a_method_without_a_rate_once():
+    from gd.run import variants
+
+    s = Settings(learning_rate=0.01)
+    runs = variants(s, ["gd", "cg", "newton"], [0.01, 0.1, 0.5], [])
+    assert [(r.optimizer, r.learning_rate) for r in runs] == [
+        ("gd", 0.1),
+        ("gd", 0.5),
+        ("cg", 0.01),
+        ("newton", 0.01),
+    ]
+
+
+def test_held_after_counts_cgs_steps_to_the_optimum():
+    from gd.spectrum import held_after
+
+    ex = experiment(Settings(optimizer="cg", steps=30, samples=500))
+    k = held_after(ex)
+    P = ex.trajectory.params
+    assert k is not None and 1 <= k <= ex.problem.p + 2
+    assert not np.array_equal(P[k], P[k - 1]) and np.array_equal(P[k + 1], P[k])
+    assert np.array_equal(P[-1], P[k])
