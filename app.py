@@ -259,7 +259,7 @@ def sidebar():
             with st.expander("Optimizer settings"):
                 for h in others:
                     hyper_input(h)
-        advanced(entry)
+        advanced()
 
         if not ss.presenter:
             st.header("Compare")
@@ -288,8 +288,9 @@ def sidebar():
     return settings, compare, upload, errors, note
 
 
-def advanced(entry: registry.Entry) -> None:
-    """Start, schedule and ridge: beyond plain descent, folded away."""
+def advanced() -> None:
+    """Start, schedule and ridge: beyond plain descent, folded away (the stability note beside the
+    learning rate says when the optimizer has no rate for a schedule to change)."""
     with st.expander("Advanced: start, schedule, ridge"):
         st.text_input(
             "Start θ₀ (w1, …, wd, b)",
@@ -315,8 +316,6 @@ def advanced(entry: registry.Entry) -> None:
                 placeholder=f"default {fmt(h.default)}",
                 help=f"Default {fmt(h.default)} for the {schedule.name} schedule.",
             )
-        if not entry.rate:
-            st.caption(f"{entry.name} has no learning rate: the rate and the schedule have no effect on it.")
         st.number_input(
             "Ridge penalty λ",
             key="l2",
