@@ -250,11 +250,11 @@ class Panel {
 
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
   // same run was). The same payload again (a light rerun) changes nothing.
-  async show(text, start, plotlySrc) {
-    const head = text.slice(0, 80);
+  async show(bytes, start, plotlySrc) {
+    const head = new TextDecoder().decode(bytes.subarray(0, 80));
     if (head === this.head) return;
     this.head = head;
-    const data = JSON.parse(text);
+    const data = JSON.parse(new TextDecoder().decode(bytes));
     const sameRun = this.data && this.data.run === data.run;
     if (!sameRun) this.sentK = null;
     this.data = data;
@@ -848,7 +848,7 @@ function decodeMaybe(values) {
 }
 
 // A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
-function mountFigure(parentElement, data, setTriggerValue) {
+function mountFigure(parentElement, data, body, setTriggerValue) {
   let box = parentElement.querySelector("figure.gd-static");
   if (!box) {
     box = el("figure", { class: "gd-figure gd-static" }, [el("div", { class: "gd-chart" })]);
@@ -857,7 +857,7 @@ function mountFigure(parentElement, data, setTriggerValue) {
   if (box.dataset.id === data.id) return;
   box.dataset.id = data.id;
   box.setAttribute("aria-label", data.label);
-  const fig = JSON.parse(data.figure);
+  const fig = JSON.parse(new TextDecoder().decode(body));
   if (data.pickable) fig.layout.hovermode = "x"; // a click anywhere above a rate reports it
   loadPlotly(data.plotly)
     .then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG))
@@ -873,10 +873,11 @@ function mountFigure(parentElement, data, setTriggerValue) {
   box.__gdPick = (at) => setTriggerValue("pick", { id: data.id, ...at });
 }
 
-// The component's entry point: Streamlit calls it with the data of every run that changed it.
-export function mount({ data, parentElement, setStateValue, setTriggerValue }) {
+// The component's entry point: Streamlit calls it with the data of every run that changed it,
+// which panel.py packs as one line of JSON (`data`) and the JSON text of a payload or figure.
+export function mount({ parentElement, setStateValue, setTriggerValue }, data, body) {
   if (data.figure) {
-    mountFigure(parentElement, data, setTriggerValue);
+    mountFigure(parentElement, data, body, setTriggerValue);
     return;
   }
   let panel = parentElement.__gdPanel;
@@ -887,7 +888,7 @@ export function mount({ data, parentElement, setStateValue, setTriggerValue }) {
   // the report names its run, so that the server can tell a late report about another run apart
   panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
   panel.pick = (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at });
-  panel.show(data.payload, data.start, data.plotly).catch((error) => {
+  panel.show(body, data.start, data.plotly).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);
   });
