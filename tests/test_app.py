@@ -324,6 +324,7 @@ def test_start_schedule_and_ridge_inputs_make_the_run(at):
     np.testing.assert_array_equal(rows["P"], want.trajectory.params)
     np.testing.assert_array_equal(rows["loss"], want.trajectory.loss)
     np.testing.assert_array_equal(rows["mse"], want.problem.mse(want.trajectory.params))  # beside it
+    np.testing.assert_array_equal(rows["eig"], want.problem.eigen_errors(want.trajectory.params))
     np.testing.assert_array_equal(rows["rate"][:30], [0.01] * 10 + [0.005] * 10 + [0.0025] * 10)
     query = at.query_params
     assert (query["start"], query["schedule"], query["gamma"], query["step_size"], query["l2"]) == (

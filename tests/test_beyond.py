@@ -296,3 +296,61 @@ def test_held_after_counts_cgs_steps_to_the_optimum():
     assert k is not None and 1 <= k <= ex.problem.p + 2
     assert not np.array_equal(P[k], P[k - 1]) and np.array_equal(P[k + 1], P[k])
     assert np.array_equal(P[-1], P[k])
+
+
+# ---- the eigen view and the rate chart -----------------------------------------------------------
+
+
+def test_eigen_view_lines_are_the_error_along_numpys_eigenvectors_and_gd_follows_its_prediction():
+    import plotly.graph_objects as go
+
+    from gd import figures
+    from gd.data import make_regression
+    from gd.spectrum import eigen_floor
+
+    s = Settings(feature_scale=4.0, learning_rate=0.05, steps=150, schedule="exponential", gamma=0.99)
+    ex = experiment(s)
+    data = make_regression(s.true_weights, s.bias, s.samples, feature_scale=4.0)
+    A = design(data.X)
+    lam, V = np.linalg.eigh(A.T @ A / len(data.y))
+    theta_star = np.linalg.lstsq(A, data.y, rcond=None)[0]
+    E = np.abs((ex.trajectory.params - theta_star) @ V)  # (T + 1, p), by numpy alone
+    floor = eigen_floor(ex)
+    k = 40
+    fig = figures.eigen_figure(ex, k)
+    go.Figure(fig.to_dict())  # valid in full
+    lines = [t for t in fig.data if t.meta and t.meta["gd"] == "line"]
+    assert len(lines) == 6 and "slowest" in lines[0].name and "fastest" in lines[-1].name
+    for i, t in enumerate(lines):
+        q = np.asarray(t.x)
+        assert q[-1] == k
+        np.testing.assert_allclose(t.y, np.maximum(E[q, i], floor), rtol=1e-6, atol=1e3 * floor)
+    # plain GD at the schedule's rates: |v_i^T e_0| prod |1 - 2 eta_t lambda_i|, the dashed lines
+    rates = 0.05 * 0.99 ** np.arange(150)
+    theory = E[0] * np.cumprod(np.vstack([np.ones(6), np.abs(1 - 2 * rates[:, None] * lam)]), axis=0)
+    dashed = [t for t in fig.data if t.meta is None]
+    for i, t in enumerate(dashed):
+        q = np.asarray(t.x)
+        np.testing.assert_allclose(t.y, theory[q, i], rtol=1e-6)
+        # gd's own errors follow it, down to round-off (eps |theta| absolute)
+        np.testing.assert_allclose(E[q, i], theory[q, i], rtol=1e-6, atol=1e-13 * np.abs(theta_star).max())
+    point = [t for t in fig.data if t.meta == {"gd": "point"}][0]
+    np.testing.assert_allclose(point.y, np.maximum(E[k], floor), rtol=1e-6, atol=1e3 * floor)
+
+
+def test_rate_chart_marks_the_rate_of_the_next_update():
+    import plotly.graph_objects as go
+
+    from gd import figures
+
+    ex = experiment(Settings(steps=30, schedule="step", gamma=0.5, step_size=10, learning_rate=0.2))
+    for k, want in ((0, 0.2), (9, 0.2), (10, 0.1), (29, 0.05), (30, 0.05)):
+        fig = figures.rate_figure(ex, k)
+        go.Figure(fig.to_dict())
+        point = [t for t in fig.data if t.meta == {"gd": "point"}][0]
+        assert list(point.x) == [min(k, 29)] and point.y[0] == pytest.approx(want, rel=1e-15)
+    assert figures.rate_figure(experiment(Settings(optimizer="newton", steps=5)), 0) is None
+    ls = experiment(Settings(optimizer="linesearch", steps=5, feature_scale=3.0))
+    fig = figures.rate_figure(ls, 2)
+    g = ls.problem.gradient(ls.trajectory.params[2])
+    assert fig.data[1].y[0] == pytest.approx(g @ g / (2 * g @ ls.problem.G @ g), rel=1e-12)
