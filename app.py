@@ -94,7 +94,7 @@ def init_state() -> None:
     ss.setdefault("preset", "article")
     if "url_read" not in ss:
         values, ss.url_warnings = share.from_query(st.query_params.to_dict())
-        ss.url_iteration = values.pop("iteration", 0)
+        ss.open_at = values.pop("iteration", 0)  # where the link's run opens
         for key, value in values.items():
             ss[key] = value
         ss.url_read = True
@@ -107,17 +107,24 @@ def init_state() -> None:
 
 
 def apply_preset() -> None:
+    """Set the preset's inputs (the rest to their defaults) and open its run on its iteration,
+    even where that run is the one on screen (`opened` tells the panel to go there)."""
     preset = PRESETS[ss.preset]
     for key, value in {**share.DEFAULTS, **preset.values}.items():
         if key not in ("iteration", "presenter"):  # a preset is a lesson, not a view
             ss[key] = value
+    ss.open_at = preset.start
+    ss.pop("run_id", None)
+    ss.opened = ss.get("opened", 0) + 1
 
 
 def preset_in_force() -> bool:
-    """Whether the inputs are still those the chosen preset set (its note applies to them)."""
+    """Whether the inputs are still those the chosen preset set (its note applies to them), but
+    for those its note invites the user to change."""
     preset = PRESETS[ss.preset]
     wanted = {**share.DEFAULTS, **preset.values}
     view = {"iteration", "presenter", "surface_x", "surface_y"} - set(preset.values)
+    view |= set(preset.tries)
     return all(ss.get(key) == value for key, value in wanted.items() if key not in view)
 
 
@@ -374,11 +381,12 @@ def the_run(settings, compare, upload, errors: list[str]):
 
 
 def follow_the_run(ex: Experiment, key: str) -> None:
-    """A new run starts at iteration 0 (a shared link's first run where the link says); the
-    iteration the panel opens a run at stays fixed for that run, so that the light rerun after
-    a report sends the panel the very same element, which Streamlit then does not send again."""
+    """A new run starts at iteration 0 (a shared link's first run where the link says, a
+    preset's where the preset says); the iteration the panel opens a run at stays fixed for that
+    run, so that the light rerun after a report sends the panel the very same element, which
+    Streamlit then does not send again."""
     if ss.get("run_id") != key:  # the run's cache key: its settings, comparisons and data
-        ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
+        ss.current = ss.pop("open_at", 0)
         ss.run_id = key
         ss.run_start = ss.current
     ss.current = min(ss.current, ex.trajectory.steps)
@@ -405,7 +413,7 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
         say(st.warning, message)
     for message in errors:
         say(st.error, message)
-    if explain.will_diverge(ex):
+    if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
         st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
         st.error(
@@ -462,7 +470,10 @@ def main() -> None:
     follow_the_run(ex, key)
     header_and_messages(ex, upload, errors)
     live_panel(
-        live_payload(key, i, j, ss.presenter, settings, upload, compare), ss.run_start, iteration_reported
+        live_payload(key, i, j, ss.presenter, settings, upload, compare),
+        ss.run_start,
+        iteration_reported,
+        ss.get("opened", 0),
     )
     sync_url(ss.current, inputs_shown=not errors)
     if not ss.presenter:

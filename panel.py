@@ -70,11 +70,18 @@ def static_chart(figure_json: str, label: str, key: str):
     )
 
 
-def live_panel(payload: str, start: int, on_iteration: Callable[[], None]):
-    """Mount the panel with a run's payload; `start` is where a new run opens. The browser
-    reports the iteration (in session state under "live") once the user stops moving."""
+def live_panel(payload: str, start: int, on_iteration: Callable[[], None], opened: int = 0):
+    """Mount the panel with a run's payload; `start` is where a new run opens, and where the
+    panel goes whenever `opened` changes (a preset chosen: its iteration, even on the run shown).
+    The browser reports the iteration (in session state under "live") once the user stops moving."""
     return _component(
         key="live",
-        data={"payload": payload, "start": start, "module": MODULE_URL, "plotly": PLOTLY_URL},
+        data={
+            "payload": payload,
+            "start": start,
+            "opened": opened,
+            "module": MODULE_URL,
+            "plotly": PLOTLY_URL,
+        },
         on_iteration_change=on_iteration,
     )

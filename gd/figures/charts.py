@@ -507,9 +507,22 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
                 line=dict(color=OPTIMUM, width=1.5, dash="dot"),
             ),
         ]
+        if ex.true_theta is not None:  # synthetic data: the line the data were drawn from
+            truth = ex.true_theta
+            data.append(
+                trace(
+                    "scatter",
+                    x=xs,
+                    y=xs * truth[0] + truth[1],
+                    mode="lines",
+                    name="true line",
+                    line=dict(color="#6b7280", width=1.5, dash="dash"),
+                )
+            )
+            ends = np.vstack([ends, truth])
         xtitle, ytitle = label(ex.feature_names[0]), label(ex.target)
         xr = xs
-        yr = np.concatenate([y, (xs[:, None] * ends[:, 0] + ends[:, 1]).ravel()])
+        yr = np.concatenate([bulk(y), (xs[:, None] * ends[:, 0] + ends[:, 1]).ravel()])
     else:
         lo, hi = float(y.min()), float(y.max())
         data = [
@@ -536,11 +549,43 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
         yr = np.concatenate([y, (X @ ends[:, :-1].T + ends[:, -1]).ravel()])
     xpad = 0.05 * (xr[1] - xr[0]) or 1.0
     ypad = 0.05 * (yr.max() - yr.min()) or 1.0
+    ylo, yhi = yr.min() - ypad, yr.max() + ypad
+    notes = []
+    if ex.d == 1:
+        outside = (y < ylo) | (y > yhi)
+        if outside.any():  # a far outlier: say where it is rather than squash the lines flat
+            far = y[outside][np.argmax(np.abs(y[outside] - np.median(y)))]
+            above, count = bool(far > yhi), int(outside.sum())
+            notes.append(
+                dict(
+                    text=f"{count} point{'s' if count > 1 else ''} off the chart "
+                    f"({'up' if above else 'down'} to y = {far:.4g}) {'↑' if above else '↓'}",
+                    xref="x",
+                    yref="paper",
+                    x=float(X[outside, 0][0]),
+                    y=1 if above else 0,
+                    yanchor="top" if above else "bottom",
+                    showarrow=False,
+                    font=dict(size=12, color=PALETTE[5]),
+                )
+            )
     return figure(
         data,
         _layout(
             presenter,
             dict(title=dict(text=xtitle), range=[xr[0] - xpad, xr[1] + xpad]),
-            dict(title=dict(text=ytitle), range=[yr.min() - ypad, yr.max() + ypad]),
+            dict(title=dict(text=ytitle), range=[ylo, yhi]),
+            annotations=notes,
         ),
     )
+
+
+def bulk(y: np.ndarray, reach: float = 6.0) -> np.ndarray:
+    """The values of y an axis must show: all but those farther than `reach` interquartile ranges
+    beyond the quartiles (a far outlier would squash the fit to a flat line; the chart says
+    where it is instead). All of y when the quartiles coincide."""
+    q1, q3 = np.percentile(y, [25, 75])
+    spread = q3 - q1
+    if spread == 0:
+        return y
+    return y[(y >= q1 - reach * spread) & (y <= q3 + reach * spread)]
