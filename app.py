@@ -77,7 +77,8 @@ def live_payload(key: str, i: int, j: int, presenter: bool, _settings, _upload, 
 def rate_sweep(key: str, _settings, _upload, _compare) -> str:
     """The sweep chart's JSON text: built once, shared by every session (no unpickling)."""
     ex = run_experiment(key, _settings, _upload, _compare)  # the page's own run: a cache hit
-    return pio.to_json(figures.rate_sweep_figure(ex), validate=False)
+    data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None  # sgd's rows
+    return pio.to_json(figures.rate_sweep_figure(ex, data=data), validate=False)
 
 
 # ---- state ------------------------------------------------------------------------------------
@@ -428,17 +429,14 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
 def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.subheader("Which learning rate?")
+    swept = figures.sweep_kind(ex)
     static_chart(
         rate_sweep(key, *run_args),
-        f"Excess loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} against the "
+        f"Excess loss after {ex.settings.steps:,} steps of {swept} against the "
         "learning rate, on log scales, with the stability limit and the current rate marked.",
         "sweep",
     )
-    st.caption(
-        f"The loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} for "
-        "learning rates around the stability limit: too small crawls, past the limit "
-        "explodes."
-    )
+    st.caption(explain.sweep_caption(ex, swept))
     st.subheader("Export")
     a, b = st.columns(2)
     a.download_button(

@@ -103,6 +103,31 @@ def stability_note(ex: Experiment) -> str:
     return text + f" (now {s.learning_rate:g}, {s.learning_rate / limit:.0%} of it)."
 
 
+def sweep_caption(ex: Experiment, swept: str) -> str:
+    """What the learning-rate sweep computed (`swept`: gd.figures.sweep_kind's name of it)."""
+    s = ex.settings
+    steps = f"{s.steps:,} steps"
+    if not s.minibatch:
+        return (
+            f"The excess loss after {steps} of {s.optimizer} for learning rates around the "
+            + ("stability limit" if ex.limit is not None else "current one")
+            + ": too small crawls"
+            + (", past the limit explodes." if ex.limit is not None else ", too large overshoots.")
+        )
+    if swept == "full-batch gd":
+        return (
+            f"Sweeping {s.optimizer} at this size (batch size × steps = {s.sgd_work(ex.problem.n):,} "
+            f"draws a rate) is too much work: the line is full-batch gd after {steps}, without "
+            f"{s.optimizer}'s noise; the marked point is your {s.optimizer} run's own loss."
+        )
+    noisy = ex.problem.loss_star > ex.problem.excess_floor()
+    return (
+        f"The excess loss after {steps} of {swept}, each rate on the run's own mini-batches (the "
+        f"same shuffle, seed {s.seed}): too small crawls, past the full-batch limit explodes"
+        + ("; in between, a larger rate levels off higher: the mini-batches' noise floor." if noisy else ".")
+    )
+
+
 def divergence_advice(ex: Experiment) -> str:
     """What to do about a run that diverged: a smaller learning rate, unless the stability limit
     is below the smallest one allowed (then standardising is what helps)."""

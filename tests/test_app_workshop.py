@@ -515,3 +515,17 @@ def test_refused_input_leaves_the_link_on_the_run_shown():
     assert dict(at.query_params) == good  # still a link to the run on screen
     report(at, 9)  # the iteration still follows
     assert dict(at.query_params) == {**good, "iteration": "9"}
+
+
+# ---- the learning-rate sweep ----------------------------------------------------------------------
+
+
+def test_with_sgd_chosen_the_sweep_runs_sgd_and_marks_the_runs_own_loss():
+    at = page(optimizer="sgd", noise="5", learning_rate="0.02", steps="400")
+    sweep = traces(at, "sweep")
+    assert sweep[0]["name"] == "L − L* after 400 steps of sgd (B=32)"
+    ex = experiment(Settings(optimizer="sgd", noise=5.0, learning_rate=0.02, steps=400))
+    excess = ex.trajectory.loss[-1] - ex.problem.loss_star
+    assert loss_at(at, 400) == ex.trajectory.loss[-1]  # the page's run is this one
+    assert sweep[-1]["x"] == [0.02] and sweep[-1]["y"][0] == pytest.approx(excess, rel=1e-6)
+    assert any("400 steps of sgd (B=32)" in c.value and "mini-batches" in c.value for c in at.caption)
