@@ -101,7 +101,7 @@ def init_state() -> None:
         ss.url_read = True
     # Keep the values of widgets a run does not draw (Streamlit forgets those): the optimizers'
     # hyper-parameters (momentum, eps, ...), the batch size, the surface axes, the comparisons.
-    kept = ("batch_size", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches")
+    kept = ("batch_size", "samples", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches")
     for key in (*registry.HYPER_RANGES, *kept):
         if key in ss:
             ss[key] = ss[key]
@@ -138,7 +138,8 @@ def say(kind, text: str) -> None:
 
 
 def sidebar():
-    """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot)."""
+    """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot, the
+    slot of the sample count)."""
 
     def hyper_input(h: registry.Hyper) -> None:
         """The number widget of one hyper-parameter, its bounds and help from gd.registry."""
@@ -190,7 +191,9 @@ def sidebar():
             format="%g",
             disabled=not synthetic,
         )
-        st.number_input("Samples", key="samples", **widget_bounds("samples"), disabled=not synthetic)
+        rows = st.empty()  # the sample count: the file's rows once it is read (see `file_rows`)
+        if synthetic:
+            rows.number_input("Samples", key="samples", **widget_bounds("samples"))
         st.number_input(
             "Noise (standard deviation added to y)",
             key="noise",
@@ -286,7 +289,22 @@ def sidebar():
     except InputError as err:
         settings, compare = ss.good
         errors.append(f"{err}. Showing the last valid run.")
-    return settings, compare, upload, errors, note
+    return settings, compare, upload, errors, note, rows
+
+
+def file_rows(slot, ex: Experiment, upload) -> None:
+    """Where the sample count stands: the uploaded file's rows (the run's n), not the synthetic
+    data's count, which the file replaces."""
+    if upload is not None:
+        slot.number_input(
+            "Samples (the rows of your file)",
+            value=ex.problem.n,
+            disabled=True,
+            key=f"file_rows_{ex.problem.n}",
+            help="An uploaded file's rows are its samples.",
+        )
+    else:
+        slot.number_input("Samples", key="samples", **widget_bounds("samples"))
 
 
 def surface_axes(ex: Experiment) -> tuple[int, int]:
@@ -408,8 +426,10 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
             "Linear regression y = w·x + b fitted by minimising the mean squared error, one "
             "update at a time, after “The Mathematics Behind Gradient Descent”."
         )
-    if upload is None and preset_in_force() and (ss.preset != "article" or not ss.presenter):
-        st.info(f"**{PRESETS[ss.preset].label}.** {PRESETS[ss.preset].watch}")
+    preset = PRESETS[ss.preset]
+    noted = upload is None and preset_in_force()
+    if noted and (ss.preset != "article" or not ss.presenter):
+        st.info(f"**{preset.label}.** {preset.watch}")
     for message in ss.get("url_warnings", []):
         say(st.warning, message)
     for message in errors:
@@ -424,6 +444,9 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
     for other in ex.others:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
+    # our own words and numbers (no user text); a preset's note that says standardise says it once
+    for tip in explain.guidance(ex, standardise=not (noted and "standardize" in preset.tries)):
+        st.info(tip, icon="💡")
 
 
 def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
@@ -461,8 +484,11 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
 
 def main() -> None:
     init_state()
-    settings, compare, upload, errors, note = sidebar()
+    settings, compare, upload, errors, note, rows = sidebar()
+    given = upload is not None
     ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
+    if given:  # the sidebar left the sample count to the file (or to the data shown instead)
+        file_rows(rows, ex, upload)
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
     follow_the_run(ex, key)

@@ -529,3 +529,30 @@ def test_with_sgd_chosen_the_sweep_runs_sgd_and_marks_the_runs_own_loss():
     assert loss_at(at, 400) == ex.trajectory.loss[-1]  # the page's run is this one
     assert sweep[-1]["x"] == [0.02] and sweep[-1]["y"][0] == pytest.approx(excess, rel=1e-6)
     assert any("400 steps of sgd (B=32)" in c.value and "mini-batches" in c.value for c in at.caption)
+
+
+# ---- guidance from the numbers ---------------------------------------------------------------------
+
+
+def test_wine_like_upload_shows_its_rows_and_the_standardise_tip_with_its_numbers():
+    from test_guidance import csv_of, wine_like
+
+    X, y = wine_like()
+    at = page()
+    at.file_uploader(key="upload").set_value(("wine.csv", csv_of(X, y), "text/csv")).run()
+    assert not at.exception
+    rows = [n for n in at.number_input if n.label.startswith("Samples")]
+    assert [(n.value, n.disabled) for n in rows] == [(178, True)]  # not the synthetic 5000
+    tips = [i.value for i in at.info if "Standardise the features" in i.value]
+    assert len(tips) == 1 and "next to the smallest (1e-06) learning rate allowed" in tips[0]
+    at.toggle(key="standardize").set_value(True).run()
+    assert not any("Standardise the features" in i.value for i in at.info)
+    at.file_uploader(key="upload").set_value(None).run()  # the synthetic data's count comes back
+    assert at.number_input(key="samples").value == 5000 and not at.number_input(key="samples").disabled
+
+
+def test_the_unscaled_preset_says_standardise_once():
+    at = page()
+    at.selectbox(key="preset").set_value("unscaled").run()
+    said = [i.value for i in at.info if "tandardis" in i.value]
+    assert len(said) == 1 and PRESETS["unscaled"].watch in said[0]
