@@ -88,7 +88,7 @@ def init_state() -> None:
     """Widget values live in session state, set once (from the URL on a session's first run);
     widgets get no `value=` of their own."""
     for key, value in share.DEFAULTS.items():
-        if key not in ("surface_x", "surface_y", "iteration"):
+        if key not in ("surface_x", "surface_y", "iteration", "uploaded"):
             ss.setdefault(key, value)
     ss.setdefault("current", 0)  # the iteration the browser last reported
     ss.setdefault("good", (Settings(), ()))
@@ -96,6 +96,9 @@ def init_state() -> None:
     if "url_read" not in ss:
         values, ss.url_warnings = share.from_query(st.query_params.to_dict())
         ss.open_at = values.pop("iteration", 0)  # where the link's run opens
+        ss.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
+        # a link's surface axes, to warn about once the data's parameter names are known
+        ss.url_axes = {k: values[k] for k in ("surface_x", "surface_y") if k in values}
         for key, value in values.items():
             ss[key] = value
         ss.url_read = True
@@ -112,7 +115,7 @@ def apply_preset() -> None:
     even where that run is the one on screen (`opened` tells the panel to go there)."""
     preset = PRESETS[ss.preset]
     for key, value in {**share.DEFAULTS, **preset.values}.items():
-        if key not in ("iteration", "presenter"):  # a preset is a lesson, not a view
+        if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
             ss[key] = value
     ss.open_at = preset.start
     ss.pop("run_id", None)
@@ -124,7 +127,7 @@ def preset_in_force() -> bool:
     for those its note invites the user to change."""
     preset = PRESETS[ss.preset]
     wanted = {**share.DEFAULTS, **preset.values}
-    view = {"iteration", "presenter", "surface_x", "surface_y"} - set(preset.values)
+    view = set(share.VIEW) - set(preset.values)
     view |= set(preset.tries)
     return all(ss.get(key) == value for key, value in wanted.items() if key not in view)
 
@@ -173,6 +176,8 @@ def sidebar():
         )
         upload = file.getvalue() if file is not None else None
         synthetic = upload is None
+        if not synthetic:
+            st.caption("🔗 Not in the share link: a link holds settings, not data.")
         st.text_input(
             "True weights",
             key="true_weights",
@@ -319,6 +324,9 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
     others = [n for n in names if n != ss.surface_x]
     if ss.get("surface_y") not in others:
         ss.surface_y = names[default_y] if names[default_y] in others else others[0]
+    for axis, name in ss.pop("url_axes", {}).items():  # a link's axis these data do not have
+        if name not in names:
+            ss.url_warnings.append(share.missing_axis(axis, name, names, ss[axis]))
     with st.sidebar:
         st.header("Surface")
         st.selectbox("Horizontal axis", names, key="surface_x")
@@ -326,13 +334,15 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
     return names.index(ss.surface_x), names.index(ss.surface_y)
 
 
-def sync_url(iteration: int, inputs_shown: bool) -> None:
+def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None:
     """Keep the address bar a share link of what is on screen (only what differs from defaults).
     While some input is refused (`inputs_shown` false), the page shows the last valid run: the
-    link keeps that run's inputs and follows only the iteration."""
+    link keeps that run's inputs and follows only the iteration. `uploaded`: the run is on a file
+    the link cannot carry (the link says so: uploaded=true)."""
     if inputs_shown:
         values = {key: ss.get(key) for key in share.SHARED}
         values["iteration"] = iteration
+        values["uploaded"] = uploaded
         if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):
             values["surface_x"] = values["surface_y"] = None
         query = share.to_query(values)
@@ -430,6 +440,10 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
     noted = upload is None and preset_in_force()
     if noted and (ss.preset != "article" or not ss.presenter):
         st.info(f"**{preset.label}.** {preset.watch}")
+    if upload is not None:
+        st.warning(share.NOT_IN_LINK, icon="🔗")
+    elif ss.link_uploaded:
+        st.warning(share.UPLOADED_LINK, icon="🔗")
     for message in ss.get("url_warnings", []):
         say(st.warning, message)
     for message in errors:
@@ -489,6 +503,7 @@ def main() -> None:
     ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
     if given:  # the sidebar left the sample count to the file (or to the data shown instead)
         file_rows(rows, ex, upload)
+        ss.link_uploaded = False  # a link's file given: nothing is missing any more
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
     follow_the_run(ex, key)
@@ -499,7 +514,7 @@ def main() -> None:
         iteration_reported,
         ss.get("opened", 0),
     )
-    sync_url(ss.current, inputs_shown=not errors)
+    sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or ss.link_uploaded)
     if not ss.presenter:
         formulas(ex)
         sweep_and_exports(ex, key, (settings, upload, compare), i, j)

@@ -556,3 +556,43 @@ def test_the_unscaled_preset_says_standardise_once():
     at.selectbox(key="preset").set_value("unscaled").run()
     said = [i.value for i in at.info if "tandardis" in i.value]
     assert len(said) == 1 and PRESETS["unscaled"].watch in said[0]
+
+
+# ---- share links and uploads --------------------------------------------------------------------
+
+
+def test_a_link_made_on_an_uploaded_file_says_the_file_is_not_in_it_and_the_page_it_opens_says_so():
+    from test_guidance import csv_of, wine_like
+
+    X, y = wine_like()
+    at = page()
+    at.file_uploader(key="upload").set_value(("wine.csv", csv_of(X, y), "text/csv")).run()
+    assert at.query_params["uploaded"] == "true"
+    assert any("not in the share link" in w.value for w in at.warning)
+    assert any("Not in the share link" in c.value for c in at.sidebar.caption)  # by the uploader
+    shared = page(**dict(at.query_params))
+    assert any("made with an uploaded CSV file" in w.value for w in shared.warning)
+    assert shared.query_params["uploaded"] == "true"  # passed on as it is re-shared
+    # uploading the file there: nothing is missing any more
+    shared.file_uploader(key="upload").set_value(("wine.csv", csv_of(X, y), "text/csv")).run()
+    assert not any("made with an uploaded CSV file" in w.value for w in shared.warning)
+    shared.file_uploader(key="upload").set_value(None).run()
+    assert "uploaded" not in shared.query_params
+    assert not any("uploaded" in w.value.lower() for w in shared.warning)
+
+
+def test_a_link_without_an_upload_says_nothing_about_files():
+    at = page(learning_rate="0.05")
+    assert "uploaded" not in at.query_params and not at.warning
+
+
+def test_a_surface_axis_the_data_do_not_have_is_named_in_a_warning():
+    at = page(surface_x="s1")
+    (warning,) = [w.value for w in at.warning]
+    plain = warning.replace("\\", "")  # the page escapes markdown
+    assert (
+        "surface_x='s1'" in plain and "no parameter 's1'" in plain and "w1" in plain and "Using w5." in plain
+    )
+    assert at.selectbox(key="surface_x").value == "w5"
+    at.number_input(key="learning_rate").set_value(0.02).run()  # said once a session, as the others
+    assert len(at.warning) == 1
