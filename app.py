@@ -140,16 +140,39 @@ def say(kind, text: str) -> None:
 # ---- inputs -----------------------------------------------------------------------------------
 
 
+def number(label: str, name: str, **options) -> None:
+    """The number box of input `name`, without Streamlit's own min_value/max_value: past those it
+    turns the box red with "Press Enter to apply" and ignores Enter, saying why only in a hover
+    icon. Here any number typed is taken and stays in the box; gd.inputs' range checks it, and a
+    value out of range is named under the box in words, with the range allowed, while the page
+    keeps the last valid run (the run's own validation refuses it)."""
+    st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
+    message = range_message(name, ss.get(name))
+    if message:
+        st.error(message, icon="⚠️")
+
+
+def range_message(name: str, value) -> str | None:
+    """Why `value` is not allowed for input `name` (markdown, our own words and the number), or None."""
+    if value is None:  # an optional hyper-parameter left to its default
+        return None
+    try:
+        RANGES[name].check(value)
+    except InputError as err:
+        text = str(err)
+        return explain.md(text[:1].upper() + text[1:] + ". The page keeps the last valid run.")
+    return None
+
+
 def sidebar():
     """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot, the
     slot of the sample count)."""
 
     def hyper_input(h: registry.Hyper) -> None:
         """The number widget of one hyper-parameter, its bounds and help from gd.registry."""
-        st.number_input(
+        number(
             f"{h.range.label.capitalize()} {h.symbol}",
-            key=h.name,
-            **widget_bounds(h.name),
+            h.name,
             format="%g",
             placeholder=f"default {fmt(h.default)}",
             help=f"{h.range.help[:1].upper()}{h.range.help[1:]}; torch.optim's default is {fmt(h.default)}.",
@@ -189,50 +212,45 @@ def sidebar():
         except InputError as err:
             weights = ss.good[0].true_weights
             errors.append(f"{err}. Showing the last valid weights: {format_weights(weights)}.")
-        st.number_input(
+        number(
             "Bias",
-            key="bias",
-            **widget_bounds("bias"),
+            "bias",
             format="%g",
             disabled=not synthetic,
         )
         rows = st.empty()  # the sample count: the file's rows once it is read (see `file_rows`)
         if synthetic:
-            rows.number_input("Samples", key="samples", **widget_bounds("samples"))
-        st.number_input(
+            with rows.container():
+                number("Samples", "samples")
+        number(
             "Noise (standard deviation added to y)",
-            key="noise",
-            **widget_bounds("noise"),
+            "noise",
             format="%g",
             disabled=not synthetic,
         )
-        st.number_input(
+        number(
             "Seed",
-            key="seed",
-            **widget_bounds("seed"),
+            "seed",
             help="The same seed gives the same data and the same mini-batches.",
         )
         with st.expander("Feature scales and outliers"):
-            st.number_input(
+            number(
                 "Feature scale",
-                key="feature_scale",
-                **widget_bounds("feature_scale"),
+                "feature_scale",
                 format="%g",
                 disabled=not synthetic,
                 help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
                 "article's data; larger makes a narrow valley.",
             )
-            st.number_input(
+            number(
                 "Feature mean",
-                key="feature_mean",
-                **widget_bounds("feature_mean"),
+                "feature_mean",
                 format="%g",
                 disabled=not synthetic,
             )
-            st.number_input(
+            number(
                 "Outlier (added to the first sample's y)",
-                key="outlier",
-                **widget_bounds("outlier"),
+                "outlier",
                 format="%g",
                 disabled=not synthetic,
             )
@@ -245,10 +263,9 @@ def sidebar():
 
         st.header("Optimizer")
         st.selectbox("Optimizer", OPTIMIZERS, key="optimizer", format_func=OPTIMIZER_LABELS.get)
-        st.number_input(
+        number(
             "Learning rate η",
-            key="learning_rate",
-            **widget_bounds("learning_rate"),
+            "learning_rate",
             format="%g",
         )
         note = st.empty()
@@ -257,13 +274,12 @@ def sidebar():
             if h.main:
                 hyper_input(h)
         if entry.minibatch:
-            st.number_input(
+            number(
                 "Batch size B",
-                key="batch_size",
-                **widget_bounds("batch_size"),
+                "batch_size",
                 help="Samples per step; B = samples is full-batch descent.",
             )
-        st.number_input("Steps", key="steps", **widget_bounds("steps"))
+        number("Steps", "steps")
         others = [h for h in entry.hypers if not h.main]
         if others:
             with st.expander("Optimizer settings"):
@@ -309,7 +325,8 @@ def file_rows(slot, ex: Experiment, upload) -> None:
             help="An uploaded file's rows are its samples.",
         )
     else:
-        slot.number_input("Samples", key="samples", **widget_bounds("samples"))
+        with slot.container():
+            number("Samples", "samples")
 
 
 def surface_axes(ex: Experiment) -> tuple[int, int]:

@@ -596,3 +596,29 @@ def test_a_surface_axis_the_data_do_not_have_is_named_in_a_warning():
     assert at.selectbox(key="surface_x").value == "w5"
     at.number_input(key="learning_rate").set_value(0.02).run()  # said once a session, as the others
     assert len(at.warning) == 1
+
+
+# ---- out-of-range numbers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("learning_rate", 0.0, "Learning rate must be at least 1e-06 and at most 100, got 0."),
+        ("learning_rate", 500.0, "Learning rate must be at least 1e-06 and at most 100, got 500."),
+        ("steps", 50_000, "Steps must be at least 1 and at most 20,000, got 50,000."),
+        ("samples", 0, "Samples must be at least 1 and at most 1,000,000, got 0."),
+    ],
+)
+def test_an_out_of_range_number_is_kept_in_its_box_and_named_under_it(key, value, says):
+    at = page()
+    shown = panel(at)["text"]
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert at.number_input(key=key).value == value  # the user's number stays in the box
+    under = [plain(e.value) for e in at.sidebar.error]
+    assert under == [f"{says} The page keeps the last valid run."]
+    assert panel(at)["text"] == shown  # the last valid run, unchanged
+    assert key not in at.query_params  # the link keeps the run shown
+    at.number_input(key=key).set_value(Settings().to_dict()[key] if key != "steps" else 200).run()
+    assert not at.sidebar.error and not at.error
