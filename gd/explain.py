@@ -149,6 +149,8 @@ def divergence_advice(ex: Experiment) -> str:
         return f"No learning rate allowed is below the stability limit ({ex.limit:.4g}). " + (
             tip or f"{STANDARDISE}."
         )
+    if ex.limit is not None:
+        return f"Lower the learning rate below the stability limit {ex.limit:.4g}."
     return "Lower the learning rate."
 
 

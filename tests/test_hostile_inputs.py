@@ -293,7 +293,9 @@ def test_below_the_smallest_rate_the_advice_is_to_standardise_not_to_lower_the_r
     assert result.returncode == 3 and "--standardize" in result.stderr
     # where a smaller rate does help, that stays the advice
     ok = experiment(Settings(learning_rate=0.6, steps=50))
-    assert explain.divergence_advice(ok) == "Lower the learning rate."
+    assert (
+        explain.divergence_advice(ok) == f"Lower the learning rate below the stability limit {ok.limit:.4g}."
+    )
     assert "try a smaller learning rate" in divergence_message(ok)
     assert "Standardise" not in explain.stability_note(ok)
 
