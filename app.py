@@ -20,7 +20,7 @@ import streamlit as st
 
 from gd import explain, figures, live, registry, share
 from gd.data import load_csv
-from gd.export import trajectory_csv
+from gd.export import surface_html, trajectory_csv
 from gd.inputs import (
     FIELD_NAMES,
     OPTIMIZER_LABELS,
@@ -507,9 +507,7 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
         mime="text/html",
         file_name="gradient-descent-surface.html",
         on_click="ignore",
-        data=lambda: figures.surface_figure(ex, i, j, animated=True).to_html(
-            include_plotlyjs=True, full_html=True, auto_play=False
-        ),
+        data=lambda: surface_html(ex, i, j),
     )
 
 
