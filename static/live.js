@@ -250,9 +250,18 @@ class Panel {
 
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
   // same run was). The same payload again (a light rerun) changes nothing.
-  async show(bytes, start, plotlySrc) {
+  // `opened` changes when the page asks for `start` whatever was shown (a preset was chosen).
+  async show(bytes, start, plotlySrc, opened) {
     const head = new TextDecoder().decode(bytes.subarray(0, 80));
-    if (head === this.head) return;
+    const reopen = this.opened !== undefined && opened !== this.opened;
+    this.opened = opened;
+    if (head === this.head) {
+      if (reopen && this.data) {
+        this.stop();
+        this.go(this.snap(Math.min(start, this.T)));
+      }
+      return;
+    }
     this.head = head;
     const data = JSON.parse(new TextDecoder().decode(bytes));
     const sameRun = this.data && this.data.run === data.run;
@@ -260,7 +269,7 @@ class Panel {
     this.data = data;
     this.prepare(data);
     this.stop();
-    const known = sameRun ? this.k : lastShown.get(data.run);
+    const known = reopen ? undefined : sameRun ? this.k : lastShown.get(data.run);
     this.k = this.snap(Math.min(known ?? start, data.T));
     this.root.classList.toggle("gd-presenter", data.presenter);
     this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
@@ -888,7 +897,7 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, data, b
   // the report names its run, so that the server can tell a late report about another run apart
   panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
   panel.pick = (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at });
-  panel.show(body, data.start, data.plotly).catch((error) => {
+  panel.show(body, data.start, data.plotly, data.opened).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);
   });

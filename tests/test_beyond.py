@@ -354,3 +354,15 @@ def test_rate_chart_marks_the_rate_of_the_next_update():
     fig = figures.rate_figure(ls, 2)
     g = ls.problem.gradient(ls.trajectory.params[2])
     assert fig.data[1].y[0] == pytest.approx(g @ g / (2 * g @ ls.problem.G @ g), rel=1e-12)
+
+
+def test_sgd_minimises_the_ridge_objective_too():
+    """Mini-batches of the whole data are full-batch descent: sgd with B >= n under ridge follows
+    gd under ridge (the batch gradient carries the penalty 2 lambda (w, 0) as G + lambda D does)."""
+    base = dict(samples=200, steps=60, learning_rate=0.02, l2=0.7, start=(1.0, -1.0, 2.0, 0.5, 3.0, -2.0))
+    gd = experiment(Settings(**base))
+    sgd = experiment(Settings(**base, optimizer="sgd", batch_size=200))
+    np.testing.assert_allclose(sgd.trajectory.params, gd.trajectory.params, rtol=1e-10, atol=1e-12)
+    # and a small batch still descends the penalised objective: its end is near the ridge optimum
+    small = experiment(Settings(**{**base, "steps": 3000}, optimizer="sgd", batch_size=20))
+    assert small.problem.excess_loss(small.trajectory.params[-1]) < 1e-3 * small.trajectory.loss[0]
