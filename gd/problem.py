@@ -198,17 +198,19 @@ class Problem:
         with m the features' means (G's last column) and C = G[:d, :d] - m mᵀ their covariance,
         z-scores have G_z = [[R, 0], [0, 1]], R the correlation matrix C / (s sᵀ), s = √diag(C)
         (numpy's std, ddof 0, as gd.data.standardize uses). None when a feature is constant
-        (standardising is not possible) or there are no features."""
+        (standardising is not possible) or there are no features. Under ridge, from the plain G,
+        the penalty then adding l2 to R's eigenvalues (not the bias's 1)."""
         d = self.p - 1
         if d < 1:
             return None
-        m = self.G[:d, -1]
-        C = self.G[:d, :d] - np.outer(m, m)
+        G = (self.plain or self).G
+        m = G[:d, -1]
+        C = G[:d, :d] - np.outer(m, m)
         spread = np.sqrt(np.maximum(np.diag(C), 0.0))
         if not np.all(spread > 1e-12 * np.maximum(np.abs(m), 1.0)):
             return None
         R = C / np.outer(spread, spread)
-        return np.sort(np.append(np.linalg.eigvalsh(R), 1.0))
+        return np.sort(np.append(np.linalg.eigvalsh(R) + self.l2, 1.0))
 
     def gd_rate(self, learning_rate: float) -> float:
         """The factor by which plain GD shrinks the excess loss per step, at worst:

@@ -366,3 +366,12 @@ def test_sgd_minimises_the_ridge_objective_too():
     # and a small batch still descends the penalised objective: its end is near the ridge optimum
     small = experiment(Settings(**{**base, "steps": 3000}, optimizer="sgd", batch_size=20))
     assert small.problem.excess_loss(small.trajectory.params[-1]) < 1e-3 * small.trajectory.loss[0]
+
+
+def test_the_standardise_tip_counts_the_ridge_penalty():
+    """On z-scores the ridge Hessian's half is [[R + l2 I, 0], [0, 1]]: the tip's numbers are those
+    of the standardised run with the same l2, computed by running it."""
+    s = Settings(feature_scale=10.0, l2=20.0, learning_rate=0.008, steps=5)
+    ex = experiment(s)
+    z = experiment(Settings(feature_scale=10.0, l2=20.0, learning_rate=0.008, steps=5, standardize=True))
+    np.testing.assert_allclose(ex.problem.standardised_eigenvalues(), z.problem.eigenvalues, rtol=1e-9)
