@@ -38,7 +38,7 @@ from gd.figures.charts import convergence_points
 from gd.figures.common import MAX_POINTS, runs
 from gd.figures.surface import surface_lift
 from gd.run import Experiment
-from gd.spectrum import eigen_floor, eigen_note, step_rates
+from gd.spectrum import eigen_floor, eigen_note, step_rates, varying_rate
 
 ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload (about 2 MB as text)
 PLAY_SECONDS = 15.0  # Play shows any run in about this time
@@ -161,7 +161,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         "floor": pb.excess_floor(ex.trajectory.params[0]),
         "eig_floor": eigen_floor(ex),
         # the math writes eta_k where the rate changes from update to update, eta where it does not
-        "varying_rate": rates is not None and (s.schedule != "constant" or s.optimizer == "linesearch"),
+        "varying_rate": varying_rate(ex),
         "span": [float(xs[-1] - xs[0]), float(ys[-1] - ys[0])],
         "fit": _fit(ex),
         "condition_number": pb.condition_number,

@@ -31,6 +31,13 @@ def step_rates(ex: Experiment) -> np.ndarray | None:
         return np.where(curvature > 0, np.einsum("ti,ti->t", g, g) / (2.0 * curvature), np.nan)
 
 
+def varying_rate(ex: Experiment) -> bool:
+    """Whether the main run's rate changes from update to update (a schedule, linesearch): the
+    math then writes eta_k, not eta."""
+    s = ex.settings
+    return step_rates(ex) is not None and (s.schedule != "constant" or s.optimizer == "linesearch")
+
+
 def gd_factors(problem: Problem, rates: np.ndarray) -> np.ndarray:
     """|1 - 2 eta_t lambda_i|: plain GD's factor on the error along v_i at update t, (T, p)."""
     return np.abs(1.0 - 2.0 * np.asarray(rates)[:, None] * problem.eigenvalues[None, :])

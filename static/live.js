@@ -728,7 +728,10 @@ class Panel {
       const r = this.row(k);
       const p = this.data.p;
       const grad = this.runs[0].grad;
-      const g = [-rate * grad[r * p + i], -rate * grad[r * p + j]];
+      // eta_k, the rate of this update (gd.figures.charts.step_rate): a schedule's, linesearch's
+      const own = this.runs[0].rate ? this.runs[0].rate[r] : NaN;
+      const eta = Number.isFinite(own) ? own : rate;
+      const g = [-eta * grad[r * p + i], -eta * grad[r * p + j]];
       const u = [this.param(0, k + 1, i) - x0, this.param(0, k + 1, j) - y0];
       const norm = (v) => Math.hypot(v[0] / span[0], v[1] / span[1]);
       const longest = Math.max(norm(g), norm(u));
@@ -742,7 +745,7 @@ class Panel {
       data.push(tips ? { x: [x0, tips[t.n][0]], y: [y0, tips[t.n][1]] } : { x: [null, null], y: [null, null] });
     }
     chart.caption.textContent = tips
-      ? `Arrows from the current point: the plain gradient step −η∇L and the update ${this.data.text.optimizer} ` +
+      ? `Arrows from the current point: the plain gradient step ${this.data.varying_rate ? "−ηₖ∇L" : "−η∇L"} and the update ${this.data.text.optimizer} ` +
         `made, both drawn ×${formatG(factor, 3)}.`
       : "No arrows at the last iteration: no update follows it.";
     this.move(chart, traces, data);
