@@ -1,0 +1,626 @@
+"""Gradient descent, step by step: the Streamlit page (run by app.py, its entry script).
+
+Layout only. Numbers come from gd.run, figures from gd.figures, the live panel's data from gd.live,
+words and formulas from gd.explain, share links from gd.share. Everything that follows the current
+iteration (Step, Play, Reset, the scrubber, every chart's moving part, the metrics and the numbers
+at that iteration) lives in the browser, in the live panel (panel.py, static/live.js): the server
+computes runs and hears the iteration once after the user stops, never per frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
+# and sessions starting together would otherwise see it half-imported.
+import numpy as np
+import pandas  # noqa: F401
+import plotly.io as pio
+import streamlit as st
+
+from gd import explain, figures, live, registry, share
+from gd.data import load_csv
+from gd.export import surface_html, trajectory_csv
+from gd.inputs import (
+    FIELD_NAMES,
+    OPTIMIZER_LABELS,
+    OPTIMIZERS,
+    RANGES,
+    SCHEDULE_LABELS,
+    SCHEDULE_NAMES,
+    START,
+    InputError,
+    Settings,
+    fmt,
+    format_weights,
+    parse_weights,
+    widget_bounds,
+)
+from gd.presets import PRESETS
+from gd.run import Experiment, experiment, variants
+from panel import figure_id, live_panel, static_chart
+
+
+UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
+ss = st.session_state
+
+
+# ---- cached computation: small results only, bounded ----------------------------------------
+
+
+# One result serves every session that asks for it: cache_resource shares the object (the engine
+# makes its arrays read-only) where cache_data would unpickle a copy per session and per hit.
+# Large runs take turns inside `experiment` (gd.run.heavy_pass: two at a time in the process); a
+# session whose run waits for its turn sees this spinner meanwhile, and is answered after.
+#
+# A cache looks a call up by its arguments, hashed on every page view. The run's own arguments
+# (settings, the upload, comparisons) are hashed once a view, into `key` (`cache_key`), which also
+# tells a new run from the last; the functions take them as underscore arguments, which Streamlit
+# leaves out of the hash: hashing the dataclasses again, three times a view, was a sixth of a
+# view's server time.
+def cache_key(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> str:
+    data = "" if upload is None else hashlib.blake2b(upload, digest_size=16).hexdigest()
+    return repr((settings, compare, data))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Running gradient descent… (large data sets take turns)")
+def run_experiment(key: str, _settings: Settings, _upload: bytes | None, _compare: tuple) -> Experiment:
+    data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None
+    return experiment(_settings, data, _compare)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
+def live_payload(key: str, i: int, j: int, presenter: bool, _settings, _upload, _compare) -> bytes:
+    """The live panel's JSON text (as bytes) for a run and a view: built once, shared by every
+    session."""
+    return live.payload(run_experiment(key, _settings, _upload, _compare), i, j, presenter).encode()
+
+
+@st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")
+def rate_sweep(key: str, _settings, _upload, _compare) -> bytes:
+    """The sweep chart's JSON text (as bytes): built once, shared by every session (no
+    unpickling)."""
+    ex = run_experiment(key, _settings, _upload, _compare)  # the page's own run: a cache hit
+    data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None  # sgd's rows
+    return pio.to_json(figures.rate_sweep_figure(ex, data=data), validate=False).encode()
+
+
+# ---- state ------------------------------------------------------------------------------------
+
+
+def init_state() -> None:
+    """Widget values live in session state, set once (from the URL on a session's first run);
+    widgets get no `value=` of their own."""
+    for key, value in share.DEFAULTS.items():
+        if key not in ("surface_x", "surface_y", "iteration", "uploaded"):
+            ss.setdefault(key, value)
+    ss.setdefault("current", 0)  # the iteration the browser last reported
+    ss.setdefault("good", (Settings(), ()))
+    ss.setdefault("preset", "article")
+    if "url_read" not in ss:
+        values, ss.url_warnings = share.from_query(st.query_params.to_dict())
+        ss.open_at = values.pop("iteration", 0)  # where the link's run opens
+        ss.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
+        # a link's surface axes, to warn about once the data's parameter names are known
+        ss.url_axes = {k: values[k] for k in ("surface_x", "surface_y") if k in values}
+        for key, value in values.items():
+            ss[key] = value
+        ss.url_read = True
+    # Keep the values of widgets a run does not draw (Streamlit forgets those): the optimizers'
+    # hyper-parameters (momentum, eps, ...), the batch size, the surface axes, the comparisons.
+    kept = (
+        *("batch_size", "samples", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches"),
+        *("start", "schedule", "gamma", "step_size", "l2"),
+    )
+    for key in (*registry.HYPER_RANGES, *kept):
+        if key in ss:
+            ss[key] = ss[key]
+
+
+def apply_preset() -> None:
+    """Set the preset's inputs (the rest to their defaults) and open its run on its iteration,
+    even where that run is the one on screen (`opened` tells the panel to go there)."""
+    preset = PRESETS[ss.preset]
+    for key, value in {**share.DEFAULTS, **preset.values}.items():
+        if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
+            ss[key] = value
+    ss.open_at = preset.start
+    ss.pop("run_id", None)
+    ss.opened = ss.get("opened", 0) + 1
+
+
+def preset_in_force() -> bool:
+    """Whether the inputs are still those the chosen preset set (its note applies to them), but
+    for those its note invites the user to change."""
+    preset = PRESETS[ss.preset]
+    wanted = {**share.DEFAULTS, **preset.values}
+    view = set(share.VIEW) - set(preset.values)
+    view |= set(preset.tries)
+    return all(ss.get(key) == value for key, value in wanted.items() if key not in view)
+
+
+def say(kind, text: str) -> None:
+    """Show a message whose text may hold user input: escaped, never markdown or HTML."""
+    kind(explain.md(text))
+
+
+# ---- inputs -----------------------------------------------------------------------------------
+
+
+def number(label: str, name: str, **options) -> None:
+    """The number box of input `name`, without Streamlit's own min_value/max_value: past those it
+    turns the box red with "Press Enter to apply" and ignores Enter, saying why only in a hover
+    icon. Here any number typed is taken and stays in the box; gd.inputs' range checks it, and a
+    value out of range is named under the box in words, with the range allowed, while the page
+    keeps the last valid run (the run's own validation refuses it)."""
+    st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
+    message = range_message(name, ss.get(name))
+    if message:
+        st.error(message, icon="⚠️")
+
+
+def range_message(name: str, value) -> str | None:
+    """Why `value` is not allowed for input `name` (markdown, our own words and the number), or None."""
+    if value is None:  # an optional hyper-parameter left to its default
+        return None
+    try:
+        RANGES[name].check(value)
+    except InputError as err:
+        text = str(err)
+        return explain.md(text[:1].upper() + text[1:] + ". The page keeps the last valid run.")
+    return None
+
+
+def sidebar():
+    """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot, the
+    slot of the sample count)."""
+
+    def hyper_input(h: registry.Hyper) -> None:
+        """The number widget of one hyper-parameter, its bounds and help from gd.registry."""
+        number(
+            f"{h.range.label.capitalize()} {h.symbol}",
+            h.name,
+            format="%g",
+            placeholder=f"default {fmt(h.default)}",
+            help=f"{h.range.help[:1].upper()}{h.range.help[1:]}; torch.optim's default is {fmt(h.default)}.",
+        )
+
+    errors = []
+    with st.sidebar:
+        st.selectbox(
+            "Preset",
+            list(PRESETS),
+            key="preset",
+            on_change=apply_preset,
+            format_func=lambda k: PRESETS[k].label,
+            help="A starting point; every input stays yours to change.",
+        )
+
+        st.header("Data")
+        file = st.file_uploader(
+            "Your own CSV (optional)",
+            type=["csv"],
+            key="upload",
+            help="A header row; the target is the column y, else the last "
+            "one; every other column is a numeric feature.",
+        )
+        upload = file.getvalue() if file is not None else None
+        synthetic = upload is None
+        if not synthetic:
+            st.caption("🔗 Not in the share link: a link holds settings, not data.")
+        st.text_input(
+            "True weights",
+            key="true_weights",
+            disabled=not synthetic,
+            help="w1, …, wd: 1 to 20 numbers separated by commas. y = w·x + b.",
+        )
+        try:
+            weights = parse_weights(ss.true_weights)
+        except InputError as err:
+            weights = ss.good[0].true_weights
+            errors.append(f"{err}. Showing the last valid weights: {format_weights(weights)}.")
+        number(
+            "Bias",
+            "bias",
+            format="%g",
+            disabled=not synthetic,
+        )
+        rows = st.empty()  # the sample count: the file's rows once it is read (see `file_rows`)
+        if synthetic:
+            with rows.container():
+                number("Samples", "samples")
+        number(
+            "Noise (standard deviation added to y)",
+            "noise",
+            format="%g",
+            disabled=not synthetic,
+        )
+        number(
+            "Seed",
+            "seed",
+            help="The same seed gives the same data and the same mini-batches.",
+        )
+        with st.expander("Feature scales and outliers"):
+            number(
+                "Feature scale",
+                "feature_scale",
+                format="%g",
+                disabled=not synthetic,
+                help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
+                "article's data; larger makes a narrow valley.",
+            )
+            number(
+                "Feature mean",
+                "feature_mean",
+                format="%g",
+                disabled=not synthetic,
+            )
+            number(
+                "Outlier (added to the first sample's y)",
+                "outlier",
+                format="%g",
+                disabled=not synthetic,
+            )
+        st.toggle(
+            "Standardise features",
+            key="standardize",
+            help="Gradient descent on z-scores (x − mean) / std; weights are reported in the "
+            "original units as well.",
+        )
+
+        st.header("Optimizer")
+        st.selectbox("Optimizer", OPTIMIZERS, key="optimizer", format_func=OPTIMIZER_LABELS.get)
+        number(
+            "Learning rate η",
+            "learning_rate",
+            format="%g",
+        )
+        note = st.empty()
+        entry = registry.entry(ss.optimizer)
+        for h in entry.hypers:
+            if h.main:
+                hyper_input(h)
+        if entry.minibatch:
+            number(
+                "Batch size B",
+                "batch_size",
+                help="Samples per step; B = samples is full-batch descent.",
+            )
+        number("Steps", "steps")
+        others = [h for h in entry.hypers if not h.main]
+        if others:
+            with st.expander("Optimizer settings"):
+                for h in others:
+                    hyper_input(h)
+        advanced()
+
+        if not ss.presenter:
+            st.header("Compare")
+            st.multiselect(
+                "Optimizers to compare",
+                OPTIMIZERS,
+                key="compare",
+                format_func=OPTIMIZER_LABELS.get,
+                max_selections=share.MAX_COMPARE,
+                help="Each is run on the same data and drawn on every chart.",
+            )
+            st.text_input(
+                "At learning rates (optional)", key="compare_rates", placeholder="e.g. 0.01, 0.1, 0.5"
+            )
+            st.text_input("SGD batch sizes (optional)", key="compare_batches", placeholder="e.g. 1, 32, 5000")
+
+    try:
+        values = {key: ss[key] for key in FIELD_NAMES}
+        settings = share.settings_of({**values, "true_weights": format_weights(weights)}).validated()
+        rates = share.parse_list(ss.compare_rates, RANGES["learning_rate"].parse, "learning rates")
+        batches = share.parse_list(ss.compare_batches, RANGES["batch_size"].parse, "batch sizes")
+        compare = tuple(variants(settings, list(ss.compare), rates, batches))
+    except InputError as err:
+        settings, compare = ss.good
+        errors.append(f"{err}. Showing the last valid run.")
+    return settings, compare, upload, errors, note, rows
+
+
+def file_rows(slot, ex: Experiment, upload) -> None:
+    """Where the sample count stands: the uploaded file's rows (the run's n), not the synthetic
+    data's count, which the file replaces."""
+    if upload is not None:
+        slot.number_input(
+            "Samples (the rows of your file)",
+            value=ex.problem.n,
+            disabled=True,
+            key=f"file_rows_{ex.problem.n}",
+            help="An uploaded file's rows are its samples.",
+        )
+    else:
+        with slot.container():
+            number("Samples", "samples")
+
+
+def advanced() -> None:
+    """Start, schedule and ridge: beyond plain descent, folded away (the stability note beside the
+    learning rate says when the optimizer has no rate for a schedule to change)."""
+    with st.expander("Advanced: start, schedule, ridge"):
+        st.text_input(
+            "Start θ₀ (w1, …, wd, b)",
+            key="start",
+            placeholder="zeros",
+            help="Where the run starts: one number per weight, the bias last; empty for zeros. "
+            "Clicking the contour map sets the two parameters it shows.",
+        )
+        st.selectbox(
+            "Learning-rate schedule",
+            SCHEDULE_NAMES,
+            key="schedule",
+            format_func=SCHEDULE_LABELS.get,
+            help="ηₜ at update t, as torch.optim.lr_scheduler computes it when stepped after every update.",
+        )
+        schedule = registry.schedule(ss.schedule)
+        for h in schedule.params:
+            st.number_input(
+                f"{h.range.label.capitalize()} {h.symbol}",
+                key=h.name,
+                **widget_bounds(h.name),
+                format="%g",
+                placeholder=f"default {fmt(h.default)}",
+                help=f"Default {fmt(h.default)} for the {schedule.name} schedule.",
+            )
+        st.number_input(
+            "Ridge penalty λ",
+            key="l2",
+            **widget_bounds("l2"),
+            format="%g",
+            help="Minimise MSE + λ|w|² (the bias not penalised): every eigenvalue of the weights' "
+            "Hessian grows by 2λ.",
+        )
+
+
+def start_picked() -> None:
+    """A click on the contour map: its point becomes θ₀ for the two parameters shown, the others
+    keep the run's start. Runs before any widget is drawn (a component's callback), so the start
+    box shows it and the rerun starts there."""
+    pick = ss.live.pick
+    if not isinstance(pick, dict) or pick.get("run") != ss.get("run_key"):
+        return
+    theta0 = list(ss.get("run_theta0", []))
+    try:
+        i, j = int(pick["i"]), int(pick["j"])
+        x, y = START.check(float(pick["x"])), START.check(float(pick["y"]))
+    except (KeyError, TypeError, ValueError, InputError):
+        return
+    if not (0 <= i < len(theta0) and 0 <= j < len(theta0)):
+        return
+    theta0[i], theta0[j] = x, y
+    ss.start = format_weights(theta0)
+
+
+def rate_picked() -> None:
+    """A click on the learning-rate sweep: its rate becomes η (a callback, before the widgets)."""
+    pick = ss.sweep.pick
+    if not isinstance(pick, dict) or pick.get("id") != ss.get("sweep_id"):
+        return
+    try:
+        ss.learning_rate = RANGES["learning_rate"].check(float(f"{float(pick['x']):.3g}"))
+    except InputError as err:
+        ss.pick_error = f"The clicked rate is not allowed: {err}."
+    except (KeyError, TypeError, ValueError):
+        pass  # not a click the chart makes
+
+
+def surface_axes(ex: Experiment) -> tuple[int, int]:
+    """The sidebar's choice of the two parameters the surface is drawn over."""
+    names = list(ex.names)
+    weights = ex.true_theta[:-1] if ex.true_theta is not None else ex.problem.theta_star[:-1]
+    order = [int(p) for p in np.argsort(-np.abs(weights), kind="stable")]
+    default_x, default_y = (order[0], order[1]) if ex.d > 1 else (0, ex.d)
+    ss.auto_axes = (names[default_x], names[default_y])  # left out of share links
+    if ss.get("surface_x") not in names:
+        ss.surface_x = names[default_x]
+    others = [n for n in names if n != ss.surface_x]
+    if ss.get("surface_y") not in others:
+        ss.surface_y = names[default_y] if names[default_y] in others else others[0]
+    for axis, name in ss.pop("url_axes", {}).items():  # a link's axis these data do not have
+        if name not in names:
+            ss.url_warnings.append(share.missing_axis(axis, name, names, ss[axis]))
+    with st.sidebar:
+        st.header("Surface")
+        st.selectbox("Horizontal axis", names, key="surface_x")
+        st.selectbox("Depth axis", others, key="surface_y")
+    return names.index(ss.surface_x), names.index(ss.surface_y)
+
+
+def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None:
+    """Keep the address bar a share link of what is on screen (only what differs from defaults).
+    While some input is refused (`inputs_shown` false), the page shows the last valid run: the
+    link keeps that run's inputs and follows only the iteration. `uploaded`: the run is on a file
+    the link cannot carry (the link says so: uploaded=true)."""
+    if inputs_shown:
+        values = {key: ss.get(key) for key in share.SHARED}
+        values["iteration"] = iteration
+        values["uploaded"] = uploaded
+        if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):
+            values["surface_x"] = values["surface_y"] = None
+        query = share.to_query(values)
+    else:
+        query = {key: value for key, value in st.query_params.to_dict().items() if key != "iteration"}
+        if iteration:
+            query["iteration"] = str(iteration)
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+
+
+# ---- what follows the iteration ---------------------------------------------------------------
+
+
+def iteration_reported() -> None:
+    """The browser stopped on an iteration (after Pause, Steps or a scrub): keep it for share
+    links and downloads. The rerun that follows sends the panel the same data, so it stays put.
+    A report names its run: one about another run (a late one), or one that is not an iteration
+    of this run, changes nothing."""
+    report = ss.live.iteration
+    if not isinstance(report, dict) or report.get("run") != ss.get("run_key"):
+        return
+    k = report.get("k")
+    if isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= ss.get("run_steps", 0):
+        ss.current = k
+
+
+def formulas(ex: Experiment) -> None:
+    """The formulas the panel's numbers fill in: they depend on the optimizer alone."""
+    st.subheader("The formulas")
+    left, right = st.columns(2)
+    with left:
+        for line in explain.loss_lines(ex.settings):
+            st.latex(line)
+    with right:
+        st.caption(f"The update of {ex.settings.optimizer}, g being the gradient at step t:")
+        st.latex(explain.rule(ex.settings))
+
+
+# ---- the page -----------------------------------------------------------------------------------
+
+PRESENTER_CSS = """<style>
+h1 { font-size: 3.2rem !important; }
+h3 { font-size: 2rem !important; }
+</style>"""
+
+
+def the_run(settings, compare, upload, errors: list[str]):
+    """The run the inputs ask for, or, where it cannot be made, the last valid one (and why):
+    (experiment, its cache key, settings, compare, upload) of the run shown."""
+    try:
+        key = cache_key(settings, upload, compare)
+        ex = run_experiment(key, settings, upload, compare)
+        ss.good = (settings, compare)
+        return ex, key, settings, compare, upload
+    except InputError as err:
+        what = "file" if upload is not None else "settings"
+        errors.append(
+            f"The {what} cannot be used: {err}."
+            + (" Showing the synthetic data instead." if upload is not None else "")
+        )
+        settings, compare = ss.good
+        key = cache_key(settings, None, compare)
+        return run_experiment(key, settings, None, compare), key, settings, compare, None
+
+
+def follow_the_run(ex: Experiment, key: str) -> None:
+    """A new run starts at iteration 0 (a shared link's first run where the link says, a
+    preset's where the preset says); the iteration the panel opens a run at stays fixed for that
+    run, so that the light rerun after a report sends the panel the very same element, which
+    Streamlit then does not send again."""
+    if ss.get("run_id") != key:  # the run's cache key: its settings, comparisons and data
+        ss.current = ss.pop("open_at", 0)
+        ss.run_id = key
+        ss.run_start = ss.current
+    ss.current = min(ss.current, ex.trajectory.steps)
+    ss.run_start = min(ss.run_start, ex.trajectory.steps)
+    ss.run_key, ss.run_steps = live.run_key(ex), ex.trajectory.steps  # what reports must name
+    ss.run_theta0 = ex.trajectory.params[0].tolist()  # a click on the map keeps the others
+
+
+def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
+    head, toggle = st.columns([5, 1], vertical_alignment="bottom")
+    head.title("Gradient descent, step by step")
+    toggle.toggle(
+        "Presenter mode", key="presenter", help="Larger fonts and lines for a projector; fewer controls."
+    )
+    if ss.presenter:
+        st.markdown(PRESENTER_CSS, unsafe_allow_html=True)  # our own CSS; no user text
+    else:
+        st.caption(
+            "Linear regression y = w·x + b fitted by minimising the mean squared error, one "
+            "update at a time, after “The Mathematics Behind Gradient Descent”."
+        )
+    preset = PRESETS[ss.preset]
+    noted = upload is None and preset_in_force()
+    if noted and (ss.preset != "article" or not ss.presenter):
+        st.info(f"**{preset.label}.** {preset.watch}")
+    if upload is not None:
+        st.warning(share.NOT_IN_LINK, icon="🔗")
+    elif ss.link_uploaded:
+        st.warning(share.UPLOADED_LINK, icon="🔗")
+    for message in ss.get("url_warnings", []):
+        say(st.warning, message)
+    for message in errors:
+        say(st.error, message)
+    if "pick_error" in ss:
+        say(st.warning, ss.pop("pick_error"))
+    if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
+        st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
+    if ex.trajectory.diverged_at is not None:
+        st.error(
+            f"The run diverged at step {ex.trajectory.diverged_at}: the loss grew past 10¹⁰ "
+            f"times its start. {explain.divergence_advice(ex)}"
+        )
+    for other in ex.others:
+        if other.trajectory.diverged_at is not None:
+            say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
+    # our own words and numbers (no user text); a preset's note that says standardise says it once
+    for tip in explain.guidance(ex, standardise=not (noted and "standardize" in preset.tries)):
+        st.info(tip, icon="💡")
+
+
+def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
+    """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
+    st.subheader("Which learning rate?")
+    sweep = rate_sweep(key, *run_args)
+    ss.sweep_id = figure_id(sweep)
+    has_rate = registry.entry(ex.settings.optimizer).rate
+    swept = figures.sweep_kind(ex)
+    static_chart(
+        sweep,
+        f"Excess loss after {ex.settings.steps:,} steps of {swept} against the "
+        "learning rate, on log scales, with the stability limit and the current rate marked.",
+        "sweep",
+        on_pick=rate_picked if has_rate else None,
+    )
+    st.caption(
+        explain.sweep_caption(ex, swept) + (" Click the chart to run at that rate." if has_rate else "")
+    )
+    st.subheader("Export")
+    a, b = st.columns(2)
+    a.download_button(
+        "Download the trajectory (CSV)",
+        key="download_csv",
+        mime="text/csv",
+        file_name="gradient-descent-trajectory.csv",
+        on_click="ignore",
+        data=lambda: trajectory_csv(ex.trajectory, ex.d),
+    )
+    b.download_button(
+        "Download the animated surface (HTML, plays offline)",
+        key="download_html",
+        mime="text/html",
+        file_name="gradient-descent-surface.html",
+        on_click="ignore",
+        data=lambda: surface_html(ex, i, j),
+    )
+
+
+def main() -> None:
+    """The page, top to bottom: one script run."""
+    st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
+    init_state()
+    settings, compare, upload, errors, note, rows = sidebar()
+    given = upload is not None
+    ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
+    if given:  # the sidebar left the sample count to the file (or to the data shown instead)
+        file_rows(rows, ex, upload)
+        ss.link_uploaded = False  # a link's file given: nothing is missing any more
+    note.markdown(explain.stability_note(ex))
+    i, j = surface_axes(ex)
+    follow_the_run(ex, key)
+    header_and_messages(ex, upload, errors)
+    live_panel(
+        live_payload(key, i, j, ss.presenter, settings, upload, compare),
+        ss.run_start,
+        iteration_reported,
+        start_picked,
+        ss.get("opened", 0),
+    )
+    sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or ss.link_uploaded)
+    if not ss.presenter:
+        formulas(ex)
+        sweep_and_exports(ex, key, (settings, upload, compare), i, j)
+
