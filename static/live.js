@@ -11,6 +11,8 @@
 // iteration (the browser tests compare the two).
 
 const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
+const MIN_CHART_PX = 280; // the least height a chart is drawn at in presenter mode
+const SHORT_VECTOR = 6; // a longer vector is shortened to its first 3 entries, "…", its last
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
 const SCENE_INTERVAL_MS = 120; // the 3-D scene redraws at most this often while playing,
 const SCENE_SHARE = 8; // and takes at most 1/8 of the time (a CPU-drawn scene redraws rarely)
@@ -124,17 +126,33 @@ function mnumber(x, digits = 4) {
   return mrow(math("mn", mantissa.replace("-", "−")), math("mo", "×"), power);
 }
 
+// An operator that keeps its size: a bracket beside an exponent would otherwise stretch to it.
+function fence(text) {
+  const node = math("mo", text);
+  node.setAttribute("stretchy", "false");
+  return node;
+}
+
 // A row vector: one inline formula an entry, so that a long vector wraps onto the next line;
-// past 6 entries the middle is shortened to "…" (the full vector is the line's tooltip).
+// past SHORT_VECTOR entries the middle is shortened to "…" (the full vectors are in the math's
+// "every entry" details and the line's tooltip).
 function mvector(values) {
-  const shown = values.length > 6 ? [...values.slice(0, 3), null, values[values.length - 1]] : values;
+  const long = values.length > SHORT_VECTOR;
+  const shown = long ? [...values.slice(0, 3), null, values[values.length - 1]] : values;
   return shown.map((v, n) => {
     const parts = [];
-    if (n === 0) parts.push(math("mo", "["));
+    if (n === 0) parts.push(fence("["));
     parts.push(v === null ? math("mi", "…") : mnumber(v));
-    parts.push(math("mo", n === shown.length - 1 ? "]" : ","));
+    parts.push(n === shown.length - 1 ? fence("]") : math("mo", ","));
     return parts;
   });
+}
+
+// How far below the top of the page an element is (Streamlit scrolls an inner container).
+function pageTop(node) {
+  let y = node.getBoundingClientRect().top;
+  for (let n = node.parentElement; n; n = n.parentElement) y += n.scrollTop;
+  return y;
 }
 
 // ---- the panel ---------------------------------------------------------------------------------
@@ -182,6 +200,7 @@ class Panel {
       el("div", { class: "gd-buttons" }, Object.values(this.buttons)),
       metrics,
     ]);
+    this.bar = bar;
     const figure = (name, title) => {
       const chart = el("div", { class: "gd-chart" });
       const caption = el("figcaption", { class: "gd-caption" });
@@ -196,15 +215,24 @@ class Panel {
     this.table = el("table", { class: "gd-table" });
     this.mathTitle = el("h3", { text: "The math at iteration 0" });
     this.math = el("div", { class: "gd-math" });
+    // every entry of the shortened vectors, on demand (drawn only while open)
+    this.fullTable = el("table", { class: "gd-table" });
+    this.full = el("details", { class: "gd-full" }, [el("summary", { text: "Every entry" }), this.fullTable]);
+    this.full.addEventListener("toggle", () => this.full.open && this.renderNumbers(this.k));
+    // The headings: the page's title is h1; this h2 (for screen readers; the views say what they
+    // are) heads the panel's h3s, and the page's own sections below are h2s again.
     this.root = el("div", { class: "gd-panel" }, [
-      bar,
-      el("div", { class: "gd-scrubrow" }, [this.scrub, this.followToggle]),
+      el("h2", { class: "gd-sr", text: "The run, iteration by iteration" }),
+      el("div", { class: "gd-head" }, [bar, el("div", { class: "gd-scrubrow" }, [this.scrub, this.followToggle])]),
       this.status,
-      el("div", { class: "gd-grid" }, [figure("surface", "Loss surface"), figure("contour", "Contour map")]),
-      el("div", { class: "gd-grid" }, [figure("convergence", "Parameters"), figure("loss", "Loss")]),
+      // presenter mode shows the map and the parameters (or, compared, the loss) first: see live.css
+      el("div", { class: "gd-views" }, [
+        el("div", { class: "gd-grid" }, [figure("surface", "Loss surface"), figure("contour", "Contour map")]),
+        el("div", { class: "gd-grid" }, [figure("convergence", "Parameters"), figure("loss", "Loss")]),
+      ]),
       el("div", { class: "gd-grid gd-extra" }, [
         el("div", {}, [figure("fit", "Fit"), this.table]),
-        el("section", { class: "gd-mathbox" }, [this.mathTitle, this.math]),
+        el("section", { class: "gd-mathbox" }, [this.mathTitle, this.math, this.full]),
       ]),
     ]);
     this.host.append(this.root);
@@ -238,6 +266,40 @@ class Panel {
       const view = event.target.dataset.view;
       if (view) this.setFollow(view === "follow");
     });
+    // after Plotly's own resize (it follows the width): heights follow the legends and the window
+    window.addEventListener("resize", () => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => this.fitHeights(), 250);
+    });
+  }
+
+  // Presenter mode: the height that puts the first row of charts whole in the window.
+  presenterHeight() {
+    const first = this.charts.contour.chart;
+    const room = window.innerHeight - pageTop(first) - 8;
+    return Math.round(Math.min(Math.max(room, MIN_CHART_PX), 1.2 * first.clientWidth || room));
+  }
+
+  // A chart's height: on the page, its figure's own plus what its legend takes below the plot,
+  // so that a legend of many runs does not shrink the plot; in presenter mode, the window's room
+  // (the legend inside it).
+  async fitHeight(name) {
+    const chart = this.charts[name];
+    const gd = chart.chart;
+    if (!gd._fullLayout || !chart.baseHeight) return;
+    let height = chart.baseHeight;
+    if (this.data.presenter) {
+      height = this.presenterHeight();
+    } else if (gd._fullLayout.showlegend) {
+      const legend = gd.querySelector(".legend");
+      if (legend) height += Math.ceil(legend.getBoundingClientRect().height) + 8;
+    }
+    if (Math.abs(height - gd._fullLayout.height) > 2) await this.Plotly.relayout(gd, { height });
+  }
+
+  fitHeights() {
+    if (!this.Plotly || !this.data) return;
+    for (const name of Object.keys(this.charts)) if (this.charts[name].tagged) this.fitHeight(name);
   }
 
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
@@ -255,6 +317,7 @@ class Panel {
     const known = sameRun ? this.k : lastShown.get(data.run);
     this.k = this.snap(Math.min(known ?? start, data.T));
     this.root.classList.toggle("gd-presenter", data.presenter);
+    this.root.classList.toggle("gd-compared", data.runs.length > 1);
     this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
     this.describe(data);
     this.renderNumbers(this.k); // numbers and controls first, before plotly.js is there
@@ -322,7 +385,10 @@ class Panel {
     }
     chart.user = false;
     chart.high = null;
+    chart.baseHeight = fig.layout.height;
+    if (this.data.presenter) fig.layout.height = this.presenterHeight();
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
     if (!chart.listening && (name === "convergence" || name === "loss")) {
       chart.listening = true;
@@ -622,7 +688,7 @@ class Panel {
     };
     const lines = [
       line(sub("w", k), math("mo", "="), mvector(theta.slice(0, -1)), math("mo", "\u2003"), sub("b", k), math("mo", "="), mnumber(theta[p - 1])),
-      line(math("mi", "L"), math("mo", "("), sub("w", k), math("mo", ","), sub("b", k), math("mo", ")"), math("mo", "="), mnumber(main.loss[r], 6)),
+      line(math("mi", "L"), fence("("), sub("w", k), math("mo", ","), sub("b", k), fence(")"), math("mo", "="), mnumber(main.loss[r], 6)),
       line(sub("∇", "w"), math("mi", "L"), math("mo", "="), mvector(grad.slice(0, -1))),
       line(math("mfrac"), math("mo", "="), mnumber(grad[p - 1])),
     ];
@@ -631,7 +697,7 @@ class Panel {
     if (k < this.T) {
       const after = this.params(0, k + 1);
       lines.push(
-        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), math("mo", "\u2003("), math("mi", "η"), math("mo", "="), mnumber(d.learning_rate), math("mo", ")")),
+        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), [[fence("("), math("mi", "η"), math("mo", "="), mnumber(d.learning_rate), fence(")")]]),
       );
     }
     lines.forEach((node, n) => {
@@ -640,6 +706,22 @@ class Panel {
     lines[0].title = `w = [${theta.slice(0, -1).join(", ")}]`;
     lines[2].title = `∇w L = [${grad.slice(0, -1).join(", ")}]`;
     this.math.replaceChildren(...lines);
+    this.full.hidden = p - 1 <= SHORT_VECTOR;
+    if (!this.full.hidden && this.full.open) this.renderFull(k, theta, grad);
+  }
+
+  // Every entry of the vectors the math shortens: θ_k, ∇L and the update, one row a parameter.
+  renderFull(k, theta, grad) {
+    const after = k < this.T ? this.params(0, k + 1) : null;
+    const columns = [
+      ["parameter", this.data.names.map(String)],
+      [`iteration ${k}`, theta.map((v) => formatG(v, 4))],
+      ["gradient", grad.map((v) => formatG(v, 4))],
+    ];
+    if (after) columns.push([`update to ${k + 1}`, after.map((v, n) => formatG(v - theta[n], 4))]);
+    const head = el("tr", {}, columns.map(([name]) => el("th", { scope: "col", text: name })));
+    const rows = theta.map((_, n) => el("tr", {}, columns.map(([, values]) => el("td", { text: values[n] }))));
+    this.fullTable.replaceChildren(el("thead", {}, [head]), el("tbody", {}, rows));
   }
 
   // The iterations a line draws up to k: its fixed sample of 0..T cut at k, k itself last.

@@ -21,7 +21,9 @@ from gd.figures.common import (
     drawn_steps,
     figure,
     label,
+    legend,
     line_width,
+    marker_size,
     run_style,
     runs,
     slice_grid,
@@ -32,14 +34,14 @@ from gd.run import Experiment, sweep, sweep_rates
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
-    """The per-step charts' common layout: fixed ranges, legend on top (unless `more` says)."""
+    """The per-step charts' common layout: fixed ranges, legend below the plot (`common.legend`)."""
     return {
         **dict(
             template=template(presenter),
             height=420,
             xaxis=xaxis,
             yaxis=yaxis,
-            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+            legend=legend(),
         ),
         **more,
     }
@@ -85,7 +87,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 meta=dict(gd="path", run=r),
                 name="path" if len(all_runs) == 1 else label(run.label),
                 line=style,
-                marker=dict(size=4, color=POINT if r == 0 else style["color"]),
+                marker=dict(size=marker_size(presenter, 4), color=POINT if r == 0 else style["color"]),
             )
         )
     P = ex.trajectory.params
@@ -96,7 +98,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             y=[star[j]],
             mode="markers",
             name="least squares",
-            marker=dict(symbol="x", size=12, color=OPTIMUM),
+            marker=dict(symbol="x", size=marker_size(presenter, 12), color=OPTIMUM),
         ),
         trace(
             "scatter",
@@ -105,7 +107,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             mode="markers",
             meta=dict(gd="point"),
             name=CURRENT,
-            marker=dict(size=13, color=POINT, line=dict(color="white", width=2)),
+            marker=dict(size=marker_size(presenter, 13), color=POINT, line=dict(color="white", width=2)),
         ),
     ]
     arrows, _ = update_arrows(ex, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
@@ -123,8 +125,13 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 name=ARROW_NAMES[n],
                 hoverinfo="skip",
                 line=dict(color=colour, width=line_width(presenter, 2.5)),
+                # the legend draws a trace's first symbol: "line-ew" with no line width is
+                # nothing, so the legend shows the arrow's line alone (no stray dot)
                 marker=dict(
-                    symbol=["circle", "arrow"], size=[0, line_width(presenter, 13)], angleref="previous"
+                    symbol=["line-ew", "arrow"],
+                    size=[0, marker_size(presenter, 13)],
+                    line=dict(width=0),
+                    angleref="previous",
                 ),
             )
         )
@@ -142,8 +149,6 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             ),
             margin=dict(l=60, r=10, t=20, b=50),
             height=470,
-            # the square map leaves room beside it: the legend goes there
-            legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
         ),
     )
 
@@ -265,7 +270,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
             showlegend=False,
             hoverinfo="skip",
             marker=dict(
-                size=9 if single else 7,
+                size=marker_size(presenter, 9 if single else 7),
                 color=[PALETTE[p % len(PALETTE)] for p in range(len(ex.names))] if single else PALETTE[0],
                 line=dict(color="white", width=1),
             ),
@@ -350,7 +355,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             mode="markers",
             meta=dict(gd="point"),
             name=CURRENT,
-            marker=dict(size=10, color=POINT),
+            marker=dict(size=marker_size(presenter, 10), color=POINT),
         )
     )
     return figure(
