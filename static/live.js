@@ -54,6 +54,15 @@ export function compact(x) {
   return `${mantissa}e${Number(e)}`;
 }
 
+// A number in a table: 4 significant digits, a power of ten as ×10⁴ rather than e+04.
+function tableNumber(x) {
+  const text = formatG(x, 4);
+  if (!text.includes("e")) return text;
+  const [mantissa, exponent] = text.split("e");
+  const power = String(Number(exponent)).replace(/[-0-9]/g, (c) => "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"["-0123456789".indexOf(c)]);
+  return `${mantissa}×10${power}`;
+}
+
 // ---- loading ---------------------------------------------------------------------------------
 
 let plotlyLoading = null;
@@ -266,11 +275,19 @@ class Panel {
       const view = event.target.dataset.view;
       if (view) this.setFollow(view === "follow");
     });
-    // after Plotly's own resize (it follows the width): heights follow the legends and the window
-    window.addEventListener("resize", () => {
+    // The charts follow the panel's width (the window's, or the sidebar opening or closing, which
+    // Plotly does not see) and their heights the legends and, in presenter mode, the window's.
+    const refit = () => {
       clearTimeout(this.resizeTimer);
-      this.resizeTimer = setTimeout(() => this.fitHeights(), 250);
-    });
+      this.resizeTimer = setTimeout(() => this.fitHeights(true), 250);
+    };
+    window.addEventListener("resize", refit);
+    let width = 0;
+    new ResizeObserver(() => {
+      if (Math.abs(this.root.clientWidth - width) < 1) return;
+      width = this.root.clientWidth;
+      refit();
+    }).observe(this.root);
   }
 
   // Presenter mode: the height that puts the first row of charts whole in the window.
@@ -288,6 +305,8 @@ class Panel {
     const gd = chart.chart;
     if (!gd._fullLayout || !chart.baseHeight) return;
     let height = chart.baseHeight;
+    // the 3-D scene fits its width: on a phone a full height left a blank band above it
+    if (name === "surface") height = Math.min(height, Math.max(320, Math.round(0.9 * gd.clientWidth)));
     if (this.data.presenter) {
       height = this.presenterHeight();
     } else if (gd._fullLayout.showlegend) {
@@ -297,9 +316,14 @@ class Panel {
     if (Math.abs(height - gd._fullLayout.height) > 2) await this.Plotly.relayout(gd, { height });
   }
 
-  fitHeights() {
+  async fitHeights(widths = false) {
     if (!this.Plotly || !this.data) return;
-    for (const name of Object.keys(this.charts)) if (this.charts[name].tagged) this.fitHeight(name);
+    for (const name of Object.keys(this.charts)) {
+      const gd = this.charts[name].chart;
+      if (!this.charts[name].tagged || !gd._fullLayout) continue;
+      if (widths && Math.abs(gd._fullLayout.width - gd.clientWidth) > 1) await this.Plotly.Plots.resize(gd);
+      await this.fitHeight(name);
+    }
   }
 
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
@@ -386,7 +410,15 @@ class Panel {
     chart.user = false;
     chart.high = null;
     chart.baseHeight = fig.layout.height;
-    if (this.data.presenter) fig.layout.height = this.presenterHeight();
+    if (this.data.presenter) {
+      fig.layout.height = this.presenterHeight();
+      // on a stage the runs are named once, by the loss chart's legend beside the map: the map
+      // and the surface keep their own entries only, and their room
+      if (this.data.runs.length > 1 && name === "surface") fig.layout.showlegend = false;
+      if (this.data.runs.length > 1 && name === "contour") {
+        for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
+      }
+    }
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
@@ -697,7 +729,7 @@ class Panel {
     if (k < this.T) {
       const after = this.params(0, k + 1);
       lines.push(
-        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), [[fence("("), math("mi", "η"), math("mo", "="), mnumber(d.learning_rate), fence(")")]]),
+        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), [[math("mo", "\u2003"), fence("("), math("mi", "η"), math("mo", "="), mnumber(d.learning_rate), fence(")")]]),
       );
     }
     lines.forEach((node, n) => {
@@ -715,10 +747,10 @@ class Panel {
     const after = k < this.T ? this.params(0, k + 1) : null;
     const columns = [
       ["parameter", this.data.names.map(String)],
-      [`iteration ${k}`, theta.map((v) => formatG(v, 4))],
-      ["gradient", grad.map((v) => formatG(v, 4))],
+      [`iteration ${k}`, theta.map(tableNumber)],
+      ["gradient", grad.map(tableNumber)],
     ];
-    if (after) columns.push([`update to ${k + 1}`, after.map((v, n) => formatG(v - theta[n], 4))]);
+    if (after) columns.push([`update to ${k + 1}`, after.map((v, n) => tableNumber(v - theta[n]))]);
     const head = el("tr", {}, columns.map(([name]) => el("th", { scope: "col", text: name })));
     const rows = theta.map((_, n) => el("tr", {}, columns.map(([, values]) => el("td", { text: values[n] }))));
     this.fullTable.replaceChildren(el("thead", {}, [head]), el("tbody", {}, rows));

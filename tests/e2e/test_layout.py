@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pytest
 
 try:
@@ -18,6 +19,8 @@ except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUI
 from test_smoke import no_trouble
 
 from gd.figures.common import RUN_COLOURS
+from gd.inputs import Settings
+from gd.run import experiment
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -98,6 +101,12 @@ PROBLEMS = """() => {
 }"""
 
 
+def table_number(text: str) -> float:
+    """A number as the panel's tables write it: 4 digits, 1.016×10⁴ for 1.016e+04."""
+    plain = text.replace("×10", "e").translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+    return float(plain.replace("−", "-"))
+
+
 def settle(page: Page, width: int, height: int) -> None:
     """The window at a size, once the charts have followed it (Plotly and the panel resize after
     a quarter of a second)."""
@@ -148,6 +157,19 @@ def test_a_long_vector_is_shortened_and_given_whole_on_demand(open_app, console_
     # what the table holds at iteration 3 is what the shortened line shows of w10
     shown_last = weights.inner_text().replace("\n", "").split("…")[1]
     assert rows.nth(9).inner_text().split("\t")[1].replace("-", "−") in shown_last
+    # every entry right: the parameters, the gradient and the update at iteration 3, to 4 digits
+    ex = experiment(
+        Settings(
+            true_weights=tuple(float(w) for w in range(1, 11)),
+            optimizer="sgd",
+            feature_scale=1000.0,
+            learning_rate=1e-6,
+        )
+    )
+    theta = ex.trajectory.params[3]
+    table = np.array([[table_number(v) for v in row.split("\t")[1:]] for row in rows.all_inner_texts()])
+    want = np.column_stack([theta, ex.problem.gradient(theta), ex.trajectory.params[4] - theta])
+    np.testing.assert_allclose(table, want, rtol=5.1e-4)
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator(".gd-full thead th").nth(1)).to_have_text("iteration 4")
     no_trouble(page, console_errors)
@@ -160,11 +182,11 @@ def test_presenter_mode_is_a_stage_at_1280_by_720(open_app, console_errors, scre
         "() => parseFloat(getComputedStyle(document.querySelector('.gd-value')).fontSize)"
     )
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar).to_have_attribute("aria-expanded", "true")
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
 
-    page.get_by_test_id("stToggle").filter(has_text="Presenter mode").locator("label").click()
+    page.get_by_test_id("stCheckbox").filter(has_text="Presenter mode").locator("label").first.click()
     expect(page.locator(".gd-panel.gd-presenter[data-ready='true']")).to_be_attached()
-    expect(sidebar).to_have_attribute("aria-expanded", "false")
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
     page.wait_for_timeout(900)
     screenshot(page, "presenter-1280x720")
     boxes = page.evaluate(
@@ -187,9 +209,9 @@ def test_presenter_mode_is_a_stage_at_1280_by_720(open_app, console_errors, scre
     assert value >= 1.5 * normal_value, (value, normal_value)
     assert page.evaluate(PROBLEMS) == []
 
-    page.get_by_test_id("stToggle").filter(has_text="Presenter mode").locator("label").click()
+    page.get_by_test_id("stCheckbox").filter(has_text="Presenter mode").locator("label").first.click()
     expect(page.locator(".gd-panel:not(.gd-presenter)[data-ready='true']")).to_be_attached()
-    expect(sidebar).to_have_attribute("aria-expanded", "true")  # the page as it was
+    expect(sidebar).to_have_attribute("data-collapsed", "false")  # the page as it was
     expect(page.locator("figure.gd-fit")).to_be_visible()
     again = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.gd-value')).fontSize)")
     assert again == normal_value
