@@ -150,7 +150,7 @@ def surface_figure(
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.7),
             # far enough that the tick labels of the near axes stay inside the view
-            camera=dict(eye=dict(x=1.7, y=-1.7, z=1.1)),
+            camera=dict(eye=dict(x=1.6, y=-1.6, z=0.95), center=dict(x=0, y=0, z=-0.12)),
             # hover picking renders the scene a second time and reads its pixels back after every
             # redraw: on a moving scene it buys nothing (the contour map answers the pointer)
             hovermode=False,

@@ -6,10 +6,12 @@ and HTML elements Plotly and the page draw)."""
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from PIL import Image
 
 try:
     from playwright.sync_api import expect
@@ -232,4 +234,25 @@ def test_presenter_mode_fits_at_1920_by_1080_with_runs_compared(open_app, consol
         ".filter((t) => t.meta && t.meta.gd === 'line').map((t) => t.line.color)"
     )
     assert sorted(colours) == sorted(RUN_COLOURS)
+    no_trouble(page, console_errors)
+
+
+def test_the_contour_map_keeps_its_fill_as_the_run_moves(page, console_errors):
+    """Plotly.animate, which moves the map's path, takes a contour trace's layer off the map: the
+    fill must still be there, in colour, after a Step and after a Play."""
+
+    def coloured() -> float:
+        png = page.locator(".gd-contour .nsewdrag").first.screenshot()
+        rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+        return float(((rgb.max(axis=2) - rgb.min(axis=2)) > 40).mean())  # saturated pixels
+
+    assert coloured() > 0.5
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("1")
+    page.wait_for_timeout(300)
+    assert coloured() > 0.5
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    assert coloured() > 0.5
     no_trouble(page, console_errors)
