@@ -68,16 +68,18 @@ def run_experiment(key: str, _settings: Settings, _upload: bytes | None, _compar
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
-def live_payload(key: str, i: int, j: int, presenter: bool, _settings, _upload, _compare) -> str:
-    """The live panel's JSON text for a run and a view: built once, shared by every session."""
-    return live.payload(run_experiment(key, _settings, _upload, _compare), i, j, presenter)
+def live_payload(key: str, i: int, j: int, presenter: bool, _settings, _upload, _compare) -> bytes:
+    """The live panel's JSON text (as bytes) for a run and a view: built once, shared by every
+    session."""
+    return live.payload(run_experiment(key, _settings, _upload, _compare), i, j, presenter).encode()
 
 
 @st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")
-def rate_sweep(key: str, _settings, _upload, _compare) -> str:
-    """The sweep chart's JSON text: built once, shared by every session (no unpickling)."""
+def rate_sweep(key: str, _settings, _upload, _compare) -> bytes:
+    """The sweep chart's JSON text (as bytes): built once, shared by every session (no
+    unpickling)."""
     ex = run_experiment(key, _settings, _upload, _compare)  # the page's own run: a cache hit
-    return pio.to_json(figures.rate_sweep_figure(ex), validate=False)
+    return pio.to_json(figures.rate_sweep_figure(ex), validate=False).encode()
 
 
 # ---- state ------------------------------------------------------------------------------------

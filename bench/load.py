@@ -122,7 +122,7 @@ class Session:
         kind = element.WhichOneof("type")
         if kind == "bidi_component" and user_key_from_element_id(element.bidi_component.id) == "live":
             self.panel_id = element.bidi_component.id
-            payload = json.loads(element.bidi_component.json)["payload"]
+            payload = element.bidi_component.bytes.partition(b"\n")[2].decode()  # panel.pack's form
             self.run_key = json.loads(payload[: payload.index(',"T"')] + "}")["run"]
         elif kind == "exception" and not element.exception.is_warning:
             self.errors.append(f"exception shown: {element.exception.type}: {element.exception.message}")

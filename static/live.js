@@ -328,11 +328,11 @@ class Panel {
 
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
   // same run was). The same payload again (a light rerun) changes nothing.
-  async show(text, start, plotlySrc) {
-    const head = text.slice(0, 80);
+  async show(bytes, start, plotlySrc) {
+    const head = new TextDecoder().decode(bytes.subarray(0, 80));
     if (head === this.head) return;
     this.head = head;
-    const data = JSON.parse(text);
+    const data = JSON.parse(new TextDecoder().decode(bytes));
     const sameRun = this.data && this.data.run === data.run;
     if (!sameRun) this.sentK = null;
     this.data = data;
@@ -915,7 +915,7 @@ function decodeMaybe(values) {
 }
 
 // A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
-function mountFigure(parentElement, data) {
+function mountFigure(parentElement, data, body) {
   let box = parentElement.querySelector("figure.gd-static");
   if (!box) {
     box = el("figure", { class: "gd-figure gd-static" }, [el("div", { class: "gd-chart" })]);
@@ -924,14 +924,15 @@ function mountFigure(parentElement, data) {
   if (box.dataset.id === data.id) return;
   box.dataset.id = data.id;
   box.setAttribute("aria-label", data.label);
-  const fig = JSON.parse(data.figure);
+  const fig = JSON.parse(new TextDecoder().decode(body));
   loadPlotly(data.plotly).then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG));
 }
 
-// The component's entry point: Streamlit calls it with the data of every run that changed it.
-export function mount({ data, parentElement, setStateValue }) {
+// The component's entry point: Streamlit calls it with the data of every run that changed it,
+// which panel.py packs as one line of JSON (`data`) and the JSON text of a payload or figure.
+export function mount({ parentElement, setStateValue }, data, body) {
   if (data.figure) {
-    mountFigure(parentElement, data);
+    mountFigure(parentElement, data, body);
     return;
   }
   let panel = parentElement.__gdPanel;
@@ -941,7 +942,7 @@ export function mount({ data, parentElement, setStateValue }) {
   }
   // the report names its run, so that the server can tell a late report about another run apart
   panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
-  panel.show(data.payload, data.start, data.plotly).catch((error) => {
+  panel.show(body, data.start, data.plotly).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);
   });

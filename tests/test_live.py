@@ -17,6 +17,7 @@ import pytest
 from gd import figures, live
 from gd.inputs import Settings
 from gd.run import experiment, variants
+from panel import unpack
 
 # ---- reading the payload back (shared with the AppTest modules) ------------------------------------
 
@@ -68,9 +69,9 @@ def panel(at) -> dict:
     """The live panel's data in an AppTest tree, its payload parsed (the text kept as `text`)."""
     element = component(at, "live")
     assert element.proto.component_name == "gd_live"
-    data = json.loads(element.proto.json)
-    data["text"] = data["payload"]
-    data["payload"] = json.loads(data["payload"])
+    data, body = unpack(element.proto.bytes)
+    data["text"] = body.decode()
+    data["payload"] = json.loads(body)
     return data
 
 
@@ -88,7 +89,9 @@ def figure(at, key: str) -> dict:
     charts = [c for c in at.get("plotly_chart") if c.key == key]
     if charts:
         return json.loads(charts[0].proto.spec)
-    return json.loads(json.loads(component(at, key).proto.json)["figure"])
+    head, body = unpack(component(at, key).proto.bytes)
+    assert head["figure"]
+    return json.loads(body)
 
 
 def send_state(at, state: dict):
