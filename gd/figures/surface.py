@@ -135,8 +135,15 @@ def surface_figure(
                 line=run_style(r, presenter, 4),
             )
         )
+
     # few ticks, in a size that does not make them run into each other on the turned axes
-    ticks = dict(nticks=6, tickfont=dict(size=15 if presenter else 12))
+    def axis(title: str, span: list) -> dict:
+        font = dict(font=dict(size=18)) if presenter else {}
+        return dict(
+            title=dict(text=title, **font), range=span, nticks=6, tickfont=dict(size=15 if presenter else 12)
+        )
+
+    far = 1.15 if presenter else 1.0  # the presenter's larger labels need a little more room
     layout = dict(
         template=template(presenter),
         height=560,
@@ -144,13 +151,15 @@ def surface_figure(
         showlegend=bool(ex.others),
         legend=legend(),  # below the scene, never over the surface
         scene=dict(
-            xaxis=dict(title=dict(text=label_3d(ex.names[i])), range=[xs[0], xs[-1]], **ticks),
-            yaxis=dict(title=dict(text=label_3d(ex.names[j])), range=[ys[0], ys[-1]], **ticks),
-            zaxis=dict(title=dict(text="loss"), range=[Z.min(), Z.max() * 1.02 + lift], **ticks),
+            xaxis=axis(label_3d(ex.names[i]), [xs[0], xs[-1]]),
+            yaxis=axis(label_3d(ex.names[j]), [ys[0], ys[-1]]),
+            # on a stage the heading says "Loss surface": the vertical title, beside the middle
+            # tick label at the presenter's sizes, would run into it
+            zaxis=axis("" if presenter else "loss", [Z.min(), Z.max() * 1.02 + lift]),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.7),
             # far enough that the tick labels of the near axes stay inside the view
-            camera=dict(eye=dict(x=1.6, y=-1.6, z=0.95), center=dict(x=0, y=0, z=-0.12)),
+            camera=dict(eye=dict(x=1.6 * far, y=-1.6 * far, z=0.95 * far), center=dict(x=0, y=0, z=-0.12)),
             # hover picking renders the scene a second time and reads its pixels back after every
             # redraw: on a moving scene it buys nothing (the contour map answers the pointer)
             hovermode=False,
