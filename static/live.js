@@ -925,7 +925,15 @@ function mountFigure(parentElement, data, body) {
   box.dataset.id = data.id;
   box.setAttribute("aria-label", data.label);
   const fig = JSON.parse(new TextDecoder().decode(body));
-  loadPlotly(data.plotly).then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG));
+  loadPlotly(data.plotly).then(async (Plotly) => {
+    const gd = box.firstChild;
+    await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
+    // as the panel's charts: the legend below the plot adds to the height rather than shrink it
+    const legend = gd.querySelector(".legend");
+    if (legend && fig.layout.height) {
+      await Plotly.relayout(gd, { height: fig.layout.height + Math.ceil(legend.getBoundingClientRect().height) + 8 });
+    }
+  });
 }
 
 // The component's entry point: Streamlit calls it with the data of every run that changed it,

@@ -289,7 +289,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
         xanchor="right",
         yanchor="bottom",
         showarrow=False,
-        font=dict(size=12, color="#6b7280"),
+        font=dict(size=16 if presenter else 12, color="#6b7280"),
     )
     return figure(
         data,
