@@ -20,7 +20,7 @@ import streamlit as st
 
 from gd import explain, figures, live, registry, share
 from gd.data import load_csv
-from gd.export import trajectory_csv
+from gd.export import surface_html, trajectory_csv
 from gd.inputs import (
     FIELD_NAMES,
     OPTIMIZER_LABELS,
@@ -79,7 +79,8 @@ def rate_sweep(key: str, _settings, _upload, _compare) -> bytes:
     """The sweep chart's JSON text (as bytes): built once, shared by every session (no
     unpickling)."""
     ex = run_experiment(key, _settings, _upload, _compare)  # the page's own run: a cache hit
-    return pio.to_json(figures.rate_sweep_figure(ex), validate=False).encode()
+    data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None  # sgd's rows
+    return pio.to_json(figures.rate_sweep_figure(ex, data=data), validate=False).encode()
 
 
 # ---- state ------------------------------------------------------------------------------------
@@ -89,37 +90,47 @@ def init_state() -> None:
     """Widget values live in session state, set once (from the URL on a session's first run);
     widgets get no `value=` of their own."""
     for key, value in share.DEFAULTS.items():
-        if key not in ("surface_x", "surface_y", "iteration"):
+        if key not in ("surface_x", "surface_y", "iteration", "uploaded"):
             ss.setdefault(key, value)
     ss.setdefault("current", 0)  # the iteration the browser last reported
     ss.setdefault("good", (Settings(), ()))
     ss.setdefault("preset", "article")
     if "url_read" not in ss:
         values, ss.url_warnings = share.from_query(st.query_params.to_dict())
-        ss.url_iteration = values.pop("iteration", 0)
+        ss.open_at = values.pop("iteration", 0)  # where the link's run opens
+        ss.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
+        # a link's surface axes, to warn about once the data's parameter names are known
+        ss.url_axes = {k: values[k] for k in ("surface_x", "surface_y") if k in values}
         for key, value in values.items():
             ss[key] = value
         ss.url_read = True
     # Keep the values of widgets a run does not draw (Streamlit forgets those): the optimizers'
     # hyper-parameters (momentum, eps, ...), the batch size, the surface axes, the comparisons.
-    kept = ("batch_size", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches")
+    kept = ("batch_size", "samples", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches")
     for key in (*registry.HYPER_RANGES, *kept):
         if key in ss:
             ss[key] = ss[key]
 
 
 def apply_preset() -> None:
+    """Set the preset's inputs (the rest to their defaults) and open its run on its iteration,
+    even where that run is the one on screen (`opened` tells the panel to go there)."""
     preset = PRESETS[ss.preset]
     for key, value in {**share.DEFAULTS, **preset.values}.items():
-        if key not in ("iteration", "presenter"):  # a preset is a lesson, not a view
+        if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
             ss[key] = value
+    ss.open_at = preset.start
+    ss.pop("run_id", None)
+    ss.opened = ss.get("opened", 0) + 1
 
 
 def preset_in_force() -> bool:
-    """Whether the inputs are still those the chosen preset set (its note applies to them)."""
+    """Whether the inputs are still those the chosen preset set (its note applies to them), but
+    for those its note invites the user to change."""
     preset = PRESETS[ss.preset]
     wanted = {**share.DEFAULTS, **preset.values}
-    view = {"iteration", "presenter", "surface_x", "surface_y"} - set(preset.values)
+    view = set(share.VIEW) - set(preset.values)
+    view |= set(preset.tries)
     return all(ss.get(key) == value for key, value in wanted.items() if key not in view)
 
 
@@ -131,15 +142,39 @@ def say(kind, text: str) -> None:
 # ---- inputs -----------------------------------------------------------------------------------
 
 
+def number(label: str, name: str, **options) -> None:
+    """The number box of input `name`, without Streamlit's own min_value/max_value: past those it
+    turns the box red with "Press Enter to apply" and ignores Enter, saying why only in a hover
+    icon. Here any number typed is taken and stays in the box; gd.inputs' range checks it, and a
+    value out of range is named under the box in words, with the range allowed, while the page
+    keeps the last valid run (the run's own validation refuses it)."""
+    st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
+    message = range_message(name, ss.get(name))
+    if message:
+        st.error(message, icon="⚠️")
+
+
+def range_message(name: str, value) -> str | None:
+    """Why `value` is not allowed for input `name` (markdown, our own words and the number), or None."""
+    if value is None:  # an optional hyper-parameter left to its default
+        return None
+    try:
+        RANGES[name].check(value)
+    except InputError as err:
+        text = str(err)
+        return explain.md(text[:1].upper() + text[1:] + ". The page keeps the last valid run.")
+    return None
+
+
 def sidebar():
-    """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot)."""
+    """Draw the inputs; return (settings, comparison, upload bytes, problems, note slot, the
+    slot of the sample count)."""
 
     def hyper_input(h: registry.Hyper) -> None:
         """The number widget of one hyper-parameter, its bounds and help from gd.registry."""
-        st.number_input(
+        number(
             f"{h.range.label.capitalize()} {h.symbol}",
-            key=h.name,
-            **widget_bounds(h.name),
+            h.name,
             format="%g",
             placeholder=f"default {fmt(h.default)}",
             help=f"{h.range.help[:1].upper()}{h.range.help[1:]}; torch.optim's default is {fmt(h.default)}.",
@@ -166,6 +201,8 @@ def sidebar():
         )
         upload = file.getvalue() if file is not None else None
         synthetic = upload is None
+        if not synthetic:
+            st.caption("🔗 Not in the share link: a link holds settings, not data.")
         st.text_input(
             "True weights",
             key="true_weights",
@@ -177,48 +214,45 @@ def sidebar():
         except InputError as err:
             weights = ss.good[0].true_weights
             errors.append(f"{err}. Showing the last valid weights: {format_weights(weights)}.")
-        st.number_input(
+        number(
             "Bias",
-            key="bias",
-            **widget_bounds("bias"),
+            "bias",
             format="%g",
             disabled=not synthetic,
         )
-        st.number_input("Samples", key="samples", **widget_bounds("samples"), disabled=not synthetic)
-        st.number_input(
+        rows = st.empty()  # the sample count: the file's rows once it is read (see `file_rows`)
+        if synthetic:
+            with rows.container():
+                number("Samples", "samples")
+        number(
             "Noise (standard deviation added to y)",
-            key="noise",
-            **widget_bounds("noise"),
+            "noise",
             format="%g",
             disabled=not synthetic,
         )
-        st.number_input(
+        number(
             "Seed",
-            key="seed",
-            **widget_bounds("seed"),
+            "seed",
             help="The same seed gives the same data and the same mini-batches.",
         )
         with st.expander("Feature scales and outliers"):
-            st.number_input(
+            number(
                 "Feature scale",
-                key="feature_scale",
-                **widget_bounds("feature_scale"),
+                "feature_scale",
                 format="%g",
                 disabled=not synthetic,
                 help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
                 "article's data; larger makes a narrow valley.",
             )
-            st.number_input(
+            number(
                 "Feature mean",
-                key="feature_mean",
-                **widget_bounds("feature_mean"),
+                "feature_mean",
                 format="%g",
                 disabled=not synthetic,
             )
-            st.number_input(
+            number(
                 "Outlier (added to the first sample's y)",
-                key="outlier",
-                **widget_bounds("outlier"),
+                "outlier",
                 format="%g",
                 disabled=not synthetic,
             )
@@ -231,10 +265,9 @@ def sidebar():
 
         st.header("Optimizer")
         st.selectbox("Optimizer", OPTIMIZERS, key="optimizer", format_func=OPTIMIZER_LABELS.get)
-        st.number_input(
+        number(
             "Learning rate η",
-            key="learning_rate",
-            **widget_bounds("learning_rate"),
+            "learning_rate",
             format="%g",
         )
         note = st.empty()
@@ -243,13 +276,12 @@ def sidebar():
             if h.main:
                 hyper_input(h)
         if entry.minibatch:
-            st.number_input(
+            number(
                 "Batch size B",
-                key="batch_size",
-                **widget_bounds("batch_size"),
+                "batch_size",
                 help="Samples per step; B = samples is full-batch descent.",
             )
-        st.number_input("Steps", key="steps", **widget_bounds("steps"))
+        number("Steps", "steps")
         others = [h for h in entry.hypers if not h.main]
         if others:
             with st.expander("Optimizer settings"):
@@ -280,7 +312,23 @@ def sidebar():
     except InputError as err:
         settings, compare = ss.good
         errors.append(f"{err}. Showing the last valid run.")
-    return settings, compare, upload, errors, note
+    return settings, compare, upload, errors, note, rows
+
+
+def file_rows(slot, ex: Experiment, upload) -> None:
+    """Where the sample count stands: the uploaded file's rows (the run's n), not the synthetic
+    data's count, which the file replaces."""
+    if upload is not None:
+        slot.number_input(
+            "Samples (the rows of your file)",
+            value=ex.problem.n,
+            disabled=True,
+            key=f"file_rows_{ex.problem.n}",
+            help="An uploaded file's rows are its samples.",
+        )
+    else:
+        with slot.container():
+            number("Samples", "samples")
 
 
 def surface_axes(ex: Experiment) -> tuple[int, int]:
@@ -295,6 +343,9 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
     others = [n for n in names if n != ss.surface_x]
     if ss.get("surface_y") not in others:
         ss.surface_y = names[default_y] if names[default_y] in others else others[0]
+    for axis, name in ss.pop("url_axes", {}).items():  # a link's axis these data do not have
+        if name not in names:
+            ss.url_warnings.append(share.missing_axis(axis, name, names, ss[axis]))
     with st.sidebar:
         st.header("Surface")
         st.selectbox("Horizontal axis", names, key="surface_x")
@@ -302,13 +353,15 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
     return names.index(ss.surface_x), names.index(ss.surface_y)
 
 
-def sync_url(iteration: int, inputs_shown: bool) -> None:
+def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None:
     """Keep the address bar a share link of what is on screen (only what differs from defaults).
     While some input is refused (`inputs_shown` false), the page shows the last valid run: the
-    link keeps that run's inputs and follows only the iteration."""
+    link keeps that run's inputs and follows only the iteration. `uploaded`: the run is on a file
+    the link cannot carry (the link says so: uploaded=true)."""
     if inputs_shown:
         values = {key: ss.get(key) for key in share.SHARED}
         values["iteration"] = iteration
+        values["uploaded"] = uploaded
         if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):
             values["surface_x"] = values["surface_y"] = None
         query = share.to_query(values)
@@ -383,11 +436,12 @@ def the_run(settings, compare, upload, errors: list[str]):
 
 
 def follow_the_run(ex: Experiment, key: str) -> None:
-    """A new run starts at iteration 0 (a shared link's first run where the link says); the
-    iteration the panel opens a run at stays fixed for that run, so that the light rerun after
-    a report sends the panel the very same element, which Streamlit then does not send again."""
+    """A new run starts at iteration 0 (a shared link's first run where the link says, a
+    preset's where the preset says); the iteration the panel opens a run at stays fixed for that
+    run, so that the light rerun after a report sends the panel the very same element, which
+    Streamlit then does not send again."""
     if ss.get("run_id") != key:  # the run's cache key: its settings, comparisons and data
-        ss.current = ss.pop("url_iteration", 0) if "run_id" not in ss else 0
+        ss.current = ss.pop("open_at", 0)
         ss.run_id = key
         ss.run_start = ss.current
     ss.current = min(ss.current, ex.trajectory.steps)
@@ -408,13 +462,19 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
             "Linear regression y = w·x + b fitted by minimising the mean squared error, one "
             "update at a time, after “The Mathematics Behind Gradient Descent”."
         )
-    if upload is None and preset_in_force() and (ss.preset != "article" or not ss.presenter):
-        st.info(f"**{PRESETS[ss.preset].label}.** {PRESETS[ss.preset].watch}")
+    preset = PRESETS[ss.preset]
+    noted = upload is None and preset_in_force()
+    if noted and (ss.preset != "article" or not ss.presenter):
+        st.info(f"**{preset.label}.** {preset.watch}")
+    if upload is not None:
+        st.warning(share.NOT_IN_LINK, icon="🔗")
+    elif ss.link_uploaded:
+        st.warning(share.UPLOADED_LINK, icon="🔗")
     for message in ss.get("url_warnings", []):
         say(st.warning, message)
     for message in errors:
         say(st.error, message)
-    if explain.will_diverge(ex):
+    if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
         st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
         st.error(
@@ -424,22 +484,22 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
     for other in ex.others:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
+    # our own words and numbers (no user text); a preset's note that says standardise says it once
+    for tip in explain.guidance(ex, standardise=not (noted and "standardize" in preset.tries)):
+        st.info(tip, icon="💡")
 
 
 def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.header("Which learning rate?")
+    swept = figures.sweep_kind(ex)
     static_chart(
         rate_sweep(key, *run_args),
-        f"Excess loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} against the "
+        f"Excess loss after {ex.settings.steps:,} steps of {swept} against the "
         "learning rate, on log scales, with the stability limit and the current rate marked.",
         "sweep",
     )
-    st.caption(
-        f"The loss after {ex.settings.steps:,} steps of {ex.settings.optimizer} for "
-        "learning rates around the stability limit: too small crawls, past the limit "
-        "explodes."
-    )
+    st.caption(explain.sweep_caption(ex, swept))
     st.header("Export")
     a, b = st.columns(2)
     a.download_button(
@@ -456,9 +516,7 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
         mime="text/html",
         file_name="gradient-descent-surface.html",
         on_click="ignore",
-        data=lambda: figures.surface_figure(ex, i, j, animated=True).to_html(
-            include_plotlyjs=True, full_html=True, auto_play=False
-        ),
+        data=lambda: surface_html(ex, i, j),
     )
 
 
@@ -468,16 +526,23 @@ def main() -> None:
     # wide window, closed on a phone). Streamlit lets a sidebar the user opened or closed by hand
     # keep that state (it remembers it in the browser).
     st.set_page_config(initial_sidebar_state="collapsed" if ss.presenter else "auto")
-    settings, compare, upload, errors, note = sidebar()
+    settings, compare, upload, errors, note, rows = sidebar()
+    given = upload is not None
     ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
+    if given:  # the sidebar left the sample count to the file (or to the data shown instead)
+        file_rows(rows, ex, upload)
+        ss.link_uploaded = False  # a link's file given: nothing is missing any more
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
     follow_the_run(ex, key)
     header_and_messages(ex, upload, errors)
     live_panel(
-        live_payload(key, i, j, ss.presenter, settings, upload, compare), ss.run_start, iteration_reported
+        live_payload(key, i, j, ss.presenter, settings, upload, compare),
+        ss.run_start,
+        iteration_reported,
+        ss.get("opened", 0),
     )
-    sync_url(ss.current, inputs_shown=not errors)
+    sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or ss.link_uploaded)
     if not ss.presenter:
         formulas(ex)
         sweep_and_exports(ex, key, (settings, upload, compare), i, j)

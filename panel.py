@@ -87,9 +87,10 @@ def static_chart(figure_json: bytes, label: str, key: str):
     return _component(key=key, data=pack(head, figure_json))
 
 
-def live_panel(payload: bytes, start: int, on_iteration: Callable[[], None]):
+def live_panel(payload: bytes, start: int, on_iteration: Callable[[], None], opened: int = 0):
     """Mount the panel with a run's payload (JSON text, as bytes); `start` is where a new run
-    opens. The browser reports the iteration (in session state under "live") once the user
-    stops moving."""
-    head = {"start": start, "module": MODULE_URL, "plotly": PLOTLY_URL}
+    opens, and where the panel goes whenever `opened` changes (a preset chosen: its iteration,
+    even on the run shown). The browser reports the iteration (in session state under "live")
+    once the user stops moving."""
+    head = {"start": start, "opened": opened, "module": MODULE_URL, "plotly": PLOTLY_URL}
     return _component(key="live", data=pack(head, payload), on_iteration_change=on_iteration)

@@ -6,13 +6,17 @@ Only numbers are put into LaTeX, never user text.
 
 from __future__ import annotations
 
+import math
 import re
+
+import numpy as np
 
 from gd import registry
 from gd.inputs import RANGES
 from gd.run import Experiment
 
 MIN_RATE = RANGES["learning_rate"].minimum  # the smallest learning rate any input allows
+MAX_RATE = RANGES["learning_rate"].maximum
 # What helps when the stability limit is below MIN_RATE: lowering the rate cannot.
 STANDARDISE = (
     "Standardise the features (the sidebar's checkbox): on z-scores the limit is at least 1/(d + 1), "
@@ -144,15 +148,150 @@ def stability_note(ex: Experiment) -> str:
         )
     if s.learning_rate >= limit:
         return text + f". At {s.learning_rate:g} the run will **diverge**."
-    return text + f" (now {s.learning_rate:g}, {s.learning_rate / limit:.0%} of it)."
+    return text + f" (now {s.learning_rate:g}: {percent(s.learning_rate / limit)} of it)."
+
+
+def percent(ratio: float) -> str:
+    """A ratio below 1 as a percentage that never reads 0% or 100%: 93%, 5.2%, 0.052%."""
+    value = 100 * ratio
+    if value >= 10:
+        return f"{math.floor(value)}%"
+    return f"{value:.2g}%"
+
+
+def sweep_caption(ex: Experiment, swept: str) -> str:
+    """What the learning-rate sweep computed (`swept`: gd.figures.sweep_kind's name of it)."""
+    s = ex.settings
+    steps = f"{s.steps:,} steps"
+    if not s.minibatch:
+        return (
+            f"The excess loss after {steps} of {s.optimizer} for learning rates around the "
+            + ("stability limit" if ex.limit is not None else "current one")
+            + ": too small crawls"
+            + (", past the limit explodes." if ex.limit is not None else ", too large overshoots.")
+        )
+    if swept == "full-batch gd":
+        return (
+            f"Sweeping {s.optimizer} at this size (batch size × steps = {s.sgd_work(ex.problem.n):,} "
+            f"draws a rate) is too much work: the line is full-batch gd after {steps}, without "
+            f"{s.optimizer}'s noise; the marked point is your {s.optimizer} run's own loss."
+        )
+    noisy = ex.problem.loss_star > ex.problem.excess_floor()
+    return (
+        f"The excess loss after {steps} of {swept}, each rate on the run's own mini-batches (the "
+        f"same shuffle, seed {s.seed}): too small crawls, past the full-batch limit explodes"
+        + ("; in between, a larger rate levels off higher: the mini-batches' noise floor." if noisy else ".")
+    )
 
 
 def divergence_advice(ex: Experiment) -> str:
     """What to do about a run that diverged: a smaller learning rate, unless the stability limit
-    is below the smallest one allowed (then standardising is what helps)."""
+    is below the smallest one allowed (then standardising is what helps, with its numbers)."""
     if ex.limit is not None and ex.limit <= MIN_RATE:
-        return f"No learning rate allowed is below the stability limit ({ex.limit:.4g}). {STANDARDISE}."
+        tip = standardise_tip(ex)
+        return f"No learning rate allowed is below the stability limit ({ex.limit:.4g}). " + (
+            tip or f"{STANDARDISE}."
+        )
+    if ex.limit is not None:
+        return f"Lower the learning rate below the stability limit {ex.limit:.4g}."
     return "Lower the learning rate."
+
+
+NARROW = 100.0  # a condition number from which standardising is worth a word
+
+
+def standardised(ex: Experiment) -> tuple[float, float | None] | None:
+    """(condition number, stability limit) the run would have on standardised features, from
+    G alone (gd.problem.Problem.standardised_eigenvalues); None where it is standardised already
+    or cannot be."""
+    if ex.settings.standardize:
+        return None
+    lam = ex.problem.standardised_eigenvalues()
+    if lam is None or lam[0] <= 0:
+        return None
+    s = ex.settings
+    return float(lam[-1] / lam[0]), registry.entry(s.optimizer).stability_limit(float(lam[-1]), **s.hyper)
+
+
+def standardise_tip(ex: Experiment) -> str | None:
+    """Standardising, with the numbers that say why, when the valley is narrow (condition number
+    from NARROW) or the stability limit sits within 10x of the learning rate's bounds, and
+    standardising changes that; else None (markdown)."""
+    after = standardised(ex)
+    if after is None:
+        return None
+    condition, limit = ex.problem.condition_number, ex.limit
+    new_condition, new_limit = after
+    near_bounds = limit is not None and not (10 * MIN_RATE < limit < MAX_RATE / 10)
+    narrow = condition >= NARROW and new_condition <= condition / 10
+    if not (narrow or (near_bounds and new_limit is not None and 10 * MIN_RATE < new_limit < MAX_RATE / 10)):
+        return None
+    why = []
+    if narrow:
+        why.append(
+            f"the condition number is {condition:.3g}: the slowest direction converges about "
+            f"{condition:.3g} times slower than the fastest"
+        )
+    if near_bounds:
+        side = f"smallest ({MIN_RATE:g})" if limit <= 10 * MIN_RATE else f"largest ({MAX_RATE:g})"
+        why.append(f"the stability limit {limit:.3g} is next to the {side} learning rate allowed")
+    text = "Standardise the features (the sidebar's switch): " + "; ".join(why) + ". "
+    text += f"On z-scores the condition number would be {new_condition:.3g}"
+    if new_limit is not None:
+        text += (
+            f" and the limit {new_limit:.3g} instead of {limit:.3g}: then take η up to about "
+            f"{new_limit / 2:.2g}, half of it."
+        )
+    else:
+        text += "."
+    return text
+
+
+def adaptive_tip(ex: Experiment) -> str | None:
+    """For an adaptive optimizer that ended far from the least-squares values (more than half the
+    way still to go) without diverging: a larger rate, with the numbers (markdown); else None.
+    Its steps grow with η, about in proportion, so the rate that would have carried the slowest
+    parameter all the way is η times (its distance / what it covered), rounded up."""
+    if ex.limit is not None or registry.entry(ex.settings.optimizer).minibatch:
+        return None
+    tr, star = ex.trajectory, ex.problem.theta_star
+    if tr.diverged_at is not None or tr.steps == 0:
+        return None
+    start, end = tr.params[0], tr.params[-1]
+    need = float(np.linalg.norm(star - start))
+    left = float(np.linalg.norm(star - end))
+    if need == 0 or left <= 0.5 * need:
+        return None
+    moved = np.abs(end - start)
+    ratio = float(np.max(np.abs(star - start) / np.maximum(moved, 1e-300)))
+    rate = min(round_up(ex.settings.learning_rate * ratio), MAX_RATE)
+    if rate <= ex.settings.learning_rate:
+        return None
+    return (
+        f"**{ex.settings.optimizer}** barely moves at η = {ex.settings.learning_rate:g}: after "
+        f"{tr.steps:,} steps the parameters are still {left / need:.0%} of the way from the least-"
+        f"squares values. An adaptive optimizer's steps are about η each whatever the gradient's "
+        f"size, so a larger rate is what helps: try η = {rate:g}."
+    )
+
+
+def round_up(x: float) -> float:
+    """x rounded up to one significant digit: 0.123 -> 0.2."""
+    exponent = math.floor(math.log10(x))
+    return float(f"{math.ceil(x / 10**exponent - 1e-9)}e{exponent}")
+
+
+def guidance(ex: Experiment, standardise: bool = True) -> list[str]:
+    """What to do about the run, from its numbers: standardise (a narrow valley, a limit next to
+    the learning rate's bounds; not when `standardise` is false: a preset's note says it), a
+    larger rate for an adaptive optimizer that barely moved. Where the run diverged with no rate
+    allowed below its limit, the divergence message says it."""
+    tips = []
+    said = ex.trajectory.diverged_at is not None and ex.limit is not None and ex.limit <= MIN_RATE
+    if standardise and not said:
+        tips.append(standardise_tip(ex))
+    tips.append(adaptive_tip(ex))
+    return [t for t in tips if t]
 
 
 def will_diverge(ex: Experiment) -> bool:

@@ -27,6 +27,7 @@ import numpy as np
 
 from gd import registry
 
+ROUND_OFF = 1e-16  # float64's relative precision, about: the charts' floor of L - L*, relative to L
 CHUNK_ROWS = 16_384  # rows of [A, y] held at once by a pass: 2.9 MB at 20 features
 # Rows added to the R factor per QR: LAPACK goes multi-threaded on taller matrices, and on a busy
 # 2-core machine that made a 1,000,000-row pass take 8 to 60 s instead of 0.2 s.
@@ -70,12 +71,16 @@ class Problem:
         return acc.problem(blocks)
 
     def excess_floor(self, theta0: np.ndarray | None = None) -> float:
-        """A positive level below which the excess loss L - L* is round-off, for a log scale:
-        1e-32 times the larger of L(theta0) (zeros by default) and L*, and never below 1e-300
-        (an all-zero target starting at theta* = 0 has nothing else to scale by)."""
+        """The level below which the charts do not draw the excess loss L - L*: ROUND_OFF
+        (1e-16, float64's precision) times the larger of L(theta0) (zeros by default) and L*,
+        and never below 1e-300 (an all-zero target starting at theta* = 0 has nothing else to
+        scale by). Below it, the loss itself, a float64 of L(theta0)'s size, cannot tell L from
+        L*: a run there has converged as far as any loss computed from the data can show, and
+        what eᵀGe still resolves (down to about 1e-32 of it) is the round-off of theta's last
+        digits, not a result a chart should spend ten decades on."""
         start = self.loss(np.zeros(self.p) if theta0 is None else theta0)
         scale = max(float(start), self.loss_star)
-        return max(scale * 1e-32, 1e-300) if np.isfinite(scale) else 1e-300
+        return max(scale * ROUND_OFF, 1e-300) if np.isfinite(scale) else 1e-300
 
     @cached_property
     def eigenvectors(self) -> np.ndarray:
@@ -131,6 +136,23 @@ class Problem:
         optimizers scale each step by their own statistics and have no fixed limit.
         """
         return registry.entry(optimizer).stability_limit(self.lambda_max, **hyper)
+
+    def standardised_eigenvalues(self) -> np.ndarray | None:
+        """G's eigenvalues (ascending) were the features standardised to z-scores, from G alone:
+        with m the features' means (G's last column) and C = G[:d, :d] - m mᵀ their covariance,
+        z-scores have G_z = [[R, 0], [0, 1]], R the correlation matrix C / (s sᵀ), s = √diag(C)
+        (numpy's std, ddof 0, as gd.data.standardize uses). None when a feature is constant
+        (standardising is not possible) or there are no features."""
+        d = self.p - 1
+        if d < 1:
+            return None
+        m = self.G[:d, -1]
+        C = self.G[:d, :d] - np.outer(m, m)
+        spread = np.sqrt(np.maximum(np.diag(C), 0.0))
+        if not np.all(spread > 1e-12 * np.maximum(np.abs(m), 1.0)):
+            return None
+        R = C / np.outer(spread, spread)
+        return np.sort(np.append(np.linalg.eigvalsh(R), 1.0))
 
     def gd_rate(self, learning_rate: float) -> float:
         """The factor by which plain GD shrinks the excess loss per step, at worst:

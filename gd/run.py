@@ -68,7 +68,12 @@ def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gr
 
 
 def batch_gradient(Xb: np.ndarray, yb: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """grad L over the samples (Xb (B, d), yb (B,)): 2/B [residual . Xb, sum of residuals]."""
+    """grad L over the samples (Xb (B, d), yb (B,)): 2/B [residual . Xb, sum of residuals], at
+    theta (p,), or at each row of theta (R, p) (a sweep's R runs on the same batch)."""
+    if theta.ndim == 2:
+        residuals = Xb @ theta[:, :-1].T + theta[:, -1] - yb[:, None]  # (B, R)
+        scale = 2.0 / len(yb)
+        return np.column_stack([scale * (residuals.T @ Xb), scale * residuals.sum(axis=0)])
     residual = Xb @ theta[:-1] + theta[-1] - yb
     scale = 2.0 / len(yb)
     return np.append(scale * (residual @ Xb), scale * residual.sum())
@@ -153,13 +158,14 @@ def sweep_rates(limit: float | None, current: float, count: int = 61) -> np.ndar
 
 
 def sweep(
-    problem: Problem, optimizer: str, rates: np.ndarray, steps: int, **hyper
+    problem: Problem, optimizer: str, rates: np.ndarray, steps: int, gradient: Gradient | None = None, **hyper
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The loss after `steps` full-batch updates for each learning rate, all rates at once.
+    """The loss after `steps` updates for each learning rate, all rates at once.
 
     The update rules are elementwise, so R runs advance together as the rows of an (R, p) array:
     O(R p^2) a step. Returns (loss (R,), diverged (R,) bool) under the same rule as `run`; a
-    diverged run's loss is inf. A mini-batch optimizer (sgd) is swept with the full gradient.
+    diverged run's loss is inf. `gradient` (of (R, p) rows) defaults to the full gradient;
+    `sweep_minibatch` passes the mini-batches of an sgd run.
     """
     rates = np.asarray(rates, dtype=float)
     opt = registry.make(optimizer, rates[:, None], **hyper)
@@ -167,11 +173,47 @@ def sweep(
     limit = divergence_limit(problem, theta[0])
     diverged = np.zeros(rates.size, dtype=bool)
     with np.errstate(all="ignore"):
-        for current in islice(iterate(opt, full_batch(problem), theta), steps):
+        for current in islice(iterate(opt, gradient or full_batch(problem), theta), steps):
             diverged |= ~(problem.loss(current) <= limit)
             theta = current
         loss = problem.loss(theta)
     return np.where(diverged, np.inf, loss), diverged
+
+
+SWEEP_RATES = 61  # learning rates a sweep tries (besides the run's own)
+# An sgd sweep touches draws x rates x parameters numbers; past this (about a second's work) it
+# tries fewer rates, and below MIN_SGD_RATES the page sweeps full-batch GD instead, and says so.
+SWEEP_WORK = 100_000_000
+MIN_SGD_RATES = 13
+
+
+def sweep_plan(settings: Settings, n: int, p: int) -> int:
+    """Rates a sweep of these settings on n rows of p parameters tries: SWEEP_RATES for the
+    full-batch optimizers; for a mini-batch one as many as SWEEP_WORK allows, 0 when fewer than
+    MIN_SGD_RATES (then it is swept with the full gradient, and the page says so)."""
+    draws = settings.sgd_work(n)
+    if not draws:
+        return SWEEP_RATES
+    count = min(SWEEP_RATES, SWEEP_WORK // (draws * p))
+    return count if count >= MIN_SGD_RATES else 0
+
+
+def sweep_minibatch(
+    settings: Settings, data: Dataset | None, rates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """An sgd run's sweep as sgd: every rate on the run's own mini-batches (the same shuffle of
+    the same rows, from the same seed), so that the run's rate gives the run's own loss, and the
+    larger rates show sgd's noise floor. One more pass over the data (held whole only where the
+    run itself held it). `sweep`'s returns."""
+    n = data.n if data is not None else settings.samples
+    d = data.d if data is not None else len(settings.true_weights)
+    with heavy_pass(n * (d + 1)):
+        done, held, _ = _pass_over_the_data(settings, data, [settings])
+        if held is None:
+            gradient = _first_epoch(done.sgd_X, done.sgd_y, settings.batch_size)
+        else:
+            gradient = mini_batches(held.X, held.y, settings.batch_size, settings.seed)
+        return sweep(done.problem, settings.optimizer, rates, settings.steps, gradient, **settings.hyper)
 
 
 MAX_RUNS = 12  # runs compared at once, besides the main one

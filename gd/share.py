@@ -37,8 +37,34 @@ DEFAULTS: dict = {
     "surface_x": None,
     "surface_y": None,
     "iteration": 0,
+    # The page had an uploaded file: a link cannot carry it, so the link says so, and the page it
+    # opens says that it shows the synthetic data instead (see UPLOADED_LINK).
+    "uploaded": False,
 }
 SHARED = tuple(DEFAULTS)
+VIEW = ("iteration", "presenter", "surface_x", "surface_y", "uploaded")  # not a run's inputs
+
+# What the page says about a link and an uploaded file: where it was made, where it is opened.
+NOT_IN_LINK = (
+    "Your file is not in the share link: a link holds settings, not data (the address bar marks it "
+    "uploaded=true). Whoever opens it sees the synthetic data, with a note saying so, until they "
+    "upload the same file."
+)
+UPLOADED_LINK = (
+    "This link was made with an uploaded CSV file, which a link cannot carry: the page shows the "
+    "synthetic data with the link's settings. Upload the same file in the sidebar to see the run "
+    "that was shared."
+)
+
+
+def missing_axis(key: str, name: str, names, used: str) -> str:
+    """The warning for a link's surface axis (`key` = `name`) that the data have no parameter
+    of: a link made on an uploaded file, opened without it, or a mistyped name."""
+    listed = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+    return (
+        f"Ignored the URL parameter {key}={quote(name)}: these data have no parameter "
+        f"{quote(name)} (they have {listed}). Using {used}."
+    )
 
 
 def parse_list(text: str, parse, what: str) -> list:
@@ -103,6 +129,7 @@ PARSERS = {
     "compare_batches": _batches,
     "standardize": parse_flag,
     "presenter": parse_flag,
+    "uploaded": parse_flag,
     "surface_x": parse_name,
     "surface_y": parse_name,
     "iteration": parse_iteration,

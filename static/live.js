@@ -328,9 +328,18 @@ class Panel {
 
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
   // same run was). The same payload again (a light rerun) changes nothing.
-  async show(bytes, start, plotlySrc) {
+  // `opened` changes when the page asks for `start` whatever was shown (a preset was chosen).
+  async show(bytes, start, plotlySrc, opened) {
     const head = new TextDecoder().decode(bytes.subarray(0, 80));
-    if (head === this.head) return;
+    const reopen = this.opened !== undefined && opened !== this.opened;
+    this.opened = opened;
+    if (head === this.head) {
+      if (reopen && this.data) {
+        this.stop();
+        this.go(this.snap(Math.min(start, this.T)));
+      }
+      return;
+    }
     this.head = head;
     const data = JSON.parse(new TextDecoder().decode(bytes));
     const sameRun = this.data && this.data.run === data.run;
@@ -338,7 +347,7 @@ class Panel {
     this.data = data;
     this.prepare(data);
     this.stop();
-    const known = sameRun ? this.k : lastShown.get(data.run);
+    const known = reopen ? undefined : sameRun ? this.k : lastShown.get(data.run);
     this.k = this.snap(Math.min(known ?? start, data.T));
     this.root.classList.toggle("gd-presenter", data.presenter);
     this.root.classList.toggle("gd-compared", data.runs.length > 1);
@@ -950,7 +959,7 @@ export function mount({ parentElement, setStateValue }, data, body) {
   }
   // the report names its run, so that the server can tell a late report about another run apart
   panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
-  panel.show(body, data.start, data.plotly).catch((error) => {
+  panel.show(body, data.start, data.plotly, data.opened).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);
   });

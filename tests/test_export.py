@@ -70,3 +70,52 @@ def test_a_diverged_run_exports_its_finite_rows():
     _, rows = read_back(trajectory_csv(tr, ex.d))
     assert len(rows) == tr.steps + 1
     assert all(np.isfinite(float(v)) for row in rows for v in row)
+
+
+# ---- the animated surface as a page -------------------------------------------------------------
+
+
+def test_the_html_export_has_a_title_the_settings_and_an_iteration_readout():
+    import html as html_lib
+    import json
+    import re
+
+    from gd.export import surface_html
+    from gd.figures import surface_figure
+    from gd.inputs import Settings
+    from gd.run import experiment
+
+    ex = experiment(Settings(learning_rate=0.05, steps=120, noise=0.5, seed=3))
+    page = surface_html(ex, 4, 3)
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    assert html_lib.unescape(title) == "Gradient descent, step by step: gd, η = 0.05"
+    text = html_lib.unescape(page)
+    assert "true weights 2, 4, 5, 9, 11, bias 2, 5,000 samples, noise 0.5, seed 3" in text
+    assert "learning rate 0.05, 120 steps" in text and f"stability limit {ex.limit:.4g}" in text
+    assert "over x5 and x4" in text or "over w5 and w4" in text
+    # the figure's title reads the iteration and its loss, frame by frame
+    fig = surface_figure(ex, 4, 3, animated=True)  # the figure the page embeds
+    assert json.dumps(fig.layout.title.text, ensure_ascii=False)[1:-1] in page
+    assert fig.layout.title.text == f"iteration 0 of 120 · loss {ex.trajectory.loss[0]:.6g}"
+    for frame in fig.frames:
+        k = int(frame.name)
+        assert frame.layout.title.text == f"iteration {k:,} of 120 · loss {ex.trajectory.loss[k]:.6g}"
+    assert fig.layout.sliders[0].currentvalue.font.size >= 12  # the slider's readout is legible
+
+
+def test_the_html_export_escapes_a_csvs_names():
+    import numpy as np
+
+    from gd.data import load_csv
+    from gd.export import surface_html
+    from gd.inputs import Settings
+    from gd.run import experiment
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 2))
+    y = X @ [1.0, 2.0]
+    rows = "\n".join(f"{a},{b},{c}" for (a, b), c in zip(X, y, strict=True))
+    data = load_csv(f"<b>x</b>,<i>z</i>,y\n{rows}\n".encode())
+    page = surface_html(experiment(Settings(steps=10), data), 0, 1)
+    assert "<b>x</b>" not in page.split("<div")[0] and "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "uploaded data: 30 rows" in page

@@ -96,7 +96,7 @@ def test_charts_follow_the_current_iteration(ex):
         loss = figures.loss_figure(ex, k)
         assert loss.data[2].x == (k,)
         # the excess loss at k, floored at the chart's round-off level (log axes cannot show 0)
-        floor = max(float(ex.problem.excess_loss(ex.trajectory.params[0])), 1e-300) * 1e-32
+        floor = max(float(ex.problem.loss(ex.trajectory.params[0])), ex.problem.loss_star) * 1e-16
         assert loss.data[2].y[0] == pytest.approx(
             max(float(ex.problem.excess_loss(ex.trajectory.params[k])), floor), rel=1e-12
         )

@@ -14,6 +14,7 @@ import pytest
 
 from gd import share
 from gd.data import make_regression
+from gd.figures.charts import fit_figure
 from gd.inputs import FIELD_NAMES, RANGES, Settings, parse_weights
 from gd.presets import PRESETS
 from gd.run import experiment, variants
@@ -145,9 +146,12 @@ def test_too_small_a_rate_ends_far_from_least_squares():
     end = ex.trajectory.params[-1]
     assert ex.trajectory.diverged_at is None and ex.trajectory.steps == 1000
     assert np.linalg.norm(end - theta_star) > 0.1 * np.linalg.norm(theta_star)
-    # the article's run, same steps, gets there: the loss chart compares them
-    article_end = run_preset("article").trajectory.params[-1]
-    assert loss(end) > 1e6 * loss(article_end)
+    # the article's run is drawn beside it: the one compared run is the article's, step for step
+    (other,) = ex.others
+    np.testing.assert_array_equal(other.trajectory.params, run_preset("article").trajectory.params)
+    assert "η = 0.01" in watch and other.label == "gd (η=0.01)"
+    assert round(float(loss(end))) == 34 and "still 34" in watch
+    assert loss(other.trajectory.params[-1]) - loss(theta_star) < 1e-14 and "10⁻¹⁴" in watch
     assert np.all(np.diff(loss(ex.trajectory.params)) < 0)  # slow, but never worse
 
 
@@ -164,31 +168,52 @@ def test_oscillation_overshoots_yet_converges():
 
 def test_divergence_is_past_the_limit_and_reported():
     s = preset_settings("divergence")
+    watch = PRESETS["divergence"].watch
     _, _, theta_star, loss, limit, _ = reference(s)
     ex = run_preset("divergence")
     assert limit < s.learning_rate < 1.2 * limit  # "just past"
+    assert f"{100 * s.learning_rate / limit:.0f}%" == "109%" and "109%" in watch
+    assert f"{limit:.3g}" == "0.964" and "limit 0.964" in watch and "η = 1.05" in watch
     assert ex.limit == pytest.approx(limit, rel=1e-9)
     tr = ex.trajectory
     assert tr.diverged_at is not None and tr.diverged_at < s.steps
     assert loss(tr.params[-1]) > 1e9 * loss(tr.params[0])  # the loss explodes
     d = np.linalg.norm(tr.params - theta_star, axis=1)
     assert np.all(np.diff(d[5:]) > 0)  # each step overshoots by more than it corrects
+    # the reference beside it: just under the limit, it converges
+    (under,) = ex.others
+    rate = under.settings.learning_rate
+    assert f"η = {rate:g}" in watch and f"{100 * rate / limit:.1f}%" == "98.5%" and "98.5%" in watch
+    assert under.trajectory.diverged_at is None
+    assert loss(under.trajectory.params[-1]) - loss(theta_star) < 1e-3 * loss(theta_star + 1)
+    # it opens before the run ends, where both are on the charts
+    assert 0 < PRESETS["divergence"].start < tr.diverged_at
 
 
 def test_unscaled_features_make_a_narrow_valley_that_standardising_rounds():
     s = preset_settings("unscaled")
-    _, _, theta_star, loss, _, condition = reference(s)
-    assert condition > 100
+    watch = PRESETS["unscaled"].watch
+    _, _, theta_star, loss, limit, condition = reference(s)
+    assert f"condition number {condition:.0f}" in watch
     ex = run_preset("unscaled")
     assert ex.problem.condition_number == pytest.approx(condition, rel=1e-6)
     scaled = replace(s, standardize=True)
-    _, _, scaled_star, scaled_loss, _, scaled_condition = reference(scaled)
-    assert scaled_condition < 2
-    ex_scaled = experiment(scaled)
-    assert ex_scaled.problem.condition_number < 2
-    # same steps, same rate: the standardised run's excess loss is far lower
+    _, _, scaled_star, scaled_loss, scaled_limit, scaled_condition = reference(scaled)
+    assert f"condition number {scaled_condition:.3g}" in watch
+    assert f"from {limit:.2g} to {scaled_limit:.2g}" in watch
+    # the advice, at its own numbers: standardised at η = 0.5 the loss is below 1e-9 by step 5 ...
+    assert "raise η to 0.5" in watch and scaled_limit > 0.5
+    fast = experiment(replace(scaled, learning_rate=0.5)).trajectory.params
+    assert scaled_loss(fast[5]) - scaled_loss(scaled_star) < 1e-9 and "below 10⁻⁹ by step 5" in watch
+    assert f"({loss(ex.trajectory.params[5]):.0f} now)" in watch
+    # ... and at the preset's own η = 0.03 standardising alone starts slower ("would start slower")
+    slow = experiment(scaled).trajectory.params
+    assert scaled_loss(slow[20]) > 100 * loss(ex.trajectory.params[20])
+    # the note stays while the user tries what it suggests
+    assert set(PRESETS["unscaled"].tries) == {"standardize", "learning_rate"}
+    # same steps, same rate: the standardised run's excess loss is far lower by the end
     excess = loss(ex.trajectory.params[-1]) - loss(theta_star)
-    scaled_excess = scaled_loss(ex_scaled.trajectory.params[-1]) - scaled_loss(scaled_star)
+    scaled_excess = scaled_loss(slow[-1]) - scaled_loss(scaled_star)
     assert excess > 1e-8 and scaled_excess < 1e-6 * excess
     # "zig-zags across it": the error along the steepest direction changes sign step after step
     A = np.column_stack([reference(s)[0], np.ones(s.samples)])
@@ -236,8 +261,37 @@ def test_outlier_pulls_the_fit_and_dominates_the_residuals():
     end = ex.trajectory.params[-1]
     np.testing.assert_allclose(end, theta_star, atol=1e-6)  # GD reaches least squares
     assert abs(end[-1] - truth[-1]) > 2  # the fitted line sits markedly off the true one
+    assert round(abs(end[-1] - truth[-1])) == 4 and "pulled 4 units" in watch
     x0 = np.append(X[0], 1.0)
     assert abs(x0 @ end - y[0]) < abs(x0 @ truth - y[0]) - 2  # pulled toward the outlier
     residual = X @ end[:-1] + end[-1] - y
     assert residual[0] ** 2 > 0.9 * np.sum(residual**2)  # one sample carries the loss
     assert np.abs(residual[0]) > 20 * np.max(np.abs(residual[1:]))
+    # the fit chart draws the true line, on an axis where the pull of 4 is a fifth of it or more
+    fig = fit_figure(ex, PRESETS["outlier"].start)
+    true_line = next(t for t in fig.data if t.name == "true line")
+    np.testing.assert_allclose(true_line.y, np.array(true_line.x) * truth[0] + truth[1])
+    low, high = fig.layout.yaxis.range
+    assert 4 / (high - low) > 0.2 and high < y[0]  # the outlier itself is off the chart ...
+    assert "1 point off the chart (up to y = " in fig.layout.annotations[0].text  # ... and says so
+    assert f"{y[0]:.4g}" in fig.layout.annotations[0].text
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_opens_inside_its_run_and_its_tries_are_inputs(name):
+    preset, ex = PRESETS[name], run_preset(name)
+    assert 0 < preset.start <= ex.trajectory.steps
+    assert set(preset.tries) <= set(FIELD_NAMES)
+
+
+def test_article_opens_where_every_parameter_has_moved_but_none_arrived():
+    ex, k = run_preset("article"), PRESETS["article"].start
+    start, now, truth = ex.trajectory.params[0], ex.trajectory.params[k], ex.true_theta
+    progress = (now - start) / (truth - start)
+    assert np.all(progress > 0.2) and np.all(progress < 0.999)
+
+
+def test_oscillation_opens_after_the_zig_zag_shows():
+    ex, k = run_preset("oscillation"), PRESETS["oscillation"].start
+    P = ex.trajectory.params[: k + 1]
+    assert sign_changes(P - ex.problem.theta_star).max() >= 5

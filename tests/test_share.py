@@ -53,6 +53,7 @@ NON_DEFAULT = {
     "surface_x": "w2",
     "surface_y": "b",
     "iteration": 17,
+    "uploaded": True,
 }
 
 
@@ -283,7 +284,7 @@ def assert_allowed(key: str, value) -> None:
         entries = [float(t) for t in value.split(",") if t.strip()]
         assert len(entries) == len(set(entries)) <= share.MAX_COMPARE
         assert all(rng.minimum <= e <= rng.maximum for e in entries)
-    elif key in ("standardize", "presenter"):
+    elif key in ("standardize", "presenter", "uploaded"):
         assert type(value) is bool
     elif key in ("surface_x", "surface_y"):
         assert isinstance(value, str) and 0 < len(value) <= share.MAX_NAME and value == value.strip()

@@ -9,6 +9,7 @@ from gd.figures.charts import (
     loss_figure,
     rate_sweep_figure,
     sweep_figure,
+    sweep_kind,
 )
 from gd.figures.common import drawn_steps, milestones, slice_loss
 from gd.figures.surface import surface_figure
@@ -24,4 +25,5 @@ __all__ = [
     "slice_loss",
     "surface_figure",
     "sweep_figure",
+    "sweep_kind",
 ]

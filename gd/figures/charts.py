@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from gd.data import Dataset
 from gd.figures.common import (
     DASHES,
     MAX_CHART_POINTS,
@@ -30,7 +31,8 @@ from gd.figures.common import (
     template,
     trace,
 )
-from gd.run import Experiment, sweep, sweep_rates
+from gd.problem import ROUND_OFF
+from gd.run import SWEEP_RATES, Experiment, run_label, sweep, sweep_minibatch, sweep_plan, sweep_rates
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
@@ -373,15 +375,50 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     )
 
 
-def rate_sweep_figure(ex: Experiment, presenter: bool = False) -> go.Figure:
+def rate_sweep_figure(ex: Experiment, presenter: bool = False, data: Dataset | None = None) -> go.Figure:
     """The sweep chart of the run's own optimizer and steps: the loss after them for learning
-    rates around the stability limit (gd.run.sweep_rates), the run's rate marked."""
+    rates around the stability limit (gd.run.sweep_rates), the run's rate marked at the run's
+    own loss. sgd is swept as sgd, on the run's own mini-batches (`data`: the uploaded data, None
+    for the synthetic), unless that is more work than gd.run.SWEEP_WORK allows: then with the
+    full gradient, and the line's name says so (`sweep_kind` tells which)."""
     s = ex.settings
-    rates = sweep_rates(ex.limit, s.learning_rate)
-    loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, **s.hyper)
+    count = sweep_plan(s, ex.problem.n, ex.problem.p)
+    minibatch = s.minibatch and count > 0
+    rates = sweep_rates(ex.limit, s.learning_rate, count or SWEEP_RATES)
+    if minibatch:
+        loss, _ = sweep_minibatch(s, data, rates)
+    else:
+        loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, **s.hyper)
+    own = np.inf if ex.trajectory.diverged_at is not None else float(ex.trajectory.loss[-1])
     return sweep_figure(
-        rates, loss, ex.problem.loss_star, ex.limit, s.learning_rate, s.steps, s.optimizer, presenter
+        rates,
+        loss,
+        ex.problem.loss_star,
+        ex.limit,
+        s.learning_rate,
+        s.steps,
+        run_label(s, False) if s.minibatch else s.optimizer,
+        presenter,
+        current_loss=own,
+        swept=sweep_kind(ex),
+        floor=ex.problem.excess_floor(ex.trajectory.params[0]),
     )
+
+
+def decades(log_range: list[float], ticks: int = 8) -> int:
+    """A log axis's tick step in whole decades: one a decade, or fewer so that about `ticks` show."""
+    return max(1, int(np.ceil((log_range[1] - log_range[0]) / ticks)))
+
+
+def sweep_kind(ex: Experiment) -> str:
+    """What the sweep runs: the run's optimizer ('gd', 'sgd (B=32)', ...), or for an sgd run too
+    large to sweep as sgd, 'full-batch gd'."""
+    s = ex.settings
+    if not s.minibatch:
+        return s.optimizer
+    if sweep_plan(s, ex.problem.n, ex.problem.p):
+        return run_label(s, False)
+    return "full-batch gd"
 
 
 def sweep_figure(
@@ -393,12 +430,21 @@ def sweep_figure(
     steps: int,
     optimizer: str,
     presenter: bool = False,
+    current_loss: float | None = None,
+    swept: str | None = None,
+    floor: float | None = None,
 ) -> go.Figure:
     """The loss after `steps` updates against the learning rate (log-log), diverged rates marked
-    at the top, the stability limit as a vertical line: why one rate crawls and another explodes."""
+    at the top, the stability limit as a vertical line: why one rate crawls and another explodes.
+    The current rate is marked at `current_loss` (the run's own final loss) when given, else at
+    the swept value. `swept` names what the line ran when it is not `optimizer` itself.
+
+    The axis stops at `floor` (gd.problem.Problem.excess_floor: the loss's own round-off): an
+    excess below it is not a result but float64's last digits, and reads "converged"."""
     excess = loss - loss_star
     finite = np.isfinite(excess)
-    floor = max(float(np.max(excess[finite], initial=0.0)) * 1e-32, 1e-300)  # round-off; log axes
+    if floor is None:
+        floor = max(float(np.max(excess[finite], initial=0.0)) * ROUND_OFF, 1e-300)
     shown = np.maximum(excess, floor)
     top = float(np.max(shown[finite], initial=1.0)) * 10
     data = [
@@ -407,7 +453,7 @@ def sweep_figure(
             x=rates[finite],
             y=shown[finite],
             mode="lines+markers",
-            name=f"L − L* after {steps:,} steps",
+            name=f"L − L* after {steps:,} steps of {swept or optimizer}",
             line=dict(color=PALETTE[0], width=line_width(presenter, 2.5)),
             marker=dict(size=6),
         ),
@@ -445,17 +491,21 @@ def sweep_figure(
             )
         )
     i = int(np.argmin(np.abs(np.log(rates) - np.log(current))))
+    mark = excess[i] if current_loss is None else current_loss - loss_star
     data.append(
         trace(
             "scatter",
-            x=[rates[i]],
-            y=[shown[i] if finite[i] else top],
+            x=[current],
+            y=[max(mark, floor) if np.isfinite(mark) else top],
             mode="markers",
-            name=f"η = {current:g} ({optimizer})",
+            name=f"η = {current:g} ({optimizer}): this run",
             marker=dict(size=14, color=POINT, line=dict(color="white", width=2)),
         )
     )
-    lo = np.log10(float(np.min(shown[finite], initial=floor)))
+    low = np.log10(floor)
+    # ticks at whole decades only, all written 10ⁿ (plotly's default mixes "100µ" with bare 2, 5)
+    x_range = [np.log10(rates[0]) - 0.1, np.log10(rates[-1]) + 0.1]
+    y_range = [low - 0.5, np.log10(top) + 0.5]
     return figure(
         data,
         _layout(
@@ -463,13 +513,16 @@ def sweep_figure(
             dict(
                 title=dict(text="learning rate η"),
                 type="log",
-                range=[np.log10(rates[0]) - 0.1, np.log10(rates[-1]) + 0.1],
+                range=x_range,
+                exponentformat="power",
+                dtick=decades(x_range),
             ),
             dict(
                 title=dict(text=f"excess loss after {steps:,} steps"),
                 type="log",
-                range=[lo - 0.5, np.log10(top) + 0.5],
+                range=y_range,
                 exponentformat="power",
+                dtick=decades(y_range),
             ),
             shapes=shapes,
         ),
@@ -512,9 +565,22 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
                 line=dict(color=OPTIMUM, width=1.5, dash="dot"),
             ),
         ]
+        if ex.true_theta is not None:  # synthetic data: the line the data were drawn from
+            truth = ex.true_theta
+            data.append(
+                trace(
+                    "scatter",
+                    x=xs,
+                    y=xs * truth[0] + truth[1],
+                    mode="lines",
+                    name="true line",
+                    line=dict(color="#6b7280", width=1.5, dash="dash"),
+                )
+            )
+            ends = np.vstack([ends, truth])
         xtitle, ytitle = label(ex.feature_names[0]), label(ex.target)
         xr = xs
-        yr = np.concatenate([y, (xs[:, None] * ends[:, 0] + ends[:, 1]).ravel()])
+        yr = np.concatenate([bulk(y), (xs[:, None] * ends[:, 0] + ends[:, 1]).ravel()])
     else:
         lo, hi = float(y.min()), float(y.max())
         data = [
@@ -541,11 +607,43 @@ def fit_figure(ex: Experiment, k: int, presenter: bool = False, points: int = 10
         yr = np.concatenate([y, (X @ ends[:, :-1].T + ends[:, -1]).ravel()])
     xpad = 0.05 * (xr[1] - xr[0]) or 1.0
     ypad = 0.05 * (yr.max() - yr.min()) or 1.0
+    ylo, yhi = yr.min() - ypad, yr.max() + ypad
+    notes = []
+    if ex.d == 1:
+        outside = (y < ylo) | (y > yhi)
+        if outside.any():  # a far outlier: say where it is rather than squash the lines flat
+            far = y[outside][np.argmax(np.abs(y[outside] - np.median(y)))]
+            above, count = bool(far > yhi), int(outside.sum())
+            notes.append(
+                dict(
+                    text=f"{count} point{'s' if count > 1 else ''} off the chart "
+                    f"({'up' if above else 'down'} to y = {far:.4g}) {'↑' if above else '↓'}",
+                    xref="x",
+                    yref="paper",
+                    x=float(X[outside, 0][0]),
+                    y=1 if above else 0,
+                    yanchor="top" if above else "bottom",
+                    showarrow=False,
+                    font=dict(size=12, color=PALETTE[5]),
+                )
+            )
     return figure(
         data,
         _layout(
             presenter,
             dict(title=dict(text=xtitle), range=[xr[0] - xpad, xr[1] + xpad]),
-            dict(title=dict(text=ytitle), range=[yr.min() - ypad, yr.max() + ypad]),
+            dict(title=dict(text=ytitle), range=[ylo, yhi]),
+            annotations=notes,
         ),
     )
+
+
+def bulk(y: np.ndarray, reach: float = 6.0) -> np.ndarray:
+    """The values of y an axis must show: all but those farther than `reach` interquartile ranges
+    beyond the quartiles (a far outlier would squash the fit to a flat line; the chart says
+    where it is instead). All of y when the quartiles coincide."""
+    q1, q3 = np.percentile(y, [25, 75])
+    spread = q3 - q1
+    if spread == 0:
+        return y
+    return y[(y >= q1 - reach * spread) & (y <= q3 + reach * spread)]

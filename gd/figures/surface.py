@@ -168,15 +168,28 @@ def surface_figure(
     )
     if not animated:
         return figure(data, layout)
-    return _animate(data, layout, T, point, trail)
+
+    def readout(k: int) -> dict:
+        """The export's title at iteration k: the iteration and the loss there, as it plays."""
+        text = f"iteration {k:,} of {T:,} · loss {ex.trajectory.loss[k]:.6g}"
+        return dict(text=text, x=0.01, xanchor="left", y=0.98, yanchor="top", font=dict(size=16))
+
+    layout = dict(layout, title=readout(0), margin=dict(l=0, r=0, t=40, b=0))
+    return _animate(data, layout, T, point, trail, readout)
 
 
-def _animate(data: list[dict], layout: dict, T: int, point, trail) -> go.Figure:
-    """The export's own timeline: frames that move the marker (trace 2) and the trail (trace 3),
-    a Play/Pause pair and a slider."""
+def _animate(data: list[dict], layout: dict, T: int, point, trail, readout) -> go.Figure:
+    """The export's own timeline: frames that move the marker (trace 2) and the trail (trace 3)
+    and write the iteration and its loss in the title (`readout(k)`), a Play/Pause pair and a
+    slider."""
     frames_at = milestones(T, MAX_FRAMES)
     frames = [
-        dict(data=[point(k), trail(frames_at[max(0, f - TRAIL) : f + 1])], traces=[2, 3], name=str(k))
+        dict(
+            data=[point(k), trail(frames_at[max(0, f - TRAIL) : f + 1])],
+            traces=[2, 3],
+            name=str(k),
+            layout=dict(title=readout(k)),
+        )
         for f, k in enumerate(frames_at)
     ]
     play = dict(
@@ -212,7 +225,9 @@ def _animate(data: list[dict], layout: dict, T: int, point, trail) -> go.Figure:
                 xanchor="left",
                 yanchor="bottom",
                 pad=dict(t=0, b=12),
-                currentvalue=dict(prefix="iteration ", visible=True, xanchor="right"),
+                currentvalue=dict(
+                    prefix="iteration ", visible=True, xanchor="right", font=dict(size=14, color="#111827")
+                ),
                 ticklen=0,
                 tickwidth=0,
                 font=dict(color="rgba(0,0,0,0)", size=1),

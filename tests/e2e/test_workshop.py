@@ -116,11 +116,41 @@ def test_the_scrubber_moves_the_current_point(page, console_errors, screenshot):
     no_trouble(page, console_errors)
 
 
-def test_a_diverging_preset_says_so(page, console_errors, screenshot):
+def test_a_diverging_preset_says_so_once_and_opens_on_its_iteration(page, console_errors, screenshot):
     choose(page, "Preset", "Divergence")
     expect(page.get_by_text(re.compile(r"The run diverged at step \d+"))).to_be_visible()
-    expect(page.get_by_text("will make the run diverge")).to_be_visible()
+    expect(page.get_by_text("will make the run diverge")).to_have_count(0)  # said once
+    # it opens on its own iteration: the lines of both runs end there, the point stands there
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    assert moving(page, "loss", "point")[0]["x"] == [40]
+    lines = moving(page, "loss", "line")
+    assert len(lines) == 2 and all(t["x"][-1] == 40 for t in lines)
     screenshot(page, "divergence")
+    # chosen again after moving away, the same preset opens on its iteration again
+    page.get_by_role("button", name="Reset", exact=True).click()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
+    choose(page, "Preset", "Oscillation")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
+    no_trouble(page, console_errors)
+
+
+def test_an_out_of_range_rate_is_named_under_its_box(page, console_errors, screenshot):
+    box = page.get_by_role("spinbutton", name="Learning rate η")
+    box.fill("500")
+    box.press("Enter")
+    sidebar = page.get_by_test_id("stSidebar")
+    message = sidebar.get_by_text("Learning rate must be at least 1e-06 and at most 100, got 500.")
+    expect(message).to_be_visible()
+    expect(box).to_have_value("500")  # what the user typed stays
+    # the message sits right under the box, in the sidebar
+    box_bounds, message_bounds = box.bounding_box(), message.bounding_box()
+    assert 0 <= message_bounds["y"] - (box_bounds["y"] + box_bounds["height"]) < 80
+    assert sidebar.get_by_text("got 500").count() == 1
+    expect(page.get_by_text("Press Enter to apply")).to_have_count(0)
+    screenshot(page, "out-of-range")
+    box.fill("0.02")
+    box.press("Enter")
+    expect(message).to_have_count(0)
     no_trouble(page, console_errors)
 
 
