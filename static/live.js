@@ -299,11 +299,12 @@ class Panel {
 
   // A chart's height: on the page, its figure's own plus what its legend takes below the plot,
   // so that a legend of many runs does not shrink the plot; in presenter mode, the window's room
-  // (the legend inside it).
-  async fitHeight(name) {
+  // (the legend inside it). The chart's element holds the height and Plotly sizes the figure to
+  // its element (a figure's own height would be dropped by Plotly's resize on the next width).
+  async fitHeight(name, widths = false) {
     const chart = this.charts[name];
     const gd = chart.chart;
-    if (!gd._fullLayout || !chart.baseHeight) return;
+    if (!gd._fullLayout || !chart.baseHeight || gd.offsetParent === null) return; // hidden: later
     let height = chart.baseHeight;
     // the 3-D scene fits its width: on a phone a full height left a blank band above it
     if (name === "surface") height = Math.min(height, Math.max(320, Math.round(0.9 * gd.clientWidth)));
@@ -313,16 +314,17 @@ class Panel {
       const legend = gd.querySelector(".legend");
       if (legend) height += Math.ceil(legend.getBoundingClientRect().height) + 8;
     }
-    if (Math.abs(height - gd._fullLayout.height) > 2) await this.Plotly.relayout(gd, { height });
+    const wider = widths && Math.abs(gd._fullLayout.width - gd.clientWidth) > 1;
+    if (Math.abs(height - gd._fullLayout.height) > 2 || wider) {
+      gd.style.height = `${height}px`;
+      await this.Plotly.Plots.resize(gd);
+    }
   }
 
   async fitHeights(widths = false) {
     if (!this.Plotly || !this.data) return;
     for (const name of Object.keys(this.charts)) {
-      const gd = this.charts[name].chart;
-      if (!this.charts[name].tagged || !gd._fullLayout) continue;
-      if (widths && Math.abs(gd._fullLayout.width - gd.clientWidth) > 1) await this.Plotly.Plots.resize(gd);
-      await this.fitHeight(name);
+      if (this.charts[name].tagged) await this.fitHeight(name, widths);
     }
   }
 
@@ -419,8 +421,9 @@ class Panel {
     chart.user = false;
     chart.high = null;
     chart.baseHeight = fig.layout.height;
+    delete fig.layout.height; // the element's (fitHeight)
+    chart.chart.style.height = `${this.data.presenter ? this.presenterHeight() : chart.baseHeight}px`;
     if (this.data.presenter) {
-      fig.layout.height = this.presenterHeight();
       // on a stage the runs are named once, by the loss chart's legend beside the map: the map
       // and the surface keep their own entries only, and their room
       if (this.data.runs.length > 1 && name === "surface") fig.layout.showlegend = false;
@@ -936,11 +939,15 @@ function mountFigure(parentElement, data, body) {
   const fig = JSON.parse(new TextDecoder().decode(body));
   loadPlotly(data.plotly).then(async (Plotly) => {
     const gd = box.firstChild;
+    const height = fig.layout.height;
+    delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
+    gd.style.height = `${height}px`;
     await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
-    // as the panel's charts: the legend below the plot adds to the height rather than shrink it
+    // the legend below the plot adds to the height rather than shrink the plot
     const legend = gd.querySelector(".legend");
-    if (legend && fig.layout.height) {
-      await Plotly.relayout(gd, { height: fig.layout.height + Math.ceil(legend.getBoundingClientRect().height) + 8 });
+    if (legend && gd.offsetParent !== null) {
+      gd.style.height = `${height + Math.ceil(legend.getBoundingClientRect().height) + 8}px`;
+      await Plotly.Plots.resize(gd);
     }
   });
 }

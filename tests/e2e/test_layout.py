@@ -77,6 +77,8 @@ PROBLEMS = """() => {
     if (!shown(gd) || !gd._fullLayout) continue;
     const where = gd.closest('figure')?.className || 'chart';
     const g = box(gd);
+    if (Math.abs(gd._fullLayout.width - gd.clientWidth) > 2)  // it follows the window and the sidebar
+      problems.push(`${where}: drawn ${gd._fullLayout.width} px wide in a box of ${gd.clientWidth}`);
     const size = gd._fullLayout._size;
     const plot = { left: g.left + size.l, top: g.top + size.t, right: g.left + size.l + size.w,
                    bottom: g.top + size.t + size.h };
