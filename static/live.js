@@ -279,7 +279,7 @@ class Panel {
     // Plotly does not see) and their heights the legends and, in presenter mode, the window's.
     const refit = () => {
       clearTimeout(this.resizeTimer);
-      this.resizeTimer = setTimeout(() => this.fitHeights(true), 250);
+      this.resizeTimer = setTimeout(() => this.fitHeights(), 250);
     };
     window.addEventListener("resize", refit);
     let width = 0;
@@ -301,30 +301,23 @@ class Panel {
   // so that a legend of many runs does not shrink the plot; in presenter mode, the window's room
   // (the legend inside it). The chart's element holds the height and Plotly sizes the figure to
   // its element (a figure's own height would be dropped by Plotly's resize on the next width).
-  async fitHeight(name, widths = false) {
+  async fitHeight(name) {
     const chart = this.charts[name];
     const gd = chart.chart;
     if (!gd._fullLayout || !chart.baseHeight || gd.offsetParent === null) return; // hidden: later
-    let height = chart.baseHeight;
-    // the 3-D scene fits its width: on a phone a full height left a blank band above it
-    if (name === "surface") height = Math.min(height, Math.max(320, Math.round(0.9 * gd.clientWidth)));
-    if (this.data.presenter) {
-      height = this.presenterHeight();
-    } else if (gd._fullLayout.showlegend) {
-      const legend = gd.querySelector(".legend");
-      if (legend) height += Math.ceil(legend.getBoundingClientRect().height) + 8;
-    }
-    const wider = widths && Math.abs(gd._fullLayout.width - gd.clientWidth) > 1;
-    if (Math.abs(height - gd._fullLayout.height) > 2 || wider) {
-      gd.style.height = `${height}px`;
-      await this.Plotly.Plots.resize(gd);
-    }
+    const wanted = () => {
+      if (this.data.presenter) return this.presenterHeight();
+      // the 3-D scene fits its width: on a phone a full height left a blank band above it
+      const base = name === "surface" ? Math.min(chart.baseHeight, Math.max(320, Math.round(0.9 * gd.clientWidth))) : chart.baseHeight;
+      return withLegend(gd, base);
+    };
+    await resizeTo(this.Plotly, gd, wanted);
   }
 
-  async fitHeights(widths = false) {
+  async fitHeights() {
     if (!this.Plotly || !this.data) return;
     for (const name of Object.keys(this.charts)) {
-      if (this.charts[name].tagged) await this.fitHeight(name, widths);
+      if (this.charts[name].tagged) await this.fitHeight(name);
     }
   }
 
@@ -922,6 +915,26 @@ class Panel {
   }
 }
 
+// Size a drawn figure to its element: as wide as the element now is, `wanted()` px tall (which
+// may depend on the legend's rows at that width: measured again after each resize). Not
+// Plotly.Plots.resize, whose promise never settles when another resize (Plotly's own, on the
+// window's) comes within its 100 ms.
+async function resizeTo(Plotly, gd, wanted) {
+  for (let round = 0; round < 3; round++) {
+    const height = wanted();
+    const wider = Math.abs(gd._fullLayout.width - gd.clientWidth) > 1;
+    if (Math.abs(height - gd._fullLayout.height) <= 2 && !wider) return;
+    gd.style.height = `${height}px`;
+    await Plotly.relayout(gd, { autosize: true });
+  }
+}
+
+// A figure below its plot legend's height (the legend adds to the height, the plot keeps its own).
+function withLegend(gd, height) {
+  const legend = gd._fullLayout.showlegend && gd.querySelector(".legend");
+  return legend ? height + Math.ceil(legend.getBoundingClientRect().height) + 8 : height;
+}
+
 function decodeMaybe(values) {
   return values && values.bdata ? Array.from(decode(values)) : values;
 }
@@ -943,11 +956,19 @@ function mountFigure(parentElement, data, body) {
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
     gd.style.height = `${height}px`;
     await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
-    // the legend below the plot adds to the height rather than shrink the plot
-    const legend = gd.querySelector(".legend");
-    if (legend && gd.offsetParent !== null) {
-      gd.style.height = `${height + Math.ceil(legend.getBoundingClientRect().height) + 8}px`;
-      await Plotly.Plots.resize(gd);
+    box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
+    await box.fit();
+    if (!box.watched) {
+      // the width follows the window and the sidebar (which Plotly does not see), the legend's rows it
+      box.watched = true;
+      let width = box.clientWidth;
+      let timer = null;
+      new ResizeObserver(() => {
+        if (Math.abs(box.clientWidth - width) < 1) return;
+        width = box.clientWidth;
+        clearTimeout(timer);
+        timer = setTimeout(() => box.fit(), 250);
+      }).observe(box);
     }
   });
 }
