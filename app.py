@@ -26,6 +26,9 @@ from gd.inputs import (
     OPTIMIZER_LABELS,
     OPTIMIZERS,
     RANGES,
+    SCHEDULE_LABELS,
+    SCHEDULE_NAMES,
+    START,
     InputError,
     Settings,
     fmt,
@@ -35,7 +38,7 @@ from gd.inputs import (
 )
 from gd.presets import PRESETS
 from gd.run import Experiment, experiment, variants
-from panel import live_panel, static_chart
+from panel import figure_id, live_panel, static_chart
 
 st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
 
@@ -106,7 +109,10 @@ def init_state() -> None:
         ss.url_read = True
     # Keep the values of widgets a run does not draw (Streamlit forgets those): the optimizers'
     # hyper-parameters (momentum, eps, ...), the batch size, the surface axes, the comparisons.
-    kept = ("batch_size", "samples", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches")
+    kept = (
+        *("batch_size", "samples", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches"),
+        *("start", "schedule", "gamma", "step_size", "l2"),
+    )
     for key in (*registry.HYPER_RANGES, *kept):
         if key in ss:
             ss[key] = ss[key]
@@ -287,6 +293,7 @@ def sidebar():
             with st.expander("Optimizer settings"):
                 for h in others:
                     hyper_input(h)
+        advanced()
 
         if not ss.presenter:
             st.header("Compare")
@@ -329,6 +336,76 @@ def file_rows(slot, ex: Experiment, upload) -> None:
     else:
         with slot.container():
             number("Samples", "samples")
+
+
+def advanced() -> None:
+    """Start, schedule and ridge: beyond plain descent, folded away (the stability note beside the
+    learning rate says when the optimizer has no rate for a schedule to change)."""
+    with st.expander("Advanced: start, schedule, ridge"):
+        st.text_input(
+            "Start θ₀ (w1, …, wd, b)",
+            key="start",
+            placeholder="zeros",
+            help="Where the run starts: one number per weight, the bias last; empty for zeros. "
+            "Clicking the contour map sets the two parameters it shows.",
+        )
+        st.selectbox(
+            "Learning-rate schedule",
+            SCHEDULE_NAMES,
+            key="schedule",
+            format_func=SCHEDULE_LABELS.get,
+            help="ηₜ at update t, as torch.optim.lr_scheduler computes it when stepped after every update.",
+        )
+        schedule = registry.schedule(ss.schedule)
+        for h in schedule.params:
+            st.number_input(
+                f"{h.range.label.capitalize()} {h.symbol}",
+                key=h.name,
+                **widget_bounds(h.name),
+                format="%g",
+                placeholder=f"default {fmt(h.default)}",
+                help=f"Default {fmt(h.default)} for the {schedule.name} schedule.",
+            )
+        st.number_input(
+            "Ridge penalty λ",
+            key="l2",
+            **widget_bounds("l2"),
+            format="%g",
+            help="Minimise MSE + λ|w|² (the bias not penalised): every eigenvalue of the weights' "
+            "Hessian grows by 2λ.",
+        )
+
+
+def start_picked() -> None:
+    """A click on the contour map: its point becomes θ₀ for the two parameters shown, the others
+    keep the run's start. Runs before any widget is drawn (a component's callback), so the start
+    box shows it and the rerun starts there."""
+    pick = ss.live.pick
+    if not isinstance(pick, dict) or pick.get("run") != ss.get("run_key"):
+        return
+    theta0 = list(ss.get("run_theta0", []))
+    try:
+        i, j = int(pick["i"]), int(pick["j"])
+        x, y = START.check(float(pick["x"])), START.check(float(pick["y"]))
+    except (KeyError, TypeError, ValueError, InputError):
+        return
+    if not (0 <= i < len(theta0) and 0 <= j < len(theta0)):
+        return
+    theta0[i], theta0[j] = x, y
+    ss.start = format_weights(theta0)
+
+
+def rate_picked() -> None:
+    """A click on the learning-rate sweep: its rate becomes η (a callback, before the widgets)."""
+    pick = ss.sweep.pick
+    if not isinstance(pick, dict) or pick.get("id") != ss.get("sweep_id"):
+        return
+    try:
+        ss.learning_rate = RANGES["learning_rate"].check(float(f"{float(pick['x']):.3g}"))
+    except InputError as err:
+        ss.pick_error = f"The clicked rate is not allowed: {err}."
+    except (KeyError, TypeError, ValueError):
+        pass  # not a click the chart makes
 
 
 def surface_axes(ex: Experiment) -> tuple[int, int]:
@@ -395,7 +472,7 @@ def formulas(ex: Experiment) -> None:
     left, right = st.columns(2)
     # markdown of our own constants (no user text): formulas that wrap in a narrow column
     with left:
-        for line in (explain.LOSS, explain.GRADIENT_W, explain.GRADIENT_B):
+        for line in explain.loss_lines(ex.settings):
             st.markdown(explain.display(line))
     with right:
         st.caption(f"The update of {ex.settings.optimizer}, g being the gradient at step t:")
@@ -447,6 +524,7 @@ def follow_the_run(ex: Experiment, key: str) -> None:
     ss.current = min(ss.current, ex.trajectory.steps)
     ss.run_start = min(ss.run_start, ex.trajectory.steps)
     ss.run_key, ss.run_steps = live.run_key(ex), ex.trajectory.steps  # what reports must name
+    ss.run_theta0 = ex.trajectory.params[0].tolist()  # a click on the map keeps the others
 
 
 def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
@@ -474,6 +552,8 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
         say(st.warning, message)
     for message in errors:
         say(st.error, message)
+    if "pick_error" in ss:
+        say(st.warning, ss.pop("pick_error"))
     if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
         st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
@@ -492,14 +572,20 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
 def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.header("Which learning rate?")
+    sweep = rate_sweep(key, *run_args)
+    ss.sweep_id = figure_id(sweep)
+    has_rate = registry.entry(ex.settings.optimizer).rate
     swept = figures.sweep_kind(ex)
     static_chart(
-        rate_sweep(key, *run_args),
+        sweep,
         f"Excess loss after {ex.settings.steps:,} steps of {swept} against the "
         "learning rate, on log scales, with the stability limit and the current rate marked.",
         "sweep",
+        on_pick=rate_picked if has_rate else None,
     )
-    st.caption(explain.sweep_caption(ex, swept))
+    st.caption(
+        explain.sweep_caption(ex, swept) + (" Click the chart to run at that rate." if has_rate else "")
+    )
     st.header("Export")
     a, b = st.columns(2)
     a.download_button(
@@ -540,6 +626,7 @@ def main() -> None:
         live_payload(key, i, j, ss.presenter, settings, upload, compare),
         ss.run_start,
         iteration_reported,
+        start_picked,
         ss.get("opened", 0),
     )
     sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or ss.link_uploaded)

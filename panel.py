@@ -74,23 +74,36 @@ def unpack(data: bytes) -> tuple[dict, bytes]:
     return json.loads(head), body
 
 
-def static_chart(figure_json: bytes, label: str, key: str):
+def figure_id(figure_json: bytes) -> str:
+    return hashlib.blake2b(figure_json, digest_size=8).hexdigest()
+
+
+def static_chart(figure_json: bytes, label: str, key: str, on_pick: Callable[[], None] | None = None):
     """A Plotly figure (JSON text, as bytes) that does not follow the iteration, with an
-    accessible name, drawn by the same module so that the page loads one plotly.js."""
+    accessible name, drawn by the same module so that the page loads one plotly.js. With
+    `on_pick`, a click on the chart is reported (session state under `key`, `.pick`: {id, x, y}
+    in the axes' units, id the figure's `figure_id`) and `on_pick` called before the rerun."""
     head = {
         "figure": True,
         "label": label,
-        "id": hashlib.blake2b(figure_json, digest_size=8).hexdigest(),
+        "id": figure_id(figure_json),
+        "pickable": on_pick is not None,
         "module": MODULE_URL,
         "plotly": PLOTLY_URL,
     }
-    return _component(key=key, data=pack(head, figure_json))
+    callbacks = {"on_pick_change": on_pick} if on_pick is not None else {}
+    return _component(key=key, data=pack(head, figure_json), **callbacks)
 
 
-def live_panel(payload: bytes, start: int, on_iteration: Callable[[], None], opened: int = 0):
+def live_panel(
+    payload: bytes, start: int, on_iteration: Callable[[], None], on_pick: Callable[[], None], opened: int = 0
+):
     """Mount the panel with a run's payload (JSON text, as bytes); `start` is where a new run
     opens, and where the panel goes whenever `opened` changes (a preset chosen: its iteration,
-    even on the run shown). The browser reports the iteration (in session state under "live")
-    once the user stops moving."""
+    even on the run shown). The browser reports the iteration (in session state under "live",
+    `.iteration`) once the user stops moving, and a click on the contour map (`.pick`:
+    {run, i, j, x, y}) at once."""
     head = {"start": start, "opened": opened, "module": MODULE_URL, "plotly": PLOTLY_URL}
-    return _component(key="live", data=pack(head, payload), on_iteration_change=on_iteration)
+    return _component(
+        key="live", data=pack(head, payload), on_iteration_change=on_iteration, on_pick_change=on_pick
+    )

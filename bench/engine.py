@@ -11,6 +11,13 @@ Prints, from one run on this machine:
 and the ratio (b) / (a); also gd.run's loop alone, in-process, for reference. Budget (README.md, Benchmarks):
 (a) <= 10 us, ratio >= 1000. Takes under a minute; process start-up varies by tenths of a second
 on a busy machine, hence the medians over many processes.
+  (d) beyond plain descent: a step of each of linesearch, newton, cg and of gd under each schedule
+      (step, exponential, cosine, inverse), measured as (a) in whole processes (--steps 20,000 -
+      --steps 100) but in the processes' CPU time (other work on a shared machine inflates wall
+      time, not a process's own CPU time), each interleaved with plain gd's processes measured
+      alongside (the ratio to that gd is the figure; budget <= 2x); and, in-process, gd.run's whole
+      step and one active update of each (a gradient that is not zero: cg and linesearch hold
+      their point once converged, which costs less) against gd's, in CPU time too.
 OPENBLAS_* variables are left as the machine sets them and printed, since they change (c).
 """
 
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,9 +44,21 @@ from gd.inputs import Settings  # noqa: E402
 
 ARTICLE = Settings()
 SHORT, LONG = 100, 10_100
+LONGEST = 20_000  # (d): the most steps allowed, for the largest difference over process noise
 
 
-def cli_seconds(steps: int, out: Path) -> float:
+VARIANTS = {
+    "linesearch": ["--optimizer", "linesearch"],
+    "newton": ["--optimizer", "newton"],
+    "cg": ["--optimizer", "cg"],
+    "gd, step schedule": ["--schedule", "step"],
+    "gd, exponential schedule": ["--schedule", "exponential"],
+    "gd, cosine schedule": ["--schedule", "cosine"],
+    "gd, inverse schedule": ["--schedule", "inverse"],
+}
+
+
+def cli_seconds(steps: int, out: Path, extra: tuple[str, ...] | list[str] = ()) -> float:
     """Wall time of one whole `python -m gd` process: start-up, data, one pass, the steps, the CSV."""
     cmd = [
         sys.executable,
@@ -51,6 +71,7 @@ def cli_seconds(steps: int, out: Path) -> float:
         "1000000",
         "--steps",
         str(steps),
+        *extra,
     ]
     start = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, check=True)
@@ -69,6 +90,79 @@ def cli_step(reps: int) -> tuple[float, list[float], list[float]]:
             longs.append(cli_seconds(LONG, out))
     per_step = (statistics.median(longs) - statistics.median(shorts)) / (LONG - SHORT)
     return per_step, shorts, longs
+
+
+def cli_cpu_seconds(steps: int, out: Path, extra: tuple[str, ...] | list[str] = ()) -> float:
+    """CPU time (user + system) of one whole `python -m gd` process: on a machine other work
+    shares, the time the process itself spent, which its wall time is not."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cli_seconds(steps, out, extra)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def variant_steps(reps: int) -> dict[str, tuple[float, float]]:
+    """(d): {variant: (its step, plain gd's step measured alongside)}, each from whole processes as
+    (a) but in CPU time, the variant's and gd's short and long runs interleaved."""
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "trajectory.csv"
+        for name, extra in VARIANTS.items():
+            cli_seconds(SHORT, csv, extra)  # warm
+            times = {key: [] for key in ("gd short", "gd long", "short", "long")}
+            for _ in range(reps):
+                times["gd short"].append(cli_cpu_seconds(SHORT, csv))
+                times["short"].append(cli_cpu_seconds(SHORT, csv, extra))
+                times["gd long"].append(cli_cpu_seconds(LONGEST, csv))
+                times["long"].append(cli_cpu_seconds(LONGEST, csv, extra))
+            med = {key: statistics.median(values) for key, values in times.items()}
+            out[name] = (
+                (med["long"] - med["short"]) / (LONGEST - SHORT),
+                (med["gd long"] - med["gd short"]) / (LONGEST - SHORT),
+            )
+    return out
+
+
+def active_updates(steps: int = 20_000, reps: int = 5) -> dict[str, tuple[float, float]]:
+    """(d) in-process, per step: {name: (gd.run's whole step, one update alone at a gradient that
+    is never zero (a fixed g off the optimum))}, the schedule's factor included in both."""
+    from gd import registry
+    from gd.problem import Problem
+    from gd.run import run
+
+    data = make_regression(ARTICLE.true_weights, ARTICLE.bias, 1_000_000)
+    problem = Problem.from_data(data.X, data.y)
+    g = problem.gradient(np.zeros(problem.p))
+    settings = {
+        "gd": ARTICLE,
+        "linesearch": Settings(optimizer="linesearch"),
+        "newton": Settings(optimizer="newton"),
+        "cg": Settings(optimizer="cg"),
+        **{
+            f"gd, {name} schedule": Settings(schedule=name)
+            for name in ("step", "exponential", "cosine", "inverse")
+        },
+    }
+    out = {}
+    for name, s in settings.items():
+        opt = registry.build(s, problem, steps)
+        whole = []
+        for _ in range(reps):
+            start = time.process_time()
+            run(problem, opt, steps)
+            whole.append((time.process_time() - start) / steps)
+        times = []
+        for _ in range(reps):
+            state = opt.init(np.zeros(problem.p))
+            update = opt.update
+            start = time.process_time()
+            for _ in range(steps):
+                _, next_state = update(g, state)
+                if name != "cg":  # cg's state would hold its point once g stops changing; keep it fresh
+                    state = next_state
+            times.append((time.process_time() - start) / steps)
+        out[name] = (statistics.median(whole), statistics.median(times))
+    return out
 
 
 def in_process_step(steps: int = 20_000, reps: int = 5) -> float:
@@ -139,7 +233,9 @@ def us(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=21, help="processes per step count in (a)")
-    reps = parser.parse_args().reps
+    parser.add_argument("--variant-reps", type=int, default=7, help="processes per step count in (d)")
+    args = parser.parse_args()
+    reps = args.reps
     began = time.perf_counter()
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
@@ -182,6 +278,30 @@ def main() -> None:
     print(f"plain numpy step at n = 1,000,000 / our step: {plain[1_000_000] / ours:,.0f}")
     ok = ours <= 10e-6 and ratio >= 1000
     print(f"budget: our step <= 10 us and ratio >= 1000: {'met' if ok else 'NOT met'}")
+
+    print(
+        f"\n(d) beyond plain descent at n = 1,000,000, CPU time of whole processes ({args.variant_reps} "
+        "per step count), each beside plain gd measured alongside; gd.run's step and one active "
+        "update in-process:"
+    )
+    variants = variant_steps(args.variant_reps)
+    active = active_updates()
+    head = ("process step", "gd alongside", "ratio", "run() step", "/ gd", "update", "/ gd")
+    widths = (14, 14, 7, 12, 6, 10, 6)
+    print(f"{'':<26}" + "".join(f"{h:>{w}}" for h, w in zip(head, widths, strict=True)))
+    worst = 0.0
+    gd_whole, gd_update = active["gd"]
+    for name, (step, gd_step) in variants.items():
+        ratio = step / gd_step
+        worst = max(worst, ratio)
+        whole, update = active[name]
+        cells = (us(step), us(gd_step), f"{ratio:.2f}", us(whole), f"{whole / gd_whole:.2f}", us(update))
+        cells += (f"{update / gd_update:.2f}",)
+        print(f"{name:<26}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
+    cells = ("", "", "", us(gd_whole), "1.00", us(gd_update), "1.00")
+    print(f"{'gd (reference)':<26}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
+    verdict = "met" if worst <= 2 else "NOT met"
+    print(f"budget: every process step <= 2x plain gd's: {verdict} (worst {worst:.2f}x)")
     print(f"(benchmark took {time.perf_counter() - began:.0f} s)")
 
 

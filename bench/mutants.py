@@ -25,10 +25,21 @@ FULL_RUN = "tests/test_run.py::test_the_articles_full_run_equals_its_literal_loo
 ENGINE = ["tests/test_optimizers.py", "tests/test_registry.py", "tests/test_run.py", "tests/test_problem.py"]
 # The test files that exercise each module (without the app's, which take minutes).
 TESTS = {
-    "gd/optimizers.py": ["tests/test_optimizers.py", "tests/test_registry.py", "tests/test_run.py"],
-    "gd/registry.py": [*ENGINE, "tests/test_explain.py", "tests/test_run_compare.py"],
+    "gd/optimizers.py": [
+        "tests/test_optimizers.py",
+        "tests/test_registry.py",
+        "tests/test_run.py",
+        "tests/test_beyond.py",
+    ],
+    "gd/registry.py": [*ENGINE, "tests/test_explain.py", "tests/test_run_compare.py", "tests/test_beyond.py"],
+    "gd/spectrum.py": ["tests/test_beyond.py", "tests/test_explain.py"],
     "gd/run.py": ["tests/test_run.py", "tests/test_run_compare.py", "tests/test_registry.py"],
-    "gd/problem.py": ["tests/test_problem.py", "tests/test_run.py", "tests/test_registry.py"],
+    "gd/problem.py": [
+        "tests/test_problem.py",
+        "tests/test_run.py",
+        "tests/test_registry.py",
+        "tests/test_beyond.py",
+    ],
     "gd/inputs.py": ["tests/test_inputs.py", "tests/test_share.py", "tests/test_registry.py"],
     "gd/checks.py": ["tests/test_inputs.py", "tests/test_registry.py"],
     "gd/share.py": ["tests/test_share.py", "tests/test_registry.py", "tests/test_presets.py"],
@@ -295,9 +306,46 @@ MUTANTS = [
     M("gd/share.py", "return int(min(value, 10**9))", "return int(value)", "huge iteration numbers kept"),
     M(
         "gd/share.py",
-        "key = next((k for k in rule.fields if k in values), None)",
-        "key = next((k for k in reversed(rule.fields) if k in values), None)",
+        "key = next((k for k in keys if k in values), None)",
+        "key = next((k for k in reversed(keys) if k in values), None)",
         "a link drops the optimizer before the momentum",
+    ),
+    # ---- beyond plain descent (issue 11)
+    M(
+        "gd/optimizers.py",
+        "return -(g @ g) / (2.0 * curvature) * g, state",
+        "return -(g @ g) / curvature * g, state",
+        "linesearch takes twice the exact step",
+    ),
+    M(
+        "gd/optimizers.py",
+        "p = r if state.rr == 0 else r + (rr / state.rr) * state.direction",
+        "p = r",
+        "cg forgets its direction: steepest descent",
+    ),
+    M(
+        "gd/optimizers.py",
+        "return (table[t] if t < steps else factor(t)) * delta, Scheduled(t + 1, inner)",
+        "return (table[t + 1] if t + 1 < steps else factor(t + 1)) * delta, Scheduled(t + 1, inner)",
+        "a schedule one update ahead (the scheduler stepped before the optimizer)",
+    ),
+    M(
+        "gd/problem.py",
+        "penalty[-1] = 0.0",
+        "penalty[-1] = 1.0",
+        "ridge penalises the bias",
+    ),
+    M(
+        "gd/problem.py",
+        "keep = slice(self.p - self.rank, None)",
+        "keep = slice(0, None)",
+        "newton divides by the zero eigenvalues of rank-deficient data",
+    ),
+    M(
+        "gd/registry.py",
+        "lambda steps, gamma, step_size: lambda t: gamma ** (t // step_size),",
+        "lambda steps, gamma, step_size: lambda t: gamma ** ((t + 1) // step_size),",
+        "StepLR drops one update early",
     ),
     # ---- gd/explain.py
     M(

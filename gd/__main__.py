@@ -13,12 +13,31 @@ import warnings
 from gd.data import load_csv
 from gd.explain import MIN_RATE, STANDARDISE_CLI
 from gd.export import trajectory_csv
-from gd.inputs import OPTIMIZER_LABELS, OPTIMIZERS, RANGES, InputError, Settings, fmt, parse_weights
+from gd.inputs import (
+    OPTIMIZER_LABELS,
+    OPTIMIZERS,
+    RANGES,
+    SCHEDULE_LABELS,
+    SCHEDULE_NAMES,
+    InputError,
+    Settings,
+    parse_start,
+    parse_weights,
+)
 from gd.run import Experiment, experiment
 
 # Options that take a value; "--weights -1,2" is joined to "--weights=-1,2" so that a negative
 # value is not mistaken for an option (argparse only recognises plain negative numbers).
-_VALUED = ("--weights", "--data", "--optimizer", "--csv", "--every", *(rng.flag for rng in RANGES.values()))
+_VALUED = (
+    "--weights",
+    "--start",
+    "--data",
+    "--optimizer",
+    "--schedule",
+    "--csv",
+    "--every",
+    *(rng.flag for rng in RANGES.values()),
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +65,13 @@ def _weights(text):
         raise argparse.ArgumentTypeError(str(err).removeprefix("true weights: ")) from None
 
 
+def _start(text):
+    try:
+        return parse_start(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("start: ")) from None
+
+
 def _every(text):
     try:
         value = int(text)
@@ -57,7 +83,7 @@ def _every(text):
 
 
 def _bounds(rng) -> str:
-    return f"at least {fmt(rng.minimum)} and {rng.top}"
+    return f"{rng.bottom} and {rng.top}"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -74,6 +100,13 @@ def parser() -> argparse.ArgumentParser:
         default=d.true_weights,
         metavar="W1,W2,...",
         help="true weights, comma-separated (default 2,4,5,9,11)",
+    )
+    p.add_argument(
+        "--start",
+        type=_start,
+        default=d.start,
+        metavar="W1,...,WD,B",
+        help="initial parameters theta_0, one per weight and the bias last (default zeros)",
     )
     for name, rng in RANGES.items():  # every numeric input, with the app's names, ranges and help
         default = getattr(d, name)
@@ -97,6 +130,14 @@ def parser() -> argparse.ArgumentParser:
         default=d.optimizer,
         help=f"update rule (default {d.optimizer}): "
         + "; ".join(f"{name}, {label}" for name, label in OPTIMIZER_LABELS.items()),
+    )
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULE_NAMES,
+        default=d.schedule,
+        help=f"learning-rate schedule, as torch.optim.lr_scheduler's (default {d.schedule}): "
+        + "; ".join(f"{name}, {label}" for name, label in SCHEDULE_LABELS.items())
+        + ". linesearch, newton and cg have no learning rate: --lr and --schedule leave them as they are",
     )
     p.add_argument(
         "--csv",
@@ -203,6 +244,8 @@ def _compute(argv: list[str]):
     _refuse_empty(args)
     settings = Settings(
         true_weights=args.weights,
+        start=args.start,
+        schedule=args.schedule,
         optimizer=args.optimizer,
         standardize=args.standardize,
         **{name: getattr(args, name) for name in RANGES},

@@ -37,6 +37,7 @@ class Range:
     step: float = 1.0
     integer: bool = False
     open_max: bool = False
+    open_min: bool = False  # above `minimum` rather than at least it
 
     def check(self, value: float) -> float | int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -48,11 +49,15 @@ class Range:
                 raise InputError(f"{self.label} must be a whole number, got {value}")
             value = int(value)
         too_big = value >= self.maximum if self.open_max else value > self.maximum
-        if value < self.minimum or too_big:
-            raise InputError(
-                f"{self.label} must be at least {fmt(self.minimum)} and {self.top}, got {fmt(value)}"
-            )
+        too_small = value <= self.minimum if self.open_min else value < self.minimum
+        if too_small or too_big:
+            raise InputError(f"{self.label} must be {self.bottom} and {self.top}, got {fmt(value)}")
         return value
+
+    @property
+    def bottom(self) -> str:
+        """The lower bound in words: 'at least 0' or 'above 0'."""
+        return f"above {fmt(self.minimum)}" if self.open_min else f"at least {fmt(self.minimum)}"
 
     @property
     def top(self) -> str:
@@ -65,6 +70,13 @@ class Range:
         if self.integer:
             return int(self.maximum) - (1 if self.open_max else 0)
         return math.nextafter(self.maximum, -math.inf) if self.open_max else float(self.maximum)
+
+    @property
+    def smallest(self) -> float | int:
+        """The smallest allowed value (a widget's min_value)."""
+        if self.integer:
+            return int(self.minimum) + (1 if self.open_min else 0)
+        return math.nextafter(self.minimum, math.inf) if self.open_min else float(self.minimum)
 
     def parse(self, text: str) -> float | int:
         """Read a number as a user types it: '5000', '1e6', '-2e3', ' 0.01 '."""

@@ -14,6 +14,7 @@ import numpy as np
 from gd import registry
 from gd.inputs import RANGES
 from gd.run import Experiment
+from gd.spectrum import held_after, schedule_note, step_rates
 
 MIN_RATE = RANGES["learning_rate"].minimum  # the smallest learning rate any input allows
 MAX_RATE = RANGES["learning_rate"].maximum
@@ -38,10 +39,37 @@ GRADIENT_B = (
 )
 
 
+number = registry.tex_number  # a float as LaTeX: 1.234 \times 10^{-5} rather than 1.234e-05
+
+
 def rule(settings) -> str:
     """The optimizer's update of theta = (w, b) as in torch.optim, g the gradient at step t, with
-    the run's hyper-parameters written in (its formula in gd.registry)."""
-    return registry.entry(settings.optimizer).rule_tex(**settings.hyper)
+    the run's hyper-parameters written in (its formula in gd.registry); eta_t's schedule after it
+    when not constant."""
+    entry = registry.entry(settings.optimizer)
+    tex = entry.rule_tex(**settings.hyper)
+    if entry.rate and settings.schedule != "constant":
+        sch = registry.schedule(settings.schedule)
+        tex = tex.replace(r"\eta", r"\eta_t") + r",\quad " + sch.formula(**settings.schedule_params)
+        if settings.schedule == "cosine":
+            tex += rf",\; T = {settings.steps}"
+    return tex
+
+
+RIDGE_LOSS = r"L(w, b) = \frac{1}{n} \sum_{i=1}^{n} \left( w \cdot x_i + b - y_i \right)^2 + \lambda\, |w|^2"
+RIDGE_GRADIENT_W = GRADIENT_W + r" + 2 \cdot \lambda\, w_j"
+
+
+def loss_lines(settings) -> tuple[str, str, str]:
+    """The loss and its gradient as the run minimises them: with lambda's value when ridge."""
+    if not settings.l2:
+        return LOSS, GRADIENT_W, GRADIENT_B
+    lam = number(settings.l2)
+    return (
+        RIDGE_LOSS.replace(r"\lambda", lam),
+        RIDGE_GRADIENT_W.replace(r"\lambda", lam),
+        GRADIENT_B,
+    )
 
 
 def display(tex: str) -> str:
@@ -97,9 +125,6 @@ def md(text: str) -> str:
     )
 
 
-number = registry.tex_number  # a float as LaTeX: 1.234 \times 10^{-5} rather than 1.234e-05
-
-
 def vector(values) -> str:
     """A row vector; from 5 entries on in a smaller size (to the end of the line), so it fits."""
     size = r"\footnotesize " if len(values) > 4 else ""
@@ -111,25 +136,53 @@ def current_math(ex: Experiment, k: int) -> list[str]:
     P = ex.trajectory.params
     theta = P[k]
     grad = ex.problem.gradient(theta)
+    loss, gradient_w, gradient_b = loss_lines(ex.settings)
     lines = [
         rf"w_{{{k}}} = {vector(theta[:-1])}, \quad b_{{{k}}} = {number(theta[-1])}",
-        rf"{LOSS} = {number(ex.trajectory.loss[k], 6)}",
-        GRADIENT_W,
+        rf"{loss} = {number(ex.trajectory.loss[k], 6)}",
+        gradient_w,
         rf"\nabla_w L = {vector(grad[:-1])}",
-        rf"{GRADIENT_B} = {number(grad[-1])}",
+        rf"{gradient_b} = {number(grad[-1])}",
         rule(ex.settings),
     ]
     if k < ex.trajectory.steps:
         lines.append(
-            rf"\theta_{{{k + 1}}} - \theta_{{{k}}} = {vector(P[k + 1] - theta)}"
-            rf"\quad (\eta = {number(ex.settings.learning_rate)})"
+            rf"\theta_{{{k + 1}}} - \theta_{{{k}}} = {vector(P[k + 1] - theta)}" + _rate_of_update(ex, k)
         )
     return lines
+
+
+def _rate_of_update(ex: Experiment, k: int) -> str:
+    """(eta_k = ...) for the update after iteration k, or nothing for an optimizer without one."""
+    rates = step_rates(ex)
+    if rates is None or not np.isfinite(rates[k]):
+        return ""
+    symbol = (
+        r"\eta"
+        if ex.settings.schedule == "constant" and ex.settings.optimizer != "linesearch"
+        else rf"\eta_{{{k}}}"
+    )
+    return rf"\quad ({symbol} = {number(rates[k])})"
 
 
 def stability_note(ex: Experiment) -> str:
     """One sentence about the learning rate against the optimizer's stability limit (markdown)."""
     s, limit = ex.settings, ex.limit
+    if not registry.entry(s.optimizer).rate:
+        text = (
+            f"**{s.optimizer}** has no learning rate: it reads the quadratic itself, so the learning "
+            "rate and the schedule have no effect on it."
+        )
+        if s.optimizer == "cg":
+            took = held_after(ex)
+            text += (
+                f" Here it reached the optimum (residual at round-off) in **{took}** steps; at most "
+                f"p = {ex.problem.p} in exact arithmetic."
+                if took is not None
+                else f" It was still moving after {ex.trajectory.steps:,} steps (at most p = {ex.problem.p} "
+                "in exact arithmetic; round-off adds a few)."
+            )
+        return text
     if limit is None:
         return (
             f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "
@@ -147,6 +200,9 @@ def stability_note(ex: Experiment) -> str:
             f"**diverges** on these features. {STANDARDISE}."
         )
     if s.learning_rate >= limit:
+        back = schedule_note(ex)
+        if back is not None and "under the limit" in back:
+            return text + f". At {s.learning_rate:g} the run starts past it. {back}"
         return text + f". At {s.learning_rate:g} the run will **diverge**."
     return text + f" (now {s.learning_rate:g}: {percent(s.learning_rate / limit)} of it)."
 
@@ -163,6 +219,8 @@ def sweep_caption(ex: Experiment, swept: str) -> str:
     """What the learning-rate sweep computed (`swept`: gd.figures.sweep_kind's name of it)."""
     s = ex.settings
     steps = f"{s.steps:,} steps"
+    if not registry.entry(s.optimizer).rate:
+        return f"{s.optimizer} has no learning rate: every rate gives the same run."
     if not s.minibatch:
         return (
             f"The excess loss after {steps} of {s.optimizer} for learning rates around the "
@@ -295,7 +353,12 @@ def guidance(ex: Experiment, standardise: bool = True) -> list[str]:
 
 
 def will_diverge(ex: Experiment) -> bool:
-    return ex.limit is not None and ex.settings.learning_rate >= ex.limit
+    """Whether every update's rate is at or past the stability limit (a schedule that brings it
+    under may save the run: the stability note says when)."""
+    if ex.limit is None or ex.settings.learning_rate < ex.limit:
+        return False
+    note = schedule_note(ex)
+    return note is None or "under the limit" not in note
 
 
 def parameter_table(ex: Experiment, k: int) -> dict[str, list]:

@@ -13,15 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 
+import numpy as np
+
 from gd.checks import InputError as InputError  # re-exported: callers import it from here
 from gd.checks import Range as Range
 from gd.checks import fmt as fmt
-from gd.registry import HYPER_RANGES, NAMES
+from gd.registry import HYPER_RANGES, NAMES, SCHEDULE_NAMES, SCHEDULE_RANGES, SCHEDULES
 from gd.registry import MAX_MOMENTUM as MAX_MOMENTUM
 from gd.registry import OPTIMIZERS as REGISTRY
 
 OPTIMIZERS = NAMES  # ("gd", "sgd", ...): gd.registry's entries, in order
 OPTIMIZER_LABELS = {name: e.label for name, e in REGISTRY.items()}
+SCHEDULE_LABELS = {name: sch.label for name, sch in SCHEDULES.items()}
 
 MAX_FEATURES = 20
 MAX_SAMPLES = 1_000_000
@@ -46,6 +49,8 @@ RANGES = {
         "batch size", "--batch-size", 1, MAX_SAMPLES, "mini-batch size for sgd", integer=True
     ),
     **HYPER_RANGES,
+    **SCHEDULE_RANGES,
+    "l2": Range("l2", "--l2", 0.0, 1e6, "ridge penalty λ on the weights (not the bias)", step=0.01),
     "feature_scale": Range(
         "feature scale",
         "--feature-scale",
@@ -61,10 +66,12 @@ RANGES = {
     ),
 }
 WEIGHT = Range("each true weight", "--weights", -MAX_ABS_VALUE, MAX_ABS_VALUE)
-# Inputs that may be None: the optimizer's own default (torch's eps differs between optimizers).
+START = Range("each start value", "--start", -1e9, 1e9)
+# Inputs that may be None: the optimizer's own default (torch's eps differs between optimizers),
+# the schedule's own gamma.
 OPTIONAL = frozenset(
     name for name in HYPER_RANGES if len({e.defaults.get(name) for e in REGISTRY.values()} - {None}) > 1
-)
+) | {"gamma"}
 
 
 def bounds_table() -> str:
@@ -72,9 +79,7 @@ def bounds_table() -> str:
     lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
     for name, rng in RANGES.items():
         kind = " (whole number)" if rng.integer else ""
-        lines.append(
-            f"| {rng.label} | `{name}` | `{rng.flag}` | at least {fmt(rng.minimum)} and {rng.top}{kind} |"
-        )
+        lines.append(f"| {rng.label} | `{name}` | `{rng.flag}` | {rng.bottom} and {rng.top}{kind} |")
     return "\n".join(lines)
 
 
@@ -83,7 +88,7 @@ def widget_bounds(name: str) -> dict:
     them (int for whole numbers)."""
     rng = RANGES[name]
     kind = int if rng.integer else float
-    return {"min_value": kind(rng.minimum), "max_value": rng.largest, "step": kind(rng.step)}
+    return {"min_value": rng.smallest, "max_value": rng.largest, "step": kind(rng.step)}
 
 
 def parse_weights(text: str) -> tuple[float, ...]:
@@ -115,6 +120,47 @@ def check_weights(weights) -> tuple[float, ...]:
     if not 1 <= len(weights) <= MAX_FEATURES:
         raise InputError(f"true weights: 1 to {MAX_FEATURES} numbers, got {len(weights)}")
     return tuple(float(WEIGHT.check(w)) for w in weights)
+
+
+def parse_start(text: str) -> tuple[float, ...]:
+    """'1, -2, 0.5' -> (1.0, -2.0, 0.5): the initial parameters w1..wd, b; '' -> () (zeros)."""
+    text = str(text)
+    if len(text) > MAX_TEXT:
+        raise InputError(f"start: the text is {len(text):,} characters long; at most {MAX_TEXT:,}")
+    parts = [p.strip() for p in text.strip().strip("[]()").split(",")]
+    if parts == [""]:
+        return ()
+    if len(parts) > MAX_FEATURES + 1:
+        raise InputError(f"start: at most {MAX_FEATURES + 1} numbers (w1..wd, b), got {len(parts)}")
+    values = []
+    for i, part in enumerate(parts, 1):
+        if not part:
+            raise InputError(f"start: number {i} is empty (two commas in a row?)")
+        try:
+            values.append(float(START.parse(part)))
+        except InputError as err:
+            raise InputError(f"start: number {i}: {err}") from None
+    return tuple(values)
+
+
+def check_start(start) -> tuple[float, ...]:
+    """A start given as numbers (or text): the same rules as `parse_start`."""
+    if isinstance(start, str):
+        return parse_start(start)
+    start = tuple(start or ())
+    if len(start) > MAX_FEATURES + 1:
+        raise InputError(f"start: at most {MAX_FEATURES + 1} numbers (w1..wd, b), got {len(start)}")
+    return tuple(float(START.check(v)) for v in start)
+
+
+def start_message(start, p: int) -> str | None:
+    """Why `start` cannot start a run over p parameters (None if it can: empty means zeros)."""
+    if start and len(start) != p:
+        return (
+            f"start: give {p} numbers (w1..w{p - 1}, b), one for each parameter, or none for zeros; "
+            f"got {len(start)}"
+        )
+    return None
 
 
 def short(x: float) -> str:
@@ -151,16 +197,27 @@ class Settings:
     feature_scale: float = 1.0  # std of feature i is feature_scale ** (i / (d - 1)): 1 to this
     feature_mean: float = 0.0  # every feature's mean
     outlier: float = 0.0  # added to the first sample's y
+    # Beyond plain descent: where it starts, the rate's schedule, newton's step, ridge.
+    start: tuple[float, ...] = ()  # theta_0 = (w1..wd, b); empty: zeros, as the article
+    schedule: str = "constant"
+    gamma: float | None = None  # None: the schedule's own (0.5 step, 0.99 exponential, 0.1 inverse)
+    step_size: int = 100
+    damping: float = 1.0
+    l2: float = 0.0
 
     def validated(self) -> Settings:
         """The same settings with numbers normalised, or InputError naming the first bad one."""
-        values = {"true_weights": check_weights(self.true_weights)}
+        values = {"true_weights": check_weights(self.true_weights), "start": check_start(self.start)}
         for name, rng in RANGES.items():
             value = getattr(self, name)
             values[name] = None if value is None and name in OPTIONAL else rng.check(value)
         if self.optimizer not in OPTIMIZERS:
             raise InputError(
                 f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {str(self.optimizer)[:40]!r}"
+            )
+        if self.schedule not in SCHEDULE_NAMES:
+            raise InputError(
+                f"schedule must be one of {', '.join(SCHEDULE_NAMES)}, got {str(self.schedule)[:40]!r}"
             )
         settings = replace(self, **values, standardize=bool(self.standardize))
         settings.check_rules()
@@ -182,6 +239,23 @@ class Settings:
     def hyper(self) -> dict:
         """The optimizer's hyper-parameters, torch's default for any left None."""
         return REGISTRY[self.optimizer].resolve(vars(self))
+
+    @property
+    def schedule_params(self) -> dict:
+        """The schedule's parameters, its own default for gamma when None."""
+        return SCHEDULES[self.schedule].resolve(vars(self))
+
+    @property
+    def has_rate(self) -> bool:
+        """Whether the optimizer has a learning rate (linesearch, newton and cg do not)."""
+        return REGISTRY[self.optimizer].rate
+
+    def theta0(self, p: int):
+        """The start as p numbers (zeros when not given); InputError if it has another length."""
+        message = start_message(self.start, p)
+        if message:
+            raise InputError(message)
+        return np.array(self.start, dtype=float) if self.start else np.zeros(p)
 
     @property
     def minibatch(self) -> bool:
@@ -216,6 +290,17 @@ def _nesterov(s: Settings, samples) -> str | None:
     return None
 
 
+def _gamma(s: Settings, samples) -> str | None:
+    sch = SCHEDULES.get(s.schedule)
+    if sch is None or s.gamma is None or not any(h.name == "gamma" for h in sch.params):
+        return None
+    try:
+        sch.gamma_range.check(s.gamma)
+    except InputError as err:
+        return f"{err} for the {s.schedule} schedule"
+    return None
+
+
 ONE_ROW = "cannot standardise a single row: its standard deviation is zero"
 
 
@@ -235,6 +320,7 @@ def _sgd_work(s: Settings, samples: int) -> str | None:
 
 RULES = (
     Rule(("momentum", "optimizer"), _nesterov),
+    Rule(("gamma", "schedule"), _gamma),
     Rule(("standardize", "samples"), _one_row, needs_data=True),
     Rule(("batch_size", "steps", "samples", "optimizer"), _sgd_work, needs_data=True),
 )

@@ -38,6 +38,7 @@ from gd.figures.charts import convergence_points
 from gd.figures.common import MAX_POINTS, runs
 from gd.figures.surface import surface_lift
 from gd.run import Experiment
+from gd.spectrum import eigen_floor, eigen_note, step_rates, varying_rate
 
 ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload (about 2 MB as text)
 PLAY_SECONDS = 15.0  # Play shows any run in about this time
@@ -105,12 +106,13 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
     drawn = [{str(n): figures.milestones(run.trajectory.steps, n) for n in limits} for run in all_runs]
     marks = play_marks(T)
     required = np.concatenate([marks, *[a[a <= T] for d in drawn for a in d.values()]])
-    row_bytes = 8 * (2 * p + 4) + 4 * (p + 1) * (len(all_runs) - 1)
+    row_bytes = 8 * (3 * p + 5) + 4 * (p + 1) * (len(all_runs) - 1)
     anchors = anchor_steps(T, row_bytes, required)
     steps = sent_steps(anchors, T)
 
     xs, ys, Z = figures.common.slice_grid(ex, i, j)
     lift = surface_lift(Z)
+    rates = step_rates(ex)
     run_data = []
     for r, (run, lists) in enumerate(zip(all_runs, drawn, strict=True)):
         at = steps[steps <= run.trajectory.steps]
@@ -129,7 +131,12 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
                 "loss": typed(run.trajectory.loss[at]),
                 "grad_norm": typed(run.trajectory.grad_norm[at]),
                 "grad": typed(ex.problem.gradient(P)),
+                "eig": typed(ex.problem.eigen_errors(P)),  # |v_i^T (theta - theta*)|, the eigen view
             }
+            if ex.problem.l2:  # ridge: the plain mean squared error beside the objective
+                item["mse"] = typed(ex.problem.mse(P))
+            if rates is not None:  # eta of the update after each sent iteration (the last one's at T)
+                item["rate"] = typed(rates[np.minimum(at, max(run.trajectory.steps - 1, 0))])
         run_data.append(item)
 
     pb, s = ex.problem, ex.settings
@@ -152,6 +159,9 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         "mean": None if ex.mean is None else ex.mean.tolist(),
         "scale": None if ex.scale is None else ex.scale.tolist(),
         "floor": pb.excess_floor(ex.trajectory.params[0]),
+        "eig_floor": eigen_floor(ex),
+        # the math writes eta_k where the rate changes from update to update, eta where it does not
+        "varying_rate": varying_rate(ex),
         "span": [float(xs[-1] - xs[0]), float(ys[-1] - ys[0])],
         "fit": _fit(ex),
         "condition_number": pb.condition_number,
@@ -163,7 +173,11 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         "convergence": figures.convergence_figure(ex, 0, presenter),
         "loss": figures.loss_figure(ex, 0, presenter),
         "fit": figures.fit_figure(ex, 0, presenter, FIT_POINTS),
+        "eigen": figures.eigen_figure(ex, 0, presenter),
     }
+    rate_chart = figures.rate_figure(ex, 0, presenter)
+    if rate_chart is not None:
+        charts["rate"] = rate_chart
     body = (
         json.dumps(meta, separators=(",", ":"))[:-1]
         + ',"figures":{'
@@ -217,4 +231,26 @@ def _text(ex: Experiment, i: int, j: int) -> dict:
         "condition": "λmax / λmin of the Hessian (nonzero λ): how much slower the slowest direction "
         "converges than the fastest." + rank,
         "optimizer": ex.settings.optimizer,
+        "eigen": "The error along each eigenvector of G on a log scale against the iteration"
+        + (", beside plain gradient descent's prediction (dashed)." if rate_view(ex) else "."),
+        "eigen_caption": eigen_note(ex),
+        "rate": "The learning rate of each update against the update, the current one marked"
+        + (", with the stability limit dashed." if ex.limit is not None else "."),
+        "rate_caption": rate_caption(ex),
     }
+
+
+def rate_view(ex: Experiment) -> bool:
+    """Whether the eigen view draws plain GD's prediction (the run has a schedule of rates)."""
+    return step_rates(ex) is not None and ex.settings.optimizer != "linesearch"
+
+
+def rate_caption(ex: Experiment) -> str:
+    s = ex.settings
+    if s.optimizer == "linesearch":
+        return "linesearch picks each step's rate itself: ηₜ = gᵀg / (2 gᵀGg), the exact minimum along −g."
+    if not rate_view(ex):
+        return f"{s.optimizer} has no learning rate: the rate and the schedule have no effect on it."
+    if s.schedule == "constant":
+        return f"A constant rate η = {s.learning_rate:g} (choose a schedule under Advanced)."
+    return f"The {s.schedule} schedule, as torch.optim.lr_scheduler steps it after every update."

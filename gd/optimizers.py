@@ -106,3 +106,85 @@ def adam(learning_rate: float, beta1: float = 0.9, beta2: float = 0.999, eps: fl
         return -step_size * m / denom, Moments(t, m, v)
 
     return Optimizer("adam", lambda params: Moments(0, np.zeros_like(params), np.zeros_like(params)), update)
+
+
+# ---- the methods a teacher contrasts with gradient descent: they read the quadratic itself --------
+# Each needs G (the Hessian's half) or a solve with it, given when built; a step stays O(p^2).
+
+
+def linesearch(G: np.ndarray) -> Optimizer:
+    """Steepest descent with the exact step on this quadratic: along -g, L(theta - eta g) is
+    least at eta_t = g^T g / (2 g^T G g). At the optimum (g = 0) it stays where it is."""
+
+    def update(g, state):
+        curvature = g @ G @ g
+        if not curvature > 0:  # g = 0: nothing to do (and no 0/0)
+            return np.zeros_like(g), state
+        return -(g @ g) / (2.0 * curvature) * g, state
+
+    return Optimizer("linesearch", lambda params: Empty(), update)
+
+
+def newton(solve: Callable[[np.ndarray], np.ndarray], damping: float = 1.0) -> Optimizer:
+    """theta <- theta - h (2G)^+ grad L, h = `damping`: `solve(b)` is the minimum-norm solution
+    of G x = b (as lstsq gives it), so (2G)^+ g = solve(g / 2). With h = 1 one step reaches a
+    minimiser of this quadratic (lstsq's from zero)."""
+
+    def update(g, state):
+        return -damping * solve(0.5 * g), state
+
+    return Optimizer("newton", lambda params: Empty(), update)
+
+
+class Conjugate(NamedTuple):
+    direction: np.ndarray  # p_{t-1}
+    rr: float  # r_{t-1}^T r_{t-1}; 0 before the first step
+    held: bool  # the residual became negligible: the point stays
+
+
+def cg(G: np.ndarray, tolerance: float) -> Optimizer:
+    """Linear conjugate gradient on G theta = c, the residual r = c - G theta = -g / 2 read from
+    the gradient: p_t = r_t + (r_t^T r_t / r_{t-1}^T r_{t-1}) p_{t-1} (p_0 = r_0),
+    theta <- theta + (r_t^T r_t / p_t^T G p_t) p_t. Exact in at most p steps in exact arithmetic.
+    Once r^T r <= `tolerance` (round-off), or the direction has no curvature left, it holds its
+    point for good: never 0/0."""
+
+    def update(g, state):
+        zero = np.zeros_like(g)
+        if state.held:
+            return zero, state
+        r = -0.5 * g
+        rr = float(r @ r)
+        if not rr > tolerance:
+            return zero, Conjugate(state.direction, state.rr, True)
+        p = r if state.rr == 0 else r + (rr / state.rr) * state.direction
+        curvature = float(p @ (G @ p))
+        if not curvature > 0:
+            return zero, Conjugate(state.direction, state.rr, True)
+        return (rr / curvature) * p, Conjugate(p, rr, False)
+
+    return Optimizer("cg", lambda params: Conjugate(np.zeros_like(params), 0.0, False), update)
+
+
+# ---- learning-rate schedules ---------------------------------------------------------------------
+
+
+class Scheduled(NamedTuple):
+    step: int  # t, the updates done so far
+    inner: Any
+
+
+def scheduled(optimizer: Optimizer, factor: Callable[[int], float], steps: int = 0) -> Optimizer:
+    """`optimizer` with its learning rate eta times factor(t) at update t (0-based): as
+    torch.optim.lr_scheduler stepped once after every optimizer step. Every rule here is linear in
+    eta (its state never reads the rate), so scaling the update is scaling the rate. The factors
+    of the first `steps` updates are computed once, up front (a list lookup a step)."""
+    table = [float(factor(t)) for t in range(steps)]
+    inner_update = optimizer.update
+
+    def update(g, state):
+        t = state.step
+        delta, inner = inner_update(g, state.inner)
+        return (table[t] if t < steps else factor(t)) * delta, Scheduled(t + 1, inner)
+
+    return optimizer._replace(init=lambda params: Scheduled(0, optimizer.init(params)), update=update)

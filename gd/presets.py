@@ -97,4 +97,38 @@ PRESETS = {
         },
         start=300,
     ),
+    "methods": Preset(
+        "Steepest descent, CG and GD",
+        "A narrow valley: steepest descent with the exact step zig-zags from wall to wall, plain GD "
+        "crawls along the floor, conjugate gradient reaches the optimum in at most 6 steps (one per "
+        "parameter). Compare their paths on the contour map.",
+        {
+            "feature_scale": 4.0,
+            "feature_mean": 2.0,
+            "optimizer": "linesearch",
+            "learning_rate": 0.03,
+            "steps": 50,
+            "compare": ["gd", "cg"],
+            "surface_x": "w5",
+            "surface_y": "b",
+        },
+        start=10,  # cg has arrived, steepest descent has zig-zagged a few times
+    ),
+    "ridge": Preset(
+        "Ridge rounds a narrow valley",
+        "Feature scales 1 to 10 make the loss 100 times more curved along w5 than along w1. The "
+        "penalty λ = 20 adds 2λ of curvature to every weight (not the bias): 5.7 times now, a "
+        "rounder bowl on the contour map, and the optimum shrinks toward zero (w1 = 0.1, not 2). "
+        "Set λ to 0 to compare.",
+        {
+            "feature_scale": 10.0,
+            "l2": 20.0,
+            "learning_rate": 0.008,
+            "steps": 300,
+            "surface_x": "w5",
+            "surface_y": "w1",
+        },
+        start=100,
+        tries=("l2",),
+    ),
 }

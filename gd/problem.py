@@ -6,6 +6,10 @@ With A = [X, 1] (n, p), p = d + 1, and theta = (w, b):
     grad L    = 2 (G theta - c),  G = A^T A / n,  c = A^T y / n
     Hessian   = 2 G
 
+Ridge (L2) regularisation, L(theta) + lambda |w|^2 with the bias not penalised, is the same
+quadratic with G + lambda D, D = diag(1, ..., 1, 0), and the same c (`Problem.regularised`): every
+quantity below then follows lambda; the plain mean squared error stays available (`mse`).
+
 Everything full-batch needs only G, c and one least-squares solution theta*, computed in one pass
 over the data in blocks of rows (`Accumulator`: memory bounded by a block, whatever n is; data of
 one block solved exactly as before, by lstsq); a step then costs O(p^2) whatever n is. The loss is
@@ -44,7 +48,8 @@ class Problem:
     theta_star : (p,) the minimum-norm least-squares solution (as numpy's lstsq gives it).
     loss_star : float, L(theta_star), the smallest loss any parameters reach.
     eigenvalues : (p,) of G, ascending; eigenvectors : (p, p), columns (computed when first read).
-    rank : int, the rank of A.       n : int, the number of samples.
+    rank : int, the rank of A (of G + lambda D when regularised).   n : int, the number of samples.
+    l2 : float, lambda (0: plain least squares).   plain : the unregularised problem when l2 > 0.
     """
 
     G: np.ndarray
@@ -54,6 +59,31 @@ class Problem:
     eigenvalues: np.ndarray
     rank: int
     n: int
+    l2: float = 0.0
+    plain: Problem | None = None
+
+    def regularised(self, l2: float) -> Problem:
+        """The ridge objective L(theta) + l2 |w|^2 (bias not penalised) as a Problem: G + l2 D,
+        the same c, its optimum solving (G + l2 D) theta = c (positive definite for l2 > 0: only
+        the bias direction escapes D, and G holds the mean of ones, 1, there), refined once."""
+        if l2 == 0:
+            return self
+        if self.l2:
+            raise ValueError("regularise the plain problem")
+        penalty = np.ones(self.p)
+        penalty[-1] = 0.0
+        G = self.G + np.diag(l2 * penalty)
+        theta = np.linalg.solve(G, self.c)
+        theta = theta + np.linalg.solve(G, self.c - G @ theta)  # one step of iterative refinement
+        w = theta[:-1]
+        loss_star = float(self.loss(theta)) + l2 * float(w @ w)
+        eigenvalues = np.linalg.eigvalsh(G)
+        rank = int(np.sum(eigenvalues > np.finfo(float).eps * self.p * eigenvalues[-1]))
+        return Problem(G, self.c, theta, loss_star, eigenvalues, rank, self.n, float(l2), self)
+
+    def mse(self, theta: np.ndarray) -> np.ndarray | float:
+        """The mean squared error |A theta - y|^2 / n (the loss itself when not regularised)."""
+        return (self.plain or self).loss(theta)
 
     @classmethod
     def from_data(cls, X: np.ndarray, y: np.ndarray, rows: int = CHUNK_ROWS) -> Problem:
@@ -86,6 +116,32 @@ class Problem:
     def eigenvectors(self) -> np.ndarray:
         """G's eigenvectors, as columns in the order of `eigenvalues` (one eigh, on first read)."""
         return np.linalg.eigh(self.G)[1]
+
+    @cached_property
+    def _pseudo(self) -> tuple[np.ndarray, np.ndarray]:
+        """(V, 1 / lambda) over G's `rank` largest eigenvalues: G^+ = V diag(1 / lambda) V^T."""
+        values, vectors = np.linalg.eigh(self.G)
+        keep = slice(self.p - self.rank, None)
+        return vectors[:, keep], 1.0 / values[keep]
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        """The minimum-norm least-squares solution of G x = b, as lstsq gives it (G's null space,
+        where the data are rank-deficient, left out): V ((V^T b) / lambda), O(p^2), no inverse
+        formed. `b` (p,) or rows (..., p)."""
+        vectors, inverse = self._pseudo
+        return ((np.asarray(b, dtype=float) @ vectors) * inverse) @ vectors.T
+
+    @property
+    def residual_tolerance(self) -> float:
+        """|c - G theta|^2 below which the residual is round-off near the optimum:
+        (16 p eps (lambda_max |theta*| + |c|))^2 (cg holds its point there)."""
+        scale = self.lambda_max * np.linalg.norm(self.theta_star) + np.linalg.norm(self.c)
+        return float((16 * self.p * np.finfo(float).eps * scale) ** 2)
+
+    def eigen_errors(self, params: np.ndarray) -> np.ndarray:
+        """|v_i^T (theta - theta*)| for each eigenvector v_i of G (the order of `eigenvalues`),
+        for each row of params (T, p) -> (T, p)."""
+        return np.abs((np.asarray(params, dtype=float) - self.theta_star) @ self.eigenvectors)
 
     @property
     def p(self) -> int:
@@ -142,17 +198,19 @@ class Problem:
         with m the features' means (G's last column) and C = G[:d, :d] - m mᵀ their covariance,
         z-scores have G_z = [[R, 0], [0, 1]], R the correlation matrix C / (s sᵀ), s = √diag(C)
         (numpy's std, ddof 0, as gd.data.standardize uses). None when a feature is constant
-        (standardising is not possible) or there are no features."""
+        (standardising is not possible) or there are no features. Under ridge, from the plain G,
+        the penalty then adding l2 to R's eigenvalues (not the bias's 1)."""
         d = self.p - 1
         if d < 1:
             return None
-        m = self.G[:d, -1]
-        C = self.G[:d, :d] - np.outer(m, m)
+        G = (self.plain or self).G
+        m = G[:d, -1]
+        C = G[:d, :d] - np.outer(m, m)
         spread = np.sqrt(np.maximum(np.diag(C), 0.0))
         if not np.all(spread > 1e-12 * np.maximum(np.abs(m), 1.0)):
             return None
         R = C / np.outer(spread, spread)
-        return np.sort(np.append(np.linalg.eigvalsh(R), 1.0))
+        return np.sort(np.append(np.linalg.eigvalsh(R) + self.l2, 1.0))
 
     def gd_rate(self, learning_rate: float) -> float:
         """The factor by which plain GD shrinks the excess loss per step, at worst:

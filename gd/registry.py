@@ -9,12 +9,17 @@ gd.problem, the run labels of gd.run and the formulas of gd.explain. Adding an o
 entry here plus its tests (its first steps by hand in tests/test_optimizers.py, its limit if it has
 one in tests/test_problem.py); a new kind of hyper-parameter is also one `Settings` field.
 
-Learning-rate schedules (a later issue) fit the same pattern: a second table of entries with a
-name, a label, parameters as `Hyper`, a function of the step and a formula.
+Learning-rate schedules are a second table (`SCHEDULES`) of the same pattern: a name, a label,
+parameters as `Hyper`, the factor eta_t / eta as a function of the step, and a formula. Each follows
+torch.optim.lr_scheduler stepped once after every optimizer step (closed forms of its recursions).
+
+linesearch, newton and cg read the quadratic itself (`quadratic=True`: their rule is built from
+the gd.problem.Problem) and have no learning rate: for them the rate and the schedule have no effect.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -52,6 +57,7 @@ class Entry:
     hypers: tuple[Hyper, ...] = ()
     limit: Callable[..., float] | None = None
     minibatch: bool = False
+    quadratic: bool = False  # rule(problem, **hyper): reads G; no learning rate
     defaults: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -67,8 +73,18 @@ class Entry:
             out[h.name] = h.default if value is None else h.range.check(value)
         return out
 
-    def make(self, learning_rate, **hyper) -> optimizers.Optimizer:
-        """The optimizer at this learning rate (a number, or an (R, 1) array for R runs at once)."""
+    @property
+    def rate(self) -> bool:
+        """Whether it has a learning rate (and so a schedule)."""
+        return not self.quadratic
+
+    def make(self, learning_rate, problem=None, **hyper) -> optimizers.Optimizer:
+        """The optimizer at this learning rate (a number, or an (R, 1) array for R runs at once);
+        the quadratic ones are built from `problem` (a gd.problem.Problem) and ignore the rate."""
+        if self.quadratic:
+            if problem is None:
+                raise ValueError(f"{self.name} reads the problem: pass problem=")
+            return self.rule(problem, **self.resolve(hyper))._replace(name=self.name)
         return self.rule(learning_rate, **self.resolve(hyper))._replace(name=self.name)
 
     def stability_limit(self, lambda_max: float, **hyper) -> float | None:
@@ -97,6 +113,7 @@ ALPHA = Range("alpha", "--alpha", 0.0, 1.0, open_max=True, help="smoothing const
 BETA1 = Range(
     "beta1", "--beta1", 0.0, 1.0, open_max=True, help="adam's decay of the gradient's mean", step=0.01
 )
+DAMPING = Range("damping", "--damping", 0.0, 1.0, open_min=True, help="newton's step fraction h", step=0.1)
 BETA2 = Range(
     "beta2", "--beta2", 0.0, 1.0, open_max=True, help="adam's decay of the squared gradient", step=0.001
 )
@@ -209,6 +226,34 @@ _ENTRIES = (
         ),
         limit=None,  # adaptive: no fixed stability limit
     ),
+    Entry(
+        "linesearch",
+        "Steepest descent, exact line search",
+        lambda problem: optimizers.linesearch(problem.G),
+        lambda: (
+            r"\eta_t = \frac{g_t^\top g_t}{2\, g_t^\top G\, g_t}, \quad "
+            r"\theta_{t+1} = \theta_t - \eta_t\, g_t"
+        ),
+        quadratic=True,
+    ),
+    Entry(
+        "newton",
+        "Newton's method",
+        lambda problem, damping: optimizers.newton(problem.solve, damping),
+        lambda damping: rf"\theta_{{t+1}} = \theta_t - {n(damping)}\,(2G)^{{+}} g_t",
+        hypers=(Hyper("damping", DAMPING, 1.0, "h", main=True),),
+        quadratic=True,
+    ),
+    Entry(
+        "cg",
+        "Conjugate gradient",
+        lambda problem: optimizers.cg(problem.G, problem.residual_tolerance),
+        lambda: (
+            r"r_t = -\tfrac{1}{2} g_t,\; p_t = r_t + \frac{r_t^\top r_t}{r_{t-1}^\top r_{t-1}}\, p_{t-1},"
+            r"\; \theta_{t+1} = \theta_t + \frac{r_t^\top r_t}{p_t^\top G\, p_t}\, p_t"
+        ),
+        quadratic=True,
+    ),
 )
 
 OPTIMIZERS: dict[str, Entry] = {e.name: e for e in _ENTRIES}
@@ -234,6 +279,126 @@ def entry(name: str) -> Entry:
         raise InputError(f"unknown optimizer {quote(name)}; one of {', '.join(NAMES)}") from None
 
 
-def make(name: str, learning_rate, **hyper) -> optimizers.Optimizer:
-    """The optimizer called `name` with these hyper-parameters (torch's defaults for the rest)."""
-    return entry(name).make(learning_rate, **hyper)
+def make(name: str, learning_rate, problem=None, **hyper) -> optimizers.Optimizer:
+    """The optimizer called `name` with these hyper-parameters (torch's defaults for the rest);
+    `problem` for the quadratic ones (linesearch, newton, cg)."""
+    return entry(name).make(learning_rate, problem, **hyper)
+
+
+# ---- learning-rate schedules: eta_t = eta * factor(t), t the 0-based update -----------------------
+
+# gamma's widest range (inverse's); step and exponential narrow it to (0, 1] (a rule in gd.inputs)
+GAMMA = Range(
+    "gamma",
+    "--gamma",
+    0.0,
+    1000.0,
+    help="the schedule's factor (default: 0.5 for step, 0.99 for exponential, 0.1 for inverse)",
+    step=0.01,
+)
+DECAY = Range("gamma", "--gamma", 0.0, 1.0, open_min=True)  # step's and exponential's gamma
+STEP_SIZE = Range(
+    "step size",
+    "--step-size",
+    1,
+    20_000,
+    help="updates between the step schedule's drops",
+    step=10,
+    integer=True,
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One learning-rate schedule. `factor(steps, **params)` returns t -> eta_t / eta for a run of
+    `steps` updates (None: constant); `formula(**params)` is eta_t in LaTeX; `gamma_range` the
+    gamma it accepts (narrower than GAMMA for some)."""
+
+    name: str
+    label: str
+    factor: Callable[..., Callable[[int], float] | None]
+    formula: Callable[..., str]
+    params: tuple[Hyper, ...] = ()
+    gamma_range: Range = GAMMA
+
+    def resolve(self, values: Mapping | None = None) -> dict:
+        """This schedule's parameters from `values`, each checked, its default where None."""
+        values = values or {}
+        out = {}
+        for h in self.params:
+            value = values.get(h.name)
+            rng = self.gamma_range if h.name == "gamma" else h.range
+            out[h.name] = h.default if value is None else rng.check(value)
+        return out
+
+    def rates(self, learning_rate: float, steps: int, **params) -> np.ndarray:
+        """eta_t for t = 0..steps-1."""
+        factor = self.factor(steps, **self.resolve(params))
+        if factor is None:
+            return np.full(steps, float(learning_rate))
+        return learning_rate * np.array([factor(t) for t in range(steps)])
+
+
+def _cosine(steps: int):
+    # CosineAnnealingLR, T_max = steps, eta_min = 0: eta (1 + cos(pi t / T_max)) / 2
+    return lambda t: 0.5 * (1.0 + math.cos(math.pi * t / steps))
+
+
+_SCHEDULES = (
+    Schedule("constant", "Constant", lambda steps: None, lambda: r"\eta_t = \eta"),
+    Schedule(
+        "step",
+        "Step (StepLR)",
+        lambda steps, gamma, step_size: lambda t: gamma ** (t // step_size),
+        lambda gamma, step_size: rf"\eta_t = \eta \cdot {n(gamma)}^{{\lfloor t / {step_size} \rfloor}}",
+        (Hyper("gamma", GAMMA, 0.5, "γ"), Hyper("step_size", STEP_SIZE, 100, "K")),
+        DECAY,
+    ),
+    Schedule(
+        "exponential",
+        "Exponential (ExponentialLR)",
+        lambda steps, gamma: lambda t: gamma**t,
+        lambda gamma: rf"\eta_t = \eta \cdot {n(gamma)}^{{t}}",
+        (Hyper("gamma", GAMMA, 0.99, "γ"),),
+        DECAY,
+    ),
+    Schedule(
+        "cosine",
+        "Cosine (CosineAnnealingLR)",
+        _cosine,
+        lambda: r"\eta_t = \eta\, \frac{1 + \cos(\pi t / T)}{2}",
+    ),
+    Schedule(
+        "inverse",
+        "Inverse time (LambdaLR)",
+        lambda steps, gamma: lambda t: 1.0 / (1.0 + gamma * t),
+        lambda gamma: rf"\eta_t = \frac{{\eta}}{{1 + {n(gamma)}\, t}}",
+        (Hyper("gamma", GAMMA, 0.1, "γ"),),
+    ),
+)
+
+SCHEDULES: dict[str, Schedule] = {sch.name: sch for sch in _SCHEDULES}
+SCHEDULE_NAMES = tuple(SCHEDULES)
+SCHEDULE_RANGES = {"gamma": GAMMA, "step_size": STEP_SIZE}
+
+
+def schedule(name: str) -> Schedule:
+    try:
+        return SCHEDULES[name]
+    except (KeyError, TypeError):
+        raise InputError(f"unknown schedule {quote(name)}; one of {', '.join(SCHEDULE_NAMES)}") from None
+
+
+def build(settings, problem=None, steps: int | None = None, learning_rate=None) -> optimizers.Optimizer:
+    """The optimizer a Settings describes, its schedule applied (over `steps` updates, the
+    settings' by default) where it has a learning rate; `learning_rate` overrides the settings'
+    (an (R, 1) array for a sweep)."""
+    e = entry(settings.optimizer)
+    rate = settings.learning_rate if learning_rate is None else learning_rate
+    opt = e.make(rate, problem, **e.resolve(vars(settings)))
+    if not e.rate:
+        return opt
+    sch = schedule(settings.schedule)
+    steps = settings.steps if steps is None else steps
+    factor = sch.factor(steps, **sch.resolve(vars(settings)))
+    return opt if factor is None else optimizers.scheduled(opt, factor, steps)

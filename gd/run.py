@@ -1,9 +1,10 @@
 """Runs: one step at a time (`iterate`), a whole trajectory (`run`), a whole experiment from
 settings (`experiment`).
 
-A trajectory holds rows 0..T: row 0 the initial parameters (zeros), row k the parameters after k
-updates and the loss at them. A run has diverged when a value becomes non-finite or the loss exceeds
-1e10 times its starting value; it stops there, keeps the finite rows and reports the step.
+A trajectory holds rows 0..T: row 0 the initial parameters (the start, zeros by default), row k the
+parameters after k updates and the loss at them. A run has diverged when a value becomes non-finite
+or the loss exceeds 1e10 times its starting value; it stops there, keeps the finite rows and reports
+the step.
 """
 
 from __future__ import annotations
@@ -77,6 +78,20 @@ def batch_gradient(Xb: np.ndarray, yb: np.ndarray, theta: np.ndarray) -> np.ndar
     residual = Xb @ theta[:-1] + theta[-1] - yb
     scale = 2.0 / len(yb)
     return np.append(scale * (residual @ Xb), scale * residual.sum())
+
+
+def with_ridge(gradient: Gradient | None, l2: float) -> Gradient | None:
+    """A mini-batch gradient of the ridge objective: the batch's MSE gradient plus 2 l2 (w, 0),
+    at theta (p,) or rows (R, p). The full-batch gradient has it already (gd.problem's G + l2 D)."""
+    if gradient is None or not l2:
+        return gradient
+
+    def penalised(theta):
+        penalty = 2.0 * l2 * np.asarray(theta, dtype=float)
+        penalty[..., -1] = 0.0  # the bias is not penalised
+        return gradient(theta) + penalty
+
+    return penalised
 
 
 def iterate(optimizer: optimizers.Optimizer, gradient: Gradient, theta: np.ndarray) -> Iterator[np.ndarray]:
@@ -158,18 +173,35 @@ def sweep_rates(limit: float | None, current: float, count: int = 61) -> np.ndar
 
 
 def sweep(
-    problem: Problem, optimizer: str, rates: np.ndarray, steps: int, gradient: Gradient | None = None, **hyper
+    problem: Problem,
+    optimizer: str,
+    rates: np.ndarray,
+    steps: int,
+    gradient: Gradient | None = None,
+    theta0: np.ndarray | None = None,
+    settings: Settings | None = None,
+    **hyper,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The loss after `steps` updates for each learning rate, all rates at once.
+    """The loss after `steps` updates for each learning rate, all rates at once, from theta0
+    (zeros), under the schedule of `settings` when given (its optimizer and hyper-parameters then
+    too).
 
     The update rules are elementwise, so R runs advance together as the rows of an (R, p) array:
     O(R p^2) a step. Returns (loss (R,), diverged (R,) bool) under the same rule as `run`; a
     diverged run's loss is inf. `gradient` (of (R, p) rows) defaults to the full gradient;
-    `sweep_minibatch` passes the mini-batches of an sgd run.
+    `sweep_minibatch` passes the mini-batches of an sgd run. An optimizer without a learning rate
+    (linesearch, newton, cg) gives every rate its one run.
     """
     rates = np.asarray(rates, dtype=float)
-    opt = registry.make(optimizer, rates[:, None], **hyper)
-    theta = np.zeros((rates.size, problem.p))
+    if settings is None:
+        settings = Settings(optimizer=optimizer, **{k: v for k, v in hyper.items() if v is not None})
+    start = np.zeros(problem.p) if theta0 is None else np.asarray(theta0, dtype=float)
+    if not registry.entry(settings.optimizer).rate:
+        tr = run(problem, registry.build(settings, problem), steps, theta0=start)
+        diverged = tr.diverged_at is not None
+        return np.full(rates.size, np.inf if diverged else tr.loss[-1]), np.full(rates.size, diverged)
+    opt = registry.build(settings, problem, steps, rates[:, None])
+    theta = np.repeat(start[None, :], rates.size, axis=0)
     limit = divergence_limit(problem, theta[0])
     diverged = np.zeros(rates.size, dtype=bool)
     with np.errstate(all="ignore"):
@@ -213,7 +245,10 @@ def sweep_minibatch(
             gradient = _first_epoch(done.sgd_X, done.sgd_y, settings.batch_size)
         else:
             gradient = mini_batches(held.X, held.y, settings.batch_size, settings.seed)
-        return sweep(done.problem, settings.optimizer, rates, settings.steps, gradient, **settings.hyper)
+        problem = done.problem.regularised(settings.l2)
+        gradient = with_ridge(gradient, settings.l2)
+        start = settings.theta0(problem.p)
+        return sweep(problem, settings.optimizer, rates, settings.steps, gradient, start, settings)
 
 
 MAX_RUNS = 12  # runs compared at once, besides the main one
@@ -235,13 +270,15 @@ def run_label(s: Settings, with_rate: bool = True) -> str:
     """'momentum (η=0.1, μ=0.9)': the optimizer, the rate if asked, the batch size of a mini-batch
     optimizer, the hyper-parameters its entry always names and any other away from its default."""
     entry = registry.entry(s.optimizer)
-    extras = [f"η={short(s.learning_rate)}"] if with_rate else []
+    extras = [f"η={short(s.learning_rate)}"] if with_rate and entry.rate else []
     if entry.minibatch:
         extras.append(f"B={s.batch_size}")
     values = s.hyper
     for h in entry.hypers:
         if h.main or values[h.name] != h.default:
             extras.append(f"{h.symbol}={values[h.name]:g}")
+    if entry.rate and s.schedule != "constant":
+        extras.append(s.schedule)
     return f"{s.optimizer} ({', '.join(extras)})" if extras else s.optimizer
 
 
@@ -252,7 +289,10 @@ def variants(
     sgd at each batch size (default: the main one); the main run itself left out."""
     out = []
     for name in optimizers_:
-        for rate in rates or [settings.learning_rate]:
+        # an optimizer without a learning rate runs once, whatever rates are asked
+        for rate in (
+            (rates or [settings.learning_rate]) if registry.entry(name).rate else [settings.learning_rate]
+        ):
             minibatch = registry.entry(name).minibatch
             for batch in (batches or [settings.batch_size]) if minibatch else [settings.batch_size]:
                 s = replace(settings, optimizer=name, learning_rate=float(rate), batch_size=int(batch))
@@ -429,14 +469,15 @@ def _first_epoch(X: np.ndarray, y: np.ndarray, batch_size: int) -> Gradient:
 
 
 def _trajectory(settings: Settings, problem: Problem, data: Dataset | None, done: _Pass) -> Trajectory:
-    optimizer = registry.make(settings.optimizer, settings.learning_rate, **settings.hyper)
+    optimizer = registry.build(settings, problem)
     gradient = None
     if settings.minibatch:
         if data is None:
             gradient = _first_epoch(done.sgd_X, done.sgd_y, settings.batch_size)
         else:
             gradient = mini_batches(data.X, data.y, settings.batch_size, settings.seed)
-    return run(problem, optimizer, settings.steps, gradient)
+    gradient = with_ridge(gradient, settings.l2)
+    return run(problem, optimizer, settings.steps, gradient, settings.theta0(problem.p))
 
 
 def _pass_over_the_data(settings: Settings, data: Dataset | None, sgd: list[Settings]):
@@ -499,9 +540,11 @@ def experiment(
             f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)"
         )
     sgd = [s for s in (settings, *compare) if s.optimizer == "sgd"]
+    for s in (settings, *compare):
+        s.theta0(d + 1)  # InputError unless the start has one number per parameter
     with heavy_pass(n * (d + 1)):
         done, data, labels = _pass_over_the_data(settings, data, sgd)
-        problem = done.problem
+        problem = done.problem.regularised(settings.l2)
         trajectory = _trajectory(settings, problem, data, done)
         several_rates = len({s.learning_rate for s in (settings, *compare)}) > 1
         others = tuple(

@@ -15,12 +15,15 @@ from gd.inputs import (
     FIELD_NAMES,
     OPTIMIZERS,
     RANGES,
+    SCHEDULE_NAMES,
     InputError,
     Settings,
     first_broken,
     format_weights,
+    parse_start,
     parse_weights,
     short,
+    start_message,
 )
 
 MAX_PARAMS = 40  # query parameters read at most
@@ -30,6 +33,7 @@ MAX_COMPARE = 8  # entries of each comparison list
 DEFAULTS: dict = {
     **Settings().to_dict(),
     "true_weights": format_weights(Settings().true_weights),
+    "start": "",  # zeros
     "compare": [],
     "compare_rates": "",
     "compare_batches": "",
@@ -87,6 +91,13 @@ def parse_optimizer(text: str) -> str:
     return text
 
 
+def parse_schedule(text: str) -> str:
+    text = str(text).strip()
+    if text not in SCHEDULE_NAMES:
+        raise InputError(f"unknown schedule {quote(text)}; one of {', '.join(SCHEDULE_NAMES)}")
+    return text
+
+
 def parse_flag(text: str) -> bool:
     lowered = str(text).strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -124,6 +135,8 @@ PARSERS = {
     **{name: rng.parse for name, rng in RANGES.items()},
     "true_weights": lambda text: format_weights(parse_weights(text)),
     "optimizer": parse_optimizer,
+    "start": lambda text: format_weights(parse_start(text)),
+    "schedule": parse_schedule,
     "compare": lambda text: parse_list(text, parse_optimizer, "compare"),
     "compare_rates": _rates,
     "compare_batches": _batches,
@@ -172,27 +185,36 @@ def settings_of(values: Mapping) -> Settings:
     merged = {**DEFAULTS, **values}
     fields = {k: merged[k] for k in FIELD_NAMES}
     fields["true_weights"] = parse_weights(merged["true_weights"])
+    fields["start"] = parse_start(merged["start"])
     return Settings(**fields)
 
 
+# The start has one number per parameter of the synthetic data (w1..wd, b): a rule of the link's
+START_RULE = ("start", "true_weights")
+
+
 def _problem(values: Mapping):
-    """The first rule (gd.inputs.RULES) these values break and its message, else None."""
+    """The first rule (gd.inputs.RULES) these values break and its message, else None; then
+    whether the start fits the weights (a share link holds no CSV)."""
     settings = settings_of(values)  # each value parsed alone already: only the rules can fail
-    return first_broken(settings) or first_broken(settings, settings.samples) or (None, None)
+    broken = first_broken(settings) or first_broken(settings, settings.samples)
+    if broken is not None:
+        return broken[0].fields, broken[1]
+    return START_RULE, start_message(settings.start, len(settings.true_weights) + 1)
 
 
 def _together(values: dict, warnings: list[str], texts: dict) -> tuple[dict, list[str]]:
     """Values each allowed but not together (nesterov without momentum, sgd past its work bound,
-    standardising one row): drop the URL's value of the broken rule's first field it set, until
-    the rest make a run."""
-    rule, problem = _problem(values)
+    standardising one row, a start of the wrong length, gamma above 1 for a decaying schedule):
+    drop the URL's value of the broken rule's first field it set, until the rest make a run."""
+    keys, problem = _problem(values)
     while problem is not None:
-        key = next((k for k in rule.fields if k in values), None)
+        key = next((k for k in keys if k in values), None)
         if key is None:
             break
         values.pop(key)
         warnings.append(f"Ignored the URL parameter {key}={quote(texts[key])}: {problem}. Using the default.")
-        rule, problem = _problem(values)
+        keys, problem = _problem(values)
     return values, warnings
 
 

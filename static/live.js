@@ -195,9 +195,13 @@ class Panel {
     this.gradNorm = el("span", { "data-testid": "gd-metric" });
     this.condition = el("span", { "data-testid": "gd-metric" });
     this.conditionBox = metric("Condition number", el("div", { class: "gd-value" }, [this.condition]));
+    this.mse = el("span", { "data-testid": "gd-mse" });
+    this.mseBox = metric("MSE", el("div", { class: "gd-value" }, [this.mse]), "Mean squared error, without the ridge penalty");
+    this.lossBox = null;
     const metrics = el("div", { class: "gd-metrics" }, [
       metric("Iteration", el("div", { class: "gd-value" }, [this.iteration, this.of])),
-      metric("Loss", el("div", { class: "gd-value" }, [this.loss, this.delta]), "Mean squared error"),
+      (this.lossBox = metric("Loss", el("div", { class: "gd-value" }, [this.loss, this.delta]), "Mean squared error")),
+      this.mseBox,
       metric("Distance to optimum", el("div", { class: "gd-value" }, [this.distance]), "|θ − θ*|"),
       metric("Gradient norm", el("div", { class: "gd-value" }, [this.gradNorm]), "|∇L|"),
       this.conditionBox,
@@ -237,7 +241,11 @@ class Panel {
       // presenter mode shows the map and the parameters (or, compared, the loss) first: see live.css
       el("div", { class: "gd-views" }, [
         el("div", { class: "gd-grid" }, [figure("surface", "Loss surface"), figure("contour", "Contour map")]),
-        el("div", { class: "gd-grid" }, [figure("convergence", "Parameters"), figure("loss", "Loss")]),
+        el("div", { class: "gd-grid" }, [
+          figure("convergence", "Parameters"),
+          el("div", { class: "gd-lossbox" }, [figure("loss", "Loss"), figure("rate", "Learning rate ηₜ")]),
+        ]),
+        el("div", { class: "gd-grid" }, [figure("eigen", "Error along each eigenvector of G")]),
       ]),
       el("div", { class: "gd-grid gd-extra" }, [
         el("div", {}, [figure("fit", "Fit"), this.table]),
@@ -374,7 +382,7 @@ class Panel {
     this.runs = data.runs.map((run) => {
       const out = { T: run.T, drawn: {} };
       for (const [n, list] of Object.entries(run.drawn)) out.drawn[n] = Int32Array.from(list);
-      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad"]) {
+      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad", "eig", "rate", "mse"]) {
         if (run[name]) out[name] = decode(run[name]);
       }
       return out;
@@ -389,6 +397,12 @@ class Panel {
       this.charts[name].box.setAttribute("aria-label", text[name]);
     }
     this.charts.surface.caption.textContent = text.surface_caption;
+    this.charts.eigen.caption.textContent = text.eigen_caption;
+    this.charts.rate.caption.textContent = text.rate_caption;
+    this.charts.rate.box.hidden = !data.figures.rate; // newton and cg have no rate to draw
+    this.mseBox.hidden = !this.runs[0].mse; // ridge: the loss is MSE + λ|w|², the MSE beside it
+    this.lossBox.title = this.runs[0].mse ? "MSE + λ|w|², the objective minimised" : "Mean squared error";
+    if (!data.figures.rate) this.charts.rate.tagged = null;
     this.conditionBox.title = text.condition;
     this.condition.textContent = compact(data.condition_number);
     this.condition.title = String(data.condition_number);
@@ -406,7 +420,7 @@ class Panel {
     });
     chart.tagged = tagged;
     chart.xs = name === "fit" ? decodeMaybe(fig.data[tagged.fit[0].index].x) : null;
-    if (name === "convergence" || name === "loss") {
+    if (name === "convergence" || name === "loss" || name === "eigen") {
       fig.layout.uirevision = name; // a zoom the user made survives Step and Play
       fig.layout.xaxis.autorange = false;
       chart.wholeRange = fig.layout.xaxis.range.slice();
@@ -428,7 +442,22 @@ class Panel {
     if (name === "contour") await this.pinFill(chart);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
-    if (!chart.listening && (name === "convergence" || name === "loss")) {
+    if (name === "contour" && !chart.picking) {
+      // a click on the map starts the run there: theta_0 for the two parameters shown
+      chart.picking = true;
+      chart.chart.on("plotly_click", (event) => {
+        const at = pointer(chart.chart, event);
+        if (!at) return;
+        // to a thousandth of the view: a start one can read and type again
+        const round = (v, span) => {
+          const unit = 10 ** Math.floor(Math.log10(span / 1000));
+          return Number((Math.round(v / unit) * unit).toPrecision(12));
+        };
+        const { span } = this.data;
+        this.pick?.({ x: round(at.x, span[0]), y: round(at.y, span[1]) });
+      });
+    }
+    if (!chart.listening && (name === "convergence" || name === "loss" || name === "eigen")) {
       chart.listening = true;
       chart.chart.on("plotly_relayout", (event) => {
         const range = event["xaxis.range"] || [event["xaxis.range[0]"], event["xaxis.range[1]"]];
@@ -572,7 +601,7 @@ class Panel {
 
   setFollow(follow) {
     this.follow = follow;
-    for (const name of ["convergence", "loss"]) Object.assign(this.charts[name], { user: false, high: null });
+    for (const name of ["convergence", "loss", "eigen"]) Object.assign(this.charts[name], { user: false, high: null });
     this.markView(follow ? "follow" : "whole");
     this.render(this.k, false);
   }
@@ -603,7 +632,9 @@ class Panel {
       convergence: () => this.renderLines("convergence", k),
       loss: () => this.renderLines("loss", k),
       fit: () => this.renderFit(k),
+      eigen: () => this.renderLines("eigen", k),
     };
+    if (this.charts.rate.tagged) drawers.rate = () => this.renderRate(k);
     for (const [name, draw] of Object.entries(drawers)) {
       if (shown(name)) {
         draw();
@@ -675,6 +706,10 @@ class Panel {
     const distance = Math.sqrt(theta.reduce((sum, v, n) => sum + (v - star[n]) ** 2, 0));
     this.distance.textContent = compact(distance);
     this.distance.title = String(distance);
+    if (main.mse) {
+      this.mse.textContent = compact(main.mse[r]);
+      this.mse.title = String(main.mse[r]);
+    }
     this.gradNorm.textContent = compact(main.grad_norm[r]);
     this.gradNorm.title = String(main.grad_norm[r]);
     if (this.scrub.value !== String(k)) this.scrub.value = String(k);
@@ -757,7 +792,7 @@ class Panel {
     if (k < this.T) {
       const after = this.params(0, k + 1);
       lines.push(
-        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), [[math("mo", "\u2003"), fence("("), math("mi", "η"), math("mo", "="), mnumber(d.learning_rate), fence(")")]]),
+        line(sub("θ", k + 1), math("mo", "−"), sub("θ", k), math("mo", "="), mvector(after.map((v, n) => v - theta[n])), ...this.rateOf(k, r)),
       );
     }
     lines.forEach((node, n) => {
@@ -782,6 +817,14 @@ class Panel {
     const head = el("tr", {}, columns.map(([name]) => el("th", { scope: "col", text: name })));
     const rows = theta.map((_, n) => el("tr", {}, columns.map(([, values]) => el("td", { text: values[n] }))));
     this.fullTable.replaceChildren(el("thead", {}, [head]), el("tbody", {}, rows));
+  }
+
+  // "(η = 0.01)" or "(η_k = ...)" after the update, as gd.explain.current_math; nothing without a rate.
+  rateOf(k, r) {
+    const rate = this.runs[0].rate ? this.runs[0].rate[r] : NaN;
+    if (!Number.isFinite(rate)) return [];
+    const symbol = this.data.varying_rate ? sub("η", k) : math("mi", "η");
+    return [math("mo", "\u2003"), fence("("), symbol, math("mo", "="), mnumber(rate), fence(")")];
   }
 
   // The iterations a line draws up to k: its fixed sample of 0..T cut at k, k itself last.
@@ -818,7 +861,10 @@ class Panel {
       const r = this.row(k);
       const p = this.data.p;
       const grad = this.runs[0].grad;
-      const g = [-rate * grad[r * p + i], -rate * grad[r * p + j]];
+      // eta_k, the rate of this update (gd.figures.charts.step_rate): a schedule's, linesearch's
+      const own = this.runs[0].rate ? this.runs[0].rate[r] : NaN;
+      const eta = Number.isFinite(own) ? own : rate;
+      const g = [-eta * grad[r * p + i], -eta * grad[r * p + j]];
       const u = [this.param(0, k + 1, i) - x0, this.param(0, k + 1, j) - y0];
       const norm = (v) => Math.hypot(v[0] / span[0], v[1] / span[1]);
       const longest = Math.max(norm(g), norm(u));
@@ -832,7 +878,7 @@ class Panel {
       data.push(tips ? { x: [x0, tips[t.n][0]], y: [y0, tips[t.n][1]] } : { x: [null, null], y: [null, null] });
     }
     chart.caption.textContent = tips
-      ? `Arrows from the current point: the plain gradient step −η∇L and the update ${this.data.text.optimizer} ` +
+      ? `Arrows from the current point: the plain gradient step ${this.data.varying_rate ? "−ηₖ∇L" : "−η∇L"} and the update ${this.data.text.optimizer} ` +
         `made, both drawn ×${formatG(factor, 3)}.`
       : "No arrows at the last iteration: no update follows it.";
     this.move(chart, traces, data);
@@ -843,8 +889,12 @@ class Panel {
     const traces = [];
     const data = [];
     const floor = this.data.floor;
-    const value = (run, s, param) =>
-      name === "loss" ? Math.max(this.runs[run].excess[this.row(s)], floor) : this.param(run, s, param);
+    const p = this.data.p;
+    const value = (run, s, param) => {
+      if (name === "loss") return Math.max(this.runs[run].excess[this.row(s)], floor);
+      if (name === "eigen") return Math.max(this.runs[run].eig[this.row(s) * p + param], this.data.eig_floor);
+      return this.param(run, s, param);
+    };
     for (const t of chart.tagged.line) {
       const q = this.drawn(t.run, t.points, k);
       traces.push(t.index);
@@ -853,6 +903,9 @@ class Panel {
     traces.push(chart.tagged.point[0].index);
     if (name === "loss") {
       data.push({ x: [k], y: [value(0, k)] });
+    } else if (name === "eigen") {
+      const along = Array.from({ length: p }, (_, n) => value(0, k, n));
+      data.push({ x: along.map(() => k), y: along });
     } else {
       const theta = this.params(0, k);
       data.push({ x: theta.map(() => k), y: theta });
@@ -867,6 +920,14 @@ class Panel {
       }
     }
     this.move(chart, traces, data, layout);
+  }
+
+  // The rate of the update after iteration k (the last update's at k = T), as gd.figures.rate_figure.
+  renderRate(k) {
+    const chart = this.charts.rate;
+    const rate = this.runs[0].rate[this.row(k)];
+    const t = Math.min(k, Math.max(this.T - 1, 0));
+    this.move(chart, [chart.tagged.point[0].index], [{ x: [t], y: [Number.isFinite(rate) ? rate : null] }]);
   }
 
   renderFit(k) {
@@ -935,12 +996,24 @@ function withLegend(gd, height) {
   return legend ? height + Math.ceil(legend.getBoundingClientRect().height) + 8 : height;
 }
 
+// Where a click fell on a chart, in data units of its axes (a log axis's too), or null.
+function pointer(plot, event) {
+  const layout = plot._fullLayout;
+  const mouse = event?.event;
+  if (!layout || !mouse) return null;
+  const box = plot.getBoundingClientRect();
+  const { xaxis, yaxis } = layout;
+  const x = xaxis.p2d(mouse.clientX - box.left - xaxis._offset);
+  const y = yaxis.p2d(mouse.clientY - box.top - yaxis._offset);
+  return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : null;
+}
+
 function decodeMaybe(values) {
   return values && values.bdata ? Array.from(decode(values)) : values;
 }
 
 // A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
-function mountFigure(parentElement, data, body) {
+function mountFigure(parentElement, data, body, setTriggerValue) {
   let box = parentElement.querySelector("figure.gd-static");
   if (!box) {
     box = el("figure", { class: "gd-figure gd-static" }, [el("div", { class: "gd-chart" })]);
@@ -950,12 +1023,13 @@ function mountFigure(parentElement, data, body) {
   box.dataset.id = data.id;
   box.setAttribute("aria-label", data.label);
   const fig = JSON.parse(new TextDecoder().decode(body));
+  if (data.pickable) fig.layout.hovermode = "x"; // a click anywhere above a rate reports it
   loadPlotly(data.plotly).then(async (Plotly) => {
     const gd = box.firstChild;
     const height = fig.layout.height;
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
     gd.style.height = `${height}px`;
-    await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
+    const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();
     if (!box.watched) {
@@ -970,14 +1044,22 @@ function mountFigure(parentElement, data, body) {
         timer = setTimeout(() => box.fit(), 250);
       }).observe(box);
     }
+    box.dataset.ready = "true";
+    if (!data.pickable || plot.__gdPicking) return;
+    plot.__gdPicking = true; // a click on the chart reports where it fell (the sweep: a rate)
+    plot.on("plotly_click", (event) => {
+      const at = pointer(plot, event);
+      if (at) box.__gdPick?.(at);
+    });
   });
+  box.__gdPick = (at) => setTriggerValue("pick", { id: data.id, ...at });
 }
 
 // The component's entry point: Streamlit calls it with the data of every run that changed it,
 // which panel.py packs as one line of JSON (`data`) and the JSON text of a payload or figure.
-export function mount({ parentElement, setStateValue }, data, body) {
+export function mount({ parentElement, setStateValue, setTriggerValue }, data, body) {
   if (data.figure) {
-    mountFigure(parentElement, data, body);
+    mountFigure(parentElement, data, body, setTriggerValue);
     return;
   }
   let panel = parentElement.__gdPanel;
@@ -987,6 +1069,7 @@ export function mount({ parentElement, setStateValue }, data, body) {
   }
   // the report names its run, so that the server can tell a late report about another run apart
   panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
+  panel.pick = (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at });
   panel.show(body, data.start, data.plotly, data.opened).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);

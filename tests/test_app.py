@@ -7,6 +7,8 @@ The panel's `start` is where it opens a run (0, or a shared link's iteration for
 run) and stays so for that run: the rerun after a report sends the panel the very same element.
 """
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,10 +18,11 @@ from gd import explain
 from gd.data import make_regression
 from gd.inputs import Settings
 from gd.run import experiment
+from panel import unpack
 
 TIMEOUT = 60
 ALL_CHARTS = {"sweep"}  # besides the live panel, whose payload holds the five per-step charts
-LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit"]
+LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit", "eigen", "rate"]
 
 
 @pytest.fixture
@@ -290,3 +293,100 @@ def test_surface_axes_can_be_chosen(at):
     assert caption.startswith("The loss over b and w1,")
     scene = payload["figures"]["surface"]["layout"]["scene"]
     assert (scene["xaxis"]["title"]["text"], scene["yaxis"]["title"]["text"]) == ("b", "w1")
+
+
+# ---- beyond plain descent: the advanced inputs, and clicks on the map and the sweep ----------------
+
+
+def send_trigger(at, key: str, event: str, value):
+    """One run with a component's trigger value as the browser sends it (setTriggerValue): a list
+    of {event, value} under the component's trigger aggregator widget."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    element = component(at, key)
+    states = at._tree.get_widget_states()
+    states.widgets.append(
+        WidgetState(
+            id=_make_trigger_id(element.proto.id, "events"),
+            json_trigger_value=json.dumps([{"event": event, "value": value}]),
+        )
+    )
+    return at._run(states)
+
+
+def test_start_schedule_and_ridge_inputs_make_the_run(at):
+    at.text_input(key="start").set_value("1, 1, 1, 1, 1, 1")
+    at.selectbox(key="schedule").set_value("step").run()
+    at.number_input(key="gamma").set_value(0.5)
+    at.number_input(key="step_size").set_value(10)
+    at.number_input(key="l2").set_value(0.25).run()
+    assert not at.exception and not at.error
+    want = experiment(Settings(start=(1.0,) * 6, schedule="step", gamma=0.5, step_size=10, l2=0.25))
+    payload = panel(at)["payload"]
+    _, rows = run_rows(payload)
+    np.testing.assert_array_equal(rows["P"], want.trajectory.params)
+    np.testing.assert_array_equal(rows["loss"], want.trajectory.loss)
+    np.testing.assert_array_equal(rows["mse"], want.problem.mse(want.trajectory.params))  # beside it
+    np.testing.assert_array_equal(rows["eig"], want.problem.eigen_errors(want.trajectory.params))
+    np.testing.assert_array_equal(rows["rate"][:30], [0.01] * 10 + [0.005] * 10 + [0.0025] * 10)
+    query = at.query_params
+    assert (query["start"], query["schedule"], query["gamma"], query["step_size"], query["l2"]) == (
+        "1, 1, 1, 1, 1, 1",
+        "step",
+        "0.5",
+        "10",
+        "0.25",
+    )
+    markdown = [x.value for x in at.markdown]  # the formulas, as inline math in display style
+    loss = explain.loss_lines(want.settings)[0]
+    assert explain.display(loss) in markdown and "0.25" in loss
+
+
+def test_a_start_of_the_wrong_length_keeps_the_last_run_and_says_why(at):
+    before = panel(at)["payload"]["run"]
+    at.text_input(key="start").set_value("1, 2").run()
+    assert not at.exception
+    assert any("start: give 6 numbers" in e.value.replace("\\", "") for e in at.error)
+    assert panel(at)["payload"]["run"] == before
+
+
+def test_methods_without_a_rate_say_the_rate_has_no_effect(at):
+    at.selectbox(key="optimizer").set_value("cg").run()
+    assert not at.exception
+    note = " ".join(m.value for m in at.sidebar.markdown)
+    assert "has no learning rate" in note and "no effect" in note
+    payload = panel(at)["payload"]
+    assert "rate" not in payload["figures"] and "eigen" in payload["figures"]
+
+
+def test_a_click_on_the_map_sets_the_start_of_the_two_parameters_shown(at):
+    payload = panel(at)["payload"]
+    i, j = payload["i"], payload["j"]
+    send_trigger(at, "live", "pick", {"run": payload["run"], "i": i, "j": j, "x": 3.5, "y": -2.25})
+    assert not at.exception
+    start = [0.0] * 6
+    start[i], start[j] = 3.5, -2.25
+    assert at.text_input(key="start").value == ", ".join(f"{v:g}" for v in start)
+    assert at.query_params["start"] == at.text_input(key="start").value
+    np.testing.assert_array_equal(panel(at)["payload"]["runs"][0]["T"], 1000)
+    _, rows = run_rows(panel(at)["payload"])
+    np.testing.assert_array_equal(rows["P"][0], start)
+    # a second click keeps the first one's other coordinates; one about an old run is ignored
+    send_trigger(at, "live", "pick", {"run": "stale", "i": i, "j": j, "x": 9.0, "y": 9.0})
+    _, rows = run_rows(panel(at)["payload"])
+    np.testing.assert_array_equal(rows["P"][0], start)
+
+
+def test_a_click_on_the_sweep_sets_the_learning_rate(at):
+    figure, _ = unpack(component(at, "sweep").proto.bytes)
+    send_trigger(at, "sweep", "pick", {"id": figure["id"], "x": 0.123456, "y": 1.0})
+    assert not at.exception
+    assert at.number_input(key="learning_rate").value == 0.123
+    assert at.query_params["learning_rate"] == "0.123"
+    assert panel(at)["payload"]["learning_rate"] == 0.123
+    # past the largest rate allowed: a message, the rate kept
+    figure, _ = unpack(component(at, "sweep").proto.bytes)
+    send_trigger(at, "sweep", "pick", {"id": figure["id"], "x": 250.0, "y": 1.0})
+    assert not at.exception and at.number_input(key="learning_rate").value == 0.123
+    assert any("not allowed" in w.value for w in at.warning)

@@ -25,7 +25,7 @@ from gd.run import experiment
 TIMEOUT = 60
 ALL_CHARTS = {"sweep"}  # besides the live panel, whose payload holds the five per-step charts
 PRESENTER_CHARTS = set()  # presenter mode: no sweep (the panel hides its fit chart itself)
-LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit"]
+LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit", "eigen", "rate"]
 
 
 def page(**query) -> AppTest:

@@ -308,6 +308,14 @@ BAD = [
         f"{SGD_BATCH * MAX_STEPS:,}",
     ),
     (["--feature-scale", "0.5"], "got 0.5"),
+    (["--start", "1,2"], "give 6 numbers"),
+    (["--start", "1,x,2,3,4,5"], "'x'"),
+    (["--schedule", "warmup"], "'warmup'"),
+    (["--schedule", "exponential", "--gamma", "1.5"], "got 1.5 for the exponential schedule"),
+    (["--gamma", "-1"], "got -1"),
+    (["--step-size", "0"], "got 0"),
+    (["--damping", "0"], "above 0"),
+    (["--l2", "-0.5"], "-0.5"),
     (["--feature-mean", "nan"], "nan"),
     (["--outlier", "abc"], "'abc'"),
     (["--every", "0"], "got 0"),
@@ -339,3 +347,46 @@ def test_bad_input_exits_2_with_one_error_line(args, named, tmp_path, capsys):
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert named in lines[0]
+
+
+# --- beyond plain descent: start, schedules, the methods without a rate, ridge --------------------
+
+
+def test_new_flags_reach_the_engine_and_keep_the_print_and_csv_formats(tmp_path):
+    """Each flag runs the run the engine makes of the same settings: the CSV is its trajectory."""
+    cases = [
+        (["--start", "1,-2,0.5,3,-1,4"], Settings(start=(1.0, -2.0, 0.5, 3.0, -1.0, 4.0))),
+        (
+            ["--schedule", "step", "--gamma", "0.5", "--step-size", "7"],
+            Settings(schedule="step", gamma=0.5, step_size=7),
+        ),
+        (
+            ["--optimizer", "adam", "--lr", "0.1", "--schedule", "cosine"],
+            Settings(optimizer="adam", learning_rate=0.1, schedule="cosine"),
+        ),
+        (["--optimizer", "newton", "--damping", "0.5"], Settings(optimizer="newton", damping=0.5)),
+        (["--optimizer", "cg", "--lr", "50", "--schedule", "inverse"], Settings(optimizer="cg")),
+        (["--optimizer", "linesearch", "--l2", "0.3"], Settings(optimizer="linesearch", l2=0.3)),
+    ]
+    for args, settings in cases:
+        out = tmp_path / "run.csv"
+        code = main([*args, "--samples", "200", "--steps", "30", "--csv", str(out), "--quiet"])
+        assert code == 0, args
+        header, table = read_csv(out.read_text())
+        assert header == ["step", "loss", "w1", "w2", "w3", "w4", "w5", "b"]
+        from dataclasses import replace
+
+        ex = experiment(replace(settings, samples=200, steps=30))
+        np.testing.assert_array_equal(table[:, 2:], ex.trajectory.params, err_msg=str(args))
+        np.testing.assert_array_equal(table[:, 1], ex.trajectory.loss)
+
+
+def test_the_ridge_csv_holds_the_penalised_loss(tmp_path):
+    out = tmp_path / "run.csv"
+    assert main(["--l2", "0.5", "--samples", "100", "--steps", "5", "--csv", str(out), "--quiet"]) == 0
+    _, table = read_csv(out.read_text())
+    data = make_regression((2.0, 4.0, 5.0, 9.0, 11.0), 2.0, 100, 0.0, 0)
+    for row in table:
+        theta = row[2:]
+        r = design(data.X) @ theta - data.y
+        assert row[1] == pytest.approx(r @ r / 100 + 0.5 * theta[:-1] @ theta[:-1], rel=1e-12)

@@ -281,3 +281,20 @@ def test_arrow_legend_entries_draw_no_marker(ex):
         # Plotly's legend draws a trace's first symbol: an open line symbol of no width is nothing
         assert arrow.marker.symbol[0] == "line-ew" and arrow.marker.line.width == 0
         assert arrow.marker.symbol[1] == "arrow"
+
+
+@pytest.mark.parametrize("k", [0, 3, 7])
+def test_the_gradient_arrow_steps_at_the_updates_own_rate_under_a_schedule(k):
+    """Plain gd's update is exactly -eta_k grad L: under a schedule the two arrows coincide (the
+    gradient arrow at the base rate would be 1/0.5**k times the update)."""
+    from gd.figures.charts import arrow_names, update_arrows
+
+    ex = experiment(Settings(steps=10, schedule="exponential", gamma=0.5))
+    (tip_g, tip_u), factor = update_arrows(ex, 0, 1, k, (1.0, 1.0))
+    P = ex.trajectory.params
+    step = P[k + 1, [0, 1]] - P[k, [0, 1]]
+    np.testing.assert_allclose(tip_u - P[k, [0, 1]], factor * step, rtol=1e-12)
+    np.testing.assert_allclose(tip_g, tip_u, rtol=1e-12, atol=1e-15)
+    expected = -0.01 * 0.5**k * ex.problem.gradient(P[k])[[0, 1]]
+    np.testing.assert_allclose((tip_g - P[k, [0, 1]]) / factor, expected, rtol=1e-12)
+    assert arrow_names(ex)[0] == "−ηₖ∇L" and arrow_names(experiment(Settings(steps=10)))[0] == "−η∇L"

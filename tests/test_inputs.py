@@ -30,6 +30,8 @@ IDS = [name for name, _ in ALL_RANGES]
 
 
 def below(rng):
+    if rng.open_min:
+        return rng.minimum
     return rng.minimum - 1 if rng.integer else math.nextafter(rng.minimum, -math.inf)
 
 
@@ -48,7 +50,7 @@ def test_every_range_rejects_nan_inf_non_numbers_and_out_of_range(name, rng):
         with pytest.raises(InputError, match=rf"^{rng.label} must be a number, got "):
             rng.check(bad)
     for bad in (below(rng), above(rng)):
-        with pytest.raises(InputError, match=rf"^{rng.label} must be at least .*, got ") as err:
+        with pytest.raises(InputError, match=rf"^{rng.label} must be (at least|above) .*, got ") as err:
             rng.check(bad)
         named = float(str(err.value).rsplit("got ", 1)[1].replace(",", ""))
         assert named == pytest.approx(bad, rel=1e-5)  # names the value, to the digits shown
@@ -61,6 +63,11 @@ def test_every_range_rejects_nan_inf_non_numbers_and_out_of_range(name, rng):
 
 @pytest.mark.parametrize("name, rng", ALL_RANGES, ids=IDS)
 def test_every_range_accepts_its_bounds(name, rng):
+    if rng.open_min:  # damping: above 0, so its smallest is the next float
+        assert rng.check(rng.smallest) == rng.smallest
+        assert rng.parse(f" {rng.smallest!r} ") == rng.smallest
+        assert rng.check(rng.largest) == rng.largest
+        return
     assert rng.check(rng.minimum) == rng.minimum
     top = rng.maximum
     if rng.open_max:
@@ -146,7 +153,9 @@ def test_defaults_are_the_articles_experiment():
         "gd",
     )
     assert s.validated() == s
-    assert OPTIMIZERS == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+    # the article starts at zero, at one constant rate, without a penalty
+    assert (s.start, s.schedule, s.l2, s.damping) == ((), "constant", 0.0, 1.0)
+    assert OPTIMIZERS[:7] == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
     # the names share links, widgets and tests rely on (more may follow)
     assert {
         "true_weights",
@@ -175,7 +184,8 @@ def test_validated_normalises_numbers():
     [
         (
             {"optimizer": "lbfgs"},
-            "optimizer must be one of gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, got 'lbfgs'",
+            "optimizer must be one of gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, linesearch, "
+            "newton, cg, got 'lbfgs'",
         ),
         ({"optimizer": "GD"}, "got 'GD'"),
         ({"optimizer": "nesterov", "momentum": 0.0}, "nesterov needs a momentum above 0"),

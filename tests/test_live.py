@@ -21,7 +21,7 @@ from panel import unpack
 
 # ---- reading the payload back (shared with the AppTest modules) ------------------------------------
 
-PER_PARAM = ("P", "grad")  # the typed arrays with a row of p numbers per iteration
+PER_PARAM = ("P", "grad", "eig")  # the typed arrays with a row of p numbers per iteration
 
 
 def decode(spec: dict) -> np.ndarray:
@@ -335,6 +335,8 @@ def test_figures_at_iteration_zero_are_gd_figures_own(compared):
             "convergence": figures.convergence_figure(compared, 0, presenter),
             "loss": figures.loss_figure(compared, 0, presenter),
             "fit": figures.fit_figure(compared, 0, presenter, live.FIT_POINTS),
+            "eigen": figures.eigen_figure(compared, 0, presenter),
+            "rate": figures.rate_figure(compared, 0, presenter),
         }
         assert list(payload["figures"]) == list(expected)
         for name, fig in expected.items():

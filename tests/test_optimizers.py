@@ -15,6 +15,7 @@ import pytest
 
 from gd import optimizers, registry
 from gd.inputs import OPTIMIZERS
+from gd.problem import Problem
 
 RTOL = 1e-13
 
@@ -144,7 +145,8 @@ def test_adam_betas_09_0999_eps_1e_8():
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_update_is_pure(name):
     """The state is immutable: updating twice from one state gives the same step; nothing mutates."""
-    opt = registry.make(name, 0.1, momentum=0.9)
+    pb = Problem.from_data(np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5], [2.0, 2.0]]), np.arange(4.0))
+    opt = registry.make(name, 0.1, pb, momentum=0.9)
     theta = np.array([1.0, -2.0, 0.5])
     state = opt.init(theta)
     _, state = opt.update(np.array([0.3, -0.1, 2.0]), state)

@@ -295,3 +295,40 @@ def test_oscillation_opens_after_the_zig_zag_shows():
     ex, k = run_preset("oscillation"), PRESETS["oscillation"].start
     P = ex.trajectory.params[: k + 1]
     assert sign_changes(P - ex.problem.theta_star).max() >= 5
+
+
+def test_methods_steepest_descent_zigzags_cg_goes_straight():
+    ex = run_preset("methods")
+    assert ex.settings.optimizer == "linesearch"
+    gd, cg = ex.others
+    assert (gd.settings.optimizer, cg.settings.optimizer) == ("gd", "cg")
+    _, _, theta_star, loss, _, _ = reference(ex.settings)
+    least = loss(theta_star)
+    # cg: at the optimum within p = 6 steps ("at most 6 steps"), from the data's own loss
+    assert loss(cg.trajectory.params[6]) - least <= 1e-9 * loss(np.zeros(6))
+    # steepest descent zig-zags: each exact step is at right angles to the last; it is still far
+    # from the optimum after 50 steps, as is gd
+    steps = np.diff(ex.trajectory.params, axis=0)[:20]
+    angles = [
+        float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+        for a, b in zip(steps[1:], steps[:-1], strict=True)
+    ]
+    assert max(abs(c) for c in angles) < 1e-6  # exact line search: each step orthogonal to the last
+    for run in (ex.trajectory, gd.trajectory):
+        assert loss(run.params[-1]) - least > 1e-6
+
+
+def test_ridge_rounds_the_valley_and_shrinks_the_optimum():
+    s = preset_settings("ridge")
+    assert s.l2 == 20.0 and "λ = 20" in PRESETS["ridge"].watch
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed, s.feature_scale)
+    A = np.column_stack([data.X, np.ones(len(data.y))])
+    G = A.T @ A / len(data.y)
+    assert G[4, 4] / G[0, 0] == pytest.approx(100, rel=0.01)  # "100 times more curved"
+    ridge = G + 20.0 * np.diag([1, 1, 1, 1, 1, 0])
+    assert ridge[4, 4] / ridge[0, 0] == pytest.approx(5.7, abs=0.05)  # "5.7 times now"
+    theta = np.linalg.solve(ridge, A.T @ data.y / len(data.y))
+    assert round(theta[0], 1) == 0.1  # "w1 = 0.1, not 2"
+    ex = run_preset("ridge")
+    np.testing.assert_allclose(ex.problem.theta_star, theta, rtol=1e-9)
+    assert ex.trajectory.diverged_at is None and ex.settings.learning_rate < ex.limit

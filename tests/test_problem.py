@@ -4,6 +4,7 @@ limits derived from each optimizer's iteration matrix."""
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -325,3 +326,82 @@ def test_eigenvectors_are_computed_on_first_read_and_match_the_eigenvalues():
     np.testing.assert_allclose(V.T @ V, np.eye(4), atol=1e-12)
     np.testing.assert_allclose(pb.G @ V, V * pb.eigenvalues, atol=1e-12)
     assert pb.eigenvectors is V
+
+
+# ---- ridge (L2): G + lambda diag(1, ..., 1, 0), the bias not penalised -----------------------------
+
+
+def ridge_closed_form(X, y, lam):
+    """(A^T A / n + lam D)^-1 A^T y / n, D = diag(1, ..., 1, 0)."""
+    A, n = design(X), len(y)
+    D = np.diag(np.append(np.ones(X.shape[1]), 0.0))
+    return np.linalg.solve(A.T @ A / n + lam * D, A.T @ y / n)
+
+
+def ridge_augmented(X, y, lam):
+    """An independent route: least squares on [A; sqrt(n lam) D] against [y; 0] (scikit-learn's
+    Ridge(alpha = n lam) with an intercept minimises the same sum)."""
+    A, n, d = design(X), len(y), X.shape[1]
+    D = np.diag(np.append(np.ones(d), 0.0))
+    return np.linalg.lstsq(np.vstack([A, math.sqrt(n * lam) * D]), np.append(y, np.zeros(d + 1)), rcond=None)[
+        0
+    ]
+
+
+def ridge_loss(X, y, theta, lam):
+    return direct_loss(X, y, theta) + lam * float(theta[:-1] @ theta[:-1])
+
+
+@pytest.mark.parametrize("kind", ["full", "duplicate", "constant", "wide"])
+@pytest.mark.parametrize("lam", [1e-3, 0.1, 10.0])
+def test_ridge_optimum_loss_and_spectrum_follow_lambda(kind, lam):
+    X, y = dataset(kind)
+    pb = Problem.from_data(X, y).regularised(lam)
+    want = ridge_augmented(X, y, lam)
+    np.testing.assert_allclose(pb.theta_star, want, rtol=1e-9, atol=1e-12 * np.abs(want).max())
+    if kind != "wide":
+        closed = ridge_closed_form(X, y, lam)
+        np.testing.assert_allclose(pb.theta_star, closed, rtol=1e-9, atol=1e-12 * np.abs(closed).max())
+    assert pb.loss_star == pytest.approx(ridge_loss(X, y, want, lam), rel=1e-10)
+    rng = np.random.default_rng(7)
+    for theta in rng.standard_normal((5, X.shape[1] + 1)) * 3:
+        assert pb.loss(theta) == pytest.approx(ridge_loss(X, y, theta, lam), rel=1e-10)
+        assert pb.mse(theta) == pytest.approx(direct_loss(X, y, theta), rel=1e-10)
+        A = design(X)
+        g = 2 * A.T @ (A @ theta - y) / len(y) + 2 * lam * np.append(theta[:-1], 0.0)
+        np.testing.assert_allclose(pb.gradient(theta), g, rtol=1e-9, atol=1e-12 * np.abs(g).max())
+    A, n = design(X), len(y)
+    H = A.T @ A / n + lam * np.diag(np.append(np.ones(X.shape[1]), 0.0))
+    np.testing.assert_allclose(pb.eigenvalues, np.linalg.eigvalsh(H), rtol=1e-9, atol=1e-12 * pb.lambda_max)
+    assert not pb.rank_deficient  # the penalty makes every weight direction curve, the bias has the ones
+    assert pb.stability_limit("gd") == pytest.approx(1 / np.linalg.eigvalsh(H)[-1], rel=1e-12)
+    assert pb.condition_number == pytest.approx(np.linalg.cond(H), rel=1e-6)
+
+
+def test_ridge_does_not_penalise_the_bias_and_zero_is_plain_least_squares():
+    X, y = dataset("full")
+    plain = Problem.from_data(X, y)
+    assert plain.regularised(0.0) is plain
+    big = plain.regularised(1e6)
+    np.testing.assert_allclose(big.theta_star[:-1], 0.0, atol=1e-4)
+    assert big.theta_star[-1] == pytest.approx(np.mean(y) - X.mean(axis=0) @ big.theta_star[:-1], rel=1e-6)
+
+
+def test_eigen_errors_are_the_error_along_each_eigenvector():
+    X, y = dataset("full")
+    pb = Problem.from_data(X, y)
+    theta = np.array([1.0, -2.0, 0.5, 3.0, 7.0])
+    _, V = np.linalg.eigh(design(X).T @ design(X) / len(y))
+    got = pb.eigen_errors(theta[None, :])[0]
+    np.testing.assert_allclose(got, np.abs(V.T @ (theta - pb.theta_star)), rtol=1e-9)
+    assert np.linalg.norm(got) == pytest.approx(np.linalg.norm(theta - pb.theta_star), rel=1e-12)
+
+
+def test_solve_is_lstsqs_minimum_norm_solution():
+    for kind in ("full", "duplicate", "constant", "wide"):
+        X, y = dataset(kind)
+        pb = Problem.from_data(X, y)
+        b = np.random.default_rng(1).standard_normal(pb.p)
+        b = pb.G @ b  # in G's range, as every gradient is
+        want = np.linalg.lstsq(pb.G, b, rcond=1e-12)[0]
+        np.testing.assert_allclose(pb.solve(b), want, rtol=1e-7, atol=1e-9 * np.abs(want).max())

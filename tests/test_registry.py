@@ -36,16 +36,32 @@ TORCH = {
     "adagrad": {"eps": 1e-10},
     "rmsprop": {"alpha": 0.99, "eps": 1e-8},
     "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    "linesearch": {},
+    "newton": {"damping": 1.0},  # a full Newton step
+    "cg": {},
 }
 
 
 def test_every_optimizer_has_torchs_defaults_and_a_label():
-    assert OPTIMIZERS == ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+    assert OPTIMIZERS == (
+        "gd",
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "linesearch",
+        "newton",
+        "cg",
+    )
     for name, entry in registry.OPTIMIZERS.items():
         assert entry.defaults == TORCH[name], name
         assert entry.name == name and OPTIMIZER_LABELS[name] == entry.label != ""
     assert [n for n, e in registry.OPTIMIZERS.items() if e.minibatch] == ["sgd"]
-    assert [n for n, e in registry.OPTIMIZERS.items() if e.limit is None] == ["adagrad", "rmsprop", "adam"]
+    no_limit = ["adagrad", "rmsprop", "adam", "linesearch", "newton", "cg"]
+    assert [n for n, e in registry.OPTIMIZERS.items() if e.limit is None] == no_limit
+    assert [n for n, e in registry.OPTIMIZERS.items() if not e.rate] == ["linesearch", "newton", "cg"]
 
 
 def test_each_hyper_parameter_is_an_ordinary_input_with_torchs_default():

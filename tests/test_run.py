@@ -449,7 +449,7 @@ def test_no_optimizer_crashes_or_makes_nan_below_its_limit(problem, name, mu):
     lr = 0.9 * limits[name] if name in limits else 0.1  # adaptive steps are bounded by ~lr anyway
     pb = Problem.from_data(X, y)
     gradient = mini_batches(X, y, 7, 0) if name == "sgd" else None
-    tr = run(pb, registry.make(name, lr, momentum=mu), 200, gradient)
+    tr = run(pb, registry.make(name, lr, pb, momentum=mu), 200, gradient)
     assert tr.diverged_at is None and tr.steps == 200
     assert np.isfinite(tr.params).all() and np.isfinite(tr.loss).all() and np.isfinite(tr.grad_norm).all()
     assert math.isfinite(pb.condition_number) and pb.condition_number >= 1 - 1e-12
@@ -472,7 +472,7 @@ def test_sweep_equals_one_run_per_rate(name):
     steps = 150 if name in ("gd", "sgd", "momentum", "nesterov") else 60
     loss, diverged = sweep(pb, name, rates, steps, momentum=mu)
     for rate, got, flag in zip(rates, loss, diverged, strict=True):
-        ref = run(pb, registry.make(name, rate, momentum=mu), steps)
+        ref = run(pb, registry.make(name, rate, pb, momentum=mu), steps)
         assert flag == (ref.diverged_at is not None)
         if flag:
             assert got == np.inf

@@ -20,8 +20,11 @@ from gd.inputs import (
     MAX_FEATURES,
     OPTIMIZERS,
     RANGES,
+    SCHEDULE_NAMES,
+    START,
     WEIGHT,
     Settings,
+    parse_start,
     parse_weights,
 )
 
@@ -46,6 +49,12 @@ NON_DEFAULT = {
     "feature_scale": 1000.0,
     "feature_mean": -3.25,
     "outlier": -MAX_ABS_VALUE,
+    "start": "0.1, -2, 3, 1e+06",  # one per parameter of the three weights and the bias
+    "schedule": "step",
+    "gamma": 0.1 + 0.2,
+    "step_size": 7,
+    "damping": math.nextafter(0.0, 1.0),  # the smallest above 0
+    "l2": 1 / 7,
     "compare": ["adam", "gd", "nesterov"],
     "compare_rates": "0.001, 0.5",
     "compare_batches": "1, 64",
@@ -122,7 +131,11 @@ def test_numbers_round_trip_bit_for_bit(key, data):
     if rng.integer:
         value = data.draw(st.integers(int(rng.minimum), int(rng.maximum)))
     else:
-        value = data.draw(st.floats(rng.minimum, rng.maximum, exclude_max=rng.open_max, allow_nan=False))
+        value = data.draw(
+            st.floats(
+                rng.minimum, rng.maximum, exclude_min=rng.open_min, exclude_max=rng.open_max, allow_nan=False
+            )
+        )
     values, warnings = share.from_query(share.to_query({key: value}))
     assert warnings == []
     if value == share.DEFAULTS[key]:
@@ -273,8 +286,14 @@ def assert_allowed(key: str, value) -> None:
     elif key in RANGES:
         rng = RANGES[key]
         assert type(value) is (int if rng.integer else float), (key, value)
-        assert math.isfinite(value) and rng.minimum <= value
+        assert math.isfinite(value) and (rng.minimum < value if rng.open_min else rng.minimum <= value)
         assert value < rng.maximum if rng.open_max else value <= rng.maximum
+    elif key == "start":  # empty (zeros) or numbers (their count against the weights: own test)
+        start = parse_start(value)
+        assert len(start) <= MAX_FEATURES + 1
+        assert all(START.minimum <= v <= START.maximum for v in start)
+    elif key == "schedule":
+        assert value in SCHEDULE_NAMES
     elif key == "optimizer":
         assert value in OPTIMIZERS
     elif key == "compare":
@@ -501,3 +520,19 @@ def test_each_comparison_list_holds_at_most_max_compare_entries(key):
         f"Ignored the URL parameter {key}={quote(nine)}: {key}: at most {share.MAX_COMPARE} entries, got 9. "
         "Using the default."
     ]
+
+
+def test_a_start_that_does_not_fit_the_weights_is_dropped_with_a_warning():
+    values, warnings = share.from_query({"true_weights": "1, 2", "start": "1, 2"})
+    assert values == {"true_weights": "1, 2"}
+    assert len(warnings) == 1 and "start=" in warnings[0] and "give 3 numbers" in warnings[0]
+    values, warnings = share.from_query({"true_weights": "1, 2", "start": "1, 2, -3.5"})
+    assert warnings == [] and values["start"] == "1, 2, -3.5"
+    assert share.settings_of(values).start == (1.0, 2.0, -3.5)
+
+
+def test_gamma_above_one_with_a_decaying_schedule_is_dropped_with_a_warning():
+    values, warnings = share.from_query({"schedule": "exponential", "gamma": "2"})
+    assert values == {"schedule": "exponential"} and "gamma=" in warnings[0]
+    values, warnings = share.from_query({"schedule": "inverse", "gamma": "2"})
+    assert values == {"schedule": "inverse", "gamma": 2.0} and warnings == []

@@ -12,15 +12,18 @@ from gd.figures.charts import (
     sweep_kind,
 )
 from gd.figures.common import drawn_steps, milestones, slice_loss
+from gd.figures.eigen import eigen_figure, rate_figure
 from gd.figures.surface import surface_figure
 
 __all__ = [
     "contour_figure",
     "convergence_figure",
     "drawn_steps",
+    "eigen_figure",
     "fit_figure",
     "loss_figure",
     "milestones",
+    "rate_figure",
     "rate_sweep_figure",
     "slice_loss",
     "surface_figure",

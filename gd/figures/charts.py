@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from gd import registry
 from gd.data import Dataset
 from gd.figures.common import (
     DASHES,
@@ -33,6 +34,7 @@ from gd.figures.common import (
 )
 from gd.problem import ROUND_OFF
 from gd.run import SWEEP_RATES, Experiment, run_label, sweep, sweep_minibatch, sweep_plan, sweep_rates
+from gd.spectrum import gd_bound, step_rates, varying_rate
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
@@ -124,7 +126,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 y=[ends[0][1], ends[1][1]],
                 mode="lines+markers",
                 meta=dict(gd="arrow", n=n),
-                name=ARROW_NAMES[n],
+                name=arrow_names(ex)[n],
                 hoverinfo="skip",
                 line=dict(color=colour, width=line_width(presenter, 2.5)),
                 # the legend draws a trace's first symbol: "line-ew" with no line width is
@@ -160,15 +162,30 @@ ARROW_NAMES = ("−η∇L", "actual update")
 ARROW_COLOURS = ("#111827", "#CC79A7")
 
 
+def arrow_names(ex: Experiment) -> tuple[str, str]:
+    """The arrows' names: -eta_k grad L where the rate changes from update to update."""
+    return ("−ηₖ∇L", ARROW_NAMES[1]) if varying_rate(ex) else ARROW_NAMES
+
+
+def step_rate(ex: Experiment, k: int) -> float:
+    """eta_k, the rate of update k (a schedule's, linesearch's exact step), where the run has
+    one; the learning rate input otherwise (newton and cg, or where linesearch has none: g = 0)."""
+    rates = step_rates(ex)
+    if rates is None or k >= len(rates) or not np.isfinite(rates[k]):
+        return ex.settings.learning_rate
+    return float(rates[k])
+
+
 def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, float]):
-    """([tip of -eta grad L, tip of the update], factor) at iteration k, projected on parameters
-    (i, j): the plain gradient step -eta grad L(theta_k) and the actual update theta_{k+1} -
-    theta_k, both drawn from theta_k scaled by one factor, so that the longer is 15% of the view.
+    """([tip of -eta_k grad L, tip of the update], factor) at iteration k, projected on parameters
+    (i, j): the plain gradient step -eta_k grad L(theta_k) at that update's rate (`step_rate`)
+    and the actual update theta_{k+1} - theta_k, both drawn from theta_k scaled by one factor, so
+    that the longer is 15% of the view.
     No arrows ([], None) at the last iteration or where both are zero."""
     if k >= ex.trajectory.steps:
         return [], None
     P = ex.trajectory.params
-    g = -ex.settings.learning_rate * ex.problem.gradient(P[k])[[i, j]]
+    g = -step_rate(ex, k) * ex.problem.gradient(P[k])[[i, j]]
     u = (P[k + 1] - P[k])[[i, j]]
     scale = np.array(span, dtype=float)
     longest = max(np.linalg.norm(g / scale), np.linalg.norm(u / scale))
@@ -317,6 +334,8 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     theory_steps = drawn_steps(T, T)
     with np.errstate(over="ignore", under="ignore"):
         theory = shown[0][0] * rate ** theory_steps.astype(float)
+        if ex.settings.schedule != "constant" and registry.entry(ex.settings.optimizer).rate:
+            theory = shown[0][0] * gd_bound(ex.problem, step_rates(ex))[theory_steps]  # eta_t, not eta
     keep = (theory >= floor) & np.isfinite(theory)
     lo = min(np.log10(e.min()) for e in shown)
     hi = max(np.log10(e.max()) for e in shown)
@@ -388,7 +407,7 @@ def rate_sweep_figure(ex: Experiment, presenter: bool = False, data: Dataset | N
     if minibatch:
         loss, _ = sweep_minibatch(s, data, rates)
     else:
-        loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, **s.hyper)
+        loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, theta0=ex.trajectory.params[0], settings=s)
     own = np.inf if ex.trajectory.diverged_at is not None else float(ex.trajectory.loss[-1])
     return sweep_figure(
         rates,

@@ -98,6 +98,8 @@ def test_every_view_is_drawn_as_the_engine_draws_it(open_app, console_errors, k)
         "loss": figures.loss_figure(ARTICLE, k),
         "fit": figures.fit_figure(ARTICLE, k, points=FIT_POINTS),
         "surface": figures.surface_figure(ARTICLE, SURFACE_X, SURFACE_Y, k=k),
+        "eigen": figures.eigen_figure(ARTICLE, k),
+        "rate": figures.rate_figure(ARTICLE, k),
     }
     for name in CHARTS:
         shown = page.evaluate(CHART, name)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # A 3-D Plotly scene draws into a WebGL canvas inside .gl-container; 2-D charts use SVG.
 SCENE_CANVAS = ".js-plotly-plot .gl-container canvas"
 NO_WEBGL = "WebGL is not supported"
-CHARTS = ("surface", "contour", "convergence", "loss", "fit")
+CHARTS = ("surface", "contour", "convergence", "loss", "fit", "eigen", "rate")
 ARTICLE = experiment(Settings())
 
 

@@ -1,0 +1,179 @@
+"""The eigen view and the learning-rate chart: two charts of the live panel that follow the
+iteration k, their moving traces tagged by `meta` as in gd.figures.charts.
+
+Eigen view: |v_i^T e_t| (e_t = theta_t - theta*) against t on a log scale, one line a direction of
+G, beside plain GD's prediction |v_i^T e_0| prod |1 - 2 eta_s lambda_i| (dashed) where the run has
+a learning rate. Learning rate: eta_t against t, the current update's marked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from gd.figures.charts import CURRENT, _layout
+from gd.figures.common import MAX_POINTS, PALETTE, POINT, drawn_steps, figure, line_width, trace
+from gd.run import Experiment
+from gd.spectrum import eigen_floor, gd_theory, slowest, step_rates
+
+
+def direction_names(ex: Experiment) -> list[str]:
+    """'v1 (λ = 0.94, slowest)': each eigenvector of G by its eigenvalue, ascending."""
+    lam, lo = ex.problem.eigenvalues, slowest(ex.problem)
+    out = []
+    for i, value in enumerate(lam):
+        tag = ", slowest" if i == lo else ", fastest" if i == len(lam) - 1 else ""
+        out.append(f"v{i + 1} (λ = {value:.3g}{tag})")
+    return out
+
+
+def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
+    """The error along each eigenvector of G up to iteration k (the main run), on a log scale."""
+    pb, P = ex.problem, ex.trajectory.params
+    T = ex.trajectory.steps
+    floor = eigen_floor(ex)
+    E = np.maximum(pb.eigen_errors(P), floor)
+    rates = step_rates(ex)
+    theory = None
+    if rates is not None and ex.settings.optimizer != "linesearch":
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            theory = gd_theory(pb, P[0], rates)
+    names = direction_names(ex)
+    q_all = drawn_steps(T, T)
+    data = []
+    for i, name in enumerate(names):
+        colour = PALETTE[i % len(PALETTE)]
+        if theory is not None:
+            t = theory[q_all, i]
+            keep = np.isfinite(t) & (t >= floor)
+            data.append(
+                trace(
+                    "scatter",
+                    x=q_all[keep],
+                    y=t[keep],
+                    mode="lines",
+                    name=f"plain GD, {name}",
+                    legendgroup=f"v{i}",
+                    showlegend=False,
+                    hoverinfo="skip",
+                    line=dict(color=colour, width=1.5, dash="dash"),
+                )
+            )
+        q = drawn_steps(T, k)
+        data.append(
+            trace(
+                "scatter",
+                x=q,
+                y=E[q, i],
+                mode="lines",
+                meta=dict(gd="line", run=0, param=i, points=MAX_POINTS),
+                name=name,
+                legendgroup=f"v{i}",
+                line=dict(color=colour, width=line_width(presenter, 2.5 if i == slowest(pb) else 2)),
+            )
+        )
+    data.append(
+        trace(
+            "scatter",
+            x=[k] * pb.p,
+            y=E[k],
+            mode="markers",
+            meta=dict(gd="point"),
+            name=CURRENT,
+            showlegend=False,
+            hoverinfo="skip",
+            marker=dict(
+                size=8,
+                color=[PALETTE[i % len(PALETTE)] for i in range(pb.p)],
+                line=dict(color="white", width=1),
+            ),
+        )
+    )
+    shown = [E]
+    if theory is not None:
+        finite = theory[np.isfinite(theory) & (theory >= floor)]
+        shown.append(finite[None, :] if finite.size else E[:1])
+    lo = min(np.log10(s.min()) for s in shown)
+    hi = max(np.log10(s.max()) for s in shown)
+    pad = 0.05 * (hi - lo) or 1.0
+    note = "dashed: plain GD at these rates, |1 − 2ηₜλᵢ| a step" if theory is not None else ""
+    return figure(
+        data,
+        _layout(
+            presenter,
+            dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
+            dict(
+                title=dict(text="|vᵢᵀ(θ − θ*)|"),
+                type="log",
+                range=[lo - pad, hi + pad],
+                exponentformat="power",
+            ),
+            annotations=[
+                dict(
+                    text=note,
+                    xref="paper",
+                    yref="paper",
+                    x=0,
+                    y=0,
+                    xanchor="left",
+                    yanchor="bottom",
+                    showarrow=False,
+                    font=dict(size=12, color="#6b7280"),
+                )
+            ]
+            if note
+            else [],
+        ),
+    )
+
+
+def rate_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure | None:
+    """eta_t against the update t (t = 0..T-1), the rate of the update after iteration k marked
+    (the last one's at k = T); None for an optimizer without a rate (newton, cg)."""
+    rates = step_rates(ex)
+    T = ex.trajectory.steps
+    if rates is None or T == 0:
+        return None
+    q = drawn_steps(T - 1, T - 1)
+    finite = np.isfinite(rates)
+    top = float(np.max(rates[finite], initial=0.0)) or 1.0
+    t = min(k, T - 1)
+    data = [
+        trace(
+            "scatter",
+            x=q[finite[q]],
+            y=rates[q][finite[q]],
+            mode="lines",
+            name="ηₜ",
+            line=dict(color=PALETTE[0], width=line_width(presenter, 2.5)),
+        ),
+        trace(
+            "scatter",
+            x=[t],
+            y=[rates[t] if finite[t] else None],
+            mode="markers",
+            meta=dict(gd="point"),
+            name=CURRENT,
+            showlegend=False,
+            marker=dict(size=10, color=POINT),
+        ),
+    ]
+    if ex.limit is not None:
+        data.append(
+            trace(
+                "scatter",
+                x=[0, max(T - 1, 1)],
+                y=[ex.limit] * 2,
+                mode="lines",
+                name=f"stability limit {ex.limit:.4g}",
+                line=dict(color="#111827", dash="dash", width=1.5),
+            )
+        )
+        top = max(top, ex.limit)
+    layout = _layout(
+        presenter,
+        dict(title=dict(text="update t"), range=[0, max(T - 1, 1)]),
+        dict(title=dict(text="ηₜ"), range=[0, top * 1.08], rangemode="tozero"),
+    )
+    layout["height"] = 240
+    return figure(data, layout)
