@@ -346,6 +346,7 @@ class Panel {
     chart.user = false;
     chart.high = null;
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    if (name === "contour") await this.pinFill(chart);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
     if (name === "contour" && !chart.picking) {
       // a click on the map starts the run there: theta_0 for the two parameters shown
@@ -373,6 +374,28 @@ class Panel {
         }
       });
     }
+  }
+
+  // Plotly.animate, which moves the map's paths, point and arrows, takes the contour trace's layer
+  // off the map (plotly.js issue 4491: it redraws only the modules of the traces it moves). So
+  // the fill and its lines, once drawn, are copied into an image under the plot, at the axes'
+  // fixed ranges; the trace stays, transparent, and still answers the pointer with the loss.
+  async pinFill(chart) {
+    const gd = chart.chart;
+    const layer = gd.querySelector(".contourlayer");
+    if (!layer) return;
+    const { xaxis: xa, yaxis: ya } = gd._fullLayout;
+    const [w, h] = [xa._length, ya._length];
+    const inner = layer.outerHTML.replace(/clip-path="[^"]*"/g, ""); // its clip paths live elsewhere
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
+      `width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${inner}</svg>`;
+    const source = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
+    const [x0, x1] = xa.range;
+    const [y0, y1] = ya.range;
+    const image = { source, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0 };
+    Object.assign(image, { sizing: "stretch", layer: "below", xanchor: "left", yanchor: "top" });
+    await this.Plotly.update(gd, { opacity: 0 }, { images: [image] }, [0]);
   }
 
   // ---- the numbers at step s ----
