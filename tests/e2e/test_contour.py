@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
+from test_beyond import plot_point
 from test_smoke import ARTICLE, no_trouble
 from test_workshop import iteration, moving
 
@@ -19,7 +21,7 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
-SURFACE_X = 4  # the map's x axis: w5
+SURFACE_X, SURFACE_Y = 4, 3  # the map's axes: w5 and w4
 PLOT_AREA = ".gd-contour .nsewdrag"  # Plotly's drag rectangle: exactly the plot area
 
 
@@ -137,4 +139,22 @@ def test_the_map_keeps_its_fill_in_presenter_mode_and_at_phone_width(open_app, c
     phone.wait_for_timeout(300)
     assert_map(phone, "at phone width, after 2 Steps")
     screenshot(phone, "phone")
+    no_trouble(page, console_errors)
+
+
+def test_the_map_still_tells_the_loss_under_the_pointer_after_it_moved(page, console_errors):
+    from gd.figures.common import slice_grid
+
+    xs, ys, Z = slice_grid(ARTICLE, SURFACE_X, SURFACE_Y, 40)
+    for _ in range(2):
+        page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("2")
+    page.locator(".gd-contour").scroll_into_view_if_needed()
+    # a node of the map's grid far from the path (which runs from the origin up the diagonal)
+    a, b = 32, 6
+    page.mouse.move(*plot_point(page, "contour", xs[a], ys[b]))
+    label = page.locator(".gd-contour .hoverlayer .hovertext").first
+    expect(label).to_contain_text("loss ")
+    shown = float(label.text_content().split("loss ")[1].split()[0])
+    assert shown == pytest.approx(Z[b, a], rel=5e-4)
     no_trouble(page, console_errors)
