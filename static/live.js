@@ -454,7 +454,17 @@ class Panel {
           return Number((Math.round(v / unit) * unit).toPrecision(12));
         };
         const { span } = this.data;
-        this.pick?.({ x: round(at.x, span[0]), y: round(at.y, span[1]) });
+        // plotly reports a double click (which resets the axes) as a click, a double click and a
+        // click again: a click counts once the double-click delay has passed with no double click
+        // around it, so that resetting a zoom does not also start a new run
+        const delay = chart.chart._context?.doubleClickDelay ?? 300;
+        clearTimeout(chart.pickTimer);
+        if (performance.now() - (chart.doubled ?? -Infinity) < delay) return;
+        chart.pickTimer = setTimeout(() => this.pick?.({ x: round(at.x, span[0]), y: round(at.y, span[1]) }), delay);
+      });
+      chart.chart.on("plotly_doubleclick", () => {
+        clearTimeout(chart.pickTimer);
+        chart.doubled = performance.now();
       });
     }
     if (!chart.listening && (name === "convergence" || name === "loss" || name === "eigen")) {
@@ -489,7 +499,16 @@ class Panel {
     const [y0, y1] = ya.range;
     const image = { source, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0 };
     Object.assign(image, { sizing: "stretch", layer: "below", xanchor: "left", yanchor: "top" });
-    await this.Plotly.update(gd, { opacity: 0 }, { images: [image] }, [0]);
+    // the grid, now drawn over the fill rather than under it, at a quarter of its strength: about
+    // as the 75%-opaque fill lets it show through in gd.figures' map
+    const faint = {};
+    for (const axis of ["xaxis", "yaxis"]) {
+      for (const part of ["gridcolor", "zerolinecolor"]) {
+        const rgb = colourOf(gd._fullLayout[axis][part]);
+        if (rgb) faint[`${axis}.${part}`] = `rgba(${rgb.join(",")},0.25)`;
+      }
+    }
+    await this.Plotly.update(gd, { opacity: 0 }, { images: [image], ...faint }, [0]);
   }
 
   // ---- the numbers at step s ----
@@ -1006,6 +1025,14 @@ function pointer(plot, event) {
   const x = xaxis.p2d(mouse.clientX - box.left - xaxis._offset);
   const y = yaxis.p2d(mouse.clientY - box.top - yaxis._offset);
   return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : null;
+}
+
+// "#rrggbb" or "rgb(r, g, b)" as [r, g, b], or null.
+function colourOf(text) {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(text || "");
+  if (hex) return hex.slice(1).map((h) => parseInt(h, 16));
+  const rgb = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(text || "");
+  return rgb ? rgb.slice(1).map(Number) : null;
 }
 
 function decodeMaybe(values) {
