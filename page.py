@@ -40,7 +40,6 @@ from gd.presets import PRESETS
 from gd.run import Experiment, experiment, variants
 from panel import figure_id, live_panel, static_chart
 
-
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
 ss = st.session_state
 
@@ -467,21 +466,28 @@ def iteration_reported() -> None:
 
 def formulas(ex: Experiment) -> None:
     """The formulas the panel's numbers fill in: they depend on the optimizer alone."""
-    st.subheader("The formulas")
+    st.header("The formulas")
     left, right = st.columns(2)
+    # markdown of our own constants (no user text): formulas that wrap in a narrow column
     with left:
         for line in explain.loss_lines(ex.settings):
-            st.latex(line)
+            st.markdown(explain.display(line))
     with right:
         st.caption(f"The update of {ex.settings.optimizer}, g being the gradient at step t:")
-        st.latex(explain.rule(ex.settings))
+        for line in explain.rule_lines(ex.settings):
+            st.markdown(line)
 
 
 # ---- the page -----------------------------------------------------------------------------------
 
+# Presenter mode: the page as a stage for a 1280 x 720 projector (the panel's own part is in
+# static/live.css): less padding, the title on one line, the header bar see-through (its buttons
+# stay), the sidebar collapsed by the page config (`main`).
 PRESENTER_CSS = """<style>
-h1 { font-size: 3.2rem !important; }
-h3 { font-size: 2rem !important; }
+[data-testid="stMainBlockContainer"] { padding: 3.25rem 2rem 1rem; max-width: none; }
+[data-testid="stHeader"] { background: transparent; }
+h1 { font-size: 2.5rem !important; padding: 0 !important; white-space: nowrap; }
+h2 { font-size: 1.75rem !important; }
 </style>"""
 
 
@@ -520,7 +526,7 @@ def follow_the_run(ex: Experiment, key: str) -> None:
 
 
 def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
-    head, toggle = st.columns([5, 1], vertical_alignment="bottom")
+    head, toggle = st.columns([3, 1], vertical_alignment="bottom")
     head.title("Gradient descent, step by step")
     toggle.toggle(
         "Presenter mode", key="presenter", help="Larger fonts and lines for a projector; fewer controls."
@@ -563,7 +569,7 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
 
 def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
-    st.subheader("Which learning rate?")
+    st.header("Which learning rate?")
     sweep = rate_sweep(key, *run_args)
     ss.sweep_id = figure_id(sweep)
     has_rate = registry.entry(ex.settings.optimizer).rate
@@ -578,7 +584,7 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
     st.caption(
         explain.sweep_caption(ex, swept) + (" Click the chart to run at that rate." if has_rate else "")
     )
-    st.subheader("Export")
+    st.header("Export")
     a, b = st.columns(2)
     a.download_button(
         "Download the trajectory (CSV)",
@@ -600,8 +606,16 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
 
 def main() -> None:
     """The page, top to bottom: one script run."""
-    st.set_page_config(page_title="Gradient descent, step by step", page_icon="📉", layout="wide")
     init_state()
+    # Presenter mode collapses the sidebar; leaving it opens the sidebar again ("auto": open on a
+    # wide window, closed on a phone). Streamlit lets a sidebar the user opened or closed by hand
+    # keep that state (it remembers it in the browser).
+    st.set_page_config(
+        page_title="Gradient descent, step by step",
+        page_icon="📉",
+        layout="wide",
+        initial_sidebar_state="collapsed" if ss.presenter else "auto",
+    )
     settings, compare, upload, errors, note, rows = sidebar()
     given = upload is not None
     ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
@@ -623,4 +637,3 @@ def main() -> None:
     if not ss.presenter:
         formulas(ex)
         sweep_and_exports(ex, key, (settings, upload, compare), i, j)
-

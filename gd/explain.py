@@ -7,6 +7,7 @@ Only numbers are put into LaTeX, never user text.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -69,6 +70,48 @@ def loss_lines(settings) -> tuple[str, str, str]:
         RIDGE_GRADIENT_W.replace(r"\lambda", lam),
         GRADIENT_B,
     )
+
+
+def display(tex: str) -> str:
+    """A formula as markdown: inline math in display style, which KaTeX breaks after an = or a +
+    where the line is too long for its column (a display formula runs out of it)."""
+    return f"$\\displaystyle {tex}$"
+
+
+def rule_lines(settings) -> list[str]:
+    """`rule` as lines of markdown that fit a narrow column: one equation a line (the rule's
+    `\\quad` and `\\;` separate them), and a note in words, `(... \\text{...} ...)`, as words
+    around its bits of math, so that it wraps as text does."""
+    lines = []
+    for part in re.split(r",?\s*\\quad\s*|,\\;\s*", rule(settings)):
+        part = part.strip()
+        if part.startswith("(") and part.endswith(")") and r"\text{" in part:
+            lines.append(_words(part[1:-1]))
+        elif part:
+            lines.append(display(part))
+    return lines
+
+
+def _words(tex: str) -> str:
+    """LaTeX whose top-level \\text{...} groups are words: those as text, the rest as math."""
+    out, math, depth, i = [], "", 0, 0
+    while i < len(tex):
+        if depth == 0 and tex.startswith(r"\text{", i):
+            end, level = i + len(r"\text{"), 1
+            while level:
+                level += {"{": 1, "}": -1}.get(tex[end], 0)
+                end += 1
+            if math.strip():
+                out.append(f"${math.strip()}$")
+            out.append(tex[i + len(r"\text{") : end - 1].strip())
+            math, i = "", end
+            continue
+        depth += {"{": 1, "}": -1}.get(tex[i], 0)
+        math += tex[i]
+        i += 1
+    if math.strip():
+        out.append(f"${math.strip()}$")
+    return " ".join(out)
 
 
 _MARKDOWN = set("\\`*_{}[]()#+-.!|<>~$:=&")

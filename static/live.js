@@ -11,6 +11,8 @@
 // iteration (the browser tests compare the two).
 
 const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
+const MIN_CHART_PX = 280; // the least height a chart is drawn at in presenter mode
+const SHORT_VECTOR = 6; // a longer vector is shortened to its first 3 entries, "…", its last
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
 const SCENE_INTERVAL_MS = 120; // the 3-D scene redraws at most this often while playing,
 const SCENE_SHARE = 8; // and takes at most 1/8 of the time (a CPU-drawn scene redraws rarely)
@@ -50,6 +52,15 @@ export function compact(x) {
   if (a >= 1e-3 && a < 1e6) return roundHalfEven(x).toLocaleString("en-US"); // 9999.5 rounds to 10,000
   const [mantissa, e] = x.toExponential(2).split("e");
   return `${mantissa}e${Number(e)}`;
+}
+
+// A number in a table: 4 significant digits, a power of ten as ×10⁴ rather than e+04.
+function tableNumber(x) {
+  const text = formatG(x, 4);
+  if (!text.includes("e")) return text;
+  const [mantissa, exponent] = text.split("e");
+  const power = String(Number(exponent)).replace(/[-0-9]/g, (c) => "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"["-0123456789".indexOf(c)]);
+  return `${mantissa}×10${power}`;
 }
 
 // ---- loading ---------------------------------------------------------------------------------
@@ -124,17 +135,33 @@ function mnumber(x, digits = 4) {
   return mrow(math("mn", mantissa.replace("-", "−")), math("mo", "×"), power);
 }
 
+// An operator that keeps its size: a bracket beside an exponent would otherwise stretch to it.
+function fence(text) {
+  const node = math("mo", text);
+  node.setAttribute("stretchy", "false");
+  return node;
+}
+
 // A row vector: one inline formula an entry, so that a long vector wraps onto the next line;
-// past 6 entries the middle is shortened to "…" (the full vector is the line's tooltip).
+// past SHORT_VECTOR entries the middle is shortened to "…" (the full vectors are in the math's
+// "every entry" details and the line's tooltip).
 function mvector(values) {
-  const shown = values.length > 6 ? [...values.slice(0, 3), null, values[values.length - 1]] : values;
+  const long = values.length > SHORT_VECTOR;
+  const shown = long ? [...values.slice(0, 3), null, values[values.length - 1]] : values;
   return shown.map((v, n) => {
     const parts = [];
-    if (n === 0) parts.push(math("mo", "["));
+    if (n === 0) parts.push(fence("["));
     parts.push(v === null ? math("mi", "…") : mnumber(v));
-    parts.push(math("mo", n === shown.length - 1 ? "]" : ","));
+    parts.push(n === shown.length - 1 ? fence("]") : math("mo", ","));
     return parts;
   });
+}
+
+// How far below the top of the page an element is (Streamlit scrolls an inner container).
+function pageTop(node) {
+  let y = node.getBoundingClientRect().top;
+  for (let n = node.parentElement; n; n = n.parentElement) y += n.scrollTop;
+  return y;
 }
 
 // ---- the panel ---------------------------------------------------------------------------------
@@ -186,6 +213,7 @@ class Panel {
       el("div", { class: "gd-buttons" }, Object.values(this.buttons)),
       metrics,
     ]);
+    this.bar = bar;
     const figure = (name, title) => {
       const chart = el("div", { class: "gd-chart" });
       const caption = el("figcaption", { class: "gd-caption" });
@@ -200,19 +228,28 @@ class Panel {
     this.table = el("table", { class: "gd-table" });
     this.mathTitle = el("h3", { text: "The math at iteration 0" });
     this.math = el("div", { class: "gd-math" });
+    // every entry of the shortened vectors, on demand (drawn only while open)
+    this.fullTable = el("table", { class: "gd-table" });
+    this.full = el("details", { class: "gd-full" }, [el("summary", { text: "Every entry" }), this.fullTable]);
+    this.full.addEventListener("toggle", () => this.full.open && this.renderNumbers(this.k));
+    // The headings: the page's title is h1; this h2 (for screen readers; the views say what they
+    // are) heads the panel's h3s, and the page's own sections below are h2s again.
     this.root = el("div", { class: "gd-panel" }, [
-      bar,
-      el("div", { class: "gd-scrubrow" }, [this.scrub, this.followToggle]),
+      el("h2", { class: "gd-sr", text: "The run, iteration by iteration" }),
+      el("div", { class: "gd-head" }, [bar, el("div", { class: "gd-scrubrow" }, [this.scrub, this.followToggle])]),
       this.status,
-      el("div", { class: "gd-grid" }, [figure("surface", "Loss surface"), figure("contour", "Contour map")]),
-      el("div", { class: "gd-grid" }, [
-        figure("convergence", "Parameters"),
-        el("div", {}, [figure("loss", "Loss"), figure("rate", "Learning rate ηₜ")]),
+      // presenter mode shows the map and the parameters (or, compared, the loss) first: see live.css
+      el("div", { class: "gd-views" }, [
+        el("div", { class: "gd-grid" }, [figure("surface", "Loss surface"), figure("contour", "Contour map")]),
+        el("div", { class: "gd-grid" }, [
+          figure("convergence", "Parameters"),
+          el("div", { class: "gd-lossbox" }, [figure("loss", "Loss"), figure("rate", "Learning rate ηₜ")]),
+        ]),
+        el("div", { class: "gd-grid" }, [figure("eigen", "Error along each eigenvector of G")]),
       ]),
-      el("div", { class: "gd-grid" }, [figure("eigen", "Error along each eigenvector of G")]),
       el("div", { class: "gd-grid gd-extra" }, [
         el("div", {}, [figure("fit", "Fit"), this.table]),
-        el("section", { class: "gd-mathbox" }, [this.mathTitle, this.math]),
+        el("section", { class: "gd-mathbox" }, [this.mathTitle, this.math, this.full]),
       ]),
     ]);
     this.host.append(this.root);
@@ -246,6 +283,50 @@ class Panel {
       const view = event.target.dataset.view;
       if (view) this.setFollow(view === "follow");
     });
+    // The charts follow the panel's width (the window's, or the sidebar opening or closing, which
+    // Plotly does not see) and their heights the legends and, in presenter mode, the window's.
+    const refit = () => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => this.fitHeights(), 250);
+    };
+    window.addEventListener("resize", refit);
+    let width = 0;
+    new ResizeObserver(() => {
+      if (Math.abs(this.root.clientWidth - width) < 1) return;
+      width = this.root.clientWidth;
+      refit();
+    }).observe(this.root);
+  }
+
+  // Presenter mode: the height that puts the first row of charts whole in the window.
+  presenterHeight() {
+    const first = this.charts.contour.chart;
+    const room = window.innerHeight - pageTop(first) - 8;
+    return Math.round(Math.min(Math.max(room, MIN_CHART_PX), 1.2 * first.clientWidth || room));
+  }
+
+  // A chart's height: on the page, its figure's own plus what its legend takes below the plot,
+  // so that a legend of many runs does not shrink the plot; in presenter mode, the window's room
+  // (the legend inside it). The chart's element holds the height and Plotly sizes the figure to
+  // its element (a figure's own height would be dropped by Plotly's resize on the next width).
+  async fitHeight(name) {
+    const chart = this.charts[name];
+    const gd = chart.chart;
+    if (!gd._fullLayout || !chart.baseHeight || gd.offsetParent === null) return; // hidden: later
+    const wanted = () => {
+      if (this.data.presenter) return this.presenterHeight();
+      // the 3-D scene fits its width: on a phone a full height left a blank band above it
+      const base = name === "surface" ? Math.min(chart.baseHeight, Math.max(320, Math.round(0.9 * gd.clientWidth))) : chart.baseHeight;
+      return withLegend(gd, base);
+    };
+    await resizeTo(this.Plotly, gd, wanted);
+  }
+
+  async fitHeights() {
+    if (!this.Plotly || !this.data) return;
+    for (const name of Object.keys(this.charts)) {
+      if (this.charts[name].tagged) await this.fitHeight(name);
+    }
   }
 
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
@@ -272,6 +353,7 @@ class Panel {
     const known = reopen ? undefined : sameRun ? this.k : lastShown.get(data.run);
     this.k = this.snap(Math.min(known ?? start, data.T));
     this.root.classList.toggle("gd-presenter", data.presenter);
+    this.root.classList.toggle("gd-compared", data.runs.length > 1);
     this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
     this.describe(data);
     this.renderNumbers(this.k); // numbers and controls first, before plotly.js is there
@@ -345,7 +427,20 @@ class Panel {
     }
     chart.user = false;
     chart.high = null;
+    chart.baseHeight = fig.layout.height;
+    delete fig.layout.height; // the element's (fitHeight)
+    chart.chart.style.height = `${this.data.presenter ? this.presenterHeight() : chart.baseHeight}px`;
+    if (this.data.presenter) {
+      // on a stage the runs are named once, by the loss chart's legend beside the map: the map
+      // and the surface keep their own entries only, and their room
+      if (this.data.runs.length > 1 && name === "surface") fig.layout.showlegend = false;
+      if (this.data.runs.length > 1 && name === "contour") {
+        for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
+      }
+    }
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    if (name === "contour") await this.pinFill(chart);
+    await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
     if (name === "contour" && !chart.picking) {
       // a click on the map starts the run there: theta_0 for the two parameters shown
@@ -359,7 +454,17 @@ class Panel {
           return Number((Math.round(v / unit) * unit).toPrecision(12));
         };
         const { span } = this.data;
-        this.pick?.({ x: round(at.x, span[0]), y: round(at.y, span[1]) });
+        // plotly reports a double click (which resets the axes) as a click, a double click and a
+        // click again: a click counts once the double-click delay has passed with no double click
+        // around it, so that resetting a zoom does not also start a new run
+        const delay = chart.chart._context?.doubleClickDelay ?? 300;
+        clearTimeout(chart.pickTimer);
+        if (performance.now() - (chart.doubled ?? -Infinity) < delay) return;
+        chart.pickTimer = setTimeout(() => this.pick?.({ x: round(at.x, span[0]), y: round(at.y, span[1]) }), delay);
+      });
+      chart.chart.on("plotly_doubleclick", () => {
+        clearTimeout(chart.pickTimer);
+        chart.doubled = performance.now();
       });
     }
     if (!chart.listening && (name === "convergence" || name === "loss" || name === "eigen")) {
@@ -373,6 +478,37 @@ class Panel {
         }
       });
     }
+  }
+
+  // Plotly.animate, which moves the map's paths, point and arrows, takes the contour trace's layer
+  // off the map (plotly.js issue 4491: it redraws only the modules of the traces it moves). So
+  // the fill and its lines, once drawn, are copied into an image under the plot, at the axes'
+  // fixed ranges; the trace stays, transparent, and still answers the pointer with the loss.
+  async pinFill(chart) {
+    const gd = chart.chart;
+    const layer = gd.querySelector(".contourlayer");
+    if (!layer) return;
+    const { xaxis: xa, yaxis: ya } = gd._fullLayout;
+    const [w, h] = [xa._length, ya._length];
+    const inner = layer.outerHTML.replace(/clip-path="[^"]*"/g, ""); // its clip paths live elsewhere
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
+      `width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${inner}</svg>`;
+    const source = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
+    const [x0, x1] = xa.range;
+    const [y0, y1] = ya.range;
+    const image = { source, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0 };
+    Object.assign(image, { sizing: "stretch", layer: "below", xanchor: "left", yanchor: "top" });
+    // the grid, now drawn over the fill rather than under it, at a quarter of its strength: about
+    // as the 75%-opaque fill lets it show through in gd.figures' map
+    const faint = {};
+    for (const axis of ["xaxis", "yaxis"]) {
+      for (const part of ["gridcolor", "zerolinecolor"]) {
+        const rgb = colourOf(gd._fullLayout[axis][part]);
+        if (rgb) faint[`${axis}.${part}`] = `rgba(${rgb.join(",")},0.25)`;
+      }
+    }
+    await this.Plotly.update(gd, { opacity: 0 }, { images: [image], ...faint }, [0]);
   }
 
   // ---- the numbers at step s ----
@@ -666,7 +802,7 @@ class Panel {
     };
     const lines = [
       line(sub("w", k), math("mo", "="), mvector(theta.slice(0, -1)), math("mo", "\u2003"), sub("b", k), math("mo", "="), mnumber(theta[p - 1])),
-      line(math("mi", "L"), math("mo", "("), sub("w", k), math("mo", ","), sub("b", k), math("mo", ")"), math("mo", "="), mnumber(main.loss[r], 6)),
+      line(math("mi", "L"), fence("("), sub("w", k), math("mo", ","), sub("b", k), fence(")"), math("mo", "="), mnumber(main.loss[r], 6)),
       line(sub("∇", "w"), math("mi", "L"), math("mo", "="), mvector(grad.slice(0, -1))),
       line(math("mfrac"), math("mo", "="), mnumber(grad[p - 1])),
     ];
@@ -684,6 +820,22 @@ class Panel {
     lines[0].title = `w = [${theta.slice(0, -1).join(", ")}]`;
     lines[2].title = `∇w L = [${grad.slice(0, -1).join(", ")}]`;
     this.math.replaceChildren(...lines);
+    this.full.hidden = p - 1 <= SHORT_VECTOR;
+    if (!this.full.hidden && this.full.open) this.renderFull(k, theta, grad);
+  }
+
+  // Every entry of the vectors the math shortens: θ_k, ∇L and the update, one row a parameter.
+  renderFull(k, theta, grad) {
+    const after = k < this.T ? this.params(0, k + 1) : null;
+    const columns = [
+      ["parameter", this.data.names.map(String)],
+      [`iteration ${k}`, theta.map(tableNumber)],
+      ["gradient", grad.map(tableNumber)],
+    ];
+    if (after) columns.push([`update to ${k + 1}`, after.map((v, n) => tableNumber(v - theta[n]))]);
+    const head = el("tr", {}, columns.map(([name]) => el("th", { scope: "col", text: name })));
+    const rows = theta.map((_, n) => el("tr", {}, columns.map(([, values]) => el("td", { text: values[n] }))));
+    this.fullTable.replaceChildren(el("thead", {}, [head]), el("tbody", {}, rows));
   }
 
   // "(η = 0.01)" or "(η_k = ...)" after the update, as gd.explain.current_math; nothing without a rate.
@@ -691,7 +843,7 @@ class Panel {
     const rate = this.runs[0].rate ? this.runs[0].rate[r] : NaN;
     if (!Number.isFinite(rate)) return [];
     const symbol = this.data.varying_rate ? sub("η", k) : math("mi", "η");
-    return [math("mo", "\u2003("), symbol, math("mo", "="), mnumber(rate), math("mo", ")")];
+    return [math("mo", "\u2003"), fence("("), symbol, math("mo", "="), mnumber(rate), fence(")")];
   }
 
   // The iterations a line draws up to k: its fixed sample of 0..T cut at k, k itself last.
@@ -843,6 +995,26 @@ class Panel {
   }
 }
 
+// Size a drawn figure to its element: as wide as the element now is, `wanted()` px tall (which
+// may depend on the legend's rows at that width: measured again after each resize). Not
+// Plotly.Plots.resize, whose promise never settles when another resize (Plotly's own, on the
+// window's) comes within its 100 ms.
+async function resizeTo(Plotly, gd, wanted) {
+  for (let round = 0; round < 3; round++) {
+    const height = wanted();
+    const wider = Math.abs(gd._fullLayout.width - gd.clientWidth) > 1;
+    if (Math.abs(height - gd._fullLayout.height) <= 2 && !wider) return;
+    gd.style.height = `${height}px`;
+    await Plotly.relayout(gd, { autosize: true });
+  }
+}
+
+// A figure below its plot legend's height (the legend adds to the height, the plot keeps its own).
+function withLegend(gd, height) {
+  const legend = gd._fullLayout.showlegend && gd.querySelector(".legend");
+  return legend ? height + Math.ceil(legend.getBoundingClientRect().height) + 8 : height;
+}
+
 // Where a click fell on a chart, in data units of its axes (a log axis's too), or null.
 function pointer(plot, event) {
   const layout = plot._fullLayout;
@@ -853,6 +1025,14 @@ function pointer(plot, event) {
   const x = xaxis.p2d(mouse.clientX - box.left - xaxis._offset);
   const y = yaxis.p2d(mouse.clientY - box.top - yaxis._offset);
   return Number.isFinite(x) && Number.isFinite(y) ? { x, y } : null;
+}
+
+// "#rrggbb" or "rgb(r, g, b)" as [r, g, b], or null.
+function colourOf(text) {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(text || "");
+  if (hex) return hex.slice(1).map((h) => parseInt(h, 16));
+  const rgb = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(text || "");
+  return rgb ? rgb.slice(1).map(Number) : null;
 }
 
 function decodeMaybe(values) {
@@ -871,17 +1051,34 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
   box.setAttribute("aria-label", data.label);
   const fig = JSON.parse(new TextDecoder().decode(body));
   if (data.pickable) fig.layout.hovermode = "x"; // a click anywhere above a rate reports it
-  loadPlotly(data.plotly)
-    .then((Plotly) => Plotly.react(box.firstChild, fig.data, fig.layout, PLOTLY_CONFIG))
-    .then((plot) => {
-      box.dataset.ready = "true";
-      if (!data.pickable || plot.__gdPicking) return;
-      plot.__gdPicking = true; // a click on the chart reports where it fell (the sweep: a rate)
-      plot.on("plotly_click", (event) => {
-        const at = pointer(plot, event);
-        if (at) box.__gdPick?.(at);
-      });
+  loadPlotly(data.plotly).then(async (Plotly) => {
+    const gd = box.firstChild;
+    const height = fig.layout.height;
+    delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
+    gd.style.height = `${height}px`;
+    const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
+    box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
+    await box.fit();
+    if (!box.watched) {
+      // the width follows the window and the sidebar (which Plotly does not see), the legend's rows it
+      box.watched = true;
+      let width = box.clientWidth;
+      let timer = null;
+      new ResizeObserver(() => {
+        if (Math.abs(box.clientWidth - width) < 1) return;
+        width = box.clientWidth;
+        clearTimeout(timer);
+        timer = setTimeout(() => box.fit(), 250);
+      }).observe(box);
+    }
+    box.dataset.ready = "true";
+    if (!data.pickable || plot.__gdPicking) return;
+    plot.__gdPicking = true; // a click on the chart reports where it fell (the sweep: a rate)
+    plot.on("plotly_click", (event) => {
+      const at = pointer(plot, event);
+      if (at) box.__gdPick?.(at);
     });
+  });
   box.__gdPick = (at) => setTriggerValue("pick", { id: data.id, ...at });
 }
 

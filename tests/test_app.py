@@ -64,8 +64,11 @@ def test_defaults_are_the_articles_run(at):
     assert chart_keys(at) == ALL_CHARTS
     assert not at.error and not at.warning
     assert "0.9644" in at.sidebar.markdown[0].value  # the stability limit next to the rate
-    latex = [x.value.strip("$\n") for x in at.latex]  # the formulas the panel's numbers fill in
-    assert explain.LOSS in latex and explain.rule(Settings()) in latex
+    # the formulas the panel's numbers fill in, as inline math in display style
+    markdown = [x.value for x in at.markdown]
+    assert explain.display(explain.LOSS) in markdown
+    assert explain.rule_lines(Settings()) == [explain.display(explain.rule(Settings()))]
+    assert explain.rule_lines(Settings())[0] in markdown
 
 
 def test_a_reported_iteration_is_kept_in_the_link_and_the_panel_stays_put(at):
@@ -335,8 +338,9 @@ def test_start_schedule_and_ridge_inputs_make_the_run(at):
         "10",
         "0.25",
     )
-    latex = [x.value.strip("$\n") for x in at.latex]
-    assert explain.loss_lines(want.settings)[0] in latex and "0.25" in explain.loss_lines(want.settings)[0]
+    markdown = [x.value for x in at.markdown]  # the formulas, as inline math in display style
+    loss = explain.loss_lines(want.settings)[0]
+    assert explain.display(loss) in markdown and "0.25" in loss
 
 
 def test_a_start_of_the_wrong_length_keeps_the_last_run_and_says_why(at):

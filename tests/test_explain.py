@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gd import explain
+from gd import explain, registry
 from gd.data import make_regression
 from gd.inputs import Settings
 from gd.run import experiment
@@ -366,3 +366,21 @@ def test_adaptive_optimizers_have_no_fixed_limit(optimizer, rate):
     note = explain.stability_note(ex)
     assert "no fixed" in note and "diverge" not in note and optimizer in note
     assert not explain.will_diverge(ex)
+
+
+# ---- rule_lines: the update rule in lines that wrap ---------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer", registry.NAMES)
+def test_rule_lines_hold_the_whole_rule_one_equation_a_line(optimizer):
+    settings = Settings(optimizer=optimizer, momentum=0.8 if optimizer == "nesterov" else None)
+    rule = explain.rule(settings)
+    lines = explain.rule_lines(settings)
+    maths = [re.findall(r"\$(.*?)\$", line) for line in lines]
+    # every equation of the rule, each on its own line, nothing lost or changed
+    assert sum(m.count("=") for ms in maths for m in ms) == rule.count("=")
+    assert all(sum(m.count("=") for m in ms) <= 1 for ms in maths)
+    squeeze = lambda t: re.sub(r"\\displaystyle|\\quad|\\;|\\text\{|[\s,{}()]", "", t)  # noqa: E731
+    assert squeeze("".join(line.replace("$", "") for line in lines)) == squeeze(rule)
+    if optimizer == "sgd":  # the note is words that wrap, not one unbreakable \text
+        assert lines[1] == "$g^{\\text{batch}}:$ the same formulas over the next $B$ samples"

@@ -8,9 +8,9 @@ import pytest
 
 from gd import figures
 from gd.data import make_regression
-from gd.figures.common import MAX_FRAMES, label
+from gd.figures.common import DASHES, MAX_FRAMES, RUN_COLOURS, label, run_style, runs
 from gd.inputs import Settings
-from gd.run import experiment
+from gd.run import experiment, variants
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +236,51 @@ def strings(node):
     elif isinstance(node, (list, tuple)):
         for value in node:
             yield from strings(value)
+
+
+# ---- many runs: told apart by colour and dash, legends outside the plots ----------------------------
+
+
+def test_twelve_runs_each_have_their_own_colour_and_dash_on_every_chart():
+    main = Settings(samples=200, steps=30)
+    optimizers = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    ex = experiment(main, compare=tuple(variants(main, optimizers, [0.01, 0.05], [])))
+    labels = [label(run.label) for run in runs(ex)]
+    assert len(labels) == 12
+    styles = {}  # run label -> its (colour, dash) on each chart
+    for name, fig in {
+        "surface": figures.surface_figure(ex, 4, 3),
+        "contour": figures.contour_figure(ex, 4, 3, 10),
+        "convergence": figures.convergence_figure(ex, 10),
+        "loss": figures.loss_figure(ex, 10),
+    }.items():
+        for t in fig.data:
+            if t.name in labels and t.type != "surface":
+                styles.setdefault(t.name, set()).add((name, t.line.color, t.line.dash))
+        assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0, name  # below the plot
+    assert sorted(styles) == sorted(labels)
+    pairs = {}
+    for run, seen in styles.items():
+        (pair,) = {(colour, dash) for _, colour, dash in seen}  # one style a run, on every chart
+        pairs[run] = pair
+    assert len(set(pairs.values())) == 12  # no pair reused
+    assert len({colour for colour, _ in pairs.values()}) == 12  # nor a colour, up to 12 runs
+
+
+def test_run_styles_never_repeat_a_pair_within_72_runs():
+    pairs = [(s["color"], s["dash"]) for s in map(run_style, range(len(RUN_COLOURS) * len(DASHES)))]
+    assert len(set(pairs)) == len(pairs) == 72
+    assert (
+        "#F0E442" not in RUN_COLOURS and "#000000" not in RUN_COLOURS
+    )  # faint yellow; the references' black
+
+
+def test_arrow_legend_entries_draw_no_marker(ex):
+    fig = figures.contour_figure(ex, 4, 3, 10)
+    for arrow in (t for t in fig.data if t.meta and t.meta["gd"] == "arrow"):
+        # Plotly's legend draws a trace's first symbol: an open line symbol of no width is nothing
+        assert arrow.marker.symbol[0] == "line-ew" and arrow.marker.line.width == 0
+        assert arrow.marker.symbol[1] == "arrow"
 
 
 @pytest.mark.parametrize("k", [0, 3, 7])

@@ -23,7 +23,9 @@ from gd.figures.common import (
     drawn_steps,
     figure,
     label,
+    legend,
     line_width,
+    marker_size,
     run_style,
     runs,
     slice_grid,
@@ -36,14 +38,14 @@ from gd.spectrum import gd_bound, step_rates, varying_rate
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
-    """The per-step charts' common layout: fixed ranges, legend on top (unless `more` says)."""
+    """The per-step charts' common layout: fixed ranges, legend below the plot (`common.legend`)."""
     return {
         **dict(
             template=template(presenter),
             height=420,
             xaxis=xaxis,
             yaxis=yaxis,
-            legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+            legend=legend(),
         ),
         **more,
     }
@@ -89,7 +91,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 meta=dict(gd="path", run=r),
                 name="path" if len(all_runs) == 1 else label(run.label),
                 line=style,
-                marker=dict(size=4, color=POINT if r == 0 else style["color"]),
+                marker=dict(size=marker_size(presenter, 4), color=POINT if r == 0 else style["color"]),
             )
         )
     P = ex.trajectory.params
@@ -100,7 +102,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             y=[star[j]],
             mode="markers",
             name="least squares",
-            marker=dict(symbol="x", size=12, color=OPTIMUM),
+            marker=dict(symbol="x", size=marker_size(presenter, 12), color=OPTIMUM),
         ),
         trace(
             "scatter",
@@ -109,7 +111,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             mode="markers",
             meta=dict(gd="point"),
             name=CURRENT,
-            marker=dict(size=13, color=POINT, line=dict(color="white", width=2)),
+            marker=dict(size=marker_size(presenter, 13), color=POINT, line=dict(color="white", width=2)),
         ),
     ]
     arrows, _ = update_arrows(ex, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
@@ -127,8 +129,13 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 name=arrow_names(ex)[n],
                 hoverinfo="skip",
                 line=dict(color=colour, width=line_width(presenter, 2.5)),
+                # the legend draws a trace's first symbol: "line-ew" with no line width is
+                # nothing, so the legend shows the arrow's line alone (no stray dot)
                 marker=dict(
-                    symbol=["circle", "arrow"], size=[0, line_width(presenter, 13)], angleref="previous"
+                    symbol=["line-ew", "arrow"],
+                    size=[0, marker_size(presenter, 13)],
+                    line=dict(width=0),
+                    angleref="previous",
                 ),
             )
         )
@@ -146,8 +153,6 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
             ),
             margin=dict(l=60, r=10, t=20, b=50),
             height=470,
-            # the square map leaves room beside it: the legend goes there
-            legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
         ),
     )
 
@@ -284,7 +289,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
             showlegend=False,
             hoverinfo="skip",
             marker=dict(
-                size=9 if single else 7,
+                size=marker_size(presenter, 9 if single else 7),
                 color=[PALETTE[p % len(PALETTE)] for p in range(len(ex.names))] if single else PALETTE[0],
                 line=dict(color="white", width=1),
             ),
@@ -303,7 +308,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
         xanchor="right",
         yanchor="bottom",
         showarrow=False,
-        font=dict(size=12, color="#6b7280"),
+        font=dict(size=16 if presenter else 12, color="#6b7280"),
     )
     return figure(
         data,
@@ -371,7 +376,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             mode="markers",
             meta=dict(gd="point"),
             name=CURRENT,
-            marker=dict(size=10, color=POINT),
+            marker=dict(size=marker_size(presenter, 10), color=POINT),
         )
     )
     return figure(

@@ -21,6 +21,13 @@ from gd.run import Experiment, Run
 # Okabe & Ito's colour-blind-safe palette; black last, for the "true" references.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+# The compared runs' colours: Okabe & Ito's without the yellow (faint on white and on the map) and
+# the black (the references'), then six darker ones of Paul Tol's; with DASHES, `run_style` gives
+# each of the first 72 runs its own (colour, dash) pair, and the first 12 their own colour too.
+RUN_COLOURS = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+    "#332288", "#882255", "#999933", "#44AA99", "#AA4499", "#661100",
+)  # fmt: skip
 POINT, OPTIMUM = "#D55E00", "#000000"
 SURFACE_SCALE = "Viridis"
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
@@ -36,13 +43,15 @@ TRAIL = 8  # frames of trail behind the moving marker
 def template(presenter: bool = False) -> dict:
     """A small template (plotly's default adds ~8 kB of JSON to every figure). Presenter mode
     takes Plotly's 'presentation' template (larger fonts, thicker lines) under our colours."""
-    axis = dict(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", linecolor="#9ca3af")
+    # automargin: the margins grow to hold the tick labels and the axis title, which otherwise
+    # overprint each other at presenter sizes (a title is kept inside the margin given)
+    axis = dict(gridcolor="#e5e7eb", zerolinecolor="#9ca3af", linecolor="#9ca3af", automargin=True)
     layout = dict(
         font=dict(family=FONT, size=14, color="#1f2937"),
         colorway=list(PALETTE),
         paper_bgcolor="white",
         plot_bgcolor="white",
-        margin=dict(l=60, r=20, t=50, b=50),
+        margin=dict(l=60, r=20, t=30, b=50),
         xaxis=axis,
         yaxis=axis,
         legend=dict(bgcolor="rgba(255,255,255,0.8)"),
@@ -58,6 +67,28 @@ def template(presenter: bool = False) -> dict:
 
 def line_width(presenter: bool, width: float) -> float:
     return width * 1.6 if presenter else width
+
+
+def marker_size(presenter: bool, size: float) -> float:
+    """Markers for the back of a room in presenter mode."""
+    return size * 1.5 if presenter else size
+
+
+def legend(**more) -> dict:
+    """A legend outside the plot area: a row (wrapping) below the chart, at the bottom of the
+    figure, where Plotly reserves its room (the live panel then grows the figure by as much, so
+    that many runs do not shrink the plot). Below rather than above: the chart's toolbar shows
+    at the top right, over whatever is there."""
+    return dict(
+        orientation="h",
+        x=0,
+        xanchor="left",
+        xref="container",
+        y=0,
+        yanchor="bottom",
+        yref="container",
+        **more,
+    )
 
 
 def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
@@ -108,9 +139,14 @@ def runs(ex: Experiment) -> list[Run]:
 
 
 def run_style(r: int, presenter: bool = False, width: float = 2.5) -> dict:
-    """Run r's line: a colour and a dash of its own, so runs differ without colour too."""
+    """Run r's line: a colour and a dash, so runs differ without colour too. Runs 0 to 11 take
+    the 12 colours; from run 12 on the dashes shift by one every 12 runs, so that no two of the
+    first 72 runs share a (colour, dash) pair."""
+    colours = len(RUN_COLOURS)
     return dict(
-        color=PALETTE[r % len(PALETTE)], dash=DASHES[r % len(DASHES)], width=line_width(presenter, width)
+        color=RUN_COLOURS[r % colours],
+        dash=DASHES[(r + r // colours) % len(DASHES)],
+        width=line_width(presenter, width),
     )
 
 

@@ -20,6 +20,8 @@ from gd.figures.common import (
     figure,
     label,
     label_3d,
+    legend,
+    marker_size,
     milestones,
     run_style,
     runs,
@@ -69,7 +71,7 @@ def surface_figure(
             y=[P[k, j]],
             z=[path_z[k] + lift],
             mode="markers",
-            marker=dict(size=7, color=POINT, line=dict(color="white", width=1)),
+            marker=dict(size=marker_size(presenter, 7), color=POINT, line=dict(color="white", width=1)),
             name="current",
             # hover picking reads pixels back after each redraw: on the moving marker and trail
             # it buys nothing, so only the surface and the paths answer the pointer
@@ -133,19 +135,31 @@ def surface_figure(
                 line=run_style(r, presenter, 4),
             )
         )
+
+    # few ticks, in a size that does not make them run into each other on the turned axes
+    def axis(title: str, span: list) -> dict:
+        font = dict(font=dict(size=18)) if presenter else {}
+        return dict(
+            title=dict(text=title, **font), range=span, nticks=6, tickfont=dict(size=15 if presenter else 12)
+        )
+
+    far = 1.15 if presenter else 1.0  # the presenter's larger labels need a little more room
     layout = dict(
         template=template(presenter),
         height=560,
         margin=dict(l=0, r=0, t=10, b=0),
         showlegend=bool(ex.others),
-        legend=dict(x=0, y=1, yanchor="top"),
+        legend=legend(),  # below the scene, never over the surface
         scene=dict(
-            xaxis=dict(title=dict(text=label_3d(ex.names[i])), range=[xs[0], xs[-1]]),
-            yaxis=dict(title=dict(text=label_3d(ex.names[j])), range=[ys[0], ys[-1]]),
-            zaxis=dict(title=dict(text="loss"), range=[Z.min(), Z.max() * 1.02 + lift]),
+            xaxis=axis(label_3d(ex.names[i]), [xs[0], xs[-1]]),
+            yaxis=axis(label_3d(ex.names[j]), [ys[0], ys[-1]]),
+            # on a stage the heading says "Loss surface": the vertical title, beside the middle
+            # tick label at the presenter's sizes, would run into it
+            zaxis=axis("" if presenter else "loss", [Z.min(), Z.max() * 1.02 + lift]),
             aspectmode="manual",
             aspectratio=dict(x=1, y=1, z=0.7),
-            camera=dict(eye=dict(x=1.5, y=-1.5, z=1.0)),
+            # far enough that the tick labels of the near axes stay inside the view
+            camera=dict(eye=dict(x=1.6 * far, y=-1.6 * far, z=0.95 * far), center=dict(x=0, y=0, z=-0.12)),
             # hover picking renders the scene a second time and reads its pixels back after every
             # redraw: on a moving scene it buys nothing (the contour map answers the pointer)
             hovermode=False,
