@@ -1,4 +1,4 @@
-"""Gradient descent, step by step: the Streamlit page (run by app.py, its entry script).
+"""Gradient descent, step by step: the Streamlit page (run by app.py, the entry script).
 
 Layout only. Numbers come from gd.run, figures from gd.figures, the live panel's data from gd.live,
 words and formulas from gd.explain, share links from gd.share. Everything that follows the current
