@@ -12,7 +12,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from test_beyond import plot_point
+from test_beyond_page import plot_point
 from test_smoke import ARTICLE, no_trouble
 from test_workshop import iteration, moving
 
