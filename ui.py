@@ -525,7 +525,7 @@ def follow_the_run(ex: Experiment, key: str) -> None:
     ss.run_theta0 = ex.trajectory.params[0].tolist()  # a click on the map keeps the others
 
 
-def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
+def header() -> None:
     head, toggle = st.columns([3, 1], vertical_alignment="bottom")
     head.title("Gradient descent, step by step")
     toggle.toggle(
@@ -538,6 +538,10 @@ def header_and_messages(ex: Experiment, upload, errors: list[str]) -> None:
             "Linear regression y = w·x + b fitted by minimising the mean squared error, one "
             "update at a time, after “The Mathematics Behind Gradient Descent”."
         )
+
+
+def messages(ex: Experiment, upload, errors: list[str]) -> None:
+    """The preset's note, warnings, errors and tips, each said once."""
     preset = PRESETS[ss.preset]
     noted = upload is None and preset_in_force()
     if noted and (ss.preset != "article" or not ss.presenter):
@@ -625,7 +629,9 @@ def main() -> None:
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
     follow_the_run(ex, key)
-    header_and_messages(ex, upload, errors)
+    header()
+    if not ss.presenter:
+        messages(ex, upload, errors)
     live_panel(
         live_payload(key, i, j, ss.presenter, settings, upload, compare),
         ss.run_start,
@@ -633,6 +639,8 @@ def main() -> None:
         start_picked,
         ss.get("opened", 0),
     )
+    if ss.presenter:  # the stage first: the panel fills the projector, the words follow it
+        messages(ex, upload, errors)
     sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or ss.link_uploaded)
     if not ss.presenter:
         formulas(ex)

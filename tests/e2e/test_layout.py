@@ -239,6 +239,28 @@ def test_presenter_mode_fits_at_1920_by_1080_with_runs_compared(open_app, consol
     no_trouble(page, console_errors)
 
 
+def test_presenter_mode_keeps_the_stage_when_the_run_has_something_to_say(
+    open_app, console_errors, screenshot
+):
+    """A diverging run (an error, the note) in presenter mode: the stage comes first, whole, and
+    the words follow it below, rather than pushing the charts off the projector."""
+    page = open_app("presenter=true&learning_rate=1.05&steps=100")
+    settle(page, 1280, 720)
+    screenshot(page, "presenter-diverging-1280x720")
+    for view in ("h1", ".gd-metrics", ".gd-buttons", "figure.gd-contour", "figure.gd-convergence"):
+        b = page.locator(view).bounding_box()
+        assert b["y"] >= 0 and b["y"] + b["height"] <= 720 and b["x"] + b["width"] <= 1280, (view, b)
+    chart = page.locator("figure.gd-contour .js-plotly-plot .nsewdrag").first.bounding_box()
+    quiet = open_app("presenter=true")  # the same stage with nothing to say
+    settle(quiet, 1280, 720)
+    alone = quiet.locator("figure.gd-contour .js-plotly-plot .nsewdrag").first.bounding_box()
+    assert abs(chart["height"] - alone["height"]) <= 2, (chart, alone)  # the words take no room from it
+    error = page.get_by_test_id("stAlertContentError").filter(has_text="diverged").bounding_box()
+    panel = page.locator(".gd-panel").bounding_box()
+    assert error["y"] >= panel["y"] + panel["height"] - 1  # said once, after the stage
+    no_trouble(page, console_errors)
+
+
 def test_the_contour_map_keeps_its_fill_as_the_run_moves(page, console_errors):
     """Plotly.animate, which moves the map's path, takes a contour trace's layer off the map: the
     fill must still be there, in colour, after a Step and after a Play."""
