@@ -129,6 +129,10 @@ def test_a_diverging_preset_says_so_once_and_opens_on_its_iteration(page, consol
     # chosen again after moving away, the same preset opens on its iteration again
     page.get_by_role("button", name="Reset", exact=True).click()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
+    # the server has heard where the user stopped (0.7 s later): a preset chosen sooner can race
+    # that report (a known issue, in the tracker's notes)
+    page.wait_for_timeout(1000)
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
     choose(page, "Preset", "Oscillation")
     expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
     no_trouble(page, console_errors)
