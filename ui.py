@@ -118,10 +118,14 @@ def init_state() -> None:
 
 def apply_preset() -> None:
     """Set the preset's inputs (the rest to their defaults) and open its run on its iteration,
-    even where that run is the one on screen (`opened` tells the panel to go there)."""
+    even where that run is the one on screen (`opened` tells the panel to go there). What each
+    input was and became is kept (`preset_set`) for `iteration_reported`, which undoes a stale
+    browser's echo of the old values."""
     preset = PRESETS[ss.preset]
+    ss.preset_set = {}
     for key, value in {**share.DEFAULTS, **preset.values}.items():
         if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
+            ss.preset_set[key] = (ss.get(key), value)
             ss[key] = value
     ss.open_at = preset.start
     ss.pop("run_id", None)
@@ -455,9 +459,22 @@ def iteration_reported() -> None:
     """The browser stopped on an iteration (after Pause, Steps or a scrub): keep it for share
     links and downloads. The rerun that follows sends the panel the same data, so it stays put.
     A report names its run: one about another run (a late one), or one that is not an iteration
-    of this run, changes nothing."""
+    of this run, changes nothing.
+
+    It also names the `opened` it was made under. One made before the last preset was chosen
+    (sent while that preset's rerun was on its way to the browser) changes nothing either, and
+    more: its rerun carries every input as that browser still showed it, the values from before
+    the preset, which Streamlit takes as the user's. Those echoes are undone, so the preset's run
+    stays on screen at its own iteration; an input the user did change since is left as it is."""
     report = ss.live.iteration
-    if not isinstance(report, dict) or report.get("run") != ss.get("run_key"):
+    if not isinstance(report, dict):
+        return
+    if report.get("opened") != ss.get("opened", 0):
+        for key, (before, after) in ss.get("preset_set", {}).items():
+            if key in ss and ss[key] == before and before != after:
+                ss[key] = after
+        return
+    if report.get("run") != ss.get("run_key"):
         return
     k = report.get("k")
     if isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= ss.get("run_steps", 0):

@@ -4,8 +4,9 @@ Streamlit's own websocket protocol.
 Each session does what a browser tab does: arrives at a random moment within --arrive seconds,
 opens /_stcore/stream, asks for the first run (timed: open -> script_finished), then, pausing
 between them, reports the iteration it stopped on as the live panel does once the user stops
-moving (the component "live"'s state {"iteration": {"run": ..., "k": ...}}: a light rerun; Step,
-Play and the scrubber themselves never reach the server), and times report -> script_finished.
+moving (the component "live"'s state {"iteration": {"run": ..., "k": ..., "opened": ...}}: a
+light rerun; Step, Play and the scrubber themselves never reach the server), and times report ->
+script_finished.
 Like the browser it remembers large cacheable messages and lists their hashes, so the server sends
 a reference instead of an unchanged one. The server's memory (RSS of it and its children) is
 sampled throughout.
@@ -71,6 +72,7 @@ class Session:
     page_script_hash: str = ""
     panel_id: str | None = None
     run_key: str = ""
+    opened: int = 0  # the panel's `opened`, which a report names
     # The browser's message cache: hash -> (run count when last used, fragment id).
     cache: dict[str, tuple[int, str]] = field(default_factory=dict)
     max_cache_age: int = 2
@@ -122,7 +124,9 @@ class Session:
         kind = element.WhichOneof("type")
         if kind == "bidi_component" and user_key_from_element_id(element.bidi_component.id) == "live":
             self.panel_id = element.bidi_component.id
-            payload = element.bidi_component.bytes.partition(b"\n")[2].decode()  # panel.pack's form
+            head, _, body = element.bidi_component.bytes.partition(b"\n")  # panel.pack's form
+            self.opened = json.loads(head)["opened"]
+            payload = body.decode()
             self.run_key = json.loads(payload[: payload.index(',"T"')] + "}")["run"]
         elif kind == "exception" and not element.exception.is_warning:
             self.errors.append(f"exception shown: {element.exception.type}: {element.exception.message}")
@@ -181,7 +185,7 @@ class Session:
                     return
                 for n in range(clicks):
                     await asyncio.sleep(pause)
-                    report = {"iteration": {"run": self.run_key, "k": 10 * (n + 1)}}
+                    report = {"iteration": {"run": self.run_key, "k": 10 * (n + 1), "opened": self.opened}}
                     state = WidgetState(id=self.panel_id, json_value=json.dumps(report))
                     self.clicks.append(await self.run_once(ws, self.rerun(state), timeout))
             finally:

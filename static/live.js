@@ -332,10 +332,17 @@ class Panel {
   // A new payload: parse it, draw the figures, go to `start` (or stay where a new view of the
   // same run was). The same payload again (a light rerun) changes nothing.
   // `opened` changes when the page asks for `start` whatever was shown (a preset was chosen).
+  // A report names the `opened` it was made under (the server ignores one older than its own):
+  // on a reopen, one still waiting predates it and is dropped, and the server already holds
+  // `start`, where the panel now is.
   async show(bytes, start, plotlySrc, opened) {
     const head = new TextDecoder().decode(bytes.subarray(0, 80));
     const reopen = this.opened !== undefined && opened !== this.opened;
     this.opened = opened;
+    if (reopen) {
+      clearTimeout(this.syncTimer);
+      this.sentK = start;
+    }
     if (head === this.head) {
       if (reopen && this.data) {
         this.stop();
@@ -346,7 +353,7 @@ class Panel {
     this.head = head;
     const data = JSON.parse(new TextDecoder().decode(bytes));
     const sameRun = this.data && this.data.run === data.run;
-    if (!sameRun) this.sentK = null;
+    if (!sameRun && !reopen) this.sentK = null;
     this.data = data;
     this.prepare(data);
     this.stop();
@@ -1094,8 +1101,9 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, data, b
     panel = new Panel(parentElement);
     parentElement.__gdPanel = panel;
   }
-  // the report names its run, so that the server can tell a late report about another run apart
-  panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k });
+  // the report names its run and the `opened` it was made under, so that the server can tell a
+  // late report (about another run, or from before a preset reopened the panel) apart
+  panel.send = (k) => setStateValue("iteration", { run: panel.data.run, k, opened: panel.opened });
   panel.pick = (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at });
   panel.show(body, data.start, data.plotly, data.opened).catch((error) => {
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import chart_keys, component, panel, report, run_rows, send_state, sent, value_at
+from test_live import chart_keys, component, panel, report, report_of, run_rows, send_state, sent, value_at
 
 from gd import explain
 from gd.data import make_regression
@@ -92,7 +92,7 @@ def test_the_rerun_after_a_report_sends_the_panel_byte_for_byte_what_it_sent_bef
     measured 301 kB a report when the start followed the report)."""
     before = component(at, "live").proto.bytes
     assert len(before) > 100_000  # the payload this saves resending
-    send_state(at, {"iteration": {"run": panel(at)["payload"]["run"], "k": 5}})
+    send_state(at, report_of(at, 5))
     assert not at.exception
     assert at.session_state["current"] == 5 and at.query_params["iteration"] == "5"
     assert component(at, "live").proto.bytes == before
@@ -102,7 +102,7 @@ def test_the_rerun_after_a_report_sends_the_panel_byte_for_byte_what_it_sent_bef
     linked.run()
     assert panel(linked)["start"] == 4 and linked.session_state["current"] == 4
     before = component(linked, "live").proto.bytes
-    send_state(linked, {"iteration": {"run": panel(linked)["payload"]["run"], "k": 5}})
+    send_state(linked, report_of(linked, 5))
     assert not linked.exception
     assert linked.session_state["current"] == 5 and linked.query_params["iteration"] == "5"
     assert component(linked, "live").proto.bytes == before and panel(linked)["start"] == 4

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import chart_keys, figure, panel, report, run_rows, value_at
+from test_live import chart_keys, figure, panel, report, report_of, run_rows, send_state, value_at
 
 from gd.data import make_regression
 from gd.inputs import RANGES, Settings
@@ -293,6 +293,56 @@ def test_choosing_the_preset_on_screen_again_reopens_it_on_its_iteration():
     again = panel(at)
     assert again["payload"]["run"] == first["payload"]["run"]
     assert again["start"] == PRESETS["oscillation"].start and again["opened"] > first["opened"]
+
+
+def test_a_report_made_before_a_preset_opened_loses_to_the_presets_iteration():
+    """The race: Reset on one preset's run, then another preset chosen before the Reset's report
+    (0.7 s later) left. The report reaches the server after the preset's rerun, and its rerun
+    carries every input as the browser still showed it: the old preset's."""
+    at = page()
+    at.selectbox(key="preset").set_value("divergence").run()
+    divergence = panel(at)
+    assert divergence["start"] == 40
+    at.selectbox(key="preset").set_value("oscillation")
+    # what the browser holds once the user chose: the new preset, the old preset's inputs
+    stale_widgets = at._tree.get_widget_states()
+    stale = report_of(at, 0)  # Reset on the Divergence run, made under Divergence's `opened`
+    at.run()
+    oscillation = panel(at)
+    assert oscillation["start"] == 12 and oscillation["opened"] > divergence["opened"]
+    send_state(at, stale, stale_widgets)
+    assert not at.exception, at.exception
+    # the preset's run, at the preset's iteration, its inputs and its link
+    reference = experiment(Settings(learning_rate=0.9, steps=100))
+    data = panel(at)
+    assert data["payload"]["run"] == oscillation["payload"]["run"] != divergence["payload"]["run"]
+    assert data["payload"]["T"] == 100 and loss_at(at, 12) == reference.trajectory.loss[12]
+    assert data["start"] == 12 and data["opened"] == oscillation["opened"]
+    assert at.number_input(key="learning_rate").value == 0.9 and at.number_input(key="steps").value == 100
+    assert at.session_state["current"] == 12
+    assert at.query_params["iteration"] == "12" and at.query_params["learning_rate"] == "0.9"
+    assert "compare" not in at.query_params
+    # a report made after the preset opened is kept: the link follows the user on
+    report(at, 30)
+    assert at.session_state["current"] == 30 and at.query_params["iteration"] == "30"
+
+
+def test_a_report_about_the_same_run_made_before_it_reopened_is_not_taken():
+    """The preset's run is the one the stale report names (chosen again): the run matches, the
+    `opened` does not, and the preset's iteration stays."""
+    at = page()
+    at.selectbox(key="preset").set_value("oscillation").run()
+    report(at, 50)
+    stale = report_of(at, 0)  # Reset, its report still on its way...
+    at.selectbox(key="preset").set_value("article").run()
+    at.selectbox(key="preset").set_value("oscillation").run()  # ...while the same run reopens
+    assert panel(at)["payload"]["run"] == stale["iteration"]["run"]
+    send_state(at, stale)
+    assert not at.exception, at.exception
+    assert panel(at)["start"] == 12 and at.session_state["current"] == 12
+    assert at.query_params["iteration"] == "12"
+    report(at, 0)  # the same Reset made now is kept
+    assert at.session_state["current"] == 0 and "iteration" not in at.query_params
 
 
 def test_the_unscaled_note_stays_while_its_advice_is_tried():

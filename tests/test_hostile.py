@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import panel, report, run_rows, send_state, sent
+from test_live import panel, report, report_of, run_rows, send_state, sent
 
 from gd import explain, live, share
 from gd.__main__ import main
@@ -318,7 +318,7 @@ def assert_report_changes_nothing(at, state) -> None:
 def test_a_malformed_or_out_of_range_iteration_in_a_report_changes_nothing(k):
     at = page()
     assert panel(at)["payload"]["T"] == T
-    assert_report_changes_nothing(at, {"iteration": {"run": panel(at)["payload"]["run"], "k": k}})
+    assert_report_changes_nothing(at, report_of(at, k))
 
 
 @pytest.mark.parametrize(

@@ -94,13 +94,14 @@ def figure(at, key: str) -> dict:
     return json.loads(body)
 
 
-def send_state(at, state: dict):
+def send_state(at, state: dict, widgets=None):
     """One run with the component's state as the browser would send it: JSON under the element's
-    widget id, every other widget as it is (AppTest's own widget states leave the component out)."""
+    widget id, every other widget as it is (AppTest's own widget states leave the component out),
+    or as `widgets` (widget states taken earlier: a browser that has not yet heard the last run)."""
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
     element = component(at, "live")
-    states = at._tree.get_widget_states()
+    states = at._tree.get_widget_states() if widgets is None else widgets
     states.widgets.append(WidgetState(id=element.proto.id, json_value=json.dumps(state)))
     return at._run(states)
 
@@ -111,11 +112,18 @@ def sent(at) -> bytes:
     return component(at, "live").proto.SerializeToString(deterministic=True)
 
 
+def report_of(at, k) -> dict:
+    """The component's state when the browser stops on iteration k: the report names the run it
+    shows and the `opened` it was opened under."""
+    data = panel(at)
+    return {"iteration": {"run": data["payload"]["run"], "k": k, "opened": data["opened"]}}
+
+
 def report(at, k: int):
     """What the browser sends when the user stops on iteration k of the run it shows. The rerun
     that follows must send the panel the very same element (the ~300 kB payload is not resent)."""
     before = sent(at)
-    send_state(at, {"iteration": {"run": panel(at)["payload"]["run"], "k": k}})
+    send_state(at, report_of(at, k))
     assert not at.exception, at.exception
     assert sent(at) == before, "a report changed the live panel's element"
     return at

@@ -126,15 +126,81 @@ def test_a_diverging_preset_says_so_once_and_opens_on_its_iteration(page, consol
     lines = moving(page, "loss", "line")
     assert len(lines) == 2 and all(t["x"][-1] == 40 for t in lines)
     screenshot(page, "divergence")
-    # chosen again after moving away, the same preset opens on its iteration again
+    # chosen right after moving away (the Reset's report still to come), the next preset opens on
+    # its own iteration, and stays there once the report has come (the race is forced below)
     page.get_by_role("button", name="Reset", exact=True).click()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
-    # the server has heard where the user stopped (0.7 s later): a preset chosen sooner can race
-    # that report (a known issue, in the tracker's notes)
-    page.wait_for_timeout(1000)
-    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
     choose(page, "Preset", "Oscillation")
     expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
+    page.wait_for_timeout(1000)
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
+    no_trouble(page, console_errors)
+
+
+RESET_AND_CHOOSE = """(option) => {
+  [...document.querySelectorAll('.gd-panel button')].find((b) => b.textContent === 'Reset').click();
+  [...document.querySelectorAll('[role=option]')].find((o) => o.textContent === option).click();
+}"""
+
+
+def test_a_preset_chosen_while_a_report_is_on_its_way_opens_on_its_iteration(
+    page, console_errors, screenshot
+):
+    """The Reset-then-preset race, forced: the server's messages to the page are held from the
+    Reset on, so the Reset's report (0.7 s after it) is made before the page hears the preset's
+    rerun, and reaches the server after it, with every input as the page still showed it."""
+    held: list = []
+    up = []  # the page's messages to the server since the Reset
+    hold = [False]
+
+    def route(ws):
+        server = ws.connect_to_server()
+        server.on_message(lambda message: held.append(message) if hold[0] else ws.send(message))
+
+        def to_server(message):
+            if hold[0]:
+                up.append(message)
+            server.send(message)
+
+        ws.on_message(to_server)
+        held.append(ws)  # held[0]: the route, to release the held messages through
+
+    page.route_web_socket(re.compile(r"/_stcore/stream"), route)
+    page.reload()  # a new connection, through the route
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
+    expect(page.locator(".gd-panel[data-ready=true]")).to_be_attached()
+    choose(page, "Preset", "Divergence")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
+    # the list open first; then the Reset and the choice in one task of the page's, so that the
+    # choice leaves first whatever the load (a pointer's click on Reset would close the list)
+    page.get_by_test_id("stSelectbox").filter(has_text="Preset").first.click()
+    expect(page.get_by_role("option", name="Oscillation", exact=True)).to_be_visible()
+    hold[0] = True
+    page.evaluate(RESET_AND_CHOOSE, "Oscillation")
+    expect(page.get_by_role("combobox", name="Preset")).to_have_value("Oscillation")
+    for _ in range(40):  # the report leaves 0.7 s after the Reset, the page not yet reopened
+        if len(up) == 2:
+            break
+        page.wait_for_timeout(100)
+    assert len(up) == 2, "the Reset's report never left"
+    assert b'"iteration":{"run"' in up[1] and b'"iteration":{"run"' not in up[0]  # choice, then report
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("0")  # the page heard nothing yet
+    hold[0] = False
+    ws, *messages = held
+    for message in messages:
+        ws.send(message)
+    page.wait_for_timeout(1500)  # the report's rerun, after the preset's
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
+    expect(page.get_by_role("spinbutton", name="Learning rate η")).to_have_value("0.9")
+    page.wait_for_url(re.compile(r"[?&]iteration=12(&|$)"), timeout=5_000)
+    assert "learning_rate=0.9" in page.url and "compare" not in page.url, page.url
+    screenshot(page, "oscillation")
+    # a report made after the preset opened is kept: the link follows the user on
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_url(re.compile(r"[?&]iteration=13(&|$)"), timeout=5_000)
     no_trouble(page, console_errors)
 
 
