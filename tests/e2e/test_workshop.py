@@ -204,6 +204,34 @@ def test_a_preset_chosen_while_a_report_is_on_its_way_opens_on_its_iteration(
     no_trouble(page, console_errors)
 
 
+def test_a_reset_after_a_preset_reopened_the_run_on_screen_reaches_the_link(page, console_errors):
+    """A preset whose run is the one on screen reopens it in place, and the server then holds the
+    preset's iteration: the browser must report the next stop even where it is where the user had
+    stopped before the preset (here 0)."""
+    for name, value in (("Learning rate η", "0.9"), ("Steps", "100")):  # Oscillation's run, by hand
+        box = page.get_by_role("spinbutton", name=name)
+        box.fill(value)
+        box.press("Enter")
+        expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
+    # (the first click after typing in a number box only moves the focus: Streamlit's list opens
+    # on the second, which `choose` below makes)
+    page.get_by_test_id("stSelectbox").filter(has_text="Preset").first.click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_url(re.compile(r"[?&]iteration=1(&|$)"), timeout=5_000)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_url(lambda url: "iteration=" not in url, timeout=5_000)  # 0 reported
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
+    choose(page, "Preset", "Oscillation")  # the same run: the panel goes to 12 in place
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
+    page.wait_for_url(re.compile(r"[?&]iteration=12(&|$)"), timeout=5_000)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
+    page.wait_for_url(lambda url: "iteration=" not in url, timeout=5_000)
+    no_trouble(page, console_errors)
+
+
 def test_an_out_of_range_rate_is_named_under_its_box(page, console_errors, screenshot):
     box = page.get_by_role("spinbutton", name="Learning rate η")
     box.fill("500")
