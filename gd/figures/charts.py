@@ -51,6 +51,20 @@ def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
     }
 
 
+def log_layout(presenter: bool, T: int, shown: list[np.ndarray], title: str, **more) -> dict:
+    """`_layout` for a quantity against the iteration 0..T on a log scale: the y range holds
+    every array of `shown` (all positive), padded by 5% of its decades, ticks written 10ⁿ."""
+    lo = min(np.log10(s.min()) for s in shown)
+    hi = max(np.log10(s.max()) for s in shown)
+    pad = 0.05 * (hi - lo) or 1.0
+    return _layout(
+        presenter,
+        dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
+        dict(title=dict(text=title), type="log", range=[lo - pad, hi + pad], exponentformat="power"),
+        **more,
+    )
+
+
 def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = False) -> go.Figure:
     """The same slice seen from above: each run's path up to iteration k, the current point, and
     two arrows there: the plain gradient step -eta grad L and the update the optimizer made."""
@@ -337,9 +351,6 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
         if ex.settings.schedule != "constant" and registry.entry(ex.settings.optimizer).rate:
             theory = shown[0][0] * gd_bound(ex.problem, step_rates(ex))[theory_steps]  # eta_t, not eta
     keep = (theory >= floor) & np.isfinite(theory)
-    lo = min(np.log10(e.min()) for e in shown)
-    hi = max(np.log10(e.max()) for e in shown)
-    pad = 0.05 * (hi - lo) or 1.0
     data = [
         trace(
             "scatter",
@@ -379,19 +390,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             marker=dict(size=marker_size(presenter, 10), color=POINT),
         )
     )
-    return figure(
-        data,
-        _layout(
-            presenter,
-            dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
-            dict(
-                title=dict(text="excess loss L − L*"),
-                type="log",
-                range=[lo - pad, hi + pad],
-                exponentformat="power",
-            ),
-        ),
-    )
+    return figure(data, log_layout(presenter, T, shown, "excess loss L − L*"))
 
 
 def rate_sweep_figure(ex: Experiment, presenter: bool = False, data: Dataset | None = None) -> go.Figure:

@@ -11,8 +11,16 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from gd.figures.charts import CURRENT, _layout
-from gd.figures.common import MAX_POINTS, PALETTE, POINT, drawn_steps, figure, line_width, trace
+from gd.figures.charts import CURRENT, _layout, log_layout
+from gd.figures.common import (
+    MAX_POINTS,
+    PALETTE,
+    POINT,
+    drawn_steps,
+    figure,
+    line_width,
+    trace,
+)
 from gd.run import Experiment
 from gd.spectrum import eigen_floor, gd_theory, slowest, step_rates
 
@@ -93,21 +101,14 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     if theory is not None:
         finite = theory[np.isfinite(theory) & (theory >= floor)]
         shown.append(finite[None, :] if finite.size else E[:1])
-    lo = min(np.log10(s.min()) for s in shown)
-    hi = max(np.log10(s.max()) for s in shown)
-    pad = 0.05 * (hi - lo) or 1.0
     note = "dashed: plain GD at these rates, |1 − 2ηₜλᵢ| a step" if theory is not None else ""
     return figure(
         data,
-        _layout(
+        log_layout(
             presenter,
-            dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
-            dict(
-                title=dict(text="|vᵢᵀ(θ − θ*)|"),
-                type="log",
-                range=[lo - pad, hi + pad],
-                exponentformat="power",
-            ),
+            T,
+            shown,
+            "|vᵢᵀ(θ − θ*)|",
             annotations=[
                 dict(
                     text=note,
