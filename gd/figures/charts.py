@@ -26,6 +26,7 @@ from gd.figures.common import (
     legend,
     line_width,
     marker_size,
+    note_annotation,
     run_style,
     runs,
     slice_grid,
@@ -313,17 +314,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
     refs += [truth[None, :]] if truth is not None else []
     lo, hi = min(float(np.min(r)) for r in refs), max(float(np.max(r)) for r in refs)
     pad = 0.06 * (hi - lo) or 1.0
-    note = dict(
-        text="dashed: true value · dotted: least squares",
-        xref="paper",
-        yref="paper",
-        x=1,
-        y=0,
-        xanchor="right",
-        yanchor="bottom",
-        showarrow=False,
-        font=dict(size=16 if presenter else 12, color="#6b7280"),
-    )
+    note = note_annotation("dashed: true value · dotted: least squares", x=1, size=16 if presenter else 12)
     return figure(
         data,
         _layout(

@@ -19,6 +19,7 @@ from gd.figures.common import (
     drawn_steps,
     figure,
     line_width,
+    note_annotation,
     trace,
 )
 from gd.run import Experiment
@@ -109,21 +110,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             T,
             shown,
             "|vᵢᵀ(θ − θ*)|",
-            annotations=[
-                dict(
-                    text=note,
-                    xref="paper",
-                    yref="paper",
-                    x=0,
-                    y=0,
-                    xanchor="left",
-                    yanchor="bottom",
-                    showarrow=False,
-                    font=dict(size=12, color="#6b7280"),
-                )
-            ]
-            if note
-            else [],
+            annotations=[note_annotation(note)] if note else [],
         ),
     )
 
