@@ -35,7 +35,7 @@ from gd.figures.common import (
 )
 from gd.problem import ROUND_OFF
 from gd.run import SWEEP_RATES, Experiment, run_label, sweep, sweep_minibatch, sweep_plan, sweep_rates
-from gd.spectrum import gd_bound, step_rates, varying_rate
+from gd.spectrum import gd_bound, varying_rate
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
@@ -185,7 +185,7 @@ def arrow_names(ex: Experiment) -> tuple[str, str]:
 def step_rate(ex: Experiment, k: int) -> float:
     """eta_k, the rate of update k (a schedule's, linesearch's exact step), where the run has
     one; the learning rate input otherwise (newton and cg, or where linesearch has none: g = 0)."""
-    rates = step_rates(ex)
+    rates = ex.step_rates
     if rates is None or k >= len(rates) or not np.isfinite(rates[k]):
         return ex.settings.learning_rate
     return float(rates[k])
@@ -340,7 +340,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     with np.errstate(over="ignore", under="ignore"):
         theory = shown[0][0] * rate ** theory_steps.astype(float)
         if ex.settings.schedule != "constant" and registry.entry(ex.settings.optimizer).rate:
-            theory = shown[0][0] * gd_bound(ex.problem, step_rates(ex))[theory_steps]  # eta_t, not eta
+            theory = shown[0][0] * gd_bound(ex.problem, ex.step_rates)[theory_steps]  # eta_t, not eta
     keep = (theory >= floor) & np.isfinite(theory)
     data = [
         trace(

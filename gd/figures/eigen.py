@@ -23,7 +23,7 @@ from gd.figures.common import (
     trace,
 )
 from gd.run import Experiment
-from gd.spectrum import eigen_floor, gd_theory, slowest, step_rates
+from gd.spectrum import eigen_floor, gd_theory, slowest
 
 
 def direction_names(ex: Experiment) -> list[str]:
@@ -42,7 +42,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     T = ex.trajectory.steps
     floor = eigen_floor(ex)
     E = np.maximum(pb.eigen_errors(P), floor)
-    rates = step_rates(ex)
+    rates = ex.step_rates
     theory = None
     if rates is not None and ex.settings.optimizer != "linesearch":
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -118,7 +118,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
 def rate_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure | None:
     """eta_t against the update t (t = 0..T-1), the rate of the update after iteration k marked
     (the last one's at k = T); None for an optimizer without a rate (newton, cg)."""
-    rates = step_rates(ex)
+    rates = ex.step_rates
     T = ex.trajectory.steps
     if rates is None or T == 0:
         return None
