@@ -18,13 +18,16 @@ import numpy as np
 from gd.checks import InputError as InputError  # re-exported: callers import it from here
 from gd.checks import Range as Range
 from gd.checks import fmt as fmt
-from gd.registry import HYPER_RANGES, NAMES, SCHEDULE_NAMES, SCHEDULE_RANGES, SCHEDULES
+from gd.registry import HYPER_RANGES, NAMES, OWN_DEFAULT, SCHEDULE_RANGES, SCHEDULES
 from gd.registry import MAX_MOMENTUM as MAX_MOMENTUM
 from gd.registry import OPTIMIZERS as REGISTRY
+from gd.registry import SCHEDULE_NAMES as SCHEDULE_NAMES
 
 OPTIMIZERS = NAMES  # ("gd", "sgd", ...): gd.registry's entries, in order
 OPTIMIZER_LABELS = {name: e.label for name, e in REGISTRY.items()}
 SCHEDULE_LABELS = {name: sch.label for name, sch in SCHEDULES.items()}
+# The inputs chosen by name from a table of gd.registry: {Settings field: {name: label}}.
+CHOICES = {"optimizer": OPTIMIZER_LABELS, "schedule": SCHEDULE_LABELS}
 
 MAX_FEATURES = 20
 MAX_SAMPLES = 1_000_000
@@ -67,11 +70,6 @@ RANGES = {
 }
 WEIGHT = Range("each true weight", "--weights", -MAX_ABS_VALUE, MAX_ABS_VALUE)
 START = Range("each start value", "--start", -1e9, 1e9)
-# Inputs that may be None: the optimizer's own default (torch's eps differs between optimizers),
-# the schedule's own gamma.
-OPTIONAL = frozenset(
-    name for name in HYPER_RANGES if len({e.defaults.get(name) for e in REGISTRY.values()} - {None}) > 1
-) | {"gamma"}
 
 
 def bounds_table() -> str:
@@ -210,15 +208,11 @@ class Settings:
         values = {"true_weights": check_weights(self.true_weights), "start": check_start(self.start)}
         for name, rng in RANGES.items():
             value = getattr(self, name)
-            values[name] = None if value is None and name in OPTIONAL else rng.check(value)
-        if self.optimizer not in OPTIMIZERS:
-            raise InputError(
-                f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {str(self.optimizer)[:40]!r}"
-            )
-        if self.schedule not in SCHEDULE_NAMES:
-            raise InputError(
-                f"schedule must be one of {', '.join(SCHEDULE_NAMES)}, got {str(self.schedule)[:40]!r}"
-            )
+            values[name] = None if value is None and name in OWN_DEFAULT else rng.check(value)
+        for name, labels in CHOICES.items():
+            value, names = getattr(self, name), tuple(labels)  # a tuple: an unhashable value is just not one
+            if value not in names:
+                raise InputError(f"{name} must be one of {', '.join(names)}, got {str(value)[:40]!r}")
         settings = replace(self, **values, standardize=bool(self.standardize))
         settings.check_rules()
         return settings
