@@ -62,18 +62,21 @@ def _number(name: str):
     return parse
 
 
-def _weights(text):
-    try:
-        return parse_weights(text)
-    except InputError as err:
-        raise argparse.ArgumentTypeError(str(err).removeprefix("true weights: ")) from None
+def _numbers(parse_text, what: str):
+    """An argparse type from a gd.inputs parser of comma-separated numbers, whose messages
+    begin with `what` (argparse names the flag itself)."""
+
+    def parse(text):
+        try:
+            return parse_text(text)
+        except InputError as err:
+            raise argparse.ArgumentTypeError(str(err).removeprefix(what + ": ")) from None
+
+    return parse
 
 
-def _start(text):
-    try:
-        return parse_start(text)
-    except InputError as err:
-        raise argparse.ArgumentTypeError(str(err).removeprefix("start: ")) from None
+_weights = _numbers(parse_weights, "true weights")
+_start = _numbers(parse_start, "start")
 
 
 def _every(text):

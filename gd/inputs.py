@@ -89,25 +89,35 @@ def widget_bounds(name: str) -> dict:
     return {"min_value": rng.smallest, "max_value": rng.largest, "step": kind(rng.step)}
 
 
-def parse_weights(text: str) -> tuple[float, ...]:
-    """'2, 4, 5' -> (2.0, 4.0, 5.0); 1 to MAX_FEATURES finite numbers separated by commas."""
+def _numbers(text: str, what: str, rng: Range, most: int, order: str = "") -> tuple[float, ...]:
+    """'2, 4, 5' -> (2.0, 4.0, 5.0): at most `most` numbers within `rng`, separated by commas
+    (brackets around them allowed); '' -> (). Messages begin with `what`; `order` follows the
+    count where the numbers have one ("(w1..wd, b)")."""
     text = str(text)
     if len(text) > MAX_TEXT:
-        raise InputError(f"true weights: the text is {len(text):,} characters long; at most {MAX_TEXT:,}")
+        raise InputError(f"{what}: the text is {len(text):,} characters long; at most {MAX_TEXT:,}")
     parts = [p.strip() for p in text.strip().strip("[]()").split(",")]
     if parts == [""]:
-        raise InputError("true weights: give at least one number, e.g. 2, 4, 5")
-    if len(parts) > MAX_FEATURES:
-        raise InputError(f"true weights: at most {MAX_FEATURES} numbers, got {len(parts)}")
-    weights = []
+        return ()
+    if len(parts) > most:
+        raise InputError(f"{what}: at most {most} numbers{order}, got {len(parts)}")
+    values = []
     for i, part in enumerate(parts, 1):
         if not part:
-            raise InputError(f"true weights: number {i} is empty (two commas in a row?)")
+            raise InputError(f"{what}: number {i} is empty (two commas in a row?)")
         try:
-            weights.append(float(WEIGHT.parse(part)))
+            values.append(float(rng.parse(part)))
         except InputError as err:
-            raise InputError(f"true weights: number {i}: {err}") from None
-    return tuple(weights)
+            raise InputError(f"{what}: number {i}: {err}") from None
+    return tuple(values)
+
+
+def parse_weights(text: str) -> tuple[float, ...]:
+    """'2, 4, 5' -> (2.0, 4.0, 5.0); 1 to MAX_FEATURES finite numbers separated by commas."""
+    weights = _numbers(text, "true weights", WEIGHT, MAX_FEATURES)
+    if not weights:
+        raise InputError("true weights: give at least one number, e.g. 2, 4, 5")
+    return weights
 
 
 def check_weights(weights) -> tuple[float, ...]:
@@ -122,23 +132,7 @@ def check_weights(weights) -> tuple[float, ...]:
 
 def parse_start(text: str) -> tuple[float, ...]:
     """'1, -2, 0.5' -> (1.0, -2.0, 0.5): the initial parameters w1..wd, b; '' -> () (zeros)."""
-    text = str(text)
-    if len(text) > MAX_TEXT:
-        raise InputError(f"start: the text is {len(text):,} characters long; at most {MAX_TEXT:,}")
-    parts = [p.strip() for p in text.strip().strip("[]()").split(",")]
-    if parts == [""]:
-        return ()
-    if len(parts) > MAX_FEATURES + 1:
-        raise InputError(f"start: at most {MAX_FEATURES + 1} numbers (w1..wd, b), got {len(parts)}")
-    values = []
-    for i, part in enumerate(parts, 1):
-        if not part:
-            raise InputError(f"start: number {i} is empty (two commas in a row?)")
-        try:
-            values.append(float(START.parse(part)))
-        except InputError as err:
-            raise InputError(f"start: number {i}: {err}") from None
-    return tuple(values)
+    return _numbers(text, "start", START, MAX_FEATURES + 1, " (w1..wd, b)")
 
 
 def check_start(start) -> tuple[float, ...]:
