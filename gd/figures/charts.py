@@ -210,6 +210,26 @@ def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, flo
     return [P[k, [i, j]] + factor * g, P[k, [i, j]] + factor * u], factor
 
 
+def current_points(k: int, values: np.ndarray, size: float, colour: str | None = None) -> dict:
+    """The moving markers of the lines at iteration k: one a value, each in its line's colour
+    (PALETTE in order) or all in `colour`."""
+    return trace(
+        "scatter",
+        x=[k] * len(values),
+        y=values,
+        mode="markers",
+        meta=dict(gd="point"),
+        name=CURRENT,
+        showlegend=False,
+        hoverinfo="skip",
+        marker=dict(
+            size=size,
+            color=[PALETTE[i % len(PALETTE)] for i in range(len(values))] if colour is None else colour,
+            line=dict(color="white", width=1),
+        ),
+    )
+
+
 def convergence_points(ex: Experiment) -> int:
     """Points a line of the parameter chart draws: fewer when runs are compared (13 runs of 21
     parameters are 273 lines, and all of them move with the iteration)."""
@@ -294,21 +314,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
     # the current values: one marker a parameter, in its colour (alone) or the main run's
     single = len(all_runs) == 1
     data.append(
-        trace(
-            "scatter",
-            x=[k] * len(ex.names),
-            y=P[k],
-            mode="markers",
-            meta=dict(gd="point"),
-            name=CURRENT,
-            showlegend=False,
-            hoverinfo="skip",
-            marker=dict(
-                size=marker_size(presenter, 9 if single else 7),
-                color=[PALETTE[p % len(PALETTE)] for p in range(len(ex.names))] if single else PALETTE[0],
-                line=dict(color="white", width=1),
-            ),
-        )
+        current_points(k, P[k], marker_size(presenter, 9 if single else 7), None if single else PALETTE[0])
     )
     refs = [run.trajectory.params for run in all_runs] + [star[None, :]]
     refs += [truth[None, :]] if truth is not None else []

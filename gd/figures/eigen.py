@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from gd.figures.charts import CURRENT, _layout, log_layout
+from gd.figures.charts import CURRENT, _layout, current_points, log_layout
 from gd.figures.common import (
     MAX_POINTS,
     PALETTE,
@@ -81,23 +81,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
                 line=dict(color=colour, width=line_width(presenter, 2.5 if i == slowest(pb) else 2)),
             )
         )
-    data.append(
-        trace(
-            "scatter",
-            x=[k] * pb.p,
-            y=E[k],
-            mode="markers",
-            meta=dict(gd="point"),
-            name=CURRENT,
-            showlegend=False,
-            hoverinfo="skip",
-            marker=dict(
-                size=8,
-                color=[PALETTE[i % len(PALETTE)] for i in range(pb.p)],
-                line=dict(color="white", width=1),
-            ),
-        )
-    )
+    data.append(current_points(k, E[k], 8))
     shown = [E]
     if theory is not None:
         finite = theory[np.isfinite(theory) & (theory >= floor)]
