@@ -264,7 +264,7 @@ def standardised(ex: Experiment) -> tuple[float, float | None] | None:
     or cannot be."""
     if ex.settings.standardize:
         return None
-    lam = ex.problem.standardised_eigenvalues()
+    lam = ex.problem.standardised_eigenvalues
     if lam is None or lam[0] <= 0:
         return None
     s = ex.settings

@@ -397,4 +397,4 @@ def test_the_standardise_tip_counts_the_ridge_penalty():
     s = Settings(feature_scale=10.0, l2=20.0, learning_rate=0.008, steps=5)
     ex = experiment(s)
     z = experiment(Settings(feature_scale=10.0, l2=20.0, learning_rate=0.008, steps=5, standardize=True))
-    np.testing.assert_allclose(ex.problem.standardised_eigenvalues(), z.problem.eigenvalues, rtol=1e-9)
+    np.testing.assert_allclose(ex.problem.standardised_eigenvalues, z.problem.eigenvalues, rtol=1e-9)
