@@ -507,12 +507,12 @@ def iteration_reported() -> None:
 def formulas(ex: Experiment) -> None:
     """The formulas the panel's numbers fill in: they depend on the optimizer alone."""
     st.header("The formulas")
-    left, right = st.columns(2)
     # markdown of our own constants (no user text): formulas that wrap in a narrow column, one
-    # paragraph each, in one element a column (an element costs a page view about 0.4 ms)
-    left.markdown("\n\n".join(explain.display(line) for line in explain.loss_lines(ex.settings)))
-    right.caption(f"The update of {ex.settings.optimizer}, g being the gradient at step t:")
-    right.markdown("\n\n".join(explain.rule_lines(ex.settings)))
+    # paragraph each, one element a column (an element costs a page view about 0.3 ms)
+    row = st.container(horizontal=True, gap="large")
+    row.markdown("\n\n".join(explain.display(line) for line in explain.loss_lines(ex.settings)))
+    lead = f":small[:gray[The update of {ex.settings.optimizer}, g being the gradient at step t:]]"
+    row.markdown("\n\n".join([lead, *explain.rule_lines(ex.settings)]))
 
 
 # ---- the page -----------------------------------------------------------------------------------
@@ -564,9 +564,10 @@ def follow_the_run(ex: Experiment, key: str) -> None:
 
 
 def header() -> None:
-    head, toggle = st.columns([3, 1], vertical_alignment="bottom")
-    head.title("Gradient descent, step by step")
-    toggle.toggle(
+    # one row, the switch at its end (a row is one element where st.columns makes three)
+    row = st.container(horizontal=True, vertical_alignment="bottom", horizontal_alignment="distribute")
+    row.title("Gradient descent, step by step", width="content")
+    row.toggle(
         "Presenter mode", key="presenter", help="Larger fonts and lines for a projector; fewer controls."
     )
     if ss.presenter:
