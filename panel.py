@@ -78,14 +78,18 @@ def figure_id(figure_json: bytes) -> str:
     return hashlib.blake2b(figure_json, digest_size=8).hexdigest()
 
 
-def static_chart(figure_json: bytes, label: str, key: str, on_pick: Callable[[], None] | None = None):
+def static_chart(
+    figure_json: bytes, label: str, key: str, on_pick: Callable[[], None] | None = None, caption: str = ""
+):
     """A Plotly figure (JSON text, as bytes) that does not follow the iteration, with an
-    accessible name, drawn by the same module so that the page loads one plotly.js. With
+    accessible name and a caption under it (plain text, set as text: never markup), drawn by
+    the same module so that the page loads one plotly.js. With
     `on_pick`, a click on the chart is reported (session state under `key`, `.pick`: {id, x, y}
     in the axes' units, id the figure's `figure_id`) and `on_pick` called before the rerun."""
     head = {
         "figure": True,
         "label": label,
+        "caption": caption,
         "id": figure_id(figure_json),
         "pickable": on_pick is not None,
         "module": MODULE_URL,

@@ -43,6 +43,21 @@ from panel import figure_id, live_panel, static_chart
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
 ss = st.session_state
 
+# Folds: the sidebar's groups of inputs few users touch, each an expander drawn only while it is
+# open. A widget costs Streamlit about 0.4 ms of server CPU on every page view; a closed fold
+# costs none (bench/page.py). Their values live in session state whether drawn or not
+# (`init_state` keeps them), so closing a fold changes no run. A fold opens by itself where a share
+# link or a preset sets one of its inputs, so that nothing a run depends on is hidden.
+FOLDS = {
+    "fold_data": ("seed", "feature_scale", "feature_mean", "outlier"),
+    "fold_optimizer": tuple(
+        sorted({h.name for e in registry.OPTIMIZERS.values() for h in e.hypers if not h.main})
+    ),
+    "fold_advanced": ("start", "schedule", *registry.SCHEDULE_RANGES, "l2"),
+    "fold_compare": ("compare", "compare_rates", "compare_batches"),
+    "fold_surface": ("surface_x", "surface_y"),
+}
+
 
 # ---- cached computation: small results only, bounded ----------------------------------------
 
@@ -56,30 +71,32 @@ ss = st.session_state
 # (settings, the upload, comparisons) are hashed once a view, into `key` (`cache_key`), which also
 # tells a new run from the last; the functions take them as underscore arguments, which Streamlit
 # leaves out of the hash: hashing the dataclasses again, three times a view, was a sixth of a
-# view's server time.
+# view's server time. They are called with keywords only: for each positional argument Streamlit
+# looks its name up with inspect.signature, on every call.
 def cache_key(settings: Settings, upload: bytes | None, compare: tuple[Settings, ...]) -> str:
     data = "" if upload is None else hashlib.blake2b(upload, digest_size=16).hexdigest()
     return repr((settings, compare, data))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Running gradient descent… (large data sets take turns)")
-def run_experiment(key: str, _settings: Settings, _upload: bytes | None, _compare: tuple) -> Experiment:
+def run_experiment(*, key: str, _settings: Settings, _upload: bytes | None, _compare: tuple) -> Experiment:
     data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None
     return experiment(_settings, data, _compare)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
-def live_payload(key: str, i: int, j: int, presenter: bool, _settings, _upload, _compare) -> bytes:
+def live_payload(*, key: str, i: int, j: int, presenter: bool, _settings, _upload, _compare) -> bytes:
     """The live panel's JSON text (as bytes) for a run and a view: built once, shared by every
     session."""
-    return live.payload(run_experiment(key, _settings, _upload, _compare), i, j, presenter).encode()
+    ex = run_experiment(key=key, _settings=_settings, _upload=_upload, _compare=_compare)
+    return live.payload(ex, i, j, presenter).encode()
 
 
 @st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")
-def rate_sweep(key: str, _settings, _upload, _compare) -> bytes:
+def rate_sweep(*, key: str, _settings, _upload, _compare) -> bytes:
     """The sweep chart's JSON text (as bytes): built once, shared by every session (no
     unpickling)."""
-    ex = run_experiment(key, _settings, _upload, _compare)  # the page's own run: a cache hit
+    ex = run_experiment(key=key, _settings=_settings, _upload=_upload, _compare=_compare)  # a cache hit
     data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None  # sgd's rows
     return pio.to_json(figures.rate_sweep_figure(ex, data=data), validate=False).encode()
 
@@ -96,7 +113,8 @@ def init_state() -> None:
     ss.setdefault("current", 0)  # the iteration the browser last reported
     ss.setdefault("good", (Settings(), ()))
     ss.setdefault("preset", "article")
-    if "url_read" not in ss:
+    first = "url_read" not in ss  # a session's first run: no widget has a value of its own yet
+    if first:
         values, ss.url_warnings = share.from_query(st.query_params.to_dict())
         ss.open_at = values.pop("iteration", 0)  # where the link's run opens
         ss.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
@@ -105,14 +123,14 @@ def init_state() -> None:
         for key, value in values.items():
             ss[key] = value
         ss.url_read = True
-    # Keep the values of widgets a run does not draw (Streamlit forgets those): the optimizers'
-    # hyper-parameters (momentum, eps, ...), the batch size, the surface axes, the comparisons.
-    kept = (
-        *("batch_size", "samples", "surface_x", "surface_y", "compare", "compare_rates", "compare_batches"),
-        *("start", "schedule", "gamma", "step_size", "l2"),
-    )
-    for key in (*registry.HYPER_RANGES, *kept):
-        if key in ss:
+        for fold, keys in FOLDS.items():  # what the link sets is shown
+            if any(key in values for key in keys):
+                ss[fold] = True
+    # Keep the values of inputs a run does not draw (Streamlit forgets a widget's value the first
+    # run it is not drawn): those in closed folds, the hyper-parameters of other optimizers, the
+    # batch size of full-batch ones.
+    for key in () if first else (*registry.HYPER_RANGES, *share.SHARED):
+        if key in ss and key not in ("iteration", "uploaded"):
             ss[key] = ss[key]
 
 
@@ -127,6 +145,10 @@ def apply_preset() -> None:
         if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
             ss.preset_set[key] = (ss.get(key), value)
             ss[key] = value
+    for fold, keys in FOLDS.items():  # the inputs the lesson is about are shown
+        if any(preset.values.get(key, share.DEFAULTS.get(key)) != share.DEFAULTS.get(key) for key in keys):
+            ss.preset_set[fold] = (ss.get(fold), True)
+            ss[fold] = True
     ss.open_at = preset.start
     ss.pop("run_id", None)
     ss.opened = ss.get("opened", 0) + 1
@@ -148,6 +170,13 @@ def say(kind, text: str) -> None:
 
 
 # ---- inputs -----------------------------------------------------------------------------------
+
+
+def fold(label: str, key: str):
+    """A fold of `FOLDS`: the container to draw its inputs into while it is open, else None (its
+    inputs are not drawn at all; opening it reruns the page)."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 def number(label: str, name: str, **options) -> None:
@@ -228,42 +257,17 @@ def sidebar():
             format="%g",
             disabled=not synthetic,
         )
-        rows = st.empty()  # the sample count: the file's rows once it is read (see `file_rows`)
+        # the sample count: for a file, its rows once it is read (`file_rows`, into this slot)
+        rows = None if synthetic else st.empty()
         if synthetic:
-            with rows.container():
-                number("Samples", "samples")
+            number("Samples", "samples")
         number(
             "Noise (standard deviation added to y)",
             "noise",
             format="%g",
             disabled=not synthetic,
         )
-        number(
-            "Seed",
-            "seed",
-            help="The same seed gives the same data and the same mini-batches.",
-        )
-        with st.expander("Feature scales and outliers"):
-            number(
-                "Feature scale",
-                "feature_scale",
-                format="%g",
-                disabled=not synthetic,
-                help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
-                "article's data; larger makes a narrow valley.",
-            )
-            number(
-                "Feature mean",
-                "feature_mean",
-                format="%g",
-                disabled=not synthetic,
-            )
-            number(
-                "Outlier (added to the first sample's y)",
-                "outlier",
-                format="%g",
-                disabled=not synthetic,
-            )
+        data_fold(synthetic)
         st.toggle(
             "Standardise features",
             key="standardize",
@@ -291,15 +295,14 @@ def sidebar():
             )
         number("Steps", "steps")
         others = [h for h in entry.hypers if not h.main]
-        if others:
-            with st.expander("Optimizer settings"):
+        if others and (box := fold("Optimizer settings", "fold_optimizer")):
+            with box:
                 for h in others:
                     hyper_input(h)
         advanced()
 
-        if not ss.presenter:
-            st.header("Compare")
-            st.multiselect(
+        if not ss.presenter and (box := fold("Compare with other runs", "fold_compare")):
+            box.multiselect(
                 "Optimizers to compare",
                 OPTIMIZERS,
                 key="compare",
@@ -307,10 +310,12 @@ def sidebar():
                 max_selections=share.MAX_COMPARE,
                 help="Each is run on the same data and drawn on every chart.",
             )
-            st.text_input(
+            box.text_input(
                 "At learning rates (optional)", key="compare_rates", placeholder="e.g. 0.01, 0.1, 0.5"
             )
-            st.text_input("SGD batch sizes (optional)", key="compare_batches", placeholder="e.g. 1, 32, 5000")
+            box.text_input(
+                "SGD batch sizes (optional)", key="compare_batches", placeholder="e.g. 1, 32, 5000"
+            )
 
     try:
         values = {key: ss[key] for key in FIELD_NAMES}
@@ -322,6 +327,39 @@ def sidebar():
         settings, compare = ss.good
         errors.append(f"{err}. Showing the last valid run.")
     return settings, compare, upload, errors, note, rows
+
+
+def data_fold(synthetic: bool) -> None:
+    """The data's inputs few users touch: the seed, the features' scales and mean, an outlier."""
+    box = fold("Seed, feature scales and outliers", "fold_data")
+    if box is None:
+        return
+    with box:
+        number(
+            "Seed",
+            "seed",
+            help="The same seed gives the same data and the same mini-batches.",
+        )
+        number(
+            "Feature scale",
+            "feature_scale",
+            format="%g",
+            disabled=not synthetic,
+            help="Feature j has standard deviation scale^(j/(d−1)): 1 is the "
+            "article's data; larger makes a narrow valley.",
+        )
+        number(
+            "Feature mean",
+            "feature_mean",
+            format="%g",
+            disabled=not synthetic,
+        )
+        number(
+            "Outlier (added to the first sample's y)",
+            "outlier",
+            format="%g",
+            disabled=not synthetic,
+        )
 
 
 def file_rows(slot, ex: Experiment, upload) -> None:
@@ -343,7 +381,10 @@ def file_rows(slot, ex: Experiment, upload) -> None:
 def advanced() -> None:
     """Start, schedule and ridge: beyond plain descent, folded away (the stability note beside the
     learning rate says when the optimizer has no rate for a schedule to change)."""
-    with st.expander("Advanced: start, schedule, ridge"):
+    box = fold("Advanced: start, schedule, ridge", "fold_advanced")
+    if box is None:
+        return
+    with box:
         st.text_input(
             "Start θ₀ (w1, …, wd, b)",
             key="start",
@@ -426,9 +467,9 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
         if name not in names:
             ss.url_warnings.append(share.missing_axis(axis, name, names, ss[axis]))
     with st.sidebar:
-        st.header("Surface")
-        st.selectbox("Horizontal axis", names, key="surface_x")
-        st.selectbox("Depth axis", others, key="surface_y")
+        if box := fold("Surface axes", "fold_surface"):
+            box.selectbox("Horizontal axis", names, key="surface_x")
+            box.selectbox("Depth axis", others, key="surface_y")
     return names.index(ss.surface_x), names.index(ss.surface_y)
 
 
@@ -484,15 +525,12 @@ def iteration_reported() -> None:
 def formulas(ex: Experiment) -> None:
     """The formulas the panel's numbers fill in: they depend on the optimizer alone."""
     st.header("The formulas")
-    left, right = st.columns(2)
-    # markdown of our own constants (no user text): formulas that wrap in a narrow column
-    with left:
-        for line in explain.loss_lines(ex.settings):
-            st.markdown(explain.display(line))
-    with right:
-        st.caption(f"The update of {ex.settings.optimizer}, g being the gradient at step t:")
-        for line in explain.rule_lines(ex.settings):
-            st.markdown(line)
+    # markdown of our own constants (no user text): formulas that wrap in a narrow column, one
+    # paragraph each, one element a column (an element costs a page view about 0.3 ms)
+    row = st.container(horizontal=True, gap="large")
+    row.markdown("\n\n".join(explain.display(line) for line in explain.loss_lines(ex.settings)))
+    lead = f":small[:gray[The update of {ex.settings.optimizer}, g being the gradient at step t:]]"
+    row.markdown("\n\n".join([lead, *explain.rule_lines(ex.settings)]))
 
 
 # ---- the page -----------------------------------------------------------------------------------
@@ -513,7 +551,7 @@ def the_run(settings, compare, upload, errors: list[str]):
     (experiment, its cache key, settings, compare, upload) of the run shown."""
     try:
         key = cache_key(settings, upload, compare)
-        ex = run_experiment(key, settings, upload, compare)
+        ex = run_experiment(key=key, _settings=settings, _upload=upload, _compare=compare)
         ss.good = (settings, compare)
         return ex, key, settings, compare, upload
     except InputError as err:
@@ -524,7 +562,8 @@ def the_run(settings, compare, upload, errors: list[str]):
         )
         settings, compare = ss.good
         key = cache_key(settings, None, compare)
-        return run_experiment(key, settings, None, compare), key, settings, compare, None
+        ex = run_experiment(key=key, _settings=settings, _upload=None, _compare=compare)
+        return ex, key, settings, compare, None
 
 
 def follow_the_run(ex: Experiment, key: str) -> None:
@@ -543,9 +582,10 @@ def follow_the_run(ex: Experiment, key: str) -> None:
 
 
 def header() -> None:
-    head, toggle = st.columns([3, 1], vertical_alignment="bottom")
-    head.title("Gradient descent, step by step")
-    toggle.toggle(
+    # one row, the switch at its end (a row is one element where st.columns makes three)
+    row = st.container(horizontal=True, vertical_alignment="bottom", horizontal_alignment="distribute")
+    row.title("Gradient descent, step by step", width="content")
+    row.toggle(
         "Presenter mode", key="presenter", help="Larger fonts and lines for a projector; fewer controls."
     )
     if ss.presenter:
@@ -588,10 +628,10 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
         st.info(tip, icon="💡")
 
 
-def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int) -> None:
+def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.header("Which learning rate?")
-    sweep = rate_sweep(key, *run_args)
+    sweep = rate_sweep(**run)
     ss.sweep_id = figure_id(sweep)
     has_rate = registry.entry(ex.settings.optimizer).rate
     swept = figures.sweep_kind(ex)
@@ -601,13 +641,12 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
         "learning rate, on log scales, with the stability limit and the current rate marked.",
         "sweep",
         on_pick=rate_picked if has_rate else None,
-    )
-    st.caption(
-        explain.sweep_caption(ex, swept) + (" Click the chart to run at that rate." if has_rate else "")
+        caption=explain.sweep_caption(ex, swept)
+        + (" Click the chart to run at that rate." if has_rate else ""),
     )
     st.header("Export")
-    a, b = st.columns(2)
-    a.download_button(
+    row = st.container(horizontal=True)  # one element where st.columns makes three
+    row.download_button(
         "Download the trajectory (CSV)",
         key="download_csv",
         mime="text/csv",
@@ -615,7 +654,7 @@ def sweep_and_exports(ex: Experiment, key: str, run_args: tuple, i: int, j: int)
         on_click="ignore",
         data=lambda: trajectory_csv(ex.trajectory, ex.d),
     )
-    b.download_button(
+    row.download_button(
         "Download the animated surface (HTML, plays offline)",
         key="download_html",
         mime="text/html",
@@ -646,11 +685,12 @@ def main() -> None:
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
     follow_the_run(ex, key)
+    run = {"key": key, "_settings": settings, "_upload": upload, "_compare": compare}  # the caches' keywords
     header()
     if not ss.presenter:
         messages(ex, upload, errors)
     live_panel(
-        live_payload(key, i, j, ss.presenter, settings, upload, compare),
+        live_payload(**run, i=i, j=j, presenter=ss.presenter),
         ss.run_start,
         iteration_reported,
         start_picked,
@@ -661,4 +701,4 @@ def main() -> None:
     sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or ss.link_uploaded)
     if not ss.presenter:
         formulas(ex)
-        sweep_and_exports(ex, key, (settings, upload, compare), i, j)
+        sweep_and_exports(ex, run, i, j)

@@ -239,14 +239,18 @@ async def sample_memory(pid: int, peak: list[int], stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), 0.1)
 
 
-def start_app(app: Path, log: Path, timeout: float) -> tuple[subprocess.Popen, str]:
+def start_app(
+    app: Path, log: Path, timeout: float, extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str]:
+    """`streamlit run` the app on a free port, configured by the .streamlit/ of its folder (as
+    deployed) and `extra` options; return the process and its URL once healthy."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     command = [
         sys.executable, "-m", "streamlit", "run", app.name,
         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", *extra,
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(

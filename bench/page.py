@@ -9,7 +9,8 @@ Prints, from one run on this machine:
       budget 5 s;
   (c) the server CPU of a page view with warm caches (a new session's first run, through
       Streamlit's websocket protocol), against a minimal Streamlit app with one Plotly chart and a
-      button, both measured in this run, in alternating rounds: target 2x.
+      button, both measured in this run, in alternating rounds: target 2x; and this app with
+      Streamlit's default file watcher on, to show what turning it off saves.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ ALLOWED = min(MAX_RUNS, MAX_KEPT // ((MAX_STEPS + 1) * (MAX_FEATURES + 1)) - 1)
 COMPARE = tuple(
     variants(LARGEST, ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"], [0.001, 0.003], [50])
 )[:ALLOWED]
+
+WATCHING = "this app, watching its sources"
 
 MINIMAL_APP = """
 import plotly.graph_objects as go
@@ -121,8 +124,9 @@ def cpu_seconds(pid: int) -> float:
 def report_views(views: int, rounds: int = 5) -> None:
     """(c) server CPU of a page view (a new session's first run) with warm caches, each app.
 
-    Both servers run side by side; each round times `views` views of one, then of the other, so
-    that a busy moment of a shared machine weighs on both. The medians over rounds are quoted."""
+    The servers run side by side; each round times `views` views of each in turn, so that a busy
+    moment of a shared machine weighs on all. The medians over rounds are quoted. The third server
+    is this app with Streamlit's default file watcher, which .streamlit/config.toml turns off."""
     sys.path.insert(0, str(ROOT / "bench"))
     import load  # noqa: PLC0415  (bench/load.py: Streamlit's protocol, spoken by a script)
 
@@ -134,8 +138,16 @@ def report_views(views: int, rounds: int = 5) -> None:
         # the same server configuration as this app's (it is read from the working directory)
         shutil.copytree(ROOT / ".streamlit", Path(tmp) / ".streamlit")
         try:
-            for name, script in (("minimal app, one Plotly chart", minimal), ("this app", ROOT / "app.py")):
-                apps[name] = load.start_app(script.resolve(), Path(tmp) / f"{script.stem}.log", timeout=60)
+            servers = (
+                ("minimal app, one Plotly chart", minimal, ()),
+                ("this app", ROOT / "app.py", ()),
+                # what .streamlit/config.toml turns off: Streamlit's default, a development aid
+                (WATCHING, ROOT / "app.py", ("--server.fileWatcherType", "auto")),
+            )
+            for n, (name, script, extra) in enumerate(servers):
+                apps[name] = load.start_app(
+                    script.resolve(), Path(tmp) / f"app{n}.log", timeout=60, extra=extra
+                )
             per_view = {name: [] for name in apps}
             one = ["--sessions", "1", "--clicks", "0", "--arrive", "0"]
             for r in range(rounds + 1):
@@ -152,7 +164,7 @@ def report_views(views: int, rounds: int = 5) -> None:
     for name, values in per_view.items():
         spread = ", ".join(f"{v * 1e3:.1f}" for v in values)
         median = statistics.median(values) * 1e3
-        print(f"  {name:<32} {median:7.1f} ms of CPU a view (median; rounds: {spread})")
+        print(f"  {name:<36} {median:7.1f} ms of CPU a view (median; rounds: {spread})")
     ours, base = per_view["this app"], per_view["minimal app, one Plotly chart"]
     ratio = statistics.median(ours) / statistics.median(base)
     rounds_ratio = ", ".join(f"{a / b:.2f}" for a, b in zip(ours, base, strict=True))

@@ -14,11 +14,8 @@ from gd.data import load_csv
 from gd.explain import MIN_RATE, STANDARDISE_CLI
 from gd.export import trajectory_csv
 from gd.inputs import (
-    OPTIMIZER_LABELS,
-    OPTIMIZERS,
+    CHOICES,
     RANGES,
-    SCHEDULE_LABELS,
-    SCHEDULE_NAMES,
     InputError,
     Settings,
     parse_start,
@@ -32,12 +29,19 @@ _VALUED = (
     "--weights",
     "--start",
     "--data",
-    "--optimizer",
-    "--schedule",
     "--csv",
     "--every",
+    *(f"--{name}" for name in CHOICES),
     *(rng.flag for rng in RANGES.values()),
 )
+# The help of each input chosen from a registry table (gd.inputs.CHOICES): what it is, a last word.
+_CHOICE_HELP = {
+    "optimizer": ("update rule", ""),
+    "schedule": (
+        "learning-rate schedule, as torch.optim.lr_scheduler's",
+        ". linesearch, newton and cg have no learning rate: --lr and --schedule leave them as they are",
+    ),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,18 +62,21 @@ def _number(name: str):
     return parse
 
 
-def _weights(text):
-    try:
-        return parse_weights(text)
-    except InputError as err:
-        raise argparse.ArgumentTypeError(str(err).removeprefix("true weights: ")) from None
+def _numbers(parse_text, what: str):
+    """An argparse type from a gd.inputs parser of comma-separated numbers, whose messages
+    begin with `what` (argparse names the flag itself)."""
+
+    def parse(text):
+        try:
+            return parse_text(text)
+        except InputError as err:
+            raise argparse.ArgumentTypeError(str(err).removeprefix(what + ": ")) from None
+
+    return parse
 
 
-def _start(text):
-    try:
-        return parse_start(text)
-    except InputError as err:
-        raise argparse.ArgumentTypeError(str(err).removeprefix("start: ")) from None
+_weights = _numbers(parse_weights, "true weights")
+_start = _numbers(parse_start, "start")
 
 
 def _every(text):
@@ -124,21 +131,17 @@ def parser() -> argparse.ArgumentParser:
         help="learn from a CSV instead: a header row, target column y (else the last)",
     )
     p.add_argument("--standardize", action="store_true", help="use z-scores of the features")
-    p.add_argument(
-        "--optimizer",
-        choices=OPTIMIZERS,
-        default=d.optimizer,
-        help=f"update rule (default {d.optimizer}): "
-        + "; ".join(f"{name}, {label}" for name, label in OPTIMIZER_LABELS.items()),
-    )
-    p.add_argument(
-        "--schedule",
-        choices=SCHEDULE_NAMES,
-        default=d.schedule,
-        help=f"learning-rate schedule, as torch.optim.lr_scheduler's (default {d.schedule}): "
-        + "; ".join(f"{name}, {label}" for name, label in SCHEDULE_LABELS.items())
-        + ". linesearch, newton and cg have no learning rate: --lr and --schedule leave them as they are",
-    )
+    for name, labels in CHOICES.items():  # --optimizer, --schedule: each registry table's names
+        what, note = _CHOICE_HELP[name]
+        default = getattr(d, name)
+        p.add_argument(
+            f"--{name}",
+            choices=tuple(labels),
+            default=default,
+            help=f"{what} (default {default}): "
+            + "; ".join(f"{n}, {label}" for n, label in labels.items())
+            + note,
+        )
     p.add_argument(
         "--csv",
         metavar="FILE|-",
@@ -245,9 +248,8 @@ def _compute(argv: list[str]):
     settings = Settings(
         true_weights=args.weights,
         start=args.start,
-        schedule=args.schedule,
-        optimizer=args.optimizer,
         standardize=args.standardize,
+        **{name: getattr(args, name) for name in CHOICES},
         **{name: getattr(args, name) for name in RANGES},
     )
     with warnings.catch_warnings():

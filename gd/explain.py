@@ -14,7 +14,7 @@ import numpy as np
 from gd import registry
 from gd.inputs import RANGES
 from gd.run import Experiment
-from gd.spectrum import held_after, schedule_note, step_rates
+from gd.spectrum import held_after, schedule_note
 
 MIN_RATE = RANGES["learning_rate"].minimum  # the smallest learning rate any input allows
 MAX_RATE = RANGES["learning_rate"].maximum
@@ -154,7 +154,7 @@ def current_math(ex: Experiment, k: int) -> list[str]:
 
 def _rate_of_update(ex: Experiment, k: int) -> str:
     """(eta_k = ...) for the update after iteration k, or nothing for an optimizer without one."""
-    rates = step_rates(ex)
+    rates = ex.step_rates
     if rates is None or not np.isfinite(rates[k]):
         return ""
     symbol = (
@@ -264,7 +264,7 @@ def standardised(ex: Experiment) -> tuple[float, float | None] | None:
     or cannot be."""
     if ex.settings.standardize:
         return None
-    lam = ex.problem.standardised_eigenvalues()
+    lam = ex.problem.standardised_eigenvalues
     if lam is None or lam[0] <= 0:
         return None
     s = ex.settings

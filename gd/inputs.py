@@ -18,13 +18,16 @@ import numpy as np
 from gd.checks import InputError as InputError  # re-exported: callers import it from here
 from gd.checks import Range as Range
 from gd.checks import fmt as fmt
-from gd.registry import HYPER_RANGES, NAMES, SCHEDULE_NAMES, SCHEDULE_RANGES, SCHEDULES
+from gd.registry import HYPER_RANGES, NAMES, OWN_DEFAULT, SCHEDULE_RANGES, SCHEDULES
 from gd.registry import MAX_MOMENTUM as MAX_MOMENTUM
 from gd.registry import OPTIMIZERS as REGISTRY
+from gd.registry import SCHEDULE_NAMES as SCHEDULE_NAMES
 
 OPTIMIZERS = NAMES  # ("gd", "sgd", ...): gd.registry's entries, in order
 OPTIMIZER_LABELS = {name: e.label for name, e in REGISTRY.items()}
 SCHEDULE_LABELS = {name: sch.label for name, sch in SCHEDULES.items()}
+# The inputs chosen by name from a table of gd.registry: {Settings field: {name: label}}.
+CHOICES = {"optimizer": OPTIMIZER_LABELS, "schedule": SCHEDULE_LABELS}
 
 MAX_FEATURES = 20
 MAX_SAMPLES = 1_000_000
@@ -67,11 +70,6 @@ RANGES = {
 }
 WEIGHT = Range("each true weight", "--weights", -MAX_ABS_VALUE, MAX_ABS_VALUE)
 START = Range("each start value", "--start", -1e9, 1e9)
-# Inputs that may be None: the optimizer's own default (torch's eps differs between optimizers),
-# the schedule's own gamma.
-OPTIONAL = frozenset(
-    name for name in HYPER_RANGES if len({e.defaults.get(name) for e in REGISTRY.values()} - {None}) > 1
-) | {"gamma"}
 
 
 def bounds_table() -> str:
@@ -91,25 +89,35 @@ def widget_bounds(name: str) -> dict:
     return {"min_value": rng.smallest, "max_value": rng.largest, "step": kind(rng.step)}
 
 
-def parse_weights(text: str) -> tuple[float, ...]:
-    """'2, 4, 5' -> (2.0, 4.0, 5.0); 1 to MAX_FEATURES finite numbers separated by commas."""
+def _numbers(text: str, what: str, rng: Range, most: int, order: str = "") -> tuple[float, ...]:
+    """'2, 4, 5' -> (2.0, 4.0, 5.0): at most `most` numbers within `rng`, separated by commas
+    (brackets around them allowed); '' -> (). Messages begin with `what`; `order` follows the
+    count where the numbers have one ("(w1..wd, b)")."""
     text = str(text)
     if len(text) > MAX_TEXT:
-        raise InputError(f"true weights: the text is {len(text):,} characters long; at most {MAX_TEXT:,}")
+        raise InputError(f"{what}: the text is {len(text):,} characters long; at most {MAX_TEXT:,}")
     parts = [p.strip() for p in text.strip().strip("[]()").split(",")]
     if parts == [""]:
-        raise InputError("true weights: give at least one number, e.g. 2, 4, 5")
-    if len(parts) > MAX_FEATURES:
-        raise InputError(f"true weights: at most {MAX_FEATURES} numbers, got {len(parts)}")
-    weights = []
+        return ()
+    if len(parts) > most:
+        raise InputError(f"{what}: at most {most} numbers{order}, got {len(parts)}")
+    values = []
     for i, part in enumerate(parts, 1):
         if not part:
-            raise InputError(f"true weights: number {i} is empty (two commas in a row?)")
+            raise InputError(f"{what}: number {i} is empty (two commas in a row?)")
         try:
-            weights.append(float(WEIGHT.parse(part)))
+            values.append(float(rng.parse(part)))
         except InputError as err:
-            raise InputError(f"true weights: number {i}: {err}") from None
-    return tuple(weights)
+            raise InputError(f"{what}: number {i}: {err}") from None
+    return tuple(values)
+
+
+def parse_weights(text: str) -> tuple[float, ...]:
+    """'2, 4, 5' -> (2.0, 4.0, 5.0); 1 to MAX_FEATURES finite numbers separated by commas."""
+    weights = _numbers(text, "true weights", WEIGHT, MAX_FEATURES)
+    if not weights:
+        raise InputError("true weights: give at least one number, e.g. 2, 4, 5")
+    return weights
 
 
 def check_weights(weights) -> tuple[float, ...]:
@@ -124,23 +132,7 @@ def check_weights(weights) -> tuple[float, ...]:
 
 def parse_start(text: str) -> tuple[float, ...]:
     """'1, -2, 0.5' -> (1.0, -2.0, 0.5): the initial parameters w1..wd, b; '' -> () (zeros)."""
-    text = str(text)
-    if len(text) > MAX_TEXT:
-        raise InputError(f"start: the text is {len(text):,} characters long; at most {MAX_TEXT:,}")
-    parts = [p.strip() for p in text.strip().strip("[]()").split(",")]
-    if parts == [""]:
-        return ()
-    if len(parts) > MAX_FEATURES + 1:
-        raise InputError(f"start: at most {MAX_FEATURES + 1} numbers (w1..wd, b), got {len(parts)}")
-    values = []
-    for i, part in enumerate(parts, 1):
-        if not part:
-            raise InputError(f"start: number {i} is empty (two commas in a row?)")
-        try:
-            values.append(float(START.parse(part)))
-        except InputError as err:
-            raise InputError(f"start: number {i}: {err}") from None
-    return tuple(values)
+    return _numbers(text, "start", START, MAX_FEATURES + 1, " (w1..wd, b)")
 
 
 def check_start(start) -> tuple[float, ...]:
@@ -210,15 +202,11 @@ class Settings:
         values = {"true_weights": check_weights(self.true_weights), "start": check_start(self.start)}
         for name, rng in RANGES.items():
             value = getattr(self, name)
-            values[name] = None if value is None and name in OPTIONAL else rng.check(value)
-        if self.optimizer not in OPTIMIZERS:
-            raise InputError(
-                f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {str(self.optimizer)[:40]!r}"
-            )
-        if self.schedule not in SCHEDULE_NAMES:
-            raise InputError(
-                f"schedule must be one of {', '.join(SCHEDULE_NAMES)}, got {str(self.schedule)[:40]!r}"
-            )
+            values[name] = None if value is None and name in OWN_DEFAULT else rng.check(value)
+        for name, labels in CHOICES.items():
+            value, names = getattr(self, name), tuple(labels)  # a tuple: an unhashable value is just not one
+            if value not in names:
+                raise InputError(f"{name} must be one of {', '.join(names)}, got {str(value)[:40]!r}")
         settings = replace(self, **values, standardize=bool(self.standardize))
         settings.check_rules()
         return settings

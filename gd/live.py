@@ -38,7 +38,7 @@ from gd.figures.charts import convergence_points
 from gd.figures.common import MAX_POINTS, runs
 from gd.figures.surface import surface_lift
 from gd.run import Experiment
-from gd.spectrum import eigen_floor, eigen_note, step_rates, varying_rate
+from gd.spectrum import eigen_floor, eigen_note, varying_rate
 
 ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload (about 2 MB as text)
 PLAY_SECONDS = 15.0  # Play shows any run in about this time
@@ -112,7 +112,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
 
     xs, ys, Z = figures.common.slice_grid(ex, i, j)
     lift = surface_lift(Z)
-    rates = step_rates(ex)
+    rates = ex.step_rates
     run_data = []
     for r, (run, lists) in enumerate(zip(all_runs, drawn, strict=True)):
         at = steps[steps <= run.trajectory.steps]
@@ -242,7 +242,7 @@ def _text(ex: Experiment, i: int, j: int) -> dict:
 
 def rate_view(ex: Experiment) -> bool:
     """Whether the eigen view draws plain GD's prediction (the run has a schedule of rates)."""
-    return step_rates(ex) is not None and ex.settings.optimizer != "linesearch"
+    return ex.step_rates is not None and ex.settings.optimizer != "linesearch"
 
 
 def rate_caption(ex: Experiment) -> str:

@@ -193,6 +193,7 @@ class Problem:
         """
         return registry.entry(optimizer).stability_limit(self.lambda_max, **hyper)
 
+    @cached_property
     def standardised_eigenvalues(self) -> np.ndarray | None:
         """G's eigenvalues (ascending) were the features standardised to z-scores, from G alone:
         with m the features' means (G's last column) and C = G[:d, :d] - m mᵀ their covariance,
@@ -210,7 +211,9 @@ class Problem:
         if not np.all(spread > 1e-12 * np.maximum(np.abs(m), 1.0)):
             return None
         R = C / np.outer(spread, spread)
-        return np.sort(np.append(np.linalg.eigvalsh(R) + self.l2, 1.0))
+        lam = np.sort(np.append(np.linalg.eigvalsh(R) + self.l2, 1.0))
+        lam.flags.writeable = False  # computed once per problem, shared by every page view
+        return lam
 
     def gd_rate(self, learning_rate: float) -> float:
         """The factor by which plain GD shrinks the excess loss per step, at worst:

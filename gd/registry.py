@@ -260,16 +260,22 @@ OPTIMIZERS: dict[str, Entry] = {e.name: e for e in _ENTRIES}
 NAMES = tuple(OPTIMIZERS)
 
 
-def _hyper_ranges() -> dict[str, Range]:
+def _inputs(groups) -> tuple[dict[str, Range], frozenset[str]]:
+    """The inputs a table's entries take, from each entry's `Hyper`s (`groups`: one tuple an
+    entry): {name: range}, one range a name whichever entry has it; and the names whose default
+    differs between entries (an input left None takes its entry's own)."""
     ranges: dict[str, Range] = {}
-    for entry in _ENTRIES:
-        for h in entry.hypers:
+    defaults: dict[str, set] = {}
+    for hypers in groups:
+        for h in hypers:
             if ranges.setdefault(h.name, h.range) is not h.range:
-                raise AssertionError(f"{h.name}: one range for every optimizer that has it")
-    return ranges
+                raise AssertionError(f"{h.name}: one range for every entry that has it")
+            defaults.setdefault(h.name, set()).add(h.default)
+    return ranges, frozenset(name for name, values in defaults.items() if len(values) > 1)
 
 
-HYPER_RANGES = _hyper_ranges()  # momentum, eps, alpha, beta1, beta2: each an ordinary input
+# momentum, eps, alpha, beta1, beta2, damping: each an ordinary input
+HYPER_RANGES, _HYPER_OWN = _inputs(e.hypers for e in _ENTRIES)
 
 
 def entry(name: str) -> Entry:
@@ -379,7 +385,10 @@ _SCHEDULES = (
 
 SCHEDULES: dict[str, Schedule] = {sch.name: sch for sch in _SCHEDULES}
 SCHEDULE_NAMES = tuple(SCHEDULES)
-SCHEDULE_RANGES = {"gamma": GAMMA, "step_size": STEP_SIZE}
+SCHEDULE_RANGES, _SCHEDULE_OWN = _inputs(sch.params for sch in _SCHEDULES)  # gamma, step_size
+# Inputs that may be None: the optimizer's or schedule's own default then (torch's eps differs
+# between optimizers, gamma between schedules).
+OWN_DEFAULT = _HYPER_OWN | _SCHEDULE_OWN
 
 
 def schedule(name: str) -> Schedule:

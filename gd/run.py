@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import islice
 
 import numpy as np
@@ -333,6 +334,26 @@ class Experiment:
     @property
     def d(self) -> int:
         return self.problem.p - 1
+
+    @cached_property
+    def step_rates(self) -> np.ndarray | None:
+        """eta_t for the main run's updates t = 0..T-1 (read-only): the schedule's rates where the
+        optimizer has a learning rate, linesearch's exact steps g^T g / (2 g^T G g) (NaN where
+        g = 0), None for newton and cg (no rate). Computed once, on first read: the charts, the
+        live panel and the words all read it, and linesearch's costs O(T p^2)."""
+        s, tr = self.settings, self.trajectory
+        if registry.entry(s.optimizer).rate:
+            rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
+            rates = rates[: tr.steps]
+        elif s.optimizer == "linesearch":
+            g = self.problem.gradient(tr.params[:-1])
+            curvature = np.einsum("ti,ij,tj->t", g, self.problem.G, g)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rates = np.where(curvature > 0, np.einsum("ti,ti->t", g, g) / (2.0 * curvature), np.nan)
+        else:
+            return None
+        rates.flags.writeable = False  # one array for every reader (and every session: see freeze)
+        return rates
 
     def in_original_units(self, theta: np.ndarray) -> np.ndarray:
         """Parameters as a model of the original (unstandardised) features."""

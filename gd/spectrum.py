@@ -1,5 +1,6 @@
-"""The rate of each update and the error along each eigenvector: what the eigen view and the
-learning-rate chart draw, and the words that explain them with the run's own numbers.
+"""The error along each eigenvector and what the rate of each update (gd.run.Experiment.step_rates)
+does to it: what the eigen view and the learning-rate chart draw, and the words that explain them
+with the run's own numbers.
 
 Along eigenvector v_i of G (eigenvalue lambda_i) plain gradient descent multiplies the error
 e_t = theta_t - theta* by (1 - 2 eta_t lambda_i) per update: the directions with small lambda
@@ -15,27 +16,11 @@ from gd.problem import Problem
 from gd.run import Experiment
 
 
-def step_rates(ex: Experiment) -> np.ndarray | None:
-    """eta_t for the main run's updates t = 0..T-1: the schedule's rates where the optimizer has
-    a learning rate, linesearch's exact steps g^T g / (2 g^T G g) (NaN where g = 0), None for
-    newton and cg (no rate)."""
-    s, tr = ex.settings, ex.trajectory
-    entry = registry.entry(s.optimizer)
-    if entry.rate:
-        return registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)[: tr.steps]
-    if s.optimizer != "linesearch":
-        return None
-    g = ex.problem.gradient(tr.params[:-1])
-    curvature = np.einsum("ti,ij,tj->t", g, ex.problem.G, g)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(curvature > 0, np.einsum("ti,ti->t", g, g) / (2.0 * curvature), np.nan)
-
-
 def varying_rate(ex: Experiment) -> bool:
     """Whether the main run's rate changes from update to update (a schedule, linesearch): the
     math then writes eta_k, not eta."""
     s = ex.settings
-    return step_rates(ex) is not None and (s.schedule != "constant" or s.optimizer == "linesearch")
+    return ex.step_rates is not None and (s.schedule != "constant" or s.optimizer == "linesearch")
 
 
 def gd_factors(problem: Problem, rates: np.ndarray) -> np.ndarray:

@@ -1050,9 +1050,13 @@ function decodeMaybe(values) {
 function mountFigure(parentElement, data, body, setTriggerValue) {
   let box = parentElement.querySelector("figure.gd-static");
   if (!box) {
-    box = el("figure", { class: "gd-figure gd-static" }, [el("div", { class: "gd-chart" })]);
+    box = el("figure", { class: "gd-figure gd-static" }, [
+      el("div", { class: "gd-chart" }),
+      el("figcaption", { class: "gd-caption" }),
+    ]);
     parentElement.append(box);
   }
+  box.lastChild.textContent = data.caption ?? ""; // plain text, never markup
   if (box.dataset.id === data.id) return;
   box.dataset.id = data.id;
   box.setAttribute("aria-label", data.label);

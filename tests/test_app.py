@@ -12,7 +12,18 @@ import json
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import chart_keys, component, panel, report, report_of, run_rows, send_state, sent, value_at
+from test_live import (
+    chart_keys,
+    component,
+    open_folds,
+    panel,
+    report,
+    report_of,
+    run_rows,
+    send_state,
+    sent,
+    value_at,
+)
 
 from gd import explain
 from gd.data import make_regression
@@ -27,7 +38,8 @@ LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit", "eigen", "rat
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    """The page with every fold of the sidebar open (`test_folds` checks them closed)."""
+    app = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
     app.run()
     assert not app.exception
     return app
@@ -64,8 +76,8 @@ def test_defaults_are_the_articles_run(at):
     assert chart_keys(at) == ALL_CHARTS
     assert not at.error and not at.warning
     assert "0.9644" in at.sidebar.markdown[0].value  # the stability limit next to the rate
-    # the formulas the panel's numbers fill in, as inline math in display style
-    markdown = [x.value for x in at.markdown]
+    # the formulas the panel's numbers fill in, as inline math in display style, one paragraph each
+    markdown = [p for x in at.markdown for p in x.value.split("\n\n")]
     assert explain.display(explain.LOSS) in markdown
     assert explain.rule_lines(Settings()) == [explain.display(explain.rule(Settings()))]
     assert explain.rule_lines(Settings())[0] in markdown
@@ -153,7 +165,7 @@ def test_new_weights_make_a_new_problem_from_iteration_zero(at):
 
 
 def test_a_view_change_keeps_the_iteration_a_settings_change_does_not():
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
     at.query_params["iteration"] = "4"  # a shared link: the session's first run opens at 4
     at.run()
     assert panel(at)["start"] == 4
@@ -338,7 +350,7 @@ def test_start_schedule_and_ridge_inputs_make_the_run(at):
         "10",
         "0.25",
     )
-    markdown = [x.value for x in at.markdown]  # the formulas, as inline math in display style
+    markdown = [p for x in at.markdown for p in x.value.split("\n\n")]  # the formulas, one paragraph each
     loss = explain.loss_lines(want.settings)[0]
     assert explain.display(loss) in markdown and "0.25" in loss
 

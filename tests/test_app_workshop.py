@@ -15,12 +15,24 @@ import re
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import chart_keys, figure, panel, report, report_of, run_rows, send_state, value_at
+from test_live import (
+    chart_keys,
+    component,
+    figure,
+    open_folds,
+    panel,
+    report,
+    report_of,
+    run_rows,
+    send_state,
+    value_at,
+)
 
 from gd.data import make_regression
 from gd.inputs import RANGES, Settings
 from gd.presets import PRESETS
 from gd.run import experiment
+from panel import unpack
 
 TIMEOUT = 60
 ALL_CHARTS = {"sweep"}  # besides the live panel, whose payload holds the five per-step charts
@@ -29,7 +41,8 @@ LIVE_CHARTS = ["surface", "contour", "convergence", "loss", "fit", "eigen", "rat
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    """The page at a link, every fold of the sidebar open."""
+    at = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
@@ -578,7 +591,8 @@ def test_with_sgd_chosen_the_sweep_runs_sgd_and_marks_the_runs_own_loss():
     excess = ex.trajectory.loss[-1] - ex.problem.loss_star
     assert loss_at(at, 400) == ex.trajectory.loss[-1]  # the page's run is this one
     assert sweep[-1]["x"] == [0.02] and sweep[-1]["y"][0] == pytest.approx(excess, rel=1e-6)
-    assert any("400 steps of sgd (B=32)" in c.value and "mini-batches" in c.value for c in at.caption)
+    caption = unpack(component(at, "sweep").proto.bytes)[0]["caption"]  # under the chart, as text
+    assert "400 steps of sgd (B=32)" in caption and "mini-batches" in caption
 
 
 # ---- guidance from the numbers ---------------------------------------------------------------------

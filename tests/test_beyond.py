@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from gd import registry
+from gd.data import make_regression
 from gd.inputs import OPTIMIZERS, InputError, Settings
 from gd.problem import Problem
 from gd.run import experiment, run, sweep
@@ -356,6 +357,28 @@ def test_rate_chart_marks_the_rate_of_the_next_update():
     assert fig.data[1].y[0] == pytest.approx(g @ g / (2 * g @ ls.problem.G @ g), rel=1e-12)
 
 
+def test_step_rates_are_each_updates_rate_computed_once_per_experiment():
+    """Experiment.step_rates: a schedule's rates (torch's recursions) cut where the run diverged,
+    linesearch's exact steps (the step it took: theta_{t+1} = theta_t - eta_t g_t with g_t from
+    the data), None without a rate; computed on the first read, the same read-only array after."""
+    s = Settings(steps=60, schedule="step", gamma=0.5, step_size=10, learning_rate=2.0)
+    ex = experiment(s)
+    assert ex.trajectory.diverged_at is not None and 0 < ex.trajectory.steps < 60
+    want = torch_rates("step", 2.0, 60, 0.5, 10)[: ex.trajectory.steps]
+    np.testing.assert_allclose(ex.step_rates, want, rtol=1e-15)
+    ls = experiment(Settings(optimizer="linesearch", steps=12, samples=300, feature_scale=5.0))
+    data = make_regression((2.0, 4.0, 5.0, 9.0, 11.0), 2.0, 300, feature_scale=5.0)  # the run's data
+    X, y = data.X, data.y
+    P = ls.trajectory.params
+    for t in range(12):
+        g = grad(X, y, P[t])
+        assert ls.step_rates[t] == pytest.approx(g @ g / (2 * g @ ls.problem.G @ g), rel=1e-9)
+        np.testing.assert_allclose(P[t + 1], P[t] - ls.step_rates[t] * g, rtol=1e-9, atol=1e-12)
+    assert experiment(Settings(optimizer="newton", steps=3)).step_rates is None
+    for e in (ex, ls):
+        assert e.step_rates is e.step_rates and not e.step_rates.flags.writeable
+
+
 def test_sgd_minimises_the_ridge_objective_too():
     """Mini-batches of the whole data are full-batch descent: sgd with B >= n under ridge follows
     gd under ridge (the batch gradient carries the penalty 2 lambda (w, 0) as G + lambda D does)."""
@@ -374,4 +397,4 @@ def test_the_standardise_tip_counts_the_ridge_penalty():
     s = Settings(feature_scale=10.0, l2=20.0, learning_rate=0.008, steps=5)
     ex = experiment(s)
     z = experiment(Settings(feature_scale=10.0, l2=20.0, learning_rate=0.008, steps=5, standardize=True))
-    np.testing.assert_allclose(ex.problem.standardised_eigenvalues(), z.problem.eigenvalues, rtol=1e-9)
+    np.testing.assert_allclose(ex.problem.standardised_eigenvalues, z.problem.eigenvalues, rtol=1e-9)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_live import panel, report, report_of, run_rows, send_state, sent
+from test_live import open_folds, panel, report, report_of, run_rows, send_state, sent
 
 from gd import explain, live, share
 from gd.__main__ import main
@@ -29,7 +29,8 @@ DEFAULT_AXES = (4, 3)  # the article's surface: w5 and w4, its two largest true 
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    """The page at a link, every fold of the sidebar open."""
+    at = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
@@ -383,7 +384,7 @@ def test_an_upload_with_a_column_named_like_the_bias_keeps_every_parameter_a_sur
     # issue 9 item 5: columns b and intercept; the bias is named "bias" and can be chosen
     rows = (f"{i / 30:.4f},{i * i % 7 / 7:.4f},{0.1 * i + 1:.4f}\n" for i in range(30))
     content = b"b,intercept,y\n" + "".join(rows).encode()
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = open_folds(AppTest.from_file("../app.py", default_timeout=60))
     at.run()
     at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
     assert not at.exception and not at.error

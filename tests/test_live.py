@@ -65,6 +65,14 @@ def component(at, key: str):
     return element
 
 
+def open_folds(at, *folds: str):
+    """Open the sidebar's folds (all by default; names as in ui.FOLDS, without "fold_"), as a
+    click on each would: a fold's inputs are drawn only while it is open. From the next run."""
+    for fold in folds or ("data", "optimizer", "advanced", "compare", "surface"):
+        at.session_state[f"fold_{fold}"] = True
+    return at
+
+
 def panel(at) -> dict:
     """The live panel's data in an AppTest tree, its payload parsed (the text kept as `text`)."""
     element = component(at, "live")

@@ -77,6 +77,22 @@ def test_each_hyper_parameter_is_an_ordinary_input_with_torchs_default():
     assert Settings(optimizer="gd", eps=0.5).hyper == {}
 
 
+def test_the_schedules_inputs_and_the_defaults_left_to_each_entry_come_from_the_tables():
+    """gamma and step_size are inputs because a schedule takes them; None is allowed exactly for
+    the inputs whose default differs between entries (eps: 1e-10 adagrad, 1e-8 rmsprop and adam;
+    gamma: 0.5 step, 0.99 exponential, 0.1 inverse), and means that entry's own."""
+    taken = {h.name: h.range for sch in registry.SCHEDULES.values() for h in sch.params}
+    assert taken == registry.SCHEDULE_RANGES == {"gamma": registry.GAMMA, "step_size": registry.STEP_SIZE}
+    assert set(registry.OWN_DEFAULT) == {"eps", "gamma"}
+    for name in ("eps", "gamma"):
+        assert getattr(Settings(**{name: None}).validated(), name) is None
+    for name in ("momentum", "alpha", "step_size", "damping"):
+        with pytest.raises(InputError):
+            Settings(**{name: None}).validated()
+    assert Settings(schedule="exponential").schedule_params == {"gamma": 0.99}
+    assert Settings(schedule="step").schedule_params == {"gamma": 0.5, "step_size": 100}
+
+
 def test_settings_are_keyword_only():
     with pytest.raises(TypeError):
         Settings((1.0,), 2.0)  # a new field can never shift a value silently

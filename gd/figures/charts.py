@@ -26,6 +26,7 @@ from gd.figures.common import (
     legend,
     line_width,
     marker_size,
+    note_annotation,
     run_style,
     runs,
     slice_grid,
@@ -34,7 +35,7 @@ from gd.figures.common import (
 )
 from gd.problem import ROUND_OFF
 from gd.run import SWEEP_RATES, Experiment, run_label, sweep, sweep_minibatch, sweep_plan, sweep_rates
-from gd.spectrum import gd_bound, step_rates, varying_rate
+from gd.spectrum import gd_bound, varying_rate
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
@@ -49,6 +50,20 @@ def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
         ),
         **more,
     }
+
+
+def log_layout(presenter: bool, T: int, shown: list[np.ndarray], title: str, **more) -> dict:
+    """`_layout` for a quantity against the iteration 0..T on a log scale: the y range holds
+    every array of `shown` (all positive), padded by 5% of its decades, ticks written 10ⁿ."""
+    lo = min(np.log10(s.min()) for s in shown)
+    hi = max(np.log10(s.max()) for s in shown)
+    pad = 0.05 * (hi - lo) or 1.0
+    return _layout(
+        presenter,
+        dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
+        dict(title=dict(text=title), type="log", range=[lo - pad, hi + pad], exponentformat="power"),
+        **more,
+    )
 
 
 def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = False) -> go.Figure:
@@ -170,7 +185,7 @@ def arrow_names(ex: Experiment) -> tuple[str, str]:
 def step_rate(ex: Experiment, k: int) -> float:
     """eta_k, the rate of update k (a schedule's, linesearch's exact step), where the run has
     one; the learning rate input otherwise (newton and cg, or where linesearch has none: g = 0)."""
-    rates = step_rates(ex)
+    rates = ex.step_rates
     if rates is None or k >= len(rates) or not np.isfinite(rates[k]):
         return ex.settings.learning_rate
     return float(rates[k])
@@ -193,6 +208,26 @@ def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, flo
         return [], None
     factor = 0.15 / longest
     return [P[k, [i, j]] + factor * g, P[k, [i, j]] + factor * u], factor
+
+
+def current_points(k: int, values: np.ndarray, size: float, colour: str | None = None) -> dict:
+    """The moving markers of the lines at iteration k: one a value, each in its line's colour
+    (PALETTE in order) or all in `colour`."""
+    return trace(
+        "scatter",
+        x=[k] * len(values),
+        y=values,
+        mode="markers",
+        meta=dict(gd="point"),
+        name=CURRENT,
+        showlegend=False,
+        hoverinfo="skip",
+        marker=dict(
+            size=size,
+            color=[PALETTE[i % len(PALETTE)] for i in range(len(values))] if colour is None else colour,
+            line=dict(color="white", width=1),
+        ),
+    )
 
 
 def convergence_points(ex: Experiment) -> int:
@@ -279,37 +314,13 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
     # the current values: one marker a parameter, in its colour (alone) or the main run's
     single = len(all_runs) == 1
     data.append(
-        trace(
-            "scatter",
-            x=[k] * len(ex.names),
-            y=P[k],
-            mode="markers",
-            meta=dict(gd="point"),
-            name=CURRENT,
-            showlegend=False,
-            hoverinfo="skip",
-            marker=dict(
-                size=marker_size(presenter, 9 if single else 7),
-                color=[PALETTE[p % len(PALETTE)] for p in range(len(ex.names))] if single else PALETTE[0],
-                line=dict(color="white", width=1),
-            ),
-        )
+        current_points(k, P[k], marker_size(presenter, 9 if single else 7), None if single else PALETTE[0])
     )
     refs = [run.trajectory.params for run in all_runs] + [star[None, :]]
     refs += [truth[None, :]] if truth is not None else []
     lo, hi = min(float(np.min(r)) for r in refs), max(float(np.max(r)) for r in refs)
     pad = 0.06 * (hi - lo) or 1.0
-    note = dict(
-        text="dashed: true value · dotted: least squares",
-        xref="paper",
-        yref="paper",
-        x=1,
-        y=0,
-        xanchor="right",
-        yanchor="bottom",
-        showarrow=False,
-        font=dict(size=16 if presenter else 12, color="#6b7280"),
-    )
+    note = note_annotation("dashed: true value · dotted: least squares", x=1, size=16 if presenter else 12)
     return figure(
         data,
         _layout(
@@ -335,11 +346,8 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     with np.errstate(over="ignore", under="ignore"):
         theory = shown[0][0] * rate ** theory_steps.astype(float)
         if ex.settings.schedule != "constant" and registry.entry(ex.settings.optimizer).rate:
-            theory = shown[0][0] * gd_bound(ex.problem, step_rates(ex))[theory_steps]  # eta_t, not eta
+            theory = shown[0][0] * gd_bound(ex.problem, ex.step_rates)[theory_steps]  # eta_t, not eta
     keep = (theory >= floor) & np.isfinite(theory)
-    lo = min(np.log10(e.min()) for e in shown)
-    hi = max(np.log10(e.max()) for e in shown)
-    pad = 0.05 * (hi - lo) or 1.0
     data = [
         trace(
             "scatter",
@@ -379,19 +387,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             marker=dict(size=marker_size(presenter, 10), color=POINT),
         )
     )
-    return figure(
-        data,
-        _layout(
-            presenter,
-            dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
-            dict(
-                title=dict(text="excess loss L − L*"),
-                type="log",
-                range=[lo - pad, hi + pad],
-                exponentformat="power",
-            ),
-        ),
-    )
+    return figure(data, log_layout(presenter, T, shown, "excess loss L − L*"))
 
 
 def rate_sweep_figure(ex: Experiment, presenter: bool = False, data: Dataset | None = None) -> go.Figure:

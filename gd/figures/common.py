@@ -104,6 +104,22 @@ def trace(kind: str, **props) -> dict:
     return dict(type=kind, **props)
 
 
+def note_annotation(text: str, x: float = 0, size: float = 12) -> dict:
+    """A grey note in a bottom corner of the plot area (x = 0: the left, x = 1: the right),
+    anchored to the paper so that it holds still whatever the axes show."""
+    return dict(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=x,
+        y=0,
+        xanchor="right" if x == 1 else "left",
+        yanchor="bottom",
+        showarrow=False,
+        font=dict(size=size, color="#6b7280"),
+    )
+
+
 def label(name: str) -> str:
     """User text as Plotly shows it literally."""
     return html.escape(str(name), quote=False)

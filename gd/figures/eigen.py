@@ -11,10 +11,19 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from gd.figures.charts import CURRENT, _layout
-from gd.figures.common import MAX_POINTS, PALETTE, POINT, drawn_steps, figure, line_width, trace
+from gd.figures.charts import CURRENT, _layout, current_points, log_layout
+from gd.figures.common import (
+    MAX_POINTS,
+    PALETTE,
+    POINT,
+    drawn_steps,
+    figure,
+    line_width,
+    note_annotation,
+    trace,
+)
 from gd.run import Experiment
-from gd.spectrum import eigen_floor, gd_theory, slowest, step_rates
+from gd.spectrum import eigen_floor, gd_theory, slowest
 
 
 def direction_names(ex: Experiment) -> list[str]:
@@ -33,7 +42,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     T = ex.trajectory.steps
     floor = eigen_floor(ex)
     E = np.maximum(pb.eigen_errors(P), floor)
-    rates = step_rates(ex)
+    rates = ex.step_rates
     theory = None
     if rates is not None and ex.settings.optimizer != "linesearch":
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -72,57 +81,20 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
                 line=dict(color=colour, width=line_width(presenter, 2.5 if i == slowest(pb) else 2)),
             )
         )
-    data.append(
-        trace(
-            "scatter",
-            x=[k] * pb.p,
-            y=E[k],
-            mode="markers",
-            meta=dict(gd="point"),
-            name=CURRENT,
-            showlegend=False,
-            hoverinfo="skip",
-            marker=dict(
-                size=8,
-                color=[PALETTE[i % len(PALETTE)] for i in range(pb.p)],
-                line=dict(color="white", width=1),
-            ),
-        )
-    )
+    data.append(current_points(k, E[k], 8))
     shown = [E]
     if theory is not None:
         finite = theory[np.isfinite(theory) & (theory >= floor)]
         shown.append(finite[None, :] if finite.size else E[:1])
-    lo = min(np.log10(s.min()) for s in shown)
-    hi = max(np.log10(s.max()) for s in shown)
-    pad = 0.05 * (hi - lo) or 1.0
     note = "dashed: plain GD at these rates, |1 − 2ηₜλᵢ| a step" if theory is not None else ""
     return figure(
         data,
-        _layout(
+        log_layout(
             presenter,
-            dict(title=dict(text="iteration"), range=[0, max(T, 1)]),
-            dict(
-                title=dict(text="|vᵢᵀ(θ − θ*)|"),
-                type="log",
-                range=[lo - pad, hi + pad],
-                exponentformat="power",
-            ),
-            annotations=[
-                dict(
-                    text=note,
-                    xref="paper",
-                    yref="paper",
-                    x=0,
-                    y=0,
-                    xanchor="left",
-                    yanchor="bottom",
-                    showarrow=False,
-                    font=dict(size=12, color="#6b7280"),
-                )
-            ]
-            if note
-            else [],
+            T,
+            shown,
+            "|vᵢᵀ(θ − θ*)|",
+            annotations=[note_annotation(note)] if note else [],
         ),
     )
 
@@ -130,7 +102,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
 def rate_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure | None:
     """eta_t against the update t (t = 0..T-1), the rate of the update after iteration k marked
     (the last one's at k = T); None for an optimizer without a rate (newton, cg)."""
-    rates = step_rates(ex)
+    rates = ex.step_rates
     T = ex.trajectory.steps
     if rates is None or T == 0:
         return None

@@ -1,0 +1,130 @@
+"""The sidebar's folds: groups of inputs few users touch, drawn only while open (ui.FOLDS).
+
+A closed fold draws none of its inputs (a page view then costs less server time), yet every value
+in it stays in force: the run, the share link and the messages follow it whether the fold is open
+or closed. A fold opens by itself where a share link or a preset sets one of its inputs.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_live import open_folds, panel
+
+from gd import live
+from gd.inputs import Settings
+from gd.presets import PRESETS
+from gd.run import experiment
+from ui import FOLDS
+
+TIMEOUT = 60
+
+LABELS = [
+    "Seed, feature scales and outliers",
+    "Advanced: start, schedule, ridge",
+    "Compare with other runs",
+    "Surface axes",
+]
+
+
+def page(**query) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def drawn(at) -> set[str]:
+    """The keys of every input drawn in the sidebar."""
+    kinds = ("number_input", "text_input", "selectbox", "multiselect", "toggle")
+    return {e.key for kind in kinds for e in at.sidebar.get(kind)}
+
+
+def opened(at) -> set[str]:
+    return {fold for fold in FOLDS if fold in at.session_state and at.session_state[fold] is True}
+
+
+def run_of(at) -> str:
+    return panel(at)["payload"]["run"]
+
+
+def test_folds_are_closed_on_a_new_page_and_their_inputs_not_drawn():
+    at = page()
+    assert [e.label for e in at.expander] == LABELS  # gd has no optimizer settings to fold
+    folded = {key for keys in FOLDS.values() for key in keys}
+    assert not drawn(at) & folded
+    assert {"true_weights", "bias", "samples", "noise", "learning_rate", "steps", "optimizer"} <= drawn(at)
+    assert run_of(at) == live.run_key(experiment(Settings()))  # the folded inputs at their defaults
+    open_folds(at).run()
+    assert folded - {"alpha", "beta1", "beta2", "eps", "gamma", "step_size"} <= drawn(at)
+
+
+def test_a_value_set_in_a_fold_stays_in_force_once_it_is_closed():
+    at = page()
+    open_folds(at, "data", "advanced").run()
+    at.number_input(key="feature_scale").set_value(10.0).run()
+    at.number_input(key="l2").set_value(0.5).run()
+    want = experiment(Settings(feature_scale=10.0, l2=0.5))
+    assert run_of(at) == live.run_key(want)
+    at.session_state["fold_data"] = at.session_state["fold_advanced"] = False
+    at.run()
+    assert not drawn(at) & {"feature_scale", "l2"}
+    assert run_of(at) == live.run_key(want) and float(at.query_params["feature_scale"]) == 10
+    # another input changed while the fold is closed: the folded values still hold
+    at.number_input(key="learning_rate").set_value(0.02).run()
+    assert run_of(at) == live.run_key(experiment(Settings(feature_scale=10.0, l2=0.5, learning_rate=0.02)))
+    assert (float(at.query_params["feature_scale"]), float(at.query_params["l2"])) == (10, 0.5)
+    at.session_state["fold_data"] = True
+    at.run()
+    assert at.number_input(key="feature_scale").value == 10.0  # reopened: the box shows it
+
+
+def test_an_out_of_range_value_in_a_closed_fold_is_still_named_and_refused():
+    at = page()
+    before = run_of(at)
+    open_folds(at, "data").run()
+    at.number_input(key="feature_scale").set_value(-3.0).run()
+    at.session_state["fold_data"] = False
+    at.run()
+    assert "feature_scale" not in drawn(at)
+    assert any("feature scale" in e.value.lower() and "last valid run" in e.value for e in at.error)
+    assert run_of(at) == before
+
+
+@pytest.mark.parametrize(
+    ("query", "folds"),
+    [
+        ({"l2": "0.5"}, {"fold_advanced"}),
+        ({"compare": "adam", "seed": "3"}, {"fold_compare", "fold_data"}),
+        ({"optimizer": "adam", "beta2": "0.99"}, {"fold_optimizer"}),
+        ({"surface_x": "w1", "surface_y": "b"}, {"fold_surface"}),
+        ({"learning_rate": "0.1"}, set()),
+    ],
+)
+def test_a_link_that_sets_a_folded_input_opens_its_fold(query, folds):
+    at = page(**query)
+    assert opened(at) == folds
+    for key, value in query.items():
+        if key not in ("learning_rate", "optimizer"):
+            assert at.query_params[key] == value  # kept in the link, the fold shows its box
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_preset_opens_the_folds_of_the_inputs_it_sets(name):
+    at = page()
+    at.selectbox(key="preset").set_value(name).run()
+    assert not at.exception
+    values = PRESETS[name].values
+    want = {fold for fold, keys in FOLDS.items() if any(key in values for key in keys)}
+    assert opened(at) == want
+    for fold in want:  # and every input it set is in a box the user can see
+        for key in set(FOLDS[fold]) & set(values):
+            [widget] = [
+                e
+                for kind in ("number_input", "text_input", "selectbox", "multiselect")
+                for e in at.sidebar.get(kind)
+                if e.key == key
+            ]
+            assert widget.value == values[key]
