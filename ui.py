@@ -436,6 +436,7 @@ def start_picked() -> None:
         return
     theta0[i], theta0[j] = x, y
     ss.start = format_weights(theta0)
+    ss.fold_advanced = True  # the start box shows where the click set it
 
 
 def rate_picked() -> None:

@@ -298,3 +298,17 @@ def test_the_gradient_arrow_steps_at_the_updates_own_rate_under_a_schedule(k):
     expected = -0.01 * 0.5**k * ex.problem.gradient(P[k])[[0, 1]]
     np.testing.assert_allclose((tip_g - P[k, [0, 1]]) / factor, expected, rtol=1e-12)
     assert arrow_names(ex)[0] == "−ηₖ∇L" and arrow_names(experiment(Settings(steps=10)))[0] == "−η∇L"
+
+
+def test_the_charts_grey_notes_grow_together_in_presenter_mode():
+    # the parameter chart's note and the eigen view's: one size on the page, one on the stage
+    ex = experiment(Settings(steps=30))
+    for presenter, size in ((False, 12), (True, 16)):
+        charts = (figures.convergence_figure(ex, 10, presenter), figures.eigen_figure(ex, 10, presenter))
+        notes = [
+            a
+            for fig in charts
+            for a in fig.layout.annotations
+            if a.xref == "paper" and a.font.color == "#6b7280"
+        ]
+        assert len(notes) == 2 and {a.font.size for a in notes} == {size}

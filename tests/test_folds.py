@@ -128,3 +128,18 @@ def test_a_preset_opens_the_folds_of_the_inputs_it_sets(name):
                 if e.key == key
             ]
             assert widget.value == values[key]
+
+
+def test_a_click_on_the_map_opens_the_fold_of_the_start_it_sets():
+    from test_app import send_trigger
+
+    at = page()
+    payload = panel(at)["payload"]
+    send_trigger(
+        at, "live", "pick", {"run": payload["run"], "i": payload["i"], "j": payload["j"], "x": 1.5, "y": 2.0}
+    )
+    assert not at.exception
+    assert opened(at) == {"fold_advanced"}
+    start = [0.0] * 6
+    start[payload["i"]], start[payload["j"]] = 1.5, 2.0
+    assert at.text_input(key="start").value == ", ".join(f"{v:g}" for v in start)

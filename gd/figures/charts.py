@@ -320,7 +320,7 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
     refs += [truth[None, :]] if truth is not None else []
     lo, hi = min(float(np.min(r)) for r in refs), max(float(np.max(r)) for r in refs)
     pad = 0.06 * (hi - lo) or 1.0
-    note = note_annotation("dashed: true value · dotted: least squares", x=1, size=16 if presenter else 12)
+    note = note_annotation("dashed: true value · dotted: least squares", presenter, x=1)
     return figure(
         data,
         _layout(

@@ -104,9 +104,10 @@ def trace(kind: str, **props) -> dict:
     return dict(type=kind, **props)
 
 
-def note_annotation(text: str, x: float = 0, size: float = 12) -> dict:
+def note_annotation(text: str, presenter: bool, x: float = 0) -> dict:
     """A grey note in a bottom corner of the plot area (x = 0: the left, x = 1: the right),
-    anchored to the paper so that it holds still whatever the axes show."""
+    anchored to the paper so that it holds still whatever the axes show; larger in presenter
+    mode, as the charts' other text."""
     return dict(
         text=text,
         xref="paper",
@@ -116,7 +117,7 @@ def note_annotation(text: str, x: float = 0, size: float = 12) -> dict:
         xanchor="right" if x == 1 else "left",
         yanchor="bottom",
         showarrow=False,
-        font=dict(size=size, color="#6b7280"),
+        font=dict(size=16 if presenter else 12, color="#6b7280"),
     )
 
 

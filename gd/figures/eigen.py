@@ -94,7 +94,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             T,
             shown,
             "|vᵢᵀ(θ − θ*)|",
-            annotations=[note_annotation(note)] if note else [],
+            annotations=[note_annotation(note, presenter)] if note else [],
         ),
     )
 

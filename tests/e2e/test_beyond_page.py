@@ -58,8 +58,7 @@ def test_a_click_on_the_map_starts_the_run_there(open_app, console_errors):
     ex = experiment(Settings(start=tuple(start)))
     point = moving(page, "contour", "point")[0]
     assert point["x"] == [ex.trajectory.params[0, SURFACE_X]]
-    # an ordinary input afterwards: editing the box undoes it
-    page.get_by_text("Advanced: start, schedule, ridge").click()
+    # an ordinary input afterwards, in the fold the click opened: editing the box undoes it
     box.fill("")
     box.press("Enter")
     page.wait_for_url(lambda url: "start=" not in url, timeout=20_000)
