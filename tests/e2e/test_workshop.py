@@ -290,6 +290,7 @@ def test_an_uploaded_csv_is_learned(page, console_errors, screenshot, tmp_path):
     path.write_text("height,<b>age</b>,y\n" + rows + "\n")
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(str(path))
     expect(page.get_by_test_id("gd-loss")).to_have_text(compact(np.mean(y**2)))  # at zero: mean(y^2)
+    page.get_by_text("Surface axes", exact=True).click()  # the fold opens: its boxes are drawn
     expect(page.get_by_role("combobox", name="Horizontal axis")).to_have_value(
         re.compile("height|<b>age</b>")
     )
