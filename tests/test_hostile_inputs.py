@@ -217,6 +217,8 @@ def test_a_pipe_whose_writer_is_slow_is_waited_for(monkeypatch):
 
 def test_ctrl_c_while_waiting_for_data_gives_one_line_and_exit_130():
     read_end, write_end = os.pipe()  # a writer that never writes: the read waits
+    # Ctrl-C as a terminal delivers it: a suite run as a background job (`.ci/run &`) inherits
+    # SIGINT ignored, which Python then keeps ignoring, and the read would wait for ever.
     proc = subprocess.Popen(
         [sys.executable, "-m", "gd", "--data", "/dev/stdin"],
         cwd=ROOT,
@@ -224,6 +226,7 @@ def test_ctrl_c_while_waiting_for_data_gives_one_line_and_exit_130():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     os.close(read_end)
     try:
