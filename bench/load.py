@@ -8,7 +8,9 @@ moving (the component "live"'s state {"iteration": {"run": ..., "k": ..., "opene
 light rerun; Step, Play and the scrubber themselves never reach the server), and times report ->
 script_finished.
 Like the browser it remembers large cacheable messages and lists their hashes, so the server sends
-a reference instead of an unchanged one. The server's memory (RSS of it and its children) is
+a reference instead of an unchanged one; and, as a first visit does, it fetches the files the
+panel loads (its module and plotly.js, asking for gzip) within the first run's time (--no-assets:
+a browser that has them cached). The server's memory (RSS of it and its children) is
 sampled throughout.
 
     python bench/load.py --start                      # start `streamlit run app.py` on a free port
@@ -84,6 +86,7 @@ class Session:
     clicks: list[Click] = field(default_factory=list)
     first_run: Click | None = None
     errors: list[str] = field(default_factory=list)
+    assets: dict[str, None] = field(default_factory=dict)  # the panel's module and plotly.js URLs
 
     def rerun(self, widget: WidgetState | None = None, fragment_id: str = "") -> bytes:
         msg = BackMsg()
@@ -122,6 +125,9 @@ class Session:
 
     def element(self, element, fragment_id: str) -> None:
         kind = element.WhichOneof("type")
+        if kind == "bidi_component":  # the files its loader fetches (panel.pack's head line)
+            head = json.loads(element.bidi_component.bytes.partition(b"\n")[0])
+            self.assets.update(dict.fromkeys(head[k] for k in ("module", "plotly") if k in head))
         if kind == "bidi_component" and user_key_from_element_id(element.bidi_component.id) == "live":
             self.panel_id = element.bidi_component.id
             head, _, body = element.bidi_component.bytes.partition(b"\n")  # panel.pack's form
@@ -171,7 +177,19 @@ class Session:
         if self.finished is not None and not self.finished.done():
             self.finished.set_exception(self.closed)
 
-    async def run(self, url: str, clicks: int, pause: float, arrival: float, timeout: float) -> None:
+    def fetch_assets(self, url: str, timeout: float) -> int:
+        """GET the files the page's elements load, as a browser with an empty cache does (asking for
+        gzip, as browsers do); their bytes on the wire."""
+        size = 0
+        for path in self.assets:
+            request = urllib.request.Request(f"{url.rstrip('/')}/{path}", headers={"Accept-Encoding": "gzip"})
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                size += len(response.read())
+        return size
+
+    async def run(
+        self, url: str, clicks: int, pause: float, arrival: float, timeout: float, assets: bool = True
+    ) -> None:
         ws_url = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
         await asyncio.sleep(arrival)
         start = time.perf_counter()
@@ -179,6 +197,8 @@ class Session:
             reader = asyncio.create_task(self.read(ws))
             try:
                 self.first_run = await self.run_once(ws, self.rerun(), timeout)
+                if assets:  # a first visit: the panel's module and plotly.js, within the first run's time
+                    self.first_run.bytes += await asyncio.to_thread(self.fetch_assets, url, timeout)
                 self.first_run.latency_s = time.perf_counter() - start  # the websocket's opening too
                 if self.panel_id is None:
                     self.errors.append("no live panel on the page")
@@ -200,7 +220,7 @@ async def run_sessions(url: str, args: argparse.Namespace) -> list[Session]:
     async def one(session: Session) -> None:
         try:
             arrival = rng.uniform(0, args.arrive)
-            await session.run(url, args.clicks, args.pause, arrival, args.timeout)
+            await session.run(url, args.clicks, args.pause, arrival, args.timeout, not args.no_assets)
         except TimeoutError:
             session.errors.append(f"no script_finished within {args.timeout} s")
         except Exception as error:  # any failure of one session is a result, not a crash of the test
@@ -348,6 +368,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for any one run")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds for the whole load test")
     parser.add_argument("--seed", type=int, default=0, help="seed of the arrivals' spread")
+    parser.add_argument(
+        "--no-assets",
+        action="store_true",
+        help="do not fetch the panel's module and plotly.js after the first run (a browser that has them)",
+    )
     parser.add_argument(
         "--query",
         default="",

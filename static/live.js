@@ -73,18 +73,39 @@ const lastShown = new Map();
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyLoading) {
-    plotlyLoading = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = new URL(src, document.baseURI).href;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => {
+    plotlyLoading = scriptUrl(src)
+      .then(
+        (url) =>
+          new Promise((resolve, reject) => {
+            const script = document.createElement("script");
+            script.src = url;
+            script.onload = () => resolve(window.Plotly);
+            script.onerror = () => reject(new Error(`could not load ${src}`));
+            document.head.appendChild(script);
+          }),
+      )
+      .catch((error) => {
         plotlyLoading = null;
-        reject(new Error(`could not load ${src}`));
-      };
-      document.head.appendChild(script);
-    });
+        throw error;
+      });
   }
   return plotlyLoading;
+}
+
+// plotly.js comes gzip-compressed (panel.py compresses it once, so that the server does not for
+// every browser): unpacked here into a script of the page's own. A browser without
+// DecompressionStream loads the plain script beside it.
+async function scriptUrl(src) {
+  const url = new URL(src, document.baseURI);
+  if (!url.pathname.endsWith(".gz")) return url.href;
+  if (typeof DecompressionStream === "undefined") {
+    url.pathname = url.pathname.slice(0, -3);
+    return url.href;
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load ${src}: ${response.status}`);
+  const bytes = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).blob();
+  return URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
 }
 
 function decode(spec) {

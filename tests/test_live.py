@@ -7,10 +7,13 @@ AppTest deliver the browser's report) are shared with tests/test_app*.py, which 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
+from pathlib import Path
 
 import numpy as np
+import plotly
 import plotly.io as pio
 import pytest
 
@@ -444,3 +447,12 @@ def test_the_largest_payload_stays_within_its_budget(largest):
     assert raw <= live.ARRAY_BYTES  # the per-iteration arrays of every run
     assert len(text.encode()) < 3_000_000
     assert ex.trajectory.steps == payload["T"]
+
+
+def test_the_page_loads_plotly_js_from_a_gzip_of_the_packages_own():
+    import panel as panel_module
+
+    package = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert f"app/static/plotly.min.js.gz?v={plotly.__version__}" == panel_module.PLOTLY_URL
+    assert gzip.decompress(panel_module.PLOTLY_GZ.read_bytes()) == package.read_bytes()
+    assert panel_module.PLOTLY_JS.read_bytes() == package.read_bytes()  # for a browser that cannot unpack

@@ -6,9 +6,13 @@ Each test checks one thing that must not happen as well: an exception box or a c
 
 from __future__ import annotations
 
+import gzip
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
+import plotly
 import plotly.graph_objects as go
 from PIL import Image
 
@@ -84,3 +88,18 @@ def test_step_advances_iteration(page, console_errors, screenshot):
     expect(page.get_by_test_id("gd-loss")).to_have_text(compact(ARTICLE.trajectory.loss[1]))
     screenshot(page, "after-step")
     no_trouble(page, console_errors)
+
+
+def test_plotly_js_travels_compressed_once_not_by_the_server_for_each_browser(page, console_errors):
+    # the page fetched the gzip panel.py made, once, and drew with the plotly.js inside it
+    names = page.evaluate("performance.getEntriesByType('resource').map((r) => r.name)")
+    fetched = [name for name in names if "plotly.min.js" in name]
+    assert len(fetched) == 1 and urlparse(fetched[0]).path == "/app/static/plotly.min.js.gz", fetched
+    # served as it is: application/gzip, which Streamlit's gzip middleware leaves alone
+    response = page.request.get(fetched[0], headers={"Accept-Encoding": "gzip"})
+    assert response.ok and response.headers["content-type"] == "application/gzip"
+    assert "content-encoding" not in response.headers
+    package = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert gzip.decompress(response.body()) == package.read_bytes()
+    assert page.evaluate("typeof window.Plotly.react") == "function"
+    assert not console_errors, console_errors
