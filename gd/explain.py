@@ -20,7 +20,7 @@ MIN_RATE = RANGES["learning_rate"].minimum  # the smallest learning rate any inp
 MAX_RATE = RANGES["learning_rate"].maximum
 # What helps when the stability limit is below MIN_RATE: lowering the rate cannot.
 STANDARDISE = (
-    "Standardise the features (the sidebar's checkbox): on z-scores the limit is at least 1/(d + 1), "
+    "Standardise the features (the sidebar's switch): on z-scores the limit is at least 1/(d + 1), "
     "far above the smallest learning rate"
 )
 STANDARDISE_CLI = (
