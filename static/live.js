@@ -74,16 +74,8 @@ function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyLoading) {
     plotlyLoading = scriptUrl(src)
-      .then(
-        (url) =>
-          new Promise((resolve, reject) => {
-            const script = document.createElement("script");
-            script.src = url;
-            script.onload = () => resolve(window.Plotly);
-            script.onerror = () => reject(new Error(`could not load ${src}`));
-            document.head.appendChild(script);
-          }),
-      )
+      .then(inject)
+      .catch(() => inject(plainUrl(src))) // not fetched, not unpacked, or a blob: script refused
       .catch((error) => {
         plotlyLoading = null;
         throw error;
@@ -92,16 +84,32 @@ function loadPlotly(src) {
   return plotlyLoading;
 }
 
+function inject(url) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => {
+      script.remove();
+      reject(new Error(`could not load ${url}`));
+    };
+    document.head.appendChild(script);
+  });
+}
+
+// The plain script beside the gzip (panel.py writes both).
+function plainUrl(src) {
+  const url = new URL(src, document.baseURI);
+  url.pathname = url.pathname.replace(/\.gz$/, "");
+  return url.href;
+}
+
 // plotly.js comes gzip-compressed (panel.py compresses it once, so that the server does not for
 // every browser): unpacked here into a script of the page's own. A browser without
-// DecompressionStream loads the plain script beside it.
+// DecompressionStream, or one that fails to, loads the plain script beside it.
 async function scriptUrl(src) {
   const url = new URL(src, document.baseURI);
-  if (!url.pathname.endsWith(".gz")) return url.href;
-  if (typeof DecompressionStream === "undefined") {
-    url.pathname = url.pathname.slice(0, -3);
-    return url.href;
-  }
+  if (!url.pathname.endsWith(".gz") || typeof DecompressionStream === "undefined") return plainUrl(src);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not load ${src}: ${response.status}`);
   const bytes = await new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).blob();

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import plotly
 import plotly.graph_objects as go
+from conftest import wait_for_app
 from PIL import Image
 
 from gd.inputs import Settings
@@ -103,3 +104,20 @@ def test_plotly_js_travels_compressed_once_not_by_the_server_for_each_browser(pa
     assert gzip.decompress(response.body()) == package.read_bytes()
     assert page.evaluate("typeof window.Plotly.react") == "function"
     assert not console_errors, console_errors
+
+
+def test_the_plain_plotly_js_stands_in_where_the_gzip_cannot_be_had(browser, app_server):
+    # a proxy that drops the gzip, or a page that refuses blob: scripts: the charts still come
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.route("**/plotly.min.js.gz*", lambda route: route.abort())
+        asked = []
+        page.on("request", lambda r: asked.append(urlparse(r.url).path) if "plotly.min.js" in r.url else None)
+        page.goto(app_server.url)
+        wait_for_app(page)
+        assert asked == ["/app/static/plotly.min.js.gz", "/app/static/plotly.min.js"]
+        assert page.evaluate("typeof window.Plotly.react") == "function"
+        expect(page.locator(".gd-contour .js-plotly-plot")).to_be_attached()
+    finally:
+        context.close()
