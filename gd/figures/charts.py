@@ -26,6 +26,7 @@ from gd.figures.common import (
     legend,
     line_width,
     marker_size,
+    moving_line,
     note_annotation,
     run_style,
     runs,
@@ -250,15 +251,14 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
         colour = PALETTE[p % len(PALETTE)]
         group = f"p{p}"
         if len(all_runs) == 1:
-            q = drawn_steps(T, k)
             dash = DASHES[(p // len(PALETTE)) % len(DASHES)]
             data.append(
-                trace(
-                    "scatter",
-                    x=q,
-                    y=P[q, p],
-                    mode="lines",
-                    meta=dict(gd="line", run=0, param=p, points=MAX_POINTS),
+                moving_line(
+                    P[:, p],
+                    T,
+                    k,
+                    0,
+                    p,
                     name=label(name),
                     legendgroup=group,
                     line=dict(color=colour, width=line_width(presenter, 2.5), dash=dash),
@@ -295,15 +295,15 @@ def convergence_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Fi
         per_trace = convergence_points(ex)
         for r, run in enumerate(all_runs):
             Q = run.trajectory.params
-            q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps), per_trace)
             for p, name in enumerate(ex.names):
                 data.append(
-                    trace(
-                        "scatter",
-                        x=q,
-                        y=Q[q, p],
-                        mode="lines",
-                        meta=dict(gd="line", run=r, param=p, points=per_trace),
+                    moving_line(
+                        Q[:, p],
+                        run.trajectory.steps,
+                        k,
+                        r,
+                        p,
+                        per_trace,
                         name=label(run.label),
                         legendgroup=f"run{r}",
                         showlegend=p == 0,
@@ -359,19 +359,17 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
         )
     ]
     for r, (run, e) in enumerate(zip(all_runs, shown, strict=True)):
-        q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
         style = (
             run_style(r, presenter, 3)
             if len(all_runs) > 1
             else dict(color=PALETTE[0], width=line_width(presenter, 3))
         )
         data.append(
-            trace(
-                "scatter",
-                x=q,
-                y=e[q],
-                mode="lines",
-                meta=dict(gd="line", run=r, points=MAX_POINTS),
+            moving_line(
+                e,
+                run.trajectory.steps,
+                k,
+                r,
                 name="L − L*" if len(all_runs) == 1 else label(run.label),
                 line=style,
             )

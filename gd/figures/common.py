@@ -150,6 +150,17 @@ def drawn_steps(T: int, k: int, limit: int = MAX_POINTS) -> np.ndarray:
     return np.append(steps[steps < k], k)
 
 
+def moving_line(
+    values: np.ndarray, T: int, k: int, run: int, param: int | None = None, points: int = MAX_POINTS, **style
+) -> dict:
+    """A line the live panel extends as the iteration moves: `values` (one per iteration 0..T)
+    at the iterations `drawn_steps` draws up to k, tagged for static/live.js (meta gd="line":
+    the run, the parameter where there is one, and how many of 0..T the panel samples)."""
+    q = drawn_steps(T, min(k, T), points)
+    meta = {"gd": "line", "run": run, **({} if param is None else {"param": param}), "points": points}
+    return trace("scatter", x=q, y=values[q], mode="lines", meta=meta, **style)
+
+
 def runs(ex: Experiment) -> list[Run]:
     """The main run first, then the comparisons."""
     return [Run(ex.label, ex.settings, ex.trajectory), *ex.others]

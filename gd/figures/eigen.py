@@ -13,12 +13,12 @@ import plotly.graph_objects as go
 
 from gd.figures.charts import CURRENT, _layout, current_points, log_layout
 from gd.figures.common import (
-    MAX_POINTS,
     PALETTE,
     POINT,
     drawn_steps,
     figure,
     line_width,
+    moving_line,
     note_annotation,
     trace,
 )
@@ -68,14 +68,13 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
                     line=dict(color=colour, width=1.5, dash="dash"),
                 )
             )
-        q = drawn_steps(T, k)
         data.append(
-            trace(
-                "scatter",
-                x=q,
-                y=E[q, i],
-                mode="lines",
-                meta=dict(gd="line", run=0, param=i, points=MAX_POINTS),
+            moving_line(
+                E[:, i],
+                T,
+                k,
+                0,
+                i,
                 name=name,
                 legendgroup=f"v{i}",
                 line=dict(color=colour, width=line_width(presenter, 2.5 if i == slowest(pb) else 2)),
