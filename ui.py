@@ -59,6 +59,11 @@ FOLDS = {
 }
 
 
+def folds_of(keys) -> list[str]:
+    """The folds that hold any of these inputs."""
+    return [fold for fold, held in FOLDS.items() if not set(held).isdisjoint(keys)]
+
+
 # ---- cached computation: small results only, bounded ----------------------------------------
 
 
@@ -123,9 +128,8 @@ def init_state() -> None:
         for key, value in values.items():
             ss[key] = value
         ss.url_read = True
-        for fold, keys in FOLDS.items():  # what the link sets is shown
-            if any(key in values for key in keys):
-                ss[fold] = True
+        for fold in folds_of(values):  # what the link sets is shown
+            ss[fold] = True
     # Keep the values of inputs a run does not draw (Streamlit forgets a widget's value the first
     # run it is not drawn): those in closed folds, the hyper-parameters of other optimizers, the
     # batch size of full-batch ones.
@@ -145,10 +149,10 @@ def apply_preset() -> None:
         if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
             ss.preset_set[key] = (ss.get(key), value)
             ss[key] = value
-    for fold, keys in FOLDS.items():  # the inputs the lesson is about are shown
-        if any(preset.values.get(key, share.DEFAULTS.get(key)) != share.DEFAULTS.get(key) for key in keys):
-            ss.preset_set[fold] = (ss.get(fold), True)
-            ss[fold] = True
+    changed = [key for key, value in preset.values.items() if value != share.DEFAULTS.get(key)]
+    for fold in folds_of(changed):  # the inputs the lesson is about are shown
+        ss.preset_set[fold] = (ss.get(fold), True)
+        ss[fold] = True
     ss.open_at = preset.start
     ss.pop("run_id", None)
     ss.opened = ss.get("opened", 0) + 1
