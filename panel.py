@@ -92,7 +92,12 @@ def figure_id(figure_json: bytes) -> str:
 
 
 def static_chart(
-    figure_json: bytes, label: str, key: str, on_pick: Callable[[], None] | None = None, caption: str = ""
+    figure_json: bytes,
+    label: str,
+    key: str,
+    on_pick: Callable[[], None] | None = None,
+    caption: str = "",
+    figure_key: str | None = None,
 ):
     """A Plotly figure (JSON text, as bytes) that does not follow the iteration, with an
     accessible name and a caption under it (plain text, set as text: never markup), drawn by
@@ -103,7 +108,7 @@ def static_chart(
         "figure": True,
         "label": label,
         "caption": caption,
-        "id": figure_id(figure_json),
+        "id": figure_key or figure_id(figure_json),  # the caller's figure_id, where it has one
         "pickable": on_pick is not None,
         "module": MODULE_URL,
         "plotly": PLOTLY_URL,

@@ -637,7 +637,7 @@ def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.header("Which learning rate?")
     sweep = rate_sweep(**run)
-    ss.sweep_id = figure_id(sweep)
+    ss.sweep_id = figure_id(sweep)  # hashed once a view: static_chart is given it
     has_rate = registry.entry(ex.settings.optimizer).rate
     swept = figures.sweep_kind(ex)
     static_chart(
@@ -648,6 +648,7 @@ def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
         on_pick=rate_picked if has_rate else None,
         caption=explain.sweep_caption(ex, swept)
         + (" Click the chart to run at that rate." if has_rate else ""),
+        figure_key=ss.sweep_id,
     )
     st.header("Export")
     row = st.container(horizontal=True)  # one element where st.columns makes three

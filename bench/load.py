@@ -125,15 +125,17 @@ class Session:
 
     def element(self, element, fragment_id: str) -> None:
         kind = element.WhichOneof("type")
-        if kind == "bidi_component":  # the files its loader fetches (panel.pack's head line)
-            head = json.loads(element.bidi_component.bytes.partition(b"\n")[0])
-            self.assets.update(dict.fromkeys(head[k] for k in ("module", "plotly") if k in head))
-        if kind == "bidi_component" and user_key_from_element_id(element.bidi_component.id) == "live":
-            self.panel_id = element.bidi_component.id
-            head, _, body = element.bidi_component.bytes.partition(b"\n")  # panel.pack's form
-            self.opened = json.loads(head)["opened"]
-            payload = body.decode()
-            self.run_key = json.loads(payload[: payload.index(',"T"')] + "}")["run"]
+        if kind == "bidi_component":
+            line, _, body = element.bidi_component.bytes.partition(b"\n")  # panel.pack's form
+            head = json.loads(line)
+            self.assets.update(
+                dict.fromkeys(head[k] for k in ("module", "plotly") if k in head)
+            )  # its loader's
+            if user_key_from_element_id(element.bidi_component.id) == "live":
+                self.panel_id = element.bidi_component.id
+                self.opened = head["opened"]
+                payload = body.decode()
+                self.run_key = json.loads(payload[: payload.index(',"T"')] + "}")["run"]
         elif kind == "exception" and not element.exception.is_warning:
             self.errors.append(f"exception shown: {element.exception.type}: {element.exception.message}")
 
