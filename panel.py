@@ -55,9 +55,10 @@ PLOTLY_URL = _install_plotly()
 # The module's URL carries its digest: a new version is fetched at once, an old one from cache.
 MODULE_URL = f"app/static/live.js?v={_version(MODULE)}"
 # The element's data are bytes: one line of JSON (the module's URL and the small values), then the
-# payload's own JSON text. Sent as bytes, the payload is not escaped into a JSON string, dumped a
-# second time for the element's identity and parsed twice in the browser: a page view costs the
-# server about 2 ms less (bench/page.py) and the browser parses the payload once.
+# payload's own bytes (gd.live: a line of JSON, then its arrays' raw bytes). Sent as bytes, the
+# payload is not escaped into a JSON string, dumped a second time for the element's identity and
+# parsed twice in the browser: a page view costs the server about 2 ms less (bench/page.py) and
+# the browser parses the payload's JSON once and views its arrays where they are.
 LOADER = """
 export default function (component) {
   const bytes = component.data;
@@ -77,7 +78,7 @@ _component = st.components.v2.component(
 
 
 def pack(head: dict, body: bytes) -> bytes:
-    """An element's data: `head` as one line of JSON, then `body` (JSON text, as bytes)."""
+    """An element's data: `head` as one line of JSON, then `body` (a payload's or a figure's bytes)."""
     return json.dumps(head, separators=(",", ":")).encode() + b"\n" + body
 
 
@@ -120,7 +121,7 @@ def static_chart(
 def live_panel(
     payload: bytes, start: int, on_iteration: Callable[[], None], on_pick: Callable[[], None], opened: int = 0
 ):
-    """Mount the panel with a run's payload (JSON text, as bytes); `start` is where a new run
+    """Mount the panel with a run's payload (gd.live.payload's bytes); `start` is where a new run
     opens, and where the panel goes whenever `opened` changes (a preset chosen: its iteration,
     even on the run shown). The browser reports the iteration (in session state under "live",
     `.iteration`) once the user stops moving, and a click on the contour map (`.pick`:

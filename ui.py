@@ -91,10 +91,10 @@ def run_experiment(*, key: str, _settings: Settings, _upload: bytes | None, _com
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")
 def live_payload(*, key: str, i: int, j: int, presenter: bool, _settings, _upload, _compare) -> bytes:
-    """The live panel's JSON text (as bytes) for a run and a view: built once, shared by every
-    session."""
+    """The live panel's data (gd.live.payload's bytes) for a run and a view: built once, shared by
+    every session."""
     ex = run_experiment(key=key, _settings=_settings, _upload=_upload, _compare=_compare)
-    return live.payload(ex, i, j, presenter).encode()
+    return live.payload(ex, i, j, presenter)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Sweeping learning rates…")

@@ -134,8 +134,8 @@ class Session:
             if user_key_from_element_id(element.bidi_component.id) == "live":
                 self.panel_id = element.bidi_component.id
                 self.opened = head["opened"]
-                payload = body.decode()
-                self.run_key = json.loads(payload[: payload.index(',"T"')] + "}")["run"]
+                # the payload's first JSON keys (gd.live.payload: its id, its run), not the whole
+                self.run_key = json.loads(body[: body.index(b',"T"')] + b"}")["run"]
         elif kind == "exception" and not element.exception.is_warning:
             self.errors.append(f"exception shown: {element.exception.type}: {element.exception.message}")
 

@@ -67,7 +67,7 @@ def page_json(settings: Settings, compare: tuple = ()) -> dict[str, int]:
     i, j = ex.d - 1, max(ex.d - 2, 0) if ex.d > 1 else ex.d
     sweep_fig = figures.rate_sweep_figure(ex)
     return {
-        "live panel (payload)": len(live.payload(ex, i, j).encode()),
+        "live panel (payload)": len(live.payload(ex, i, j)),
         "learning-rate sweep": len(pio.to_json(sweep_fig, validate=False).encode()),
     }
 

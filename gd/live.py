@@ -6,21 +6,35 @@ stops moving. Everything here is a pure function of an Experiment and the view (
 parameters the maps show, presenter mode), never of the iteration, so that one payload serves
 every iteration of a run and is cached with it.
 
-The payload is JSON text:
-- `id`: a digest of the whole payload (the browser redraws only when it changes); `run`: a digest
-  of the run alone, so that a new view of the same run keeps the browser's iteration.
+The payload is bytes: one line of JSON (no raw newline can occur in it), a newline, zero bytes
+up to a multiple of 8, then the arrays' raw little-endian bytes, each at an offset (from the start
+of that binary part) that is a multiple of 8; an array is referenced from the JSON as
+{"dtype": "f8" | "f4" | "i4" | ..., "offset": bytes, "length": values[, "shape": "rows, columns"]}
+(`shape` as Plotly writes it, for a 2-D grid), and an array sent twice is stored once. The browser
+makes typed-array views of them (plotly.js takes typed arrays in a figure's data directly): no
+base64 (4/3 of the bytes) and nothing hashed twice by Streamlit that is not needed. `decode` reads
+a payload back for tests and benchmarks. The JSON holds:
+- `id`: a digest of the whole payload, binary part included (the browser redraws only when it
+  changes; it is among the first 80 bytes); `run`: a digest of the run alone, so that a new view
+  of the same run keeps the browser's iteration.
 - `T`, `steps` (the iterations the browser can show: all of them, or for very long runs every one
-  of the first and then every s-th, see `kept_steps`), `play` (the iterations Play shows).
+  of the first and then every s-th, see `anchor_steps`), `play` (the iterations Play shows).
 - `runs`: for each run (the main one first) its label, length, the iterations its lines draw, and
-  its parameters, excess loss and 3-D heights at `steps`; the main run also its loss, gradient and
-  gradient norm there, float64 so that every number shown is the engine's own.
-- `figures`: the five charts at iteration 0 as Plotly JSON, their moving traces tagged by `meta`
+  its parameters and excess loss at `steps`; the main run also its loss, gradient and gradient
+  norm there and its 3-D heights, and its learning rate of each update (`rate`: one number where
+  it is constant). Every number shown as text (the metrics, the formulas, the titles' full
+  precision, the charts' hover labels) comes from a float64 array, the engine's own; float32
+  travels only where no number from it is shown: the compared runs' rows, the 3-D heights, the
+  surface's grid (its scene has no hover), plain GD's dashed predictions (hover skipped).
+- `eigenvectors` (G's, as columns, float64): the browser computes the eigen view's errors
+  |v_i^T (theta_t - theta*)| from the parameters, as gd.problem.eigen_errors does, rather than
+  receiving p more numbers an iteration.
+- `path`: where every iteration of the 3-D path is among `steps`, its iterations; the surface
+  figure's path (tagged {"gd": "path"}) then travels without its points, which the browser takes
+  from the main run's parameters and heights.
+- `figures`: the charts at iteration 0 as Plotly JSON, their moving traces tagged by `meta`
   (see gd.figures.charts); the browser moves those traces exactly as gd.figures draws them at k.
 - `text`: titles, captions and accessible names, built here where they are tested.
-
-Arrays travel as Plotly's typed-array spec ({"dtype": "f8", "bdata": base64}), which plotly.js
-reads natively and the browser module decodes for its own arrays: 10.7 characters a float64
-instead of about 19 as decimal text.
 """
 
 from __future__ import annotations
@@ -31,16 +45,17 @@ import json
 import math
 
 import numpy as np
-import plotly.io as pio
+import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 
 from gd import figures
 from gd.figures.charts import convergence_points
-from gd.figures.common import MAX_POINTS, runs
+from gd.figures.common import MAX_POINTS, PATH_POINTS, drawn_steps, runs
 from gd.figures.surface import surface_lift
 from gd.run import Experiment
 from gd.spectrum import eigen_floor, eigen_note, varying_rate
 
-ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload (about 2 MB as text)
+ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload
 PLAY_SECONDS = 15.0  # Play shows any run in about this time
 PLAY_FRAMES = 300  # iterations Play shows: every one of the first, then larger strides
 FIT_POINTS = 200  # samples the fit chart draws: enough to judge a fit, light to move
@@ -91,14 +106,88 @@ def play_marks(T: int, frames: int = PLAY_FRAMES) -> np.ndarray:
     return figures.milestones(T, frames)
 
 
-def typed(values, dtype: str = "f8") -> dict:
-    """An array in Plotly's typed-array form: little-endian bytes in base64."""
-    array = np.ascontiguousarray(values, dtype="<" + dtype)
-    return {"dtype": dtype, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+class Arrays:
+    """A payload's binary part: arrays' little-endian bytes, each at an offset that is a multiple
+    of 8, referenced from the JSON; an array added twice (the same dtype and bytes) is stored
+    once."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.stored: dict[tuple[str, bytes], int] = {}
+
+    def add(self, values, dtype: str = "f8", shape: str | None = None) -> dict:
+        """A reference to `values` as `dtype` ("f8", "f4", "i4", ...: Plotly's names)."""
+        data = np.ascontiguousarray(values, dtype="<" + dtype).tobytes()
+        offset = self.stored.get((dtype, data))
+        if offset is None:
+            offset = self.stored[dtype, data] = self.size
+            self.parts.append(data + bytes(-len(data) % 8))
+            self.size += len(self.parts[-1])
+        ref = {"dtype": dtype, "offset": offset, "length": len(data) // np.dtype(dtype).itemsize}
+        if shape is not None:
+            ref["shape"] = shape
+        return ref
+
+    def bytes(self) -> bytes:
+        return b"".join(self.parts)
+
+    def figure(self, fig: go.Figure | dict) -> str:
+        """A figure's Plotly JSON (as plotly.io.to_json writes it) with its arrays moved here, in
+        float32 where a trace never shows a number of them (`silent`), else as they are."""
+        spec = fig if isinstance(fig, dict) else fig.to_dict()  # arrays as Plotly's typed-array specs
+        for trace in spec["data"]:
+            trace.pop("uid", None)
+            self._move(trace, silent(trace, spec["layout"]))
+        self._move(spec["layout"], False)
+        return to_json_plotly(spec)
+
+    def _move(self, node, narrow: bool) -> None:
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+                values = np.frombuffer(base64.b64decode(value["bdata"]), dtype="<" + value["dtype"])
+                dtype = "f4" if narrow and value["dtype"] == "f8" else value["dtype"]
+                node[key] = self.add(values, dtype, value.get("shape"))
+            elif isinstance(value, dict | list):
+                self._move(value, narrow)
 
 
-def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
-    """The live panel's JSON for run `ex` with the maps over parameters i and j."""
+def silent(trace: dict, layout: dict) -> bool:
+    """Whether no number of a trace is ever shown as text: its hover is skipped, or it is drawn in
+    a 3-D scene without hover (gd.figures.surface: the scene's hovermode is off). Its arrays may
+    then travel as float32, which the eye cannot tell from float64 on a chart."""
+    if trace.get("hoverinfo") in ("skip", "none"):
+        return True
+    return trace.get("type") in ("surface", "scatter3d") and layout.get("scene", {}).get("hovermode") is False
+
+
+def decode(data: bytes) -> dict:
+    """A payload read back (tests, benchmarks): its JSON with every array reference replaced by
+    Plotly's typed-array spec of the same array ({"dtype", "bdata": base64[, "shape"]}), the
+    form plotly.io.to_json writes a figure in."""
+    data = bytes(data)
+    end = data.index(b"\n")
+    start = end + 1 + (-(end + 1) % 8)
+    binary = memoryview(data)[start:]
+
+    def revive(node: dict):
+        if set(node) - {"shape"} == {"dtype", "offset", "length"}:
+            size = node["length"] * np.dtype(node["dtype"]).itemsize
+            spec = {
+                "dtype": node["dtype"],
+                "bdata": base64.b64encode(binary[node["offset"] : node["offset"] + size]).decode(),
+            }
+            if "shape" in node:
+                spec["shape"] = node["shape"]
+            return spec
+        return node
+
+    return json.loads(data[:end], object_hook=revive)
+
+
+def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
+    """The live panel's data for run `ex` with the maps over parameters i and j."""
     all_runs = runs(ex)
     T = ex.trajectory.steps  # the timeline is the main run's (a compared run may be longer)
     p = ex.problem.p
@@ -106,10 +195,11 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
     drawn = [{str(n): figures.milestones(run.trajectory.steps, n) for n in limits} for run in all_runs]
     marks = play_marks(T)
     required = np.concatenate([marks, *[a[a <= T] for d in drawn for a in d.values()]])
-    row_bytes = 8 * (3 * p + 5) + 4 * (p + 1) * (len(all_runs) - 1)
+    row_bytes = 8 * (2 * p + 4) + 4 + 4 * (p + 1) * (len(all_runs) - 1)
     anchors = anchor_steps(T, row_bytes, required)
     steps = sent_steps(anchors, T)
 
+    arrays = Arrays()
     xs, ys, Z = figures.common.slice_grid(ex, i, j)
     lift = surface_lift(Z)
     rates = ex.step_rates
@@ -121,25 +211,28 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         item = {
             "label": run.label,
             "T": run.trajectory.steps,
-            "drawn": {n: a.tolist() for n, a in lists.items()},
-            "P": typed(P, exact),
-            "excess": typed(ex.problem.excess_loss(P), exact),
+            "drawn": {n: arrays.add(a, "i4") for n, a in lists.items()},
+            "P": arrays.add(P, exact),
+            "excess": arrays.add(ex.problem.excess_loss(P), exact),
         }
         if r == 0:
             item |= {
-                "z": typed(figures.common.slice_points(ex, i, j, P) + lift, "f4"),
-                "loss": typed(run.trajectory.loss[at]),
-                "grad_norm": typed(run.trajectory.grad_norm[at]),
-                "grad": typed(ex.problem.gradient(P)),
-                "eig": typed(ex.problem.eigen_errors(P)),  # |v_i^T (theta - theta*)|, the eigen view
+                "z": arrays.add(figures.common.slice_points(ex, i, j, P) + lift, "f4"),
+                "loss": arrays.add(run.trajectory.loss[at]),
+                "grad_norm": arrays.add(run.trajectory.grad_norm[at]),
+                "grad": arrays.add(ex.problem.gradient(P)),
             }
             if ex.problem.l2:  # ridge: the plain mean squared error beside the objective
-                item["mse"] = typed(ex.problem.mse(P))
+                item["mse"] = arrays.add(ex.problem.mse(P))
             if rates is not None:  # eta of the update after each sent iteration (the last one's at T)
-                item["rate"] = typed(rates[np.minimum(at, max(run.trajectory.steps - 1, 0))])
+                rate = rates[np.minimum(at, max(run.trajectory.steps - 1, 0))]
+                constant = len(rate) and np.isfinite(rate[0]) and np.all(rate == rate[0])
+                item["rate"] = float(rate[0]) if constant else arrays.add(rate)
         run_data.append(item)
 
     pb, s = ex.problem, ex.settings
+    path = drawn_steps(T, T, PATH_POINTS)
+    derived_path = bool(np.all(np.isin(path, steps)))
     meta = {
         "T": T,
         "p": p,
@@ -147,14 +240,16 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         "j": j,
         "presenter": presenter,
         "names": list(ex.names),
-        "steps": None if len(steps) == T + 1 else steps.tolist(),
-        "anchors": None if len(anchors) == T + 1 else anchors.tolist(),
-        "play": marks.tolist(),
+        "steps": None if len(steps) == T + 1 else arrays.add(steps, "i4"),
+        "anchors": None if len(anchors) == T + 1 else arrays.add(anchors, "i4"),
+        "play": arrays.add(marks, "i4"),
         "points": MAX_POINTS,
         "play_seconds": PLAY_SECONDS,
         "runs": run_data,
         "learning_rate": s.learning_rate,
         "theta_star": pb.theta_star.tolist(),
+        "eigenvectors": arrays.add(pb.eigenvectors),  # row m: component m of each eigenvector
+        "path": arrays.add(path, "i4") if derived_path else None,
         "true_theta": None if ex.true_theta is None else ex.true_theta.tolist(),
         "mean": None if ex.mean is None else ex.mean.tolist(),
         "scale": None if ex.scale is None else ex.scale.tolist(),
@@ -163,12 +258,17 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
         # the math writes eta_k where the rate changes from update to update, eta where it does not
         "varying_rate": varying_rate(ex),
         "span": [float(xs[-1] - xs[0]), float(ys[-1] - ys[0])],
-        "fit": _fit(ex),
+        "fit": _fit(ex, arrays),
         "condition_number": pb.condition_number,
         "text": _text(ex, i, j),
     }
+    surface = figures.surface_figure(ex, i, j, presenter).to_dict()
+    if derived_path:  # the browser draws the path from the main run's rows (`path`)
+        for trace in surface["data"]:
+            if trace.get("meta", {}).get("gd") == "path":
+                del trace["x"], trace["y"], trace["z"]
     charts = {
-        "surface": figures.surface_figure(ex, i, j, presenter),
+        "surface": surface,
         "contour": figures.contour_figure(ex, i, j, 0, presenter),
         "convergence": figures.convergence_figure(ex, 0, presenter),
         "loss": figures.loss_figure(ex, 0, presenter),
@@ -181,11 +281,13 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> str:
     body = (
         json.dumps(meta, separators=(",", ":"))[:-1]
         + ',"figures":{'
-        + ",".join(f'"{name}":{pio.to_json(fig, validate=False)}' for name, fig in charts.items())
+        + ",".join(f'"{name}":{arrays.figure(fig)}' for name, fig in charts.items())
         + "}}"
-    )
-    head = {"id": _digest(body), "run": run_key(ex)}
-    return json.dumps(head, separators=(",", ":"))[:-1] + "," + body[1:]
+    ).encode()
+    binary = arrays.bytes()
+    head = json.dumps({"id": _digest(body + binary), "run": run_key(ex)}, separators=(",", ":")).encode()
+    text = head[:-1] + b"," + body[1:] + b"\n"
+    return text + bytes(-len(text) % 8) + binary
 
 
 def run_key(ex: Experiment) -> str:
@@ -196,15 +298,15 @@ def run_key(ex: Experiment) -> str:
     return _digest(repr((ex.settings, tuple(r.settings for r in ex.others), pb.theta_star.tobytes(), pb.n)))
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+def _digest(data: str | bytes) -> str:
+    return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=12).hexdigest()
 
 
-def _fit(ex: Experiment) -> dict:
+def _fit(ex: Experiment, arrays: Arrays) -> dict:
     """What the fit chart needs to move: the drawn samples (d > 1: predicted against actual)."""
     if ex.d == 1:
         return {"kind": "line"}
-    return {"kind": "scatter", "X": typed(ex.sample_X[:FIT_POINTS], "f4"), "d": ex.d}
+    return {"kind": "scatter", "X": arrays.add(ex.sample_X[:FIT_POINTS], "f4"), "d": ex.d}
 
 
 def _text(ex: Experiment, i: int, j: int) -> dict:

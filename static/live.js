@@ -116,6 +116,49 @@ async function scriptUrl(src) {
   return URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
 }
 
+// gd.live's payload: one line of JSON, then (from the next multiple of 8) the arrays' raw
+// little-endian bytes, which the JSON references as {dtype, offset, length[, shape]}: each becomes
+// a typed-array view of them (plotly.js takes typed arrays in a figure's data), a 2-D grid an
+// array of its rows.
+const TYPED = {
+  f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
+  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
+};
+
+function decodePayload(bytes) {
+  let end = bytes.indexOf(10);
+  if (end < 0) end = bytes.length;
+  const start = Math.min(end + 1 + ((8 - ((end + 1) % 8)) % 8), bytes.length);
+  let binary = bytes.subarray(start);
+  if (binary.byteOffset % 8 !== 0) binary = binary.slice(); // a view needs its elements aligned
+  const isRef = (v) =>
+    v !== null && typeof v === "object" && typeof v.dtype === "string" && typeof v.offset === "number" && typeof v.length === "number";
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(0, end)), (key, value) => {
+    if (!isRef(value)) return value;
+    const array = new TYPED[value.dtype](binary.buffer, binary.byteOffset + value.offset, value.length);
+    if (!value.shape) return array;
+    const [rows, columns] = value.shape.split(",").map(Number);
+    return Array.from({ length: rows }, (_, r) => array.subarray(r * columns, (r + 1) * columns));
+  });
+}
+
+// |v_n^T (theta - theta*)| at each row of P (rows of p) for each eigenvector n of G (the columns
+// of V, p x p row by row), as gd.problem.eigen_errors computes them: float64, which the payload
+// does not carry (p more numbers an iteration).
+function eigenErrors(P, star, V, p) {
+  const out = new Float64Array(P.length);
+  const e = new Float64Array(p);
+  for (let r = 0; r < P.length; r += p) {
+    for (let m = 0; m < p; m++) e[m] = P[r + m] - star[m];
+    for (let n = 0; n < p; n++) {
+      let sum = 0;
+      for (let m = 0; m < p; m++) sum += e[m] * V[m * p + n];
+      out[r + n] = Math.abs(sum);
+    }
+  }
+  return out;
+}
+
 function decode(spec) {
   const text = atob(spec.bdata);
   const bytes = new Uint8Array(text.length);
@@ -380,7 +423,7 @@ class Panel {
       return;
     }
     this.head = head;
-    const data = JSON.parse(new TextDecoder().decode(bytes));
+    const data = decodePayload(bytes);
     const sameRun = this.data && this.data.run === data.run;
     if (!sameRun && !reopen) this.sentK = null;
     this.data = data;
@@ -418,13 +461,25 @@ class Panel {
     this.runs = data.runs.map((run) => {
       const out = { T: run.T, drawn: {} };
       for (const [n, list] of Object.entries(run.drawn)) out.drawn[n] = Int32Array.from(list);
-      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad", "eig", "rate", "mse"]) {
-        if (run[name]) out[name] = decode(run[name]);
+      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad", "rate", "mse"]) {
+        if (run[name] != null) out[name] = run[name];
       }
       return out;
     });
+    const main = this.runs[0];
+    const rows = main.P.length / data.p;
+    if (typeof main.rate === "number") main.rate = new Float64Array(rows).fill(main.rate); // a constant rate
+    main.eig = eigenErrors(main.P, data.theta_star, data.eigenvectors, data.p);
     this.marks = Int32Array.from(data.play);
-    this.fitX = data.fit.X ? decode(data.fit.X) : null;
+    this.fitX = data.fit.X ?? null;
+    if (data.path) {
+      // the 3-D path, sent without its points: the main run's own at the iterations it draws
+      const path = data.figures.surface.data.find((t) => t.meta?.gd === "path");
+      const steps = Array.from(data.path);
+      path.x = steps.map((s) => this.param(0, s, data.i));
+      path.y = steps.map((s) => this.param(0, s, data.j));
+      path.z = steps.map((s) => main.z[this.row(s)]);
+    }
   }
 
   describe(data) {
@@ -1072,6 +1127,7 @@ function colourOf(text) {
 }
 
 function decodeMaybe(values) {
+  if (ArrayBuffer.isView(values)) return Array.from(values);
   return values && values.bdata ? Array.from(decode(values)) : values;
 }
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from test_live import (
     chart_keys,
     component,
+    eigen_errors,
     open_folds,
     panel,
     report,
@@ -340,7 +341,7 @@ def test_start_schedule_and_ridge_inputs_make_the_run(at):
     np.testing.assert_array_equal(rows["P"], want.trajectory.params)
     np.testing.assert_array_equal(rows["loss"], want.trajectory.loss)
     np.testing.assert_array_equal(rows["mse"], want.problem.mse(want.trajectory.params))  # beside it
-    np.testing.assert_array_equal(rows["eig"], want.problem.eigen_errors(want.trajectory.params))
+    np.testing.assert_array_equal(eigen_errors(payload), want.problem.eigen_errors(want.trajectory.params))
     np.testing.assert_array_equal(rows["rate"][:30], [0.01] * 10 + [0.005] * 10 + [0.0025] * 10)
     query = at.query_params
     assert (query["start"], query["schedule"], query["gamma"], query["step_size"], query["l2"]) == (

@@ -24,20 +24,26 @@ from panel import unpack
 
 # ---- reading the payload back (shared with the AppTest modules) ------------------------------------
 
-PER_PARAM = ("P", "grad", "eig")  # the typed arrays with a row of p numbers per iteration
+PER_PARAM = ("P", "grad")  # the typed arrays with a row of p numbers per iteration
 
 
 def decode(spec: dict) -> np.ndarray:
-    """A typed array ({"dtype": "f8" | "f4", "bdata": base64 of little-endian bytes}) as numpy."""
-    assert set(spec) == {"dtype", "bdata"} and spec["dtype"] in ("f8", "f4"), spec.keys()
+    """A typed array ({"dtype": "f8" | "f4" | "i4" ..., "bdata": base64 of little-endian bytes}, as
+    gd.live.decode gives the payload's arrays) as numpy."""
+    assert set(spec) == {"dtype", "bdata"} and spec["dtype"] in ("f8", "f4", "i4"), spec.keys()
     return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<" + spec["dtype"])
+
+
+def ints(value) -> list | None:
+    """A list of iterations in the payload (an i4 array), or None, as a list."""
+    return None if value is None else decode(value).tolist()
 
 
 def steps_of(payload: dict) -> np.ndarray:
     """The iterations the payload's rows are at: every one of 0..T unless `steps` lists them."""
     if payload["steps"] is None:
         return np.arange(payload["T"] + 1)
-    return np.asarray(payload["steps"])
+    return decode(payload["steps"])
 
 
 def run_rows(payload: dict, r: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -47,11 +53,20 @@ def run_rows(payload: dict, r: int = 0) -> tuple[np.ndarray, dict[str, np.ndarra
     at = at[at <= run["T"]]
     out = {}
     for name, spec in run.items():
-        if isinstance(spec, dict) and "bdata" in spec:
+        if name != "drawn" and isinstance(spec, dict) and "bdata" in spec:
             values = decode(spec)
             out[name] = values.reshape(len(at), payload["p"]) if name in PER_PARAM else values
             assert len(out[name]) == len(at), name
     return at, out
+
+
+def eigen_errors(payload: dict) -> np.ndarray:
+    """The eigen view's errors |(theta - theta*) V| at the main run's rows, from the payload's
+    parameters and G's eigenvectors, as the browser computes them (the payload does not carry
+    them)."""
+    _, main = run_rows(payload)
+    V = decode(payload["eigenvectors"]).reshape(payload["p"], payload["p"])
+    return np.abs((main["P"] - np.asarray(payload["theta_star"])) @ V)
 
 
 def value_at(payload: dict, name: str, k: int, r: int = 0):
@@ -77,12 +92,13 @@ def open_folds(at, *folds: str):
 
 
 def panel(at) -> dict:
-    """The live panel's data in an AppTest tree, its payload parsed (the text kept as `text`)."""
+    """The live panel's data in an AppTest tree, its payload read back (gd.live.decode; its bytes
+    kept as `text`)."""
     element = component(at, "live")
     assert element.proto.component_name == "gd_live"
     data, body = unpack(element.proto.bytes)
-    data["text"] = body.decode()
-    data["payload"] = json.loads(body)
+    data["text"] = body
+    data["payload"] = live.decode(body)
     return data
 
 
@@ -247,20 +263,35 @@ def test_play_marks_start_at_zero_end_at_T_and_show_every_first_step(T):
         np.testing.assert_array_equal(marks, np.arange(T + 1))
 
 
-def test_typed_arrays_round_trip_bit_for_bit():
-    values = np.array([0.0, -0.0, 1.5, -2.2035e-15, 3.1668e12, np.pi, 1e-300, 1.7e308])
-    spec = live.typed(values)
-    assert spec["dtype"] == "f8"
-    assert base64.b64decode(spec["bdata"]) == values.astype("<f8").tobytes()
-    np.testing.assert_array_equal(decode(spec), values)
-    assert np.signbit(decode(spec)[1])
-    matrix = np.arange(12.0).reshape(3, 4) / 7
-    np.testing.assert_array_equal(decode(live.typed(matrix)).reshape(3, 4), matrix)
-    single = decode(live.typed(values[:6], "f4"))
-    assert single.dtype == np.dtype("<f4")
-    np.testing.assert_array_equal(single, values[:6].astype(np.float32))
-    big_endian = np.array([1.25, -3.5], dtype=">f8")  # written little-endian whatever it was
-    assert base64.b64decode(live.typed(big_endian)["bdata"]) == np.array([1.25, -3.5], "<f8").tobytes()
+def test_arrays_round_trip_bit_for_bit_aligned_and_stored_once():
+    values = np.array([0.0, -0.0, 1.5, -2.2035e-15, 3.1668e12, np.pi, 1e-300, 1.7e308, np.nan, -np.inf])
+    arrays = live.Arrays()
+    ref = arrays.add(values)
+    assert ref == {"dtype": "f8", "offset": 0, "length": 10}
+    single = arrays.add(values[:3], "f4")  # 12 bytes, then 4 of padding
+    steps = arrays.add(np.array([0, 7, 70_000]), "i4")
+    grid = arrays.add(np.arange(6.0).reshape(2, 3) / 7, "f8", "2, 3")
+    again = arrays.add(values.copy())  # the same bytes: stored once
+    big_endian = arrays.add(np.array([1.25, -3.5], dtype=">f8"))  # written little-endian whatever it was
+    assert again == ref and (single["offset"], steps["offset"], grid["offset"]) == (80, 96, 112)
+    binary = arrays.bytes()
+    assert len(binary) == 112 + 48 + 16 and all(
+        r["offset"] % 8 == 0 for r in (single, steps, grid, big_endian)
+    )
+    assert binary[:80] == values.astype("<f8").tobytes() and binary[92:96] == bytes(4)
+    # read back as a payload: one line of JSON, zeros up to a multiple of 8, the bytes
+    head = json.dumps({"id": "x", "a": ref, "b": [single, {"c": steps}], "d": grid, "e": big_endian}).encode()
+    data = live.decode(head + b"\n" + bytes(-(len(head) + 1) % 8) + binary)
+    np.testing.assert_array_equal(decode(data["a"]), values)
+    assert np.signbit(decode(data["a"])[1])
+    assert decode(data["b"][0]).dtype == np.dtype("<f4")
+    np.testing.assert_array_equal(decode(data["b"][0]), values[:3].astype(np.float32))
+    assert decode(data["b"][1]["c"]).tolist() == [0, 7, 70_000]
+    assert data["d"]["shape"] == "2, 3"
+    np.testing.assert_array_equal(
+        decode({k: v for k, v in data["d"].items() if k != "shape"}), np.arange(6.0) / 7
+    )
+    assert decode(data["e"]).tolist() == [1.25, -3.5]
 
 
 # ---- the payload ---------------------------------------------------------------------------------------
@@ -298,7 +329,7 @@ def largest():
 @pytest.mark.parametrize("name", ["article", "compared", "long_run"])
 def test_the_payload_holds_the_engines_own_numbers(name, request):
     ex = request.getfixturevalue(name)
-    payload = json.loads(live.payload(ex, 1, 0))
+    payload = live.decode(live.payload(ex, 1, 0))
     T = ex.trajectory.steps
     assert payload["T"] == T and payload["p"] == ex.problem.p and payload["names"] == list(ex.names)
     steps = steps_of(payload)
@@ -316,9 +347,23 @@ def test_the_payload_holds_the_engines_own_numbers(name, request):
     np.testing.assert_array_equal(main["grad_norm"], ex.trajectory.grad_norm[at])
     np.testing.assert_array_equal(main["grad"], ex.problem.gradient(ex.trajectory.params[at]))
     np.testing.assert_array_equal(main["excess"], ex.problem.excess_loss(ex.trajectory.params[at]))
-    assert len(main["z"]) == len(at)
+    # the 3-D heights, float32 (never shown as text): the loss on the slice over parameters 1, 0
+    theta = np.repeat(ex.problem.theta_star[None, :], len(at), axis=0)
+    theta[:, [1, 0]] = P[:, [1, 0]]
+    lift = figures.surface.surface_lift(figures.common.slice_grid(ex, 1, 0)[2])
+    assert main["z"].dtype == np.dtype("<f4")
+    np.testing.assert_allclose(main["z"], ex.problem.loss(theta) + lift, rtol=1e-6)
+    # the eigen view's errors are the browser's |(theta - theta*) V|: V is G's eigenvectors, in the
+    # order of its eigenvalues, so computed from the payload they are the engine's
+    V = decode(payload["eigenvectors"]).reshape(ex.problem.p, ex.problem.p)
+    G = ex.problem.G
+    np.testing.assert_allclose(G @ V, V * ex.problem.eigenvalues, atol=1e-12 * np.abs(G).max())
+    np.testing.assert_allclose(V.T @ V, np.eye(ex.problem.p), atol=1e-12)
+    np.testing.assert_array_equal(np.abs((main["P"] - payload["theta_star"]) @ V), ex.problem.eigen_errors(P))
+    # a constant learning rate travels as one number
+    assert payload["runs"][0]["rate"] == ex.settings.learning_rate and ex.settings.schedule == "constant"
     # independent of the engine's formulas: the gradient and its norm from numpy's own algebra
-    G, c = ex.problem.G, ex.problem.c
+    c = ex.problem.c
     np.testing.assert_allclose(main["grad"], 2 * (P @ G - c), rtol=1e-12, atol=1e-12 * np.abs(c).max())
     np.testing.assert_allclose(main["grad_norm"], np.linalg.norm(main["grad"], axis=1), rtol=1e-12)
     assert payload["theta_star"] == ex.problem.theta_star.tolist()
@@ -337,7 +382,7 @@ def test_the_payload_holds_the_engines_own_numbers(name, request):
 def test_a_compared_run_that_stops_early_has_rows_only_to_its_end(compared):
     diverged = [o for o in compared.others if o.trajectory.diverged_at is not None]
     assert diverged, "gd at 1.0, past its limit, diverges"
-    payload = json.loads(live.payload(compared, 0, 1))
+    payload = live.decode(live.payload(compared, 0, 1))
     for r, other in enumerate(compared.others, start=1):
         at, rows = run_rows(payload, r)
         assert at[-1] == other.trajectory.steps and len(rows["P"]) == other.trajectory.steps + 1
@@ -346,7 +391,7 @@ def test_a_compared_run_that_stops_early_has_rows_only_to_its_end(compared):
 def test_figures_at_iteration_zero_are_gd_figures_own(compared):
     i, j = 2, 5
     for presenter in (False, True):
-        payload = json.loads(live.payload(compared, i, j, presenter))
+        payload = live.decode(live.payload(compared, i, j, presenter))
         assert payload["presenter"] is presenter and (payload["i"], payload["j"]) == (i, j)
         expected = {
             "surface": figures.surface_figure(compared, i, j, presenter),
@@ -358,14 +403,61 @@ def test_figures_at_iteration_zero_are_gd_figures_own(compared):
             "rate": figures.rate_figure(compared, 0, presenter),
         }
         assert list(payload["figures"]) == list(expected)
+        # the 3-D path travels without its points (every one of them is among the rows): the
+        # browser takes them from the main run's parameters and heights, which match the figure's
+        surface = json.loads(pio.to_json(expected["surface"], validate=False))
+        [path] = [t for t in surface["data"] if t.get("meta") == {"gd": "path", "run": 0}]
+        T = compared.trajectory.steps
+        steps = ints(payload["path"])
+        assert steps == figures.common.drawn_steps(T, T, figures.common.PATH_POINTS).tolist()
+        _, main = run_rows(payload)
+        for axis, column in (("x", main["P"][steps, i]), ("y", main["P"][steps, j]), ("z", main["z"][steps])):
+            np.testing.assert_allclose(decode(path.pop(axis)), column, rtol=1e-6)
+        narrowed = []
         for name, fig in expected.items():
-            assert payload["figures"][name] == json.loads(pio.to_json(fig, validate=False)), name
+            want = surface if name == "surface" else json.loads(pio.to_json(fig, validate=False))
+            got = payload["figures"][name]
+            assert not same_but_float32(got["layout"], want["layout"]), name
+            assert len(got["data"]) == len(want["data"]), name
+            for n, (mine, theirs) in enumerate(zip(got["data"], want["data"], strict=True)):
+                if same_but_float32(mine, theirs):
+                    narrowed.append((name, n))
+        # float32 only where no number is ever shown: a trace without hover, or the 3-D scene's,
+        # whose hover is off (Plotly's hover labels would show more digits than float32 holds)
+        assert ("surface", 0) in narrowed and ("contour", 0) not in narrowed  # the loss grids
+        assert expected["surface"].layout.scene.hovermode is False
+        for name, n in narrowed:
+            assert name == "surface" or expected[name].data[n].hoverinfo in ("skip", "none"), (name, n)
+
+
+def same_but_float32(got, want) -> bool:
+    """`got` is `want` (Plotly JSON) but for arrays sent as float32, each the float32 of `want`'s
+    float64; whether there are such arrays."""
+    if isinstance(want, dict) and "bdata" in want:
+        if got["dtype"] == "f4" and want["dtype"] == "f8":
+            assert got.get("shape") == want.get("shape")
+            np.testing.assert_array_equal(decode(strip(got)), decode(strip(want)).astype(np.float32))
+            return True
+        assert got == want
+        return False
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), set(got) ^ set(want)
+        return any([same_but_float32(got[k], v) for k, v in want.items()])
+    if isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want)
+        return any([same_but_float32(g, w) for g, w in zip(got, want, strict=True)])
+    assert got == want
+    return False
+
+
+def strip(spec: dict) -> dict:
+    return {k: v for k, v in spec.items() if k != "shape"}
 
 
 @pytest.mark.parametrize("name", ["article", "compared"])
 def test_every_moving_trace_carries_its_tag(name, request):
     ex = request.getfixturevalue(name)
-    payload = json.loads(live.payload(ex, 0, 1))
+    payload = live.decode(live.payload(ex, 0, 1))
     n, p = 1 + len(ex.others), ex.problem.p
     contour = tagged(payload, "contour")
     assert [m["run"] for m in contour if m["gd"] == "path"] == list(range(n))
@@ -379,73 +471,96 @@ def test_every_moving_trace_carries_its_tag(name, request):
     assert [m["run"] for m in loss if m["gd"] == "line"] == list(range(n))
     assert [m["gd"] for m in loss].count("point") == 1 and len(loss) == n + 1
     assert tagged(payload, "fit") == [{"gd": "fit"}]
-    assert sorted(m["gd"] for m in tagged(payload, "surface")) == ["point", "trail"]
+    # the surface's own path, which the browser fills from the run's rows, and the moving traces
+    assert tagged(payload, "surface") == [{"gd": "path", "run": 0}, {"gd": "point"}, {"gd": "trail"}]
     # the current point of the contour map is iteration 0's, where the browser starts moving it
     point = next(t for t in traces(payload, "contour") if t.get("meta") == {"gd": "point"})
     assert (point["x"], point["y"]) == ([ex.trajectory.params[0, 0]], [ex.trajectory.params[0, 1]])
 
 
 def test_the_run_digest_follows_the_run_and_the_id_every_change(article):
-    base = json.loads(live.payload(article, 4, 3))
+    base = live.decode(live.payload(article, 4, 3))
     views = [live.payload(article, 3, 4), live.payload(article, 0, 5), live.payload(article, 4, 3, True)]
-    for text in views:
-        view = json.loads(text)
+    for data in views:
+        view = live.decode(data)
         assert view["run"] == base["run"] and view["id"] != base["id"]
-    assert json.loads(live.payload(article, 4, 3))["id"] == base["id"]  # the same payload: the same id
+    assert live.decode(live.payload(article, 4, 3))["id"] == base["id"]  # the same payload: the same id
     for s in (Settings(learning_rate=0.02), Settings(seed=1), Settings(steps=999), Settings(noise=0.1)):
-        other = json.loads(live.payload(experiment(s), 4, 3))
+        other = live.decode(live.payload(experiment(s), 4, 3))
         assert other["run"] != base["run"] and other["id"] != base["id"], s
     with_compare = experiment(Settings(), None, (Settings(optimizer="adam"),))
-    other = json.loads(live.payload(with_compare, 4, 3))
+    other = live.decode(live.payload(with_compare, 4, 3))
     assert other["run"] != base["run"] and other["id"] != base["id"]
 
 
-def test_the_payload_text_starts_with_its_digests(article):
-    """The browser redraws only when the first 80 characters change: the id must be among them."""
-    text = live.payload(article, 4, 3)
-    payload = json.loads(text)
-    assert text.startswith('{"id":"' + payload["id"] + '","run":"' + payload["run"] + '"')
+def test_the_id_is_a_digest_of_the_whole_payload_binary_part_included(article):
+    data = live.payload(article, 4, 3)
+    payload = live.decode(data)
+    end = data.index(b"\n")
+    start = end + 1 + (-(end + 1) % 8)
+    assert data[end + 1 : start] == bytes(start - end - 1) and len(data) > start
+    head = f'{{"id":"{payload["id"]}","run":"{payload["run"]}",'.encode()
+    assert data.startswith(head)
+    body = b"{" + data[len(head) : end]
+    # the digest covers the JSON (without the two digests) and the arrays' bytes
+    assert payload["id"] == live._digest(body + data[start:])
+    assert payload["id"] != live._digest(body)
+
+
+def test_the_payload_starts_with_its_digests(article):
+    """The browser redraws only when the first 80 bytes change: the id must be among them."""
+    data = live.payload(article, 4, 3)
+    payload = live.decode(data)
+    assert data.startswith(
+        b'{"id":"' + payload["id"].encode() + b'","run":"' + payload["run"].encode() + b'"'
+    )
 
 
 def test_the_default_payload_is_small(article):
-    text = live.payload(article, 4, 3)
-    assert len(text.encode()) < 400_000
-    assert json.loads(text)["steps"] is None  # every iteration of the article's run travels
+    data = live.payload(article, 4, 3)
+    assert len(data) < 240_000
+    assert live.decode(data)["steps"] is None  # every iteration of the article's run travels
 
 
 def test_the_largest_payload_thins_its_steps_but_keeps_what_play_and_the_charts_need(largest):
-    ex, text = largest
-    payload = json.loads(text)
+    ex, data = largest
+    payload = live.decode(data)
     T = ex.trajectory.steps
     assert T == 20_000 and len(payload["runs"]) == 6
-    anchors, steps = set(payload["anchors"]), set(payload["steps"])
-    assert payload["anchors"] == sorted(anchors) and payload["steps"] == sorted(steps)
+    anchors, steps = ints(payload["anchors"]), ints(payload["steps"])
+    assert anchors == sorted(set(anchors)) and steps == sorted(set(steps))
+    anchors, steps = set(anchors), set(steps)
     assert anchors <= steps and {0, T} <= anchors
-    assert set(payload["play"]) <= anchors
-    assert payload["play"] == live.play_marks(T).tolist()
+    assert set(ints(payload["play"])) <= anchors
+    assert ints(payload["play"]) == live.play_marks(T).tolist()
     # the 3-D trail stands on the points the lines draw: the browser has their numbers
     trail = figures.surface.trail_steps(T, T // 2)
-    assert set(trail[:-1]) <= set(payload["runs"][0]["drawn"][str(payload["points"])])
+    assert set(trail[:-1]) <= set(ints(payload["runs"][0]["drawn"][str(payload["points"])]))
     for run in payload["runs"]:
         for drawn in run["drawn"].values():
-            assert set(drawn) <= anchors
+            assert set(ints(drawn)) <= anchors
     assert {a + 1 for a in anchors if a < T} <= steps
     # the rows there are the engine's
     at, main = run_rows(payload)
     np.testing.assert_array_equal(main["loss"], ex.trajectory.loss[at])
+    # not every iteration of the 3-D path is among the rows: the figure carries its points (float32)
+    assert payload["path"] is None
+    [path] = [t for t in traces(payload, "surface") if t.get("meta") == {"gd": "path", "run": 0}]
+    drawn = figures.common.drawn_steps(T, T, figures.common.PATH_POINTS)
+    np.testing.assert_array_equal(decode(path["x"]), ex.trajectory.params[drawn, 19].astype(np.float32))
 
 
 def test_the_largest_payload_stays_within_its_budget(largest):
-    ex, text = largest
-    payload = json.loads(text)
+    ex, data = largest
+    payload = live.decode(data)
     raw = sum(
         len(base64.b64decode(spec["bdata"]))
         for run in payload["runs"]
-        for spec in run.values()
-        if isinstance(spec, dict) and "bdata" in spec
+        for name, spec in run.items()
+        if name != "drawn" and isinstance(spec, dict) and "bdata" in spec
     )
     assert raw <= live.ARRAY_BYTES  # the per-iteration arrays of every run
-    assert len(text.encode()) < 3_000_000
+    assert len(data) < 3_000_000
     assert ex.trajectory.steps == payload["T"]
 
 

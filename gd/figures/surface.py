@@ -109,6 +109,7 @@ def surface_figure(
         # alone, the path is white on the surface; compared, it takes run 0's colour and dash
         trace(
             "scatter3d",
+            meta=dict(gd="path", run=0),  # the live panel draws it from the run's own rows
             x=P[path, i],
             y=P[path, j],
             z=path_z[path] + lift,
