@@ -140,8 +140,17 @@ class Problem:
 
     def eigen_errors(self, params: np.ndarray) -> np.ndarray:
         """|v_i^T (theta - theta*)| for each eigenvector v_i of G (the order of `eigenvalues`),
-        for each row of params (T, p) -> (T, p)."""
-        return np.abs((np.asarray(params, dtype=float) - self.theta_star) @ self.eigenvectors)
+        for each row of params (T, p) -> (T, p).
+
+        Summed component by component, in order, one rounding a product and one a sum (not a
+        BLAS product, whose order and fused multiply-adds vary): the live panel's browser module
+        computes them from the parameters and G's eigenvectors in the same order, to the same bits."""
+        e = np.asarray(params, dtype=float) - self.theta_star
+        V = self.eigenvectors
+        total = np.zeros(e.shape[:-1] + V.shape[1:])
+        for m in range(V.shape[0]):
+            total = total + e[..., m, None] * V[m]
+        return np.abs(total)
 
     @property
     def p(self) -> int:

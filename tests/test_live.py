@@ -60,13 +60,25 @@ def run_rows(payload: dict, r: int = 0) -> tuple[np.ndarray, dict[str, np.ndarra
     return at, out
 
 
-def eigen_errors(payload: dict) -> np.ndarray:
+def eigen_errors(payload: dict, rows: slice = slice(None)) -> np.ndarray:
     """The eigen view's errors |(theta - theta*) V| at the main run's rows, from the payload's
     parameters and G's eigenvectors, as the browser computes them (the payload does not carry
-    them)."""
+    them): Python floats, one rounding a product and one a sum, in the order of the components,
+    as static/live.js's eigenErrors."""
     _, main = run_rows(payload)
-    V = decode(payload["eigenvectors"]).reshape(payload["p"], payload["p"])
-    return np.abs((main["P"] - np.asarray(payload["theta_star"])) @ V)
+    p, star = payload["p"], payload["theta_star"]
+    V = decode(payload["eigenvectors"]).reshape(p, p).tolist()
+    out = []
+    for theta in main["P"][rows].tolist():
+        e = [t - s for t, s in zip(theta, star, strict=True)]
+        sums = []
+        for n in range(p):
+            total = 0.0
+            for m in range(p):
+                total += e[m] * V[m][n]
+            sums.append(abs(total))
+        out.append(sums)
+    return np.array(out)
 
 
 def value_at(payload: dict, name: str, k: int, r: int = 0):
@@ -359,7 +371,11 @@ def test_the_payload_holds_the_engines_own_numbers(name, request):
     G = ex.problem.G
     np.testing.assert_allclose(G @ V, V * ex.problem.eigenvalues, atol=1e-12 * np.abs(G).max())
     np.testing.assert_allclose(V.T @ V, np.eye(ex.problem.p), atol=1e-12)
-    np.testing.assert_array_equal(np.abs((main["P"] - payload["theta_star"]) @ V), ex.problem.eigen_errors(P))
+    np.testing.assert_array_equal(eigen_errors(payload, slice(0, 40)), ex.problem.eigen_errors(P[:40]))
+    np.testing.assert_array_equal(eigen_errors(payload, slice(-40, None)), ex.problem.eigen_errors(P[-40:]))
+    e = P - ex.problem.theta_star  # and numpy's own product, to round-off
+    bound = ex.problem.p**2 * np.finfo(float).eps * np.abs(e).max()
+    np.testing.assert_allclose(ex.problem.eigen_errors(P), np.abs(e @ V), rtol=0, atol=bound)
     # a constant learning rate travels as one number
     assert payload["runs"][0]["rate"] == ex.settings.learning_rate and ex.settings.schedule == "constant"
     # independent of the engine's formulas: the gradient and its norm from numpy's own algebra
