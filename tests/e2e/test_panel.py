@@ -17,7 +17,9 @@ from test_smoke import ARTICLE, CHARTS, no_trouble
 from test_workshop import CHART, iteration, moving, scene_at
 
 from gd import figures
+from gd.inputs import Settings
 from gd.live import FIT_POINTS, compact
+from gd.run import experiment
 
 try:
     from playwright.sync_api import expect
@@ -101,9 +103,15 @@ def test_every_view_is_drawn_as_the_engine_draws_it(open_app, console_errors, k)
         "eigen": figures.eigen_figure(ARTICLE, k),
         "rate": figures.rate_figure(ARTICLE, k),
     }
-    for name in CHARTS:
+    assert_drawn_as(page, reference)
+    no_trouble(page, console_errors)
+
+
+def assert_drawn_as(page, reference: dict) -> None:
+    """Every moving trace of every chart on the page is the reference figure's (gd.figures')."""
+    for name, figure in reference.items():
         shown = page.evaluate(CHART, name)
-        for index, trace in enumerate(reference[name].data):
+        for index, trace in enumerate(figure.data):
             if trace.meta is None:
                 continue
             got = shown[index]
@@ -121,6 +129,34 @@ def test_every_view_is_drawn_as_the_engine_draws_it(open_app, console_errors, k)
                 np.testing.assert_allclose(
                     got[axis], want, rtol=rtol, atol=atol, err_msg=f"{name} {index} {axis}"
                 )
+
+
+# What the payload does not carry as it is drawn: the eigen view's errors (the browser computes
+# them from the parameters), the 3-D path (drawn from the run's rows, or in a long run sent with
+# the figure), a rate (one number where constant, a column for a schedule).
+@pytest.mark.parametrize(
+    ("query", "settings", "k"),
+    [
+        (
+            "schedule=step&gamma=0.5&step_size=100&iteration=150",
+            Settings(schedule="step", gamma=0.5, step_size=100),
+            150,
+        ),
+        ("samples=400&steps=20000&iteration=20000", Settings(samples=400, steps=20_000), 20_000),
+    ],
+)
+def test_what_the_browser_derives_is_drawn_as_the_engine_draws_it(
+    open_app, console_errors, query, settings, k
+):
+    page = open_app(query)
+    expect(page.get_by_test_id("gd-iteration")).to_have_text(str(k))
+    ex = experiment(settings)
+    reference = {
+        "surface": figures.surface_figure(ex, SURFACE_X, SURFACE_Y, k=k),
+        "eigen": figures.eigen_figure(ex, k),
+        "rate": figures.rate_figure(ex, k),
+    }
+    assert_drawn_as(page, reference)
     no_trouble(page, console_errors)
 
 
