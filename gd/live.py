@@ -22,10 +22,12 @@ a payload back for tests and benchmarks. The JSON holds:
 - `runs`: for each run (the main one first) its label, length, the iterations its lines draw, and
   its parameters and excess loss at `steps`; the main run also its loss, gradient and gradient
   norm there and its 3-D heights, and its learning rate of each update (`rate`: one number where
-  it is constant). Every number shown as text (the metrics, the formulas, the titles' full
-  precision, the charts' hover labels) comes from a float64 array, the engine's own; float32
-  travels only where no number from it is shown: the compared runs' rows, the 3-D heights, the
-  surface's grid (its scene has no hover), plain GD's dashed predictions (hover skipped).
+  it is constant). Every number the metrics, the formulas and the titles (full precision) show,
+  and every hover label of the main run, comes from a float64 array, the engine's own. float32
+  travels in the compared runs' rows (as it did before; their hover shows 4 digits), the 3-D
+  heights, and the figures' arrays of traces that never show a number (`silent`: hover skipped,
+  or in the 3-D scene, whose hover is off: the surface's grid, the paths, plain GD's dashed
+  predictions).
 - `eigenvectors` (G's, as columns, float64): the browser computes the eigen view's errors
   |v_i^T (theta_t - theta*)| from the parameters, as gd.problem.eigen_errors does, rather than
   receiving p more numbers an iteration.
