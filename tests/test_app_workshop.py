@@ -244,9 +244,13 @@ def test_hyper_parameter_widgets_show_for_their_optimizers_with_torchs_defaults(
     assert at.number_input(key="beta1").value == 0.5  # kept while hidden
 
 
-def test_an_untouched_page_has_a_clean_url_and_both_downloads():
+def test_an_untouched_page_has_a_clean_url_and_both_downloads_in_the_export_fold():
     at = page()
     assert dict(at.query_params) == {}
+    assert not at.get("download_button")  # the Export fold is closed: its buttons are not drawn
+    at.session_state["fold_export"] = True  # as a click on the fold: it reruns the page
+    at.run()
+    assert dict(at.query_params) == {}  # opening it changes no input
     buttons = {b.key: b.label for b in at.get("download_button")}
     assert buttons == {
         "download_csv": "Download the trajectory (CSV)",
