@@ -342,13 +342,18 @@ class Panel {
     const chart = this.charts[name];
     const gd = chart.chart;
     if (!gd._fullLayout || !chart.baseHeight || gd.offsetParent === null) return; // hidden: later
-    const wanted = () => {
-      if (this.data.presenter) return this.presenterHeight();
-      // the 3-D scene fits its width: on a phone a full height left a blank band above it
-      const base = name === "surface" ? Math.min(chart.baseHeight, Math.max(320, Math.round(0.9 * gd.clientWidth))) : chart.baseHeight;
-      return withLegend(gd, base);
-    };
+    const wanted = () => (this.data.presenter ? this.presenterHeight() : withLegend(gd, this.plotHeight(name)));
     await resizeTo(this.Plotly, gd, wanted);
+  }
+
+  // A chart's height on the page without its legend: its figure's own, but the 3-D scene fits its
+  // width (on a phone a full height left a blank band above it). Known before the first draw, so
+  // that a chart without a legend is drawn once at its height (a redraw of the scene costs about
+  // as much as its first draw on a CPU).
+  plotHeight(name) {
+    const { chart, baseHeight } = this.charts[name];
+    if (name !== "surface" || !chart.clientWidth) return baseHeight;
+    return Math.min(baseHeight, Math.max(320, Math.round(0.9 * chart.clientWidth)));
   }
 
   async fitHeights() {
@@ -465,7 +470,7 @@ class Panel {
     chart.high = null;
     chart.baseHeight = fig.layout.height;
     delete fig.layout.height; // the element's (fitHeight)
-    chart.chart.style.height = `${this.data.presenter ? this.presenterHeight() : chart.baseHeight}px`;
+    chart.chart.style.height = `${this.data.presenter ? this.presenterHeight() : this.plotHeight(name)}px`;
     if (this.data.presenter) {
       // on a stage the runs are named once, by the loss chart's legend beside the map: the map
       // and the surface keep their own entries only, and their room
