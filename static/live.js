@@ -1182,7 +1182,8 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
     const gd = box.firstChild;
     const height = fig.layout.height;
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
-    gd.style.height = `${height}px`;
+    const legend = legendHeight(fig, gd.clientWidth); // drawn once at its height, as theirs
+    gd.style.height = `${height + (legend ? legend + 8 : 0)}px`;
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();

@@ -184,6 +184,9 @@ def test_each_chart_is_drawn_once_at_its_height_its_legend_worked_out_before(
     # on the article's page on a laptop every chart, pushed or not, was drawn once
     if query == "" and width >= 1280:
         assert [c["refits"] for c in charts] == [0] * len(charts), charts
+        sweep = page.locator(".gd-static[data-ready='true'] .gd-chart")  # the sweep's, below
+        expect(sweep).to_be_attached()
+        assert sweep.evaluate("(gd) => Number(gd.dataset.refits || 0)") == 0
     no_trouble(page, console_errors)
 
 
