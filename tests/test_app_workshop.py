@@ -564,13 +564,6 @@ def test_presenter_mode_keeps_the_comparison():
     assert at.query_params.get("compare") == "adam"
 
 
-def test_download_buttons_for_csv_and_html():
-    at = page()
-    labels = [b.label for b in at.get("download_button")]
-    assert len(labels) == 2
-    assert any("CSV" in label for label in labels) and any("HTML" in label for label in labels)
-
-
 def test_refused_input_leaves_the_link_on_the_run_shown():
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
     at.text_input(key="true_weights").input("3, -1").run()

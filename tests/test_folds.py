@@ -24,6 +24,7 @@ LABELS = [
     "Advanced: start, schedule, ridge",
     "Compare with other runs",
     "Surface axes",
+    "Export: the trajectory as CSV, the animated surface as HTML",  # under the sweep: no inputs
 ]
 
 
