@@ -650,8 +650,12 @@ def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
         + (" Click the chart to run at that rate." if has_rate else ""),
         figure_key=ss.sweep_id,
     )
-    st.header("Export")
-    row = st.container(horizontal=True)  # one element where st.columns makes three
+    # a fold, as the sidebar's: two download buttons cost a page view about 1 ms of server CPU
+    # (bench/page.py) that few views use; their files are built only when clicked
+    box = fold("Export: the trajectory as CSV, the animated surface as HTML", "fold_export")
+    if box is None:
+        return
+    row = box.container(horizontal=True)  # one element where st.columns makes three
     row.download_button(
         "Download the trajectory (CSV)",
         key="download_csv",

@@ -1,6 +1,6 @@
 """Browser benchmark: the live panel in headless Chromium against a one-chart Streamlit app.
 
-    python bench/browser.py [--repeat 10] [--before REV]
+    python bench/browser.py [--repeat 10] [--loads 7] [--load-only] [--before REV]
 
 Starts `streamlit run app.py` and a minimal app (a button, a metric and one Plotly chart: a click
 is a rerun) on loopback, drives both with Debian's Chromium through Playwright, and prints, from
@@ -10,7 +10,8 @@ one run on this machine (medians):
   (b) Play: distinct iterations shown a second (read from data-testid="gd-iteration") and redraws
       of the 2-D charts a second, with the server running and with it stopped (SIGSTOP); websocket
       frames the page sends and bytes it receives during 5 s of Play;
-  (c) first load: page open -> every chart drawn, against the minimal app's chart, and with
+  (c) first load: page open -> every chart drawn (the live panel's seven and the sweep's below
+      it; each load in a new browser context, nothing cached), against the minimal app's chart, and with
       --before REV against the page as it was at git revision REV (checked out in a temporary
       worktree; before the live panel the page drew six st.plotly_chart charts).
 Timings vary with the machine's load: compare figures of one run, never across runs.
@@ -136,17 +137,26 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-def open_page(browser, url: str, ready: str):
+# Every chart of the page drawn: the live panel's (the 3-D scene last) and the sweep's below it.
+STATIC_READY = ".gd-static[data-ready='true']"
+
+
+def open_page(browser, url: str, *ready: str):
+    """A new page (a new browser context: nothing cached) at `url`, and the seconds until every
+    selector in `ready` is attached."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     t0 = time.perf_counter()
     page.goto(url)
-    page.locator(ready).first.wait_for(state="attached", timeout=60_000)
+    for selector in ready:
+        page.locator(selector).first.wait_for(state="attached", timeout=60_000)
     return page, time.perf_counter() - t0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10, help="clicks (and loads / 3) to take the median of")
+    parser.add_argument("--loads", type=int, default=7, help="first loads of each app to take the median of")
+    parser.add_argument("--load-only", action="store_true", help="time the first load (c) alone")
     parser.add_argument("--before", metavar="REV", help="also time the first load of the page at REV")
     args = parser.parse_args()
     before = None
@@ -163,15 +173,17 @@ def main() -> None:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            # (c) first load, alternating the two apps
+            # (c) first load, alternating the apps; a first view of each warms its server's caches
             loads = {"ours": [], "minimal": [], "before": []}
-            for _ in range(max(3, args.repeat // 3)):
-                page, seconds = open_page(browser, our_url, PANEL_READY)
-                loads["ours"].append(seconds)
+            for round_ in range(args.loads + 1):
+                page, seconds = open_page(browser, our_url, PANEL_READY, STATIC_READY)
                 page.close()
+                if round_:
+                    loads["ours"].append(seconds)
                 page, seconds = open_page(browser, minimal_url, f"{APP_READY} .js-plotly-plot .main-svg")
-                loads["minimal"].append(seconds)
                 page.close()
+                if round_:
+                    loads["minimal"].append(seconds)
                 if before is not None:  # all six charts drawn
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     t0 = time.perf_counter()
@@ -180,54 +192,12 @@ def main() -> None:
                     page.locator(".js-plotly-plot .main-svg").nth(5).wait_for(
                         state="attached", timeout=60_000
                     )
-                    loads["before"].append(time.perf_counter() - t0)
+                    if round_:
+                        loads["before"].append(time.perf_counter() - t0)
                     page.close()
-
-            # (a) Step
-            page, _ = open_page(browser, our_url, PANEL_READY)
-            sent, received = [], []
-
-            def watch(ws):
-                ws.on("framesent", lambda payload: sent.append(payload))
-                ws.on("framereceived", lambda payload: received.append(payload))
-
-            page.on("websocket", watch)
-            page.reload()
-            page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
-            page.wait_for_timeout(1500)
-            sent.clear()
-            received.clear()
-            steps, steps_3d = [], []
-            for _ in range(args.repeat):
-                steps.append(page.evaluate(OUR_STEP))
-                page.wait_for_timeout(100)  # a burst of Steps: the server hears the last one, later
-            step_sent = len(sent)
-            page.wait_for_timeout(1500)
-            after_sent = len(sent)
-            for _ in range(args.repeat):
-                steps_3d.append(page.evaluate(OUR_STEP_3D))
-                page.wait_for_timeout(100)
-            minimal_page, _ = open_page(browser, minimal_url, f"{APP_READY} .js-plotly-plot .main-svg")
-            minimal_steps = []
-            for _ in range(args.repeat):
-                minimal_steps.append(minimal_page.evaluate(MINIMAL_STEP))
-                minimal_page.wait_for_timeout(300)
-
-            # (b) Play, with the server running, then stopped
-            play = {}
-            for label in ("server running", "server stopped (SIGSTOP)"):
-                page.get_by_role("button", name="Reset", exact=True).click()
-                page.wait_for_timeout(1200)
-                if label.startswith("server stopped"):
-                    os.killpg(ours.pid, signal.SIGSTOP)
-                sent.clear()
-                received.clear()
-                page.get_by_role("button", name="Play", exact=True).click()
-                rate, flat, scene = page.evaluate(WATCH_PLAY, 5)
-                play[label] = (rate, flat, scene, len(sent), sum(len(r) for r in received))
-                page.get_by_role("button", name="Pause", exact=True).click()
-                if label.startswith("server stopped"):
-                    os.killpg(ours.pid, signal.SIGCONT)
+            report_loads(loads, args.before)
+            if not args.load_only:
+                step_and_play(browser, our_url, minimal_url, ours.pid, args.repeat)
             browser.close()
     finally:
         stop(ours)
@@ -236,15 +206,76 @@ def main() -> None:
             stop(before)
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
 
+
+def report_loads(loads: dict[str, list[float]], before: str | None) -> None:
     ms = statistics.median
-    print(f"(a) Step, click -> the metrics and the 2-D charts updated, median of {args.repeat}:")
+    ours, minimal = loads["ours"], loads["minimal"]
+    print(f"(c) first load, page open -> every chart drawn, median of {len(ours)}:")
+    print(
+        f"    ours {ms(ours):.2f} s   one-chart app {ms(minimal):.2f} s   ratio {ms(ours) / ms(minimal):.2f} "
+        f"(rounds: {', '.join(f'{a / b:.2f}' for a, b in zip(ours, minimal, strict=True))}; target 2)"
+    )
+    if loads["before"]:
+        old = ms(loads["before"])
+        print(f"    the page at {before}: {old:.2f} s   ratio {old / ms(minimal):.2f}")
+
+
+def step_and_play(browser, our_url: str, minimal_url: str, pid: int, repeat: int) -> None:
+    """(a) Step and (b) Play, measured and printed."""
+    page, _ = open_page(browser, our_url, PANEL_READY)
+    sent, received = [], []
+
+    def watch(ws):
+        ws.on("framesent", lambda payload: sent.append(payload))
+        ws.on("framereceived", lambda payload: received.append(payload))
+
+    page.on("websocket", watch)
+    page.reload()
+    page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(1500)
+    sent.clear()
+    received.clear()
+    steps, steps_3d = [], []
+    for _ in range(repeat):
+        steps.append(page.evaluate(OUR_STEP))
+        page.wait_for_timeout(100)  # a burst of Steps: the server hears the last one, later
+    step_sent = len(sent)
+    page.wait_for_timeout(1500)
+    after_sent = len(sent)
+    for _ in range(repeat):
+        steps_3d.append(page.evaluate(OUR_STEP_3D))
+        page.wait_for_timeout(100)
+    minimal_page, _ = open_page(browser, minimal_url, f"{APP_READY} .js-plotly-plot .main-svg")
+    minimal_steps = []
+    for _ in range(repeat):
+        minimal_steps.append(minimal_page.evaluate(MINIMAL_STEP))
+        minimal_page.wait_for_timeout(300)
+
+    # (b) Play, with the server running, then stopped
+    play = {}
+    for label in ("server running", "server stopped (SIGSTOP)"):
+        page.get_by_role("button", name="Reset", exact=True).click()
+        page.wait_for_timeout(1200)
+        if label.startswith("server stopped"):
+            os.killpg(pid, signal.SIGSTOP)
+        sent.clear()
+        received.clear()
+        page.get_by_role("button", name="Play", exact=True).click()
+        rate, flat, scene = page.evaluate(WATCH_PLAY, 5)
+        play[label] = (rate, flat, scene, len(sent), sum(len(r) for r in received))
+        page.get_by_role("button", name="Pause", exact=True).click()
+        if label.startswith("server stopped"):
+            os.killpg(pid, signal.SIGCONT)
+
+    ms = statistics.median
+    print(f"(a) Step, click -> the metrics and the 2-D charts updated, median of {repeat}:")
     print(
         f"    ours {ms(steps):.0f} ms   one-chart app's rerun {ms(minimal_steps):.0f} ms   "
         f"ratio {ms(steps) / ms(minimal_steps):.2f}"
     )
     print(f"    the 3-D scene too: {ms(steps_3d):.0f} ms (drawn in the frame after; on the CPU here)")
     print(
-        f"    websocket frames sent by {args.repeat} Steps before they settle: {step_sent}; "
+        f"    websocket frames sent by {repeat} Steps before they settle: {step_sent}; "
         f"after the 0.7 s pause: {after_sent - step_sent} (the iteration, once)"
     )
     print("(b) Play, 5 s:")
@@ -252,16 +283,6 @@ def main() -> None:
         print(
             f"    {label}: {rate:.1f} distinct iterations/s; contour map redrawn {flat:.1f}/s, "
             f"3-D scene {scene:.1f}/s; frames sent {frames}, bytes received {received_bytes}"
-        )
-    print(f"(c) first load, page open -> every chart drawn, median of {len(loads['ours'])}:")
-    print(
-        f"    ours {ms(loads['ours']):.2f} s   one-chart app {ms(loads['minimal']):.2f} s   "
-        f"ratio {ms(loads['ours']) / ms(loads['minimal']):.2f}"
-    )
-    if loads["before"]:
-        print(
-            f"    the page at {args.before}: {ms(loads['before']):.2f} s   "
-            f"ratio {ms(loads['before']) / ms(loads['minimal']):.2f}"
         )
 
 

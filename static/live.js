@@ -385,13 +385,18 @@ class Panel {
     const chart = this.charts[name];
     const gd = chart.chart;
     if (!gd._fullLayout || !chart.baseHeight || gd.offsetParent === null) return; // hidden: later
-    const wanted = () => {
-      if (this.data.presenter) return this.presenterHeight();
-      // the 3-D scene fits its width: on a phone a full height left a blank band above it
-      const base = name === "surface" ? Math.min(chart.baseHeight, Math.max(320, Math.round(0.9 * gd.clientWidth))) : chart.baseHeight;
-      return withLegend(gd, base);
-    };
+    const wanted = () => (this.data.presenter ? this.presenterHeight() : withLegend(gd, this.plotHeight(name)));
     await resizeTo(this.Plotly, gd, wanted);
+  }
+
+  // A chart's height on the page without its legend: its figure's own, but the 3-D scene fits its
+  // width (on a phone a full height left a blank band above it). Known before the first draw, so
+  // that a chart without a legend is drawn once at its height (a redraw of the scene costs about
+  // as much as its first draw on a CPU).
+  plotHeight(name) {
+    const { chart, baseHeight } = this.charts[name];
+    if (name !== "surface" || !chart.clientWidth) return baseHeight;
+    return Math.min(baseHeight, Math.max(320, Math.round(0.9 * chart.clientWidth)));
   }
 
   async fitHeights() {
@@ -520,7 +525,11 @@ class Panel {
     chart.high = null;
     chart.baseHeight = fig.layout.height;
     delete fig.layout.height; // the element's (fitHeight)
-    chart.chart.style.height = `${this.data.presenter ? this.presenterHeight() : chart.baseHeight}px`;
+    // the height it will have, its legend's included, so that it is drawn once (fitHeight checks)
+    const legend = this.data.presenter ? null : legendHeight(fig, chart.chart.clientWidth);
+    chart.legendGuess = legend; // for tests
+    const height = this.data.presenter ? this.presenterHeight() : this.plotHeight(name) + (legend ? legend + 8 : 0);
+    chart.chart.style.height = `${height}px`;
     if (this.data.presenter) {
       // on a stage the runs are named once, by the loss chart's legend beside the map: the map
       // and the surface keep their own entries only, and their room
@@ -1097,7 +1106,85 @@ async function resizeTo(Plotly, gd, wanted) {
     if (Math.abs(height - gd._fullLayout.height) <= 2 && !wider) return;
     gd.style.height = `${height}px`;
     await Plotly.relayout(gd, { autosize: true });
+    gd.dataset.refits = String(Number(gd.dataset.refits || 0) + 1); // for tests
   }
+}
+
+// Trace types whose legend entry plotly.js hides unless asked (their showlegend defaults to false).
+const NO_LEGEND_ENTRY = new Set(["contour", "heatmap", "surface", "histogram2d", "histogram2dcontour", "mesh3d"]);
+let measuring = null;
+
+// The height of a legend in a row (wrapping) at the foot of figure `fig` drawn `width` px wide, as
+// plotly.js 4 lays it out (components/legend/draw.js), before it is drawn: 0 where the figure shows
+// none, null where this cannot tell (another kind of legend, names with markup). Entries are
+// itemwidth + 2 itemGap px plus their text; all in one row when they fit the plot's width, else a
+// grid of the widest (grouped: each legendgroup a column of its entries, rows of columns
+// tracegroupgap apart); a row is max(1.3 font size, 16) + 3 px, with 2 (borderwidth + itemGap)
+// around. Text widths are measured on a canvas in the legend's font. A guess: the drawn legend is
+// measured after the draw (`fitHeight`), and a wrong guess costs the relayout it saves when right.
+function legendHeight(fig, width) {
+  const { data, layout } = fig;
+  const base = layout.template?.layout ?? {};
+  const legend = { ...base.legend, ...layout.legend };
+  const visible = data.filter((t) => t.visible !== false);
+  const entry = (t) => !NO_LEGEND_ENTRY.has(t.type ?? "scatter");
+  const shown = visible.filter((t) => t.showlegend ?? entry(t));
+  // plotly.js's default: a legend where some entry shows and two could (a trace whose
+  // showlegend is false but whose type has entries counts; one set true counts twice)
+  const could = visible.filter((t) => t.showlegend === true || entry(t)).length + visible.filter((t) => t.showlegend === true).length;
+  const show = layout.showlegend ?? (shown.length > 0 && could > 1);
+  if (!show || shown.length === 0) return 0;
+  if ((legend.orientation ?? "v") !== "h" || legend.entrywidth || legend.title?.text) return null;
+  if (shown.some((t) => /[<&\n]/.test(t.name ?? ""))) return null; // markup: measured otherwise
+  const font = { size: 12, family: '"Open Sans", verdana, arial, sans-serif', ...base.font, ...layout.font, ...base.legend?.font, ...layout.legend?.font };
+  const margin = { l: 80, r: 80, ...base.margin, ...layout.margin };
+  measuring ||= document.createElement("canvas").getContext("2d");
+  measuring.font = `${font.size}px ${font.family}`;
+  const gap = 5; // plotly.js's itemGap
+  const border = legend.borderwidth ?? 0;
+  const item = (legend.indentation ?? 0) + (legend.itemwidth ?? 30) + 2 * gap;
+  const row = Math.max(1.3 * font.size, 16) + 3;
+  const widest = Math.max(width - margin.l - margin.r, 2 * item);
+  const widthOf = (t) => item + measuring.measureText(t.name ?? "").width;
+  let height;
+  if (visible.some((t) => t.legendgroup)) {
+    // grouped (plotly's default traceorder where any trace has a legendgroup)
+    const groups = new Map();
+    shown.forEach((t, i) => {
+      const key = t.legendgroup || `~${i}`;
+      groups.set(key, [...(groups.get(key) ?? []), widthOf(t)]);
+    });
+    let x = 0;
+    let y = 0;
+    let tallest = 0;
+    for (const widths of groups.values()) {
+      const w = Math.max(...widths) + gap;
+      const h = row * widths.length;
+      if (x > 0 && w + border + x > widest) {
+        y += tallest + (legend.tracegroupgap ?? 10);
+        x = 0;
+        tallest = h;
+      } else tallest = Math.max(tallest, h);
+      x += w;
+    }
+    height = y + tallest;
+  } else {
+    const widths = shown.map(widthOf);
+    const oneRow = widths.reduce((a, b) => a + b, 0) + 2 * border + (widths.length - 1) * gap < widest;
+    const cell = Math.max(...widths);
+    let x = 0;
+    let rows = 1;
+    for (const w of widths) {
+      const next = (oneRow ? w : cell) + gap;
+      if (x > 0 && next + border + x - gap >= widest) {
+        rows += 1;
+        x = 0;
+      }
+      x += next;
+    }
+    height = rows * row;
+  }
+  return Math.ceil(height + 2 * (border + gap));
 }
 
 // A figure below its plot legend's height (the legend adds to the height, the plot keeps its own).
@@ -1151,7 +1238,8 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
     const gd = box.firstChild;
     const height = fig.layout.height;
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
-    gd.style.height = `${height}px`;
+    const legend = legendHeight(fig, gd.clientWidth); // drawn once at its height, as theirs
+    gd.style.height = `${height + (legend ? legend + 8 : 0)}px`;
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();

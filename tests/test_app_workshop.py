@@ -244,9 +244,13 @@ def test_hyper_parameter_widgets_show_for_their_optimizers_with_torchs_defaults(
     assert at.number_input(key="beta1").value == 0.5  # kept while hidden
 
 
-def test_an_untouched_page_has_a_clean_url_and_both_downloads():
+def test_an_untouched_page_has_a_clean_url_and_both_downloads_in_the_export_fold():
     at = page()
     assert dict(at.query_params) == {}
+    assert not at.get("download_button")  # the Export fold is closed: its buttons are not drawn
+    at.session_state["fold_export"] = True  # as a click on the fold: it reruns the page
+    at.run()
+    assert dict(at.query_params) == {}  # opening it changes no input
     buttons = {b.key: b.label for b in at.get("download_button")}
     assert buttons == {
         "download_csv": "Download the trajectory (CSV)",
@@ -558,13 +562,6 @@ def test_presenter_mode_keeps_the_comparison():
     at.run()  # any later rerun
     assert sorted(run_traces(at)) == ["adam", "gd"]
     assert at.query_params.get("compare") == "adam"
-
-
-def test_download_buttons_for_csv_and_html():
-    at = page()
-    labels = [b.label for b in at.get("download_button")]
-    assert len(labels) == 2
-    assert any("CSV" in label for label in labels) and any("HTML" in label for label in labels)
 
 
 def test_refused_input_leaves_the_link_on_the_run_shown():

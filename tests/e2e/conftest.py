@@ -232,8 +232,8 @@ def open_app(
 ) -> Iterator[Callable[..., Page]]:
     contexts = []
 
-    def open_(query: str = "") -> Page:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    def open_(query: str = "", width: int = 1400, height: int = 1000) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(EXPECT_TIMEOUT_MS)

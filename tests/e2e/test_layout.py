@@ -141,6 +141,55 @@ def test_nothing_overlaps_is_cut_or_scrolls_sideways(
     no_trouble(page, console_errors)
 
 
+# Each chart's legend height as the panel worked it out before drawing the chart (null: it could
+# not tell), the height of the legend plotly.js then drew, whether the plot's side margins were
+# pushed past the figure's own (by wide tick labels, which the guess does not foresee) and the
+# relayouts made after the draw to fit the chart's height.
+LEGENDS = """() => {
+  const panel = document.querySelector('.gd-panel').parentElement.__gdPanel;
+  return Object.entries(panel.charts).filter(([, c]) => c.chart._fullLayout).map(([name, c]) => {
+    const gd = c.chart, full = gd._fullLayout, legend = gd.querySelector('.legend');
+    const drawn = legend && full.showlegend ? Math.ceil(legend.getBoundingClientRect().height) : 0;
+    return {
+      name, guess: c.legendGuess, drawn,
+      pushed: full._size.l !== full.margin.l || full._size.r !== full.margin.r,
+      refits: Number(gd.dataset.refits || 0),
+      plot: full.height - (drawn ? drawn + 8 : 0),
+      base: name === 'surface' ? null : c.baseHeight,
+    };
+  });
+}"""
+
+
+@pytest.mark.parametrize(
+    ("query", "width"),
+    [("", 1280), ("", 390), (TWELVE, 1920), (TWELVE, 768), ("compare=adam,momentum", 1400)],
+    ids=["article-1280", "article-phone", "twelve-runs-1920", "twelve-runs-768", "three-runs-1400"],
+)
+def test_each_chart_is_drawn_once_at_its_height_its_legend_worked_out_before(
+    open_app, console_errors, query, width
+):
+    """A chart drawn at the wrong height is drawn twice (a relayout to fit its legend): the panel
+    works each legend's height out first, as plotly.js lays legends out. Where the plot's margins
+    were not pushed by its tick labels the guess is exact, and the chart was drawn once."""
+    page = open_app(query, width=width)
+    charts = page.evaluate(LEGENDS)
+    assert len(charts) >= 6
+    for chart in charts:
+        if not chart["pushed"]:
+            assert chart["guess"] == chart["drawn"], chart
+            assert chart["refits"] == 0, chart
+        if chart["base"] is not None:  # the legend adds to the height: the plot keeps its own
+            assert abs(chart["plot"] - chart["base"]) <= 2, chart
+    # on the article's page on a laptop every chart, pushed or not, was drawn once
+    if query == "" and width >= 1280:
+        assert [c["refits"] for c in charts] == [0] * len(charts), charts
+        sweep = page.locator(".gd-static[data-ready='true'] .gd-chart")  # the sweep's, below
+        expect(sweep).to_be_attached()
+        assert sweep.evaluate("(gd) => Number(gd.dataset.refits || 0)") == 0
+    no_trouble(page, console_errors)
+
+
 def test_headings_go_down_one_level_at_a_time(page, console_errors):
     levels = heading_levels(page)
     assert levels[0] == 1 and levels.count(1) == 1, levels

@@ -311,6 +311,7 @@ def test_a_bad_upload_is_a_message_and_the_page_goes_on(page, console_errors, tm
 
 
 def test_the_exports_download_a_csv_and_an_offline_html(page, console_errors, tmp_path):
+    page.get_by_text("Export: the trajectory as CSV").click()  # the fold, closed on a new page
     with page.expect_download() as got:
         page.get_by_role("button", name=re.compile("trajectory \\(CSV\\)")).click()
     csv_path = tmp_path / "trajectory.csv"
