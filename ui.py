@@ -49,7 +49,7 @@ ss = st.session_state
 # (`init_state` keeps them), so closing a fold changes no run. A fold opens by itself where a share
 # link or a preset sets one of its inputs, so that nothing a run depends on is hidden.
 FOLDS = {
-    "fold_data": ("seed", "feature_scale", "feature_mean", "outlier"),
+    "fold_data": ("noise", "seed", "feature_scale", "feature_mean", "outlier"),
     "fold_optimizer": tuple(
         sorted({h.name for e in registry.OPTIMIZERS.values() for h in e.hypers if not h.main})
     ),
@@ -265,12 +265,6 @@ def sidebar():
         rows = None if synthetic else st.empty()
         if synthetic:
             number("Samples", "samples")
-        number(
-            "Noise (standard deviation added to y)",
-            "noise",
-            format="%g",
-            disabled=not synthetic,
-        )
         data_fold(synthetic)
         st.toggle(
             "Standardise features",
@@ -334,11 +328,17 @@ def sidebar():
 
 
 def data_fold(synthetic: bool) -> None:
-    """The data's inputs few users touch: the seed, the features' scales and mean, an outlier."""
-    box = fold("Seed, feature scales and outliers", "fold_data")
+    """The data's inputs few users touch: noise, the seed, the features' scales and mean, an outlier."""
+    box = fold("Noise, seed, feature scales and outliers", "fold_data")
     if box is None:
         return
     with box:
+        number(
+            "Noise (standard deviation added to y)",
+            "noise",
+            format="%g",
+            disabled=not synthetic,
+        )
         number(
             "Seed",
             "seed",

@@ -20,7 +20,7 @@ from ui import FOLDS
 TIMEOUT = 60
 
 LABELS = [
-    "Seed, feature scales and outliers",
+    "Noise, seed, feature scales and outliers",
     "Advanced: start, schedule, ridge",
     "Compare with other runs",
     "Surface axes",
@@ -56,7 +56,7 @@ def test_folds_are_closed_on_a_new_page_and_their_inputs_not_drawn():
     assert sorted(e.label for e in at.expander) == sorted(LABELS)  # gd has no optimizer settings to fold
     folded = {key for keys in FOLDS.values() for key in keys}
     assert not drawn(at) & folded
-    assert {"true_weights", "bias", "samples", "noise", "learning_rate", "steps", "optimizer"} <= drawn(at)
+    assert {"true_weights", "bias", "samples", "learning_rate", "steps", "optimizer"} <= drawn(at)
     assert run_of(at) == live.run_key(experiment(Settings()))  # the folded inputs at their defaults
     open_folds(at).run()
     assert folded - {"alpha", "beta1", "beta2", "eps", "gamma", "step_size"} <= drawn(at)
