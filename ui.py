@@ -10,6 +10,8 @@ computes runs and hears the iteration once after the user stops, never per frame
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 # pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
 # and sessions starting together would otherwise see it half-imported.
@@ -104,6 +106,32 @@ def rate_sweep(*, key: str, _settings, _upload, _compare) -> bytes:
     ex = run_experiment(key=key, _settings=_settings, _upload=_upload, _compare=_compare)  # a cache hit
     data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None  # sgd's rows
     return pio.to_json(figures.rate_sweep_figure(ex, data=data), validate=False).encode()
+
+
+# The page's hot path: the last few results, in front of the caches above. A hit in Streamlit's
+# cache still costs a page view about 0.1 ms a call (the arguments hashed, locks, statistics); a
+# class opens the same few runs, so a dict of the last ones answers most views for a microsecond.
+# A miss goes to Streamlit's cache (its spinner, and one computation for sessions asking at once).
+# It holds what the caches hold already (shared, read-only), at most RECENT of them.
+RECENT = 6
+_recent: OrderedDict = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def recent(cached, **arguments):
+    """`cached(**arguments)`, one of the caches above, looked up by its hashed arguments (those
+    without a leading underscore, as Streamlit's)."""
+    name = (cached.__name__, *((k, v) for k, v in sorted(arguments.items()) if not k.startswith("_")))
+    with _recent_lock:
+        if name in _recent:
+            _recent.move_to_end(name)
+            return _recent[name]
+    value = cached(**arguments)
+    with _recent_lock:
+        _recent[name] = value
+        while len(_recent) > RECENT:
+            _recent.popitem(last=False)
+    return value
 
 
 # ---- state ------------------------------------------------------------------------------------
@@ -556,7 +584,7 @@ def the_run(settings, compare, upload, errors: list[str]):
     (experiment, its cache key, settings, compare, upload) of the run shown."""
     try:
         key = cache_key(settings, upload, compare)
-        ex = run_experiment(key=key, _settings=settings, _upload=upload, _compare=compare)
+        ex = recent(run_experiment, key=key, _settings=settings, _upload=upload, _compare=compare)
         ss.good = (settings, compare)
         return ex, key, settings, compare, upload
     except InputError as err:
@@ -567,7 +595,7 @@ def the_run(settings, compare, upload, errors: list[str]):
         )
         settings, compare = ss.good
         key = cache_key(settings, None, compare)
-        ex = run_experiment(key=key, _settings=settings, _upload=None, _compare=compare)
+        ex = recent(run_experiment, key=key, _settings=settings, _upload=None, _compare=compare)
         return ex, key, settings, compare, None
 
 
@@ -636,7 +664,7 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
 def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.header("Which learning rate?")
-    sweep = rate_sweep(**run)
+    sweep = recent(rate_sweep, **run)
     ss.sweep_id = figure_id(sweep)  # hashed once a view: static_chart is given it
     has_rate = registry.entry(ex.settings.optimizer).rate
     swept = figures.sweep_kind(ex)
@@ -700,7 +728,7 @@ def main() -> None:
     if not ss.presenter:
         messages(ex, upload, errors)
     live_panel(
-        live_payload(**run, i=i, j=j, presenter=ss.presenter),
+        recent(live_payload, **run, i=i, j=j, presenter=ss.presenter),
         ss.run_start,
         iteration_reported,
         start_picked,

@@ -144,3 +144,27 @@ def test_a_click_on_the_map_opens_the_fold_of_the_start_it_sets():
     start = [0.0] * 6
     start[payload["i"]], start[payload["j"]] = 1.5, 2.0
     assert at.text_input(key="start").value == ", ".join(f"{v:g}" for v in start)
+
+
+def test_the_hot_path_memo_answers_repeats_once_per_arguments_and_stays_bounded():
+    """ui.recent: the last results in front of Streamlit's caches, looked up by the hashed
+    (non-underscore) arguments: a repeat is not computed again, another argument is, and at most
+    RECENT results are held (the oldest dropped first)."""
+    import ui  # noqa: PLC0415
+
+    calls = []
+
+    def square(*, key: int, _unhashed: object = None) -> int:
+        calls.append(key)
+        return key * key
+
+    ui._recent.clear()
+    assert ui.recent(square, key=3, _unhashed=object()) == 9
+    assert ui.recent(square, key=3, _unhashed=object()) == 9  # underscore arguments: not looked at
+    assert calls == [3]
+    for key in range(4, 4 + ui.RECENT):
+        assert ui.recent(square, key=key) == key * key
+    assert len(ui._recent) == ui.RECENT
+    assert ui.recent(square, key=3) == 9 and calls[-1] == 3  # the oldest was dropped: computed again
+    assert calls.count(3) == 2
+    ui._recent.clear()
