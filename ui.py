@@ -66,6 +66,29 @@ def folds_of(keys) -> list[str]:
     return [fold for fold, held in FOLDS.items() if not set(held).isdisjoint(keys)]
 
 
+# Inputs whose widget a page may not draw (those in folds, the hyper-parameters of other
+# optimizers, the batch size of full-batch ones): they enter session state only when their widget
+# is first drawn, or a link or a preset sets them, and are read meanwhile as their default
+# (`value`). Every widget Streamlit draws scans every key of session state (`filtered_state`),
+# each about 5 µs: two dozen keys fewer on a new page save its view about 1 ms (bench/page.py).
+# (the surface axes, though folded, are set on every run: `surface_axes`)
+FOLDED = {key for held in FOLDS.values() for key in held} - {"surface_x", "surface_y"}
+LAZY = frozenset(FOLDED | set(registry.HYPER_RANGES) | {"batch_size"})
+
+
+def value(key: str):
+    """Input `key`'s value: session state's, else (not set yet: see LAZY) its default."""
+    return ss.get(key, share.DEFAULTS[key])
+
+
+def ready(*keys: str) -> None:
+    """Put inputs in session state (their defaults) before their widgets are drawn: a widget
+    gets no `value=` of its own."""
+    for key in keys:
+        if key not in ss:
+            ss[key] = share.DEFAULTS[key]
+
+
 # ---- cached computation: small results only, bounded ----------------------------------------
 
 
@@ -140,9 +163,9 @@ def recent(cached, **arguments):
 def init_state() -> None:
     """Widget values live in session state, set once (from the URL on a session's first run);
     widgets get no `value=` of their own."""
-    for key, value in share.DEFAULTS.items():
-        if key not in ("surface_x", "surface_y", "iteration", "uploaded"):
-            ss.setdefault(key, value)
+    for key, default in share.DEFAULTS.items():
+        if key not in LAZY and key not in ("surface_x", "surface_y", "iteration", "uploaded"):
+            ss.setdefault(key, default)
     ss.setdefault("current", 0)  # the iteration the browser last reported
     ss.setdefault("good", (Settings(), ()))
     ss.setdefault("preset", "article")
@@ -173,10 +196,10 @@ def apply_preset() -> None:
     browser's echo of the old values."""
     preset = PRESETS[ss.preset]
     ss.preset_set = {}
-    for key, value in {**share.DEFAULTS, **preset.values}.items():
+    for key, to in {**share.DEFAULTS, **preset.values}.items():
         if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
-            ss.preset_set[key] = (ss.get(key), value)
-            ss[key] = value
+            ss.preset_set[key] = (value(key) if key in LAZY else ss.get(key), to)
+            ss[key] = to
     changed = [key for key, value in preset.values.items() if value != share.DEFAULTS.get(key)]
     for fold in folds_of(changed):  # the inputs the lesson is about are shown
         ss.preset_set[fold] = (ss.get(fold), True)
@@ -193,7 +216,7 @@ def preset_in_force() -> bool:
     wanted = {**share.DEFAULTS, **preset.values}
     view = set(share.VIEW) - set(preset.values)
     view |= set(preset.tries)
-    return all(ss.get(key) == value for key, value in wanted.items() if key not in view)
+    return all(value(key) == wanted_value for key, wanted_value in wanted.items() if key not in view)
 
 
 def say(kind, text: str) -> None:
@@ -208,7 +231,10 @@ def fold(label: str, key: str):
     """A fold of `FOLDS`: the container to draw its inputs into while it is open, else None (its
     inputs are not drawn at all; opening it reruns the page)."""
     box = st.expander(label, key=key, on_change="rerun")
-    return box if box.open else None
+    if not box.open:
+        return None
+    ready(*FOLDS.get(key, ()))
+    return box
 
 
 def number(label: str, name: str, **options) -> None:
@@ -217,6 +243,7 @@ def number(label: str, name: str, **options) -> None:
     icon. Here any number typed is taken and stays in the box; gd.inputs' range checks it, and a
     value out of range is named under the box in words, with the range allowed, while the page
     keeps the last valid run (the run's own validation refuses it)."""
+    ready(name)
     st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
     message = range_message(name, ss.get(name))
     if message:
@@ -344,11 +371,11 @@ def sidebar():
             )
 
     try:
-        values = {key: ss[key] for key in FIELD_NAMES}
+        values = {key: value(key) for key in FIELD_NAMES}
         settings = share.settings_of({**values, "true_weights": format_weights(weights)}).validated()
-        rates = share.parse_list(ss.compare_rates, RANGES["learning_rate"].parse, "learning rates")
-        batches = share.parse_list(ss.compare_batches, RANGES["batch_size"].parse, "batch sizes")
-        compare = tuple(variants(settings, list(ss.compare), rates, batches))
+        rates = share.parse_list(value("compare_rates"), RANGES["learning_rate"].parse, "learning rates")
+        batches = share.parse_list(value("compare_batches"), RANGES["batch_size"].parse, "batch sizes")
+        compare = tuple(variants(settings, list(value("compare")), rates, batches))
     except InputError as err:
         settings, compare = ss.good
         errors.append(f"{err}. Showing the last valid run.")
@@ -512,7 +539,7 @@ def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None
     link keeps that run's inputs and follows only the iteration. `uploaded`: the run is on a file
     the link cannot carry (the link says so: uploaded=true)."""
     if inputs_shown:
-        values = {key: ss.get(key) for key in share.SHARED}
+        values = {key: value(key) if key in LAZY else ss.get(key) for key in share.SHARED}
         values["iteration"] = iteration
         values["uploaded"] = uploaded
         if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_live import open_folds, panel
 
-from gd import live
+from gd import live, share
 from gd.inputs import Settings
 from gd.presets import PRESETS
 from gd.run import experiment
@@ -168,3 +168,24 @@ def test_the_hot_path_memo_answers_repeats_once_per_arguments_and_stays_bounded(
     assert ui.recent(square, key=3) == 9 and calls[-1] == 3  # the oldest was dropped: computed again
     assert calls.count(3) == 2
     ui._recent.clear()
+
+
+def test_a_new_page_holds_only_the_inputs_it_draws_and_reads_the_others_as_their_defaults():
+    """Every widget Streamlit draws scans all of session state: a folded input, another
+    optimizer's hyper-parameter or a full-batch optimizer's batch size enters it only once its
+    widget is drawn (or a link or a preset sets it), and counts as its default meanwhile."""
+    import ui  # noqa: PLC0415
+
+    at = page()
+    held = set(at.session_state._state.filtered_state)
+    assert not held & ui.LAZY, held & ui.LAZY
+    assert {"true_weights", "bias", "samples", "learning_rate", "steps", "optimizer"} <= held
+    assert run_of(at) == live.run_key(experiment(Settings()))  # the defaults' run
+    open_folds(at, "data").run()  # drawn: in session state, at its default
+    assert at.session_state["noise"] == share.DEFAULTS["noise"] and at.number_input(key="noise").value == 0.0
+    at.number_input(key="noise").set_value(0.5).run()
+    at.session_state["fold_data"] = False
+    at.run()
+    at.run()  # closed for two runs: kept (init_state), still in force
+    assert float(at.query_params["noise"]) == 0.5
+    assert run_of(at) == live.run_key(experiment(Settings(noise=0.5)))
