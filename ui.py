@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 # pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
 # and sessions starting together would otherwise see it half-imported.
@@ -160,6 +161,32 @@ def recent(cached, **arguments):
 # ---- state ------------------------------------------------------------------------------------
 
 
+@dataclass
+class Memo:
+    """What the page keeps from run to run besides its inputs and the iteration, under one key of
+    session state (`ss.memo`): every widget Streamlit draws scans every key (see LAZY)."""
+
+    good: tuple = (Settings(), ())  # the last valid (settings, comparisons): shown while input is refused
+    url_warnings: list = field(default_factory=list)  # what the link asked for that cannot be
+    link_uploaded: bool = False  # the link was made on an uploaded file it cannot carry
+    url_axes: dict = field(default_factory=dict)  # a link's surface axes, checked once names are known
+    open_at: int = 0  # where the next new run opens (a link's or a preset's iteration)
+    run_id: str | None = None  # the cache key of the run shown
+    run_start: int = 0  # the iteration the panel opened it at
+    run_key: str | None = None  # gd.live.run_key of the run shown: what the browser's reports name
+    run_steps: int = 0
+    run_theta0: list = field(default_factory=list)  # its start (a click on the map keeps the rest)
+    auto_axes: tuple | None = None  # the surface axes chosen for the data (left out of links)
+    sweep_id: str | None = None  # the sweep's figure_id (its clicks name it)
+    opened: int = 0  # bumped when a preset opens its run (the panel then goes to its iteration)
+    preset_set: dict = field(default_factory=dict)  # what the last preset changed: (before, after)
+    pick_error: str | None = None  # a click on the sweep at a rate not allowed, said once
+
+
+def memo() -> Memo:
+    return ss.memo
+
+
 def init_state() -> None:
     """Widget values live in session state, set once (from the URL on a session's first run);
     widgets get no `value=` of their own."""
@@ -167,18 +194,17 @@ def init_state() -> None:
         if key not in LAZY and key not in ("surface_x", "surface_y", "iteration", "uploaded"):
             ss.setdefault(key, default)
     ss.setdefault("current", 0)  # the iteration the browser last reported
-    ss.setdefault("good", (Settings(), ()))
     ss.setdefault("preset", "article")
-    first = "url_read" not in ss  # a session's first run: no widget has a value of its own yet
+    first = "memo" not in ss  # a session's first run: no widget has a value of its own yet
     if first:
-        values, ss.url_warnings = share.from_query(st.query_params.to_dict())
-        ss.open_at = values.pop("iteration", 0)  # where the link's run opens
-        ss.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
+        m = ss.memo = Memo()
+        values, m.url_warnings = share.from_query(st.query_params.to_dict())
+        m.open_at = values.pop("iteration", 0)  # where the link's run opens
+        m.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
         # a link's surface axes, to warn about once the data's parameter names are known
-        ss.url_axes = {k: values[k] for k in ("surface_x", "surface_y") if k in values}
-        for key, value in values.items():
-            ss[key] = value
-        ss.url_read = True
+        m.url_axes = {k: values[k] for k in ("surface_x", "surface_y") if k in values}
+        for key, given in values.items():
+            ss[key] = given
         for fold in folds_of(values):  # what the link sets is shown
             ss[fold] = True
     # Keep the values of inputs a run does not draw (Streamlit forgets a widget's value the first
@@ -195,18 +221,19 @@ def apply_preset() -> None:
     input was and became is kept (`preset_set`) for `iteration_reported`, which undoes a stale
     browser's echo of the old values."""
     preset = PRESETS[ss.preset]
-    ss.preset_set = {}
+    m = memo()
+    m.preset_set = {}
     for key, to in {**share.DEFAULTS, **preset.values}.items():
         if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
-            ss.preset_set[key] = (value(key) if key in LAZY else ss.get(key), to)
+            m.preset_set[key] = (value(key) if key in LAZY else ss.get(key), to)
             ss[key] = to
     changed = [key for key, value in preset.values.items() if value != share.DEFAULTS.get(key)]
     for fold in folds_of(changed):  # the inputs the lesson is about are shown
-        ss.preset_set[fold] = (ss.get(fold), True)
+        m.preset_set[fold] = (ss.get(fold), True)
         ss[fold] = True
-    ss.open_at = preset.start
-    ss.pop("run_id", None)
-    ss.opened = ss.get("opened", 0) + 1
+    m.open_at = preset.start
+    m.run_id = None
+    m.opened += 1
 
 
 def preset_in_force() -> bool:
@@ -308,7 +335,7 @@ def sidebar():
         try:
             weights = parse_weights(ss.true_weights)
         except InputError as err:
-            weights = ss.good[0].true_weights
+            weights = memo().good[0].true_weights
             errors.append(f"{err}. Showing the last valid weights: {format_weights(weights)}.")
         number(
             "Bias",
@@ -377,7 +404,7 @@ def sidebar():
         batches = share.parse_list(value("compare_batches"), RANGES["batch_size"].parse, "batch sizes")
         compare = tuple(variants(settings, list(value("compare")), rates, batches))
     except InputError as err:
-        settings, compare = ss.good
+        settings, compare = memo().good
         errors.append(f"{err}. Showing the last valid run.")
     return settings, compare, upload, errors, note, rows
 
@@ -483,9 +510,10 @@ def start_picked() -> None:
     keep the run's start. Runs before any widget is drawn (a component's callback), so the start
     box shows it and the rerun starts there."""
     pick = ss.live.pick
-    if not isinstance(pick, dict) or pick.get("run") != ss.get("run_key"):
+    m = memo()
+    if not isinstance(pick, dict) or pick.get("run") != m.run_key:
         return
-    theta0 = list(ss.get("run_theta0", []))
+    theta0 = list(m.run_theta0)
     try:
         i, j = int(pick["i"]), int(pick["j"])
         x, y = START.check(float(pick["x"])), START.check(float(pick["y"]))
@@ -501,12 +529,12 @@ def start_picked() -> None:
 def rate_picked() -> None:
     """A click on the learning-rate sweep: its rate becomes η (a callback, before the widgets)."""
     pick = ss.sweep.pick
-    if not isinstance(pick, dict) or pick.get("id") != ss.get("sweep_id"):
+    if not isinstance(pick, dict) or pick.get("id") != memo().sweep_id:
         return
     try:
         ss.learning_rate = RANGES["learning_rate"].check(float(f"{float(pick['x']):.3g}"))
     except InputError as err:
-        ss.pick_error = f"The clicked rate is not allowed: {err}."
+        memo().pick_error = f"The clicked rate is not allowed: {err}."
     except (KeyError, TypeError, ValueError):
         pass  # not a click the chart makes
 
@@ -517,15 +545,17 @@ def surface_axes(ex: Experiment) -> tuple[int, int]:
     weights = ex.true_theta[:-1] if ex.true_theta is not None else ex.problem.theta_star[:-1]
     order = [int(p) for p in np.argsort(-np.abs(weights), kind="stable")]
     default_x, default_y = (order[0], order[1]) if ex.d > 1 else (0, ex.d)
-    ss.auto_axes = (names[default_x], names[default_y])  # left out of share links
+    m = memo()
+    m.auto_axes = (names[default_x], names[default_y])  # left out of share links
     if ss.get("surface_x") not in names:
         ss.surface_x = names[default_x]
     others = [n for n in names if n != ss.surface_x]
     if ss.get("surface_y") not in others:
         ss.surface_y = names[default_y] if names[default_y] in others else others[0]
-    for axis, name in ss.pop("url_axes", {}).items():  # a link's axis these data do not have
+    axes, m.url_axes = m.url_axes, {}
+    for axis, name in axes.items():  # a link's axis these data do not have
         if name not in names:
-            ss.url_warnings.append(share.missing_axis(axis, name, names, ss[axis]))
+            m.url_warnings.append(share.missing_axis(axis, name, names, ss[axis]))
     with st.sidebar:
         if box := fold("Surface axes", "fold_surface"):
             box.selectbox("Horizontal axis", names, key="surface_x")
@@ -542,7 +572,7 @@ def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None
         values = {key: value(key) if key in LAZY else ss.get(key) for key in share.SHARED}
         values["iteration"] = iteration
         values["uploaded"] = uploaded
-        if (values["surface_x"], values["surface_y"]) == ss.get("auto_axes"):
+        if (values["surface_x"], values["surface_y"]) == memo().auto_axes:
             values["surface_x"] = values["surface_y"] = None
         query = share.to_query(values)
     else:
@@ -570,15 +600,16 @@ def iteration_reported() -> None:
     report = ss.live.iteration
     if not isinstance(report, dict):
         return
-    if report.get("opened") != ss.get("opened", 0):
-        for key, (before, after) in ss.get("preset_set", {}).items():
+    m = memo()
+    if report.get("opened") != m.opened:
+        for key, (before, after) in m.preset_set.items():
             if key in ss and ss[key] == before and before != after:
                 ss[key] = after
         return
-    if report.get("run") != ss.get("run_key"):
+    if report.get("run") != m.run_key:
         return
     k = report.get("k")
-    if isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= ss.get("run_steps", 0):
+    if isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= m.run_steps:
         ss.current = k
 
 
@@ -612,7 +643,7 @@ def the_run(settings, compare, upload, errors: list[str]):
     try:
         key = cache_key(settings, upload, compare)
         ex = recent(run_experiment, key=key, _settings=settings, _upload=upload, _compare=compare)
-        ss.good = (settings, compare)
+        memo().good = (settings, compare)
         return ex, key, settings, compare, upload
     except InputError as err:
         what = "file" if upload is not None else "settings"
@@ -620,7 +651,7 @@ def the_run(settings, compare, upload, errors: list[str]):
             f"The {what} cannot be used: {err}."
             + (" Showing the synthetic data instead." if upload is not None else "")
         )
-        settings, compare = ss.good
+        settings, compare = memo().good
         key = cache_key(settings, None, compare)
         ex = recent(run_experiment, key=key, _settings=settings, _upload=None, _compare=compare)
         return ex, key, settings, compare, None
@@ -631,14 +662,15 @@ def follow_the_run(ex: Experiment, key: str) -> None:
     preset's where the preset says); the iteration the panel opens a run at stays fixed for that
     run, so that the light rerun after a report sends the panel the very same element, which
     Streamlit then does not send again."""
-    if ss.get("run_id") != key:  # the run's cache key: its settings, comparisons and data
-        ss.current = ss.pop("open_at", 0)
-        ss.run_id = key
-        ss.run_start = ss.current
+    m = memo()
+    if m.run_id != key:  # the run's cache key: its settings, comparisons and data
+        ss.current, m.open_at = m.open_at, 0
+        m.run_id = key
+        m.run_start = ss.current
     ss.current = min(ss.current, ex.trajectory.steps)
-    ss.run_start = min(ss.run_start, ex.trajectory.steps)
-    ss.run_key, ss.run_steps = live.run_key(ex), ex.trajectory.steps  # what reports must name
-    ss.run_theta0 = ex.trajectory.params[0].tolist()  # a click on the map keeps the others
+    m.run_start = min(m.run_start, ex.trajectory.steps)
+    m.run_key, m.run_steps = live.run_key(ex), ex.trajectory.steps  # what reports must name
+    m.run_theta0 = ex.trajectory.params[0].tolist()  # a click on the map keeps the others
 
 
 def header() -> None:
@@ -665,14 +697,15 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
         st.info(f"**{preset.label}.** {preset.watch}")
     if upload is not None:
         st.warning(share.NOT_IN_LINK, icon="🔗")
-    elif ss.link_uploaded:
+    elif memo().link_uploaded:
         st.warning(share.UPLOADED_LINK, icon="🔗")
-    for message in ss.get("url_warnings", []):
+    for message in memo().url_warnings:
         say(st.warning, message)
     for message in errors:
         say(st.error, message)
-    if "pick_error" in ss:
-        say(st.warning, ss.pop("pick_error"))
+    if memo().pick_error:
+        say(st.warning, memo().pick_error)
+        memo().pick_error = None
     if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
         st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
@@ -692,7 +725,7 @@ def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
     st.header("Which learning rate?")
     sweep = recent(rate_sweep, **run)
-    ss.sweep_id = figure_id(sweep)  # hashed once a view: static_chart is given it
+    memo().sweep_id = figure_id(sweep)  # hashed once a view: static_chart is given it
     has_rate = registry.entry(ex.settings.optimizer).rate
     swept = figures.sweep_kind(ex)
     static_chart(
@@ -703,7 +736,7 @@ def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
         on_pick=rate_picked if has_rate else None,
         caption=explain.sweep_caption(ex, swept)
         + (" Click the chart to run at that rate." if has_rate else ""),
-        figure_key=ss.sweep_id,
+        figure_key=memo().sweep_id,
     )
     # a fold, as the sidebar's: two download buttons cost a page view about 1 ms of server CPU
     # (bench/page.py) that few views use; their files are built only when clicked
@@ -746,7 +779,7 @@ def main() -> None:
     ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
     if given:  # the sidebar left the sample count to the file (or to the data shown instead)
         file_rows(rows, ex, upload)
-        ss.link_uploaded = False  # a link's file given: nothing is missing any more
+        memo().link_uploaded = False  # a link's file given: nothing is missing any more
     note.markdown(explain.stability_note(ex))
     i, j = surface_axes(ex)
     follow_the_run(ex, key)
@@ -756,14 +789,14 @@ def main() -> None:
         messages(ex, upload, errors)
     live_panel(
         recent(live_payload, **run, i=i, j=j, presenter=ss.presenter),
-        ss.run_start,
+        memo().run_start,
         iteration_reported,
         start_picked,
-        ss.get("opened", 0),
+        memo().opened,
     )
     if ss.presenter:  # the stage first: the panel fills the projector, the words follow it
         messages(ex, upload, errors)
-    sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or ss.link_uploaded)
+    sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or memo().link_uploaded)
     if not ss.presenter:
         formulas(ex)
         sweep_and_exports(ex, run, i, j)
