@@ -160,8 +160,8 @@ function eigenErrors(P, star, V, p) {
 }
 
 // grad L = 2 (G theta - c) at each row of P (rows of p), G p x p row by row, as
-// gd.problem.gradient computes it: component by component in order, then 2 (sum - c), float64,
-// which the payload does not carry (p more numbers an iteration).
+// gd.problem.Problem.gradient computes it: component by component in order, then 2 (sum - c),
+// float64, which the payload does not carry (p more numbers an iteration).
 function gradients(P, G, c, p) {
   const out = new Float64Array(P.length);
   for (let r = 0; r < P.length; r += p) {
