@@ -20,10 +20,11 @@ a payload back for tests and benchmarks. The JSON holds:
 - `T`, `steps` (the iterations the browser can show: all of them, or for very long runs every one
   of the first and then every s-th, see `anchor_steps`), `play` (the iterations Play shows).
 - `runs`: for each run (the main one first) its label, length, the iterations its lines draw, and
-  its parameters and excess loss at `steps`; the main run also its loss, gradient and gradient
-  norm there and its 3-D heights, and its learning rate of each update (`rate`: one number where
-  it is constant). Every number the metrics, the formulas and the titles (full precision) show,
-  and every hover label of the main run, comes from a float64 array, the engine's own. float32
+  its parameters and excess loss at `steps`; the main run also its loss and gradient norm there
+  and its 3-D heights, and its learning rate of each update (`rate`: one number where it is
+  constant). Every number the metrics, the formulas and the titles (full precision) show,
+  and every hover label of the main run, comes from a float64 array, the engine's own or
+  computed by the browser to its bits (the gradient, the eigen errors). float32
   travels in the compared runs' rows (as it did before; their hover shows 4 digits), the 3-D
   heights, and the figures' arrays of traces that never show a number (`silent`: hover skipped,
   or in the 3-D scene, whose hover is off: the surface's grid, the paths, plain GD's dashed
@@ -31,6 +32,10 @@ a payload back for tests and benchmarks. The JSON holds:
 - `eigenvectors` (G's, as columns, float64): the browser computes the eigen view's errors
   |v_i^T (theta_t - theta*)| from the parameters, as gd.problem.eigen_errors does, rather than
   receiving p more numbers an iteration.
+- `G` (p x p, float64; ridge: G + lambda D) and `c` (p): the browser computes the main run's
+  gradient 2 (G theta_t - c) at every sent iteration from the parameters, in the order
+  gd.problem.Problem.gradient sums it (to the same bits), rather than receiving p more numbers an
+  iteration (a quarter of the default payload).
 - `path`: where every iteration of the 3-D path is among `steps`, its iterations; the surface
   figure's path (tagged {"gd": "path"}) then travels without its points, which the browser takes
   from the main run's parameters and heights.
@@ -197,7 +202,8 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
     drawn = [{str(n): figures.milestones(run.trajectory.steps, n) for n in limits} for run in all_runs]
     marks = play_marks(T)
     required = np.concatenate([marks, *[a[a <= T] for d in drawn for a in d.values()]])
-    row_bytes = 8 * (2 * p + 4) + 4 + 4 * (p + 1) * (len(all_runs) - 1)
+    # P, then loss, excess, gradient norm and rate (f8), the 3-D height (f4), others' rows (f4)
+    row_bytes = 8 * (p + 4) + 4 + 4 * (p + 1) * (len(all_runs) - 1)
     anchors = anchor_steps(T, row_bytes, required)
     steps = sent_steps(anchors, T)
 
@@ -222,7 +228,6 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
                 "z": arrays.add(figures.common.slice_points(ex, i, j, P) + lift, "f4"),
                 "loss": arrays.add(run.trajectory.loss[at]),
                 "grad_norm": arrays.add(run.trajectory.grad_norm[at]),
-                "grad": arrays.add(ex.problem.gradient(P)),
             }
             if ex.problem.l2:  # ridge: the plain mean squared error beside the objective
                 item["mse"] = arrays.add(ex.problem.mse(P))
@@ -251,6 +256,8 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
         "learning_rate": s.learning_rate,
         "theta_star": pb.theta_star.tolist(),
         "eigenvectors": arrays.add(pb.eigenvectors),  # row m: component m of each eigenvector
+        "G": arrays.add(pb.G),  # ridge: G + lambda D; the browser computes the gradient from G and c
+        "c": arrays.add(pb.c),
         "path": arrays.add(path, "i4") if derived_path else None,
         "true_theta": None if ex.true_theta is None else ex.true_theta.tolist(),
         "mean": None if ex.mean is None else ex.mean.tolist(),

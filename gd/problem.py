@@ -187,8 +187,19 @@ class Problem:
         return np.maximum(np.einsum("...i,ij,...j->...", e, self.G, e), 0.0)
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
-        """grad L = 2 (G theta - c), for theta (p,) or rows of (..., p)."""
-        return 2.0 * (np.asarray(theta, dtype=float) @ self.G - self.c)
+        """grad L = 2 (G theta - c), for theta (p,) or rows of (..., p) (ridge: G + lambda D,
+        the penalty's 2 lambda (w, 0) included).
+
+        Summed component by component, in order, one rounding a product and one a sum, then
+        2 (sum - c) (not a BLAS product, whose order and fused multiply-adds vary): the live
+        panel's browser module computes the gradient from the parameters, G and c in the same
+        order, to the same bits. G is symmetric: (G theta)_n = sum_m theta_m G[m, n]."""
+        theta = np.asarray(theta, dtype=float)
+        G = self.G
+        total = np.zeros(theta.shape[:-1] + G.shape[1:])
+        for m in range(G.shape[0]):
+            total += theta[..., m, None] * G[m]
+        return 2.0 * (total - self.c)
 
     def stability_limit(self, optimizer: str, **hyper) -> float | None:
         """The largest stable learning rate of `optimizer` (its entry in gd.registry, with these

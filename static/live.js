@@ -159,6 +159,21 @@ function eigenErrors(P, star, V, p) {
   return out;
 }
 
+// grad L = 2 (G theta - c) at each row of P (rows of p), G p x p row by row, as
+// gd.problem.Problem.gradient computes it: component by component in order, then 2 (sum - c),
+// float64, which the payload does not carry (p more numbers an iteration).
+function gradients(P, G, c, p) {
+  const out = new Float64Array(P.length);
+  for (let r = 0; r < P.length; r += p) {
+    for (let n = 0; n < p; n++) {
+      let sum = 0;
+      for (let m = 0; m < p; m++) sum += P[r + m] * G[m * p + n];
+      out[r + n] = 2 * (sum - c[n]);
+    }
+  }
+  return out;
+}
+
 function decode(spec) {
   const text = atob(spec.bdata);
   const bytes = new Uint8Array(text.length);
@@ -466,7 +481,7 @@ class Panel {
     this.runs = data.runs.map((run) => {
       const out = { T: run.T, drawn: {} };
       for (const [n, list] of Object.entries(run.drawn)) out.drawn[n] = Int32Array.from(list);
-      for (const name of ["P", "excess", "z", "loss", "grad_norm", "grad", "rate", "mse"]) {
+      for (const name of ["P", "excess", "z", "loss", "grad_norm", "rate", "mse"]) {
         if (run[name] != null) out[name] = run[name];
       }
       return out;
@@ -475,6 +490,7 @@ class Panel {
     const rows = main.P.length / data.p;
     if (typeof main.rate === "number") main.rate = new Float64Array(rows).fill(main.rate); // a constant rate
     main.eig = eigenErrors(main.P, data.theta_star, data.eigenvectors, data.p);
+    main.grad = gradients(main.P, data.G, data.c, data.p);
     this.marks = Int32Array.from(data.play);
     this.fitX = data.fit.X ?? null;
     if (data.path) {

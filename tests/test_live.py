@@ -24,7 +24,7 @@ from panel import unpack
 
 # ---- reading the payload back (shared with the AppTest modules) ------------------------------------
 
-PER_PARAM = ("P", "grad")  # the typed arrays with a row of p numbers per iteration
+PER_PARAM = ("P",)  # the typed arrays with a row of p numbers per iteration
 
 
 def decode(spec: dict) -> np.ndarray:
@@ -47,7 +47,7 @@ def steps_of(payload: dict) -> np.ndarray:
 
 
 def run_rows(payload: dict, r: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Run r's iterations and its arrays, one row an iteration (P and grad: rows x p)."""
+    """Run r's iterations and its arrays, one row an iteration (P: rows x p)."""
     run = payload["runs"][r]
     at = steps_of(payload)
     at = at[at <= run["T"]]
@@ -77,6 +77,27 @@ def eigen_errors(payload: dict, rows: slice = slice(None)) -> np.ndarray:
             for m in range(p):
                 total += e[m] * V[m][n]
             sums.append(abs(total))
+        out.append(sums)
+    return np.array(out)
+
+
+def gradients(payload: dict, rows: slice = slice(None)) -> np.ndarray:
+    """The gradient 2 (G theta - c) at the main run's rows, from the payload's parameters, G and
+    c, as the browser computes it (the payload does not carry it): Python floats, one rounding a
+    product and one a sum, in the order of the components, then 2 (sum - c), as static/live.js's
+    gradients."""
+    _, main = run_rows(payload)
+    p = payload["p"]
+    G = decode(payload["G"]).reshape(p, p).tolist()
+    c = decode(payload["c"]).tolist()
+    out = []
+    for theta in main["P"][rows].tolist():
+        sums = []
+        for n in range(p):
+            total = 0.0
+            for m in range(p):
+                total += theta[m] * G[m][n]
+            sums.append(2.0 * (total - c[n]))
         out.append(sums)
     return np.array(out)
 
@@ -352,12 +373,16 @@ def test_the_payload_holds_the_engines_own_numbers(name, request):
     at, main = run_rows(payload)
     np.testing.assert_array_equal(at, steps)
     P = ex.trajectory.params[at]
-    for key in ("P", "loss", "grad_norm", "grad", "excess"):
+    for key in ("P", "loss", "grad_norm", "excess"):
         assert main[key].dtype == np.dtype("<f8"), key
+    assert "grad" not in main  # the browser computes it from P, G and c
     np.testing.assert_array_equal(main["P"], P)
     np.testing.assert_array_equal(main["loss"], ex.trajectory.loss[at])
     np.testing.assert_array_equal(main["grad_norm"], ex.trajectory.grad_norm[at])
-    np.testing.assert_array_equal(main["grad"], ex.problem.gradient(ex.trajectory.params[at]))
+    np.testing.assert_array_equal(decode(payload["G"]).reshape(ex.problem.p, -1), ex.problem.G)
+    np.testing.assert_array_equal(decode(payload["c"]), ex.problem.c)
+    grad = gradients(payload)  # as the browser computes it: the engine's to the bit
+    np.testing.assert_array_equal(grad, ex.problem.gradient(P))
     np.testing.assert_array_equal(main["excess"], ex.problem.excess_loss(ex.trajectory.params[at]))
     # the 3-D heights, float32 (never shown as text): the loss on the slice over parameters 1, 0
     theta = np.repeat(ex.problem.theta_star[None, :], len(at), axis=0)
@@ -380,8 +405,8 @@ def test_the_payload_holds_the_engines_own_numbers(name, request):
     assert payload["runs"][0]["rate"] == ex.settings.learning_rate and ex.settings.schedule == "constant"
     # independent of the engine's formulas: the gradient and its norm from numpy's own algebra
     c = ex.problem.c
-    np.testing.assert_allclose(main["grad"], 2 * (P @ G - c), rtol=1e-12, atol=1e-12 * np.abs(c).max())
-    np.testing.assert_allclose(main["grad_norm"], np.linalg.norm(main["grad"], axis=1), rtol=1e-12)
+    np.testing.assert_allclose(grad, 2 * (P @ G - c), rtol=1e-12, atol=1e-12 * np.abs(c).max())
+    np.testing.assert_allclose(main["grad_norm"], np.linalg.norm(grad, axis=1), rtol=1e-12)
     assert payload["theta_star"] == ex.problem.theta_star.tolist()
     assert payload["condition_number"] == ex.problem.condition_number
     assert payload["learning_rate"] == ex.settings.learning_rate
@@ -587,3 +612,54 @@ def test_the_page_loads_plotly_js_from_a_gzip_of_the_packages_own():
     assert f"app/static/plotly.min.js.gz?v={plotly.__version__}" == panel_module.PLOTLY_URL
     assert gzip.decompress(panel_module.PLOTLY_GZ.read_bytes()) == package.read_bytes()
     assert panel_module.PLOTLY_JS.read_bytes() == package.read_bytes()  # for a browser that cannot unpack
+
+
+def csv_bytes(columns: dict[str, np.ndarray]) -> bytes:
+    names = list(columns)
+    rows = zip(*(columns[n].tolist() for n in names), strict=True)
+    return (",".join(names) + "\n" + "\n".join(",".join(repr(v) for v in row) for row in rows)).encode()
+
+
+def gradient_cases():
+    """Problems whose gradients the browser computes: the article's, ridge, standardised features
+    of unequal scales, a CSV whose columns span ten decades, a rank-deficient CSV (a column twice)."""
+    from gd.data import load_csv
+
+    rng = np.random.default_rng(7)
+    x1, x2, x3 = 1e-4 * rng.standard_normal(80), 1e5 * (1 + rng.random(80)), rng.standard_normal(80)
+    y = 3e3 * x1 + 2e-4 * x2 - x3 + 0.1 * rng.standard_normal(80)
+    wide = load_csv(csv_bytes({"tiny": x1, "huge": x2, "x3": x3, "y": y}))
+    twice = load_csv(csv_bytes({"a": x3, "b": x1 * 1e4, "a2": x3, "y": y}))
+    return {
+        "article": (Settings(steps=300), None),
+        "ridge": (Settings(steps=300, l2=0.7, learning_rate=0.05), None),
+        "standardised": (Settings(steps=300, feature_scale=5.0, standardize=True), None),
+        "wide_csv": (Settings(steps=200, optimizer="linesearch"), wide),
+        "rank_deficient": (Settings(steps=200, learning_rate=0.05), twice),
+    }
+
+
+def test_the_browsers_gradient_is_the_engines_to_the_bit():
+    """static/live.js's gradients (reproduced in Python floats) equals Problem.gradient with
+    tolerance 0 at every row the payload sends, on problems of every kind; and both are the
+    gradient to round-off (numpy's BLAS product, in its own order)."""
+    for name, (settings, data) in gradient_cases().items():
+        ex = experiment(settings, data)
+        pb = ex.problem
+        assert ex.trajectory.steps > 100, name  # a run that moved, not one that diverged at once
+        if name == "ridge":
+            assert pb.l2 == 0.7 and not np.array_equal(pb.G, pb.plain.G)
+        if name == "rank_deficient":
+            assert pb.rank_deficient
+        payload = live.decode(live.payload(ex, 1, 0))
+        _, main = run_rows(payload)
+        P = main["P"]
+        got = gradients(payload)
+        np.testing.assert_array_equal(got, pb.gradient(P), err_msg=name)
+        np.testing.assert_array_equal(got[3], pb.gradient(P[3]), err_msg=name)  # one row as many
+        scale = np.abs(P).max(axis=1, keepdims=True) * np.abs(pb.G).max() + np.abs(pb.c).max()
+        bound = 4 * pb.p * np.finfo(float).eps * scale
+        np.testing.assert_allclose(got, 2 * (P @ pb.G - pb.c), rtol=0, atol=bound.max(), err_msg=name)
+        # another order of the same sum rounds differently somewhere: the order is what is matched
+        backwards = 2.0 * (sum(P[:, m, None] * pb.G[m] for m in reversed(range(pb.p))) - pb.c)
+        assert np.any(backwards != got), name

@@ -160,6 +160,47 @@ def test_what_the_browser_derives_is_drawn_as_the_engine_draws_it(
     no_trouble(page, console_errors)
 
 
+# The gradient at iteration k as the panel holds it (the payload does not carry it: the browser
+# computes it from the parameters, G and c), and the parameters it was computed at.
+GRADIENT = """(ks) => {
+  const panel = document.querySelector('.gd-panel').parentElement.__gdPanel;
+  const p = panel.data.p, main = panel.runs[0];
+  return ks.map((k) => {
+    const r = panel.row(k);
+    return { theta: Array.from(main.P.subarray(r * p, (r + 1) * p)),
+             grad: Array.from(main.grad.subarray(r * p, (r + 1) * p)) };
+  });
+}"""
+
+
+@pytest.mark.parametrize(
+    ("query", "settings", "ks"),
+    [
+        ("", Settings(), [0, 1, 12, 640, 1000]),
+        (
+            "feature_scale=3&l2=0.5&standardize=true&learning_rate=0.05",
+            Settings(feature_scale=3.0, l2=0.5, standardize=True, learning_rate=0.05),
+            [0, 5, 999],
+        ),
+        ("samples=400&steps=20000", Settings(samples=400, steps=20_000), [0, 17, 20_000]),
+    ],
+    ids=["article", "ridge-standardised", "long-run"],
+)
+def test_the_gradient_the_browser_computes_is_the_engines_to_the_bit(
+    open_app, console_errors, query, settings, ks
+):
+    page = open_app(query)
+    expect(page.locator(".gd-panel[data-ready='true']")).to_be_attached()
+    ex = experiment(settings)
+    held = page.evaluate(GRADIENT, ks)
+    for k, row in zip(ks, held, strict=True):
+        theta = ex.trajectory.params[k]
+        assert row["theta"] == theta.tolist(), k  # the row of iteration k (a long run's anchors)
+        np.testing.assert_array_equal(row["grad"], ex.problem.gradient(theta), err_msg=str(k))
+    assert ex.problem.l2 == settings.l2
+    no_trouble(page, console_errors)
+
+
 def test_numbers_and_the_math_follow_the_engine(open_app, console_errors):
     k = 12
     page = open_app(f"iteration={k}")
