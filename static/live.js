@@ -544,6 +544,7 @@ class Panel {
     // the height it will have, its legend's included, so that it is drawn once (fitHeight checks)
     const legend = this.data.presenter ? null : legendHeight(fig, chart.chart.clientWidth);
     chart.legendGuess = legend; // for tests
+    roomForLegend(fig, legend);
     const height = this.data.presenter ? this.presenterHeight() : this.plotHeight(name) + (legend ? legend + 8 : 0);
     chart.chart.style.height = `${height}px`;
     if (this.data.presenter) {
@@ -1126,6 +1127,15 @@ async function resizeTo(Plotly, gd, wanted) {
   }
 }
 
+// The legend's room (`legend` px, worked out before the draw) in figure `fig`'s bottom margin from
+// the start, with the 8 px the chart's height adds under it: plotly.js otherwise reserves it as it
+// draws the legend, and a margin that changes makes it draw the whole chart a second time.
+function roomForLegend(fig, legend) {
+  if (!legend) return;
+  const margin = { l: 80, r: 80, t: 100, b: 80, ...fig.layout.template?.layout?.margin, ...fig.layout.margin };
+  fig.layout.margin = { ...margin, b: margin.b + legend + 8 };
+}
+
 // Trace types whose legend entry plotly.js hides unless asked (their showlegend defaults to false).
 const NO_LEGEND_ENTRY = new Set(["contour", "heatmap", "surface", "histogram2d", "histogram2dcontour", "mesh3d"]);
 let measuring = null;
@@ -1255,6 +1265,7 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
     const height = fig.layout.height;
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
     const legend = legendHeight(fig, gd.clientWidth); // drawn once at its height, as theirs
+    roomForLegend(fig, legend);
     gd.style.height = `${height + (legend ? legend + 8 : 0)}px`;
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));

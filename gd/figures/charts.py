@@ -40,7 +40,11 @@ from gd.spectrum import gd_bound, varying_rate
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
-    """The per-step charts' common layout: fixed ranges, legend below the plot (`common.legend`)."""
+    """The per-step charts' common layout: fixed ranges, legend below the plot (`common.legend`).
+    A log y axis's tick labels (10⁻¹⁴) and title take about 78 px: its left margin is that from
+    the start, since a margin plotly.js's automargin widens after the first draw makes it draw the
+    whole chart a second time (presenter mode's larger fonts still widen it)."""
+    wide = {"margin": dict(l=80, r=20, t=30, b=50)} if yaxis.get("type") == "log" and not presenter else {}
     return {
         **dict(
             template=template(presenter),
@@ -49,6 +53,7 @@ def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
             yaxis=yaxis,
             legend=legend(),
         ),
+        **wide,
         **more,
     }
 

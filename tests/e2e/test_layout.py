@@ -154,6 +154,8 @@ LEGENDS = """() => {
       name, guess: c.legendGuess, drawn,
       pushed: full._size.l !== full.margin.l || full._size.r !== full.margin.r,
       refits: Number(gd.dataset.refits || 0),
+      // plotly.js draws a chart again when its automargin moves a margin by more than 1 px
+      moved: ['l', 'r', 't', 'b'].filter((side) => Math.abs(full._size[side] - full.margin[side]) > 1),
       plot: full.height - (drawn ? drawn + 8 : 0),
       base: name === 'surface' ? null : c.baseHeight,
     };
@@ -184,6 +186,9 @@ def test_each_chart_is_drawn_once_at_its_height_its_legend_worked_out_before(
     # on the article's page on a laptop every chart, pushed or not, was drawn once
     if query == "" and width >= 1280:
         assert [c["refits"] for c in charts] == [0] * len(charts), charts
+        # nor did plotly.js draw any a second time: the legend's room and a log axis's labels
+        # were in the margins from the start (roomForLegend, gd.figures.charts._layout)
+        assert [c["moved"] for c in charts] == [[]] * len(charts), charts
         sweep = page.locator(".gd-static[data-ready='true'] .gd-chart")  # the sweep's, below
         expect(sweep).to_be_attached()
         assert sweep.evaluate("(gd) => Number(gd.dataset.refits || 0)") == 0
