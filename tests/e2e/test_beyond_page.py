@@ -76,7 +76,8 @@ def test_a_click_on_the_sweep_sets_the_learning_rate(open_app, console_errors):
     page.wait_for_url(re.compile(r"learning_rate="), timeout=20_000)
     rate = float(re.search(r"learning_rate=([^&]+)", page.url).group(1))
     assert rate == pytest.approx(0.2, rel=0.02)  # the rate under the pointer, to 3 digits
-    assert page.get_by_label("Learning rate η", exact=True).input_value() == f"{rate:g}"
+    # the box follows once the rerun the click asked for has drawn it
+    expect(page.get_by_label("Learning rate η", exact=True)).to_have_value(f"{rate:g}", timeout=20_000)
     expect(page.locator(".gd-panel[data-ready='true']")).to_be_attached(timeout=30_000)
     no_trouble(page, console_errors)
 
