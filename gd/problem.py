@@ -145,12 +145,7 @@ class Problem:
         Summed component by component, in order, one rounding a product and one a sum (not a
         BLAS product, whose order and fused multiply-adds vary): the live panel's browser module
         computes them from the parameters and G's eigenvectors in the same order, to the same bits."""
-        e = np.asarray(params, dtype=float) - self.theta_star
-        V = self.eigenvectors
-        total = np.zeros(e.shape[:-1] + V.shape[1:])
-        for m in range(V.shape[0]):
-            total = total + e[..., m, None] * V[m]
-        return np.abs(total)
+        return np.abs(_ordered_products(np.asarray(params, dtype=float) - self.theta_star, self.eigenvectors))
 
     @property
     def p(self) -> int:
@@ -194,12 +189,7 @@ class Problem:
         2 (sum - c) (not a BLAS product, whose order and fused multiply-adds vary): the live
         panel's browser module computes the gradient from the parameters, G and c in the same
         order, to the same bits. G is symmetric: (G theta)_n = sum_m theta_m G[m, n]."""
-        theta = np.asarray(theta, dtype=float)
-        G = self.G
-        total = np.zeros(theta.shape[:-1] + G.shape[1:])
-        for m in range(G.shape[0]):
-            total += theta[..., m, None] * G[m]
-        return 2.0 * (total - self.c)
+        return 2.0 * (_ordered_products(np.asarray(theta, dtype=float), self.G) - self.c)
 
     def stability_limit(self, optimizer: str, **hyper) -> float | None:
         """The largest stable learning rate of `optimizer` (its entry in gd.registry, with these
@@ -373,3 +363,14 @@ def _one_block(X: np.ndarray, y: np.ndarray) -> Problem:
     eigenvalues = np.zeros(d + 1)
     eigenvalues[d + 1 - rank :] = np.sort(singular[:rank] ** 2 / n)
     return Problem(G, c, theta_star, loss_star, eigenvalues, int(rank), n)
+
+
+def _ordered_products(rows: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """rows @ M for rows (..., p), summed component by component in order, one rounding a product
+    and one a sum (not a BLAS product, whose order and fused multiply-adds vary): the live panel's
+    browser module (`orderedProducts` in static/live.js) sums in the same order, so that the
+    gradient and the eigen errors it computes from the payload are the engine's to the bit."""
+    total = np.zeros(rows.shape[:-1] + M.shape[1:])
+    for m in range(M.shape[0]):
+        total = total + rows[..., m, None] * M[m]
+    return total

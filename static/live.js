@@ -142,43 +142,34 @@ function decodePayload(bytes) {
   });
 }
 
-// |v_n^T (theta - theta*)| at each row of P (rows of p) for each eigenvector n of G (the columns
-// of V, p x p row by row), as gd.problem.eigen_errors computes them: float64, which the payload
-// does not carry (p more numbers an iteration).
-function eigenErrors(P, star, V, p) {
+// sum_m (P[r + m] - shift[m]) M[m, n] for each row r of P (rows of p) and each column n of M (p x p,
+// row by row), component by component in order, one rounding a product and one a sum: the order
+// gd.problem sums in (`_ordered_products`), so that what the browser computes from the payload is
+// the engine's to the bit. (x - 0 is x: no shift changes nothing.)
+function orderedProducts(P, M, p, shift = new Float64Array(p)) {
   const out = new Float64Array(P.length);
   const e = new Float64Array(p);
   for (let r = 0; r < P.length; r += p) {
-    for (let m = 0; m < p; m++) e[m] = P[r + m] - star[m];
+    for (let m = 0; m < p; m++) e[m] = P[r + m] - shift[m];
     for (let n = 0; n < p; n++) {
       let sum = 0;
-      for (let m = 0; m < p; m++) sum += e[m] * V[m * p + n];
-      out[r + n] = Math.abs(sum);
+      for (let m = 0; m < p; m++) sum += e[m] * M[m * p + n];
+      out[r + n] = sum;
     }
   }
   return out;
 }
 
-// grad L = 2 (G theta - c) at each row of P (rows of p), G p x p row by row, as
-// gd.problem.Problem.gradient computes it: component by component in order, then 2 (sum - c),
-// float64, which the payload does not carry (p more numbers an iteration).
+// |v_n^T (theta - theta*)| at each row of P for each eigenvector n of G (the columns of V), as
+// gd.problem.eigen_errors computes them: float64, which the payload does not carry.
+function eigenErrors(P, star, V, p) {
+  return orderedProducts(P, V, p, star).map(Math.abs);
+}
+
+// grad L = 2 (G theta - c) at each row of P, as gd.problem.Problem.gradient computes it: float64,
+// which the payload does not carry.
 function gradients(P, G, c, p) {
-  const out = new Float64Array(P.length);
-  for (let r = 0; r < P.length; r += p) {
-    for (let n = 0; n < p; n++) {
-      let sum = 0;
-      for (let m = 0; m < p; m++) sum += P[r + m] * G[m * p + n];
-      out[r + n] = 2 * (sum - c[n]);
-    }
-  }
-  return out;
-}
-
-function decode(spec) {
-  const text = atob(spec.bdata);
-  const bytes = new Uint8Array(text.length);
-  for (let n = 0; n < text.length; n++) bytes[n] = text.charCodeAt(n);
-  return spec.dtype === "f8" ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
+  return orderedProducts(P, G, p).map((sum, at) => 2 * (sum - c[at % p]));
 }
 
 // ---- small DOM helpers -------------------------------------------------------------------------
@@ -531,7 +522,7 @@ class Panel {
       if (trace.meta?.gd) (tagged[trace.meta.gd] ||= []).push({ index, ...trace.meta });
     });
     chart.tagged = tagged;
-    chart.xs = name === "fit" ? decodeMaybe(fig.data[tagged.fit[0].index].x) : null;
+    chart.xs = name === "fit" ? Array.from(fig.data[tagged.fit[0].index].x) : null;
     if (name === "convergence" || name === "loss" || name === "eigen") {
       fig.layout.uirevision = name; // a zoom the user made survives Step and Play
       fig.layout.xaxis.autorange = false;
@@ -1237,11 +1228,6 @@ function colourOf(text) {
   if (hex) return hex.slice(1).map((h) => parseInt(h, 16));
   const rgb = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(text || "");
   return rgb ? rgb.slice(1).map(Number) : null;
-}
-
-function decodeMaybe(values) {
-  if (ArrayBuffer.isView(values)) return Array.from(values);
-  return values && values.bdata ? Array.from(decode(values)) : values;
 }
 
 // A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
