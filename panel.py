@@ -2,10 +2,10 @@
 
 The panel's browser module (`static/live.js`) and plotly.js are fetched by URL from Streamlit's
 static file serving (`server.enableStaticServing`), so the browser caches them: only a small
-loader travels inside the element on a rerun, never the module or the 4.8 MB of plotly.js. The
-plotly.js is the one the installed plotly package ships, copied into `static/` at start (a copy,
-since static serving refuses a symlink; kept out of git), so nothing comes from a CDN and a
-workshop room without internet works. The data the panel shows comes from `gd.live.payload`.
+loader travels inside the element on a rerun, never the module or the 1.8 MB of plotly.js. The
+plotly.js is the project's own build of plotly.js (`static/plotly-gd.min.js`, the page's four trace
+types only; tools/plotly-bundle builds it), so nothing comes from a CDN and a workshop room without
+internet works. The data the panel shows comes from `gd.live.payload`.
 """
 
 from __future__ import annotations
@@ -13,38 +13,32 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import plotly
 import streamlit as st
 
 STATIC = Path(__file__).parent / "static"
-PLOTLY_JS = STATIC / "plotly.min.js"
-PLOTLY_GZ = STATIC / "plotly.min.js.gz"
+PLOTLY_JS = STATIC / "plotly-gd.min.js"
+PLOTLY_GZ = STATIC / "plotly-gd.min.js.gz"
 MODULE = STATIC / "live.js"
 
 
 def _install_plotly() -> str:
-    """Copy the plotly package's plotly.js into static/ when missing or different, and a gzip of
-    it beside it; the gzip's URL.
+    """A gzip of the page's plotly.js beside it, made when missing or older; the gzip's URL.
 
-    The browser fetches the gzip (1.5 MB; the script is 4.8 MB) and unpacks it itself (live.js,
-    `loadPlotly`; the script itself where it cannot). Served as application/gzip, it is left alone
-    by Streamlit's gzip middleware, which compressed the script anew for every browser that asked:
-    0.23 s of the server's event loop a first visit, a class of 30 arriving together waiting 6 s
-    for their first run (bench/load.py)."""
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if not PLOTLY_JS.exists() or PLOTLY_JS.stat().st_size != source.stat().st_size:
-        partial = PLOTLY_JS.with_suffix(".tmp")
-        shutil.copyfile(source, partial)
-        partial.replace(PLOTLY_JS)  # atomic: a browser never fetches half a file
+    The page's plotly.js (`static/plotly-gd.min.js`, 1.8 MB) is plotly.js built with the four trace
+    types the page draws and nothing else (tools/plotly-bundle; the full bundle the plotly package
+    ships is 4.8 MB, and the browser spent about a second evaluating it before any chart was
+    drawn). The browser fetches the gzip (0.6 MB) and unpacks it itself (live.js, `loadPlotly`; the
+    script itself where it cannot). Served as application/gzip, it is left alone by Streamlit's
+    gzip middleware, which would compress the script anew for every browser that asked: a class of
+    30 arriving together waited seconds for their first run (bench/load.py)."""
     if not PLOTLY_GZ.exists() or PLOTLY_GZ.stat().st_mtime < PLOTLY_JS.stat().st_mtime:
-        partial = PLOTLY_GZ.with_name("plotly.min.js.gz.tmp")
+        partial = PLOTLY_GZ.with_name(PLOTLY_GZ.name + ".tmp")
         partial.write_bytes(gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=6, mtime=0))
-        partial.replace(PLOTLY_GZ)
-    return f"app/static/plotly.min.js.gz?v={plotly.__version__}"
+        partial.replace(PLOTLY_GZ)  # atomic: a browser never fetches half a file
+    return f"app/static/{PLOTLY_GZ.name}?v={_version(PLOTLY_JS)}"
 
 
 def _version(path: Path) -> str:

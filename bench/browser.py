@@ -184,7 +184,12 @@ def main() -> None:
                 page.close()
                 if round_:
                     loads["minimal"].append(seconds)
-                if before is not None:  # all six charts drawn
+                if before is not None and (old / "panel.py").exists():  # a live panel: as ours
+                    page, seconds = open_page(browser, before_url, PANEL_READY, STATIC_READY)
+                    page.close()
+                    if round_:
+                        loads["before"].append(seconds)
+                elif before is not None:  # the page before the live panel: all six charts drawn
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     t0 = time.perf_counter()
                     page.goto(before_url)
@@ -217,7 +222,10 @@ def report_loads(loads: dict[str, list[float]], before: str | None) -> None:
     )
     if loads["before"]:
         old = ms(loads["before"])
-        print(f"    the page at {before}: {old:.2f} s   ratio {old / ms(minimal):.2f}")
+        print(
+            f"    the page at {before}: {old:.2f} s   ratio {old / ms(minimal):.2f} "
+            f"(rounds: {', '.join(f'{a / b:.2f}' for a, b in zip(loads['before'], minimal, strict=True))})"
+        )
 
 
 def step_and_play(browser, our_url: str, minimal_url: str, pid: int, repeat: int) -> None:

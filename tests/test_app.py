@@ -61,7 +61,7 @@ def test_defaults_are_the_articles_run(at):
     data = panel(at)
     payload = data["payload"]
     assert data["start"] == 0
-    assert data["module"].startswith("app/static/live.js?v=") and "plotly.min.js" in data["plotly"]
+    assert data["module"].startswith("app/static/live.js?v=") and "plotly-gd.min.js.gz" in data["plotly"]
     assert payload["T"] == 1000 and payload["steps"] is None  # every iteration 0..1000 travels
     assert (payload["i"], payload["j"]) == (4, 3) and payload["presenter"] is False
     at_, rows = run_rows(payload)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -34,6 +35,7 @@ SCENE_CANVAS = ".js-plotly-plot .gl-container canvas"
 NO_WEBGL = "WebGL is not supported"
 CHARTS = ("surface", "contour", "convergence", "loss", "fit", "eigen", "rate")
 ARTICLE = experiment(Settings())
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def drawn_colours(locator: Locator) -> int:
@@ -94,15 +96,29 @@ def test_step_advances_iteration(page, console_errors, screenshot):
 def test_plotly_js_travels_compressed_once_not_by_the_server_for_each_browser(page, console_errors):
     # the page fetched the gzip panel.py made, once, and drew with the plotly.js inside it
     names = page.evaluate("performance.getEntriesByType('resource').map((r) => r.name)")
-    fetched = [name for name in names if "plotly.min.js" in name]
-    assert len(fetched) == 1 and urlparse(fetched[0]).path == "/app/static/plotly.min.js.gz", fetched
+    fetched = [name for name in names if "plotly" in name]
+    assert len(fetched) == 1 and urlparse(fetched[0]).path == "/app/static/plotly-gd.min.js.gz", fetched
     # served as it is: application/gzip, which Streamlit's gzip middleware leaves alone
     response = page.request.get(fetched[0], headers={"Accept-Encoding": "gzip"})
     assert response.ok and response.headers["content-type"] == "application/gzip"
     assert "content-encoding" not in response.headers
-    package = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    assert gzip.decompress(response.body()) == package.read_bytes()
+    assert gzip.decompress(response.body()) == (ROOT / "static" / "plotly-gd.min.js").read_bytes()
     assert page.evaluate("typeof window.Plotly.react") == "function"
+    assert not console_errors, console_errors
+
+
+def test_the_bundle_draws_each_trace_as_its_own_type_in_the_packages_plotly_js_version(page, console_errors):
+    # plotly.js draws a trace of a type it lacks as a scatter, silently: every trace on the page
+    # (the article's page has all four types the bundle carries) keeps the type the figure gave it
+    types = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap((plot) =>
+             plot.data.map((trace, n) => [trace.type || 'scatter', plot._fullData[n].type]))"""
+    )
+    assert {asked for asked, _ in types} == {"scatter", "contour", "surface", "scatter3d"}
+    assert all(asked == drawn for asked, drawn in types), types
+    # the plotly.js the plotly package's figures are written for
+    package = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    assert page.evaluate("window.Plotly.version") == re.search(r"plotly\.js v(\S+)", package[:200]).group(1)
     assert not console_errors, console_errors
 
 
@@ -111,12 +127,12 @@ def test_the_plain_plotly_js_stands_in_where_the_gzip_cannot_be_had(browser, app
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
-        page.route("**/plotly.min.js.gz*", lambda route: route.abort())
+        page.route("**/plotly-gd.min.js.gz*", lambda route: route.abort())
         asked = []
-        page.on("request", lambda r: asked.append(urlparse(r.url).path) if "plotly.min.js" in r.url else None)
+        page.on("request", lambda r: asked.append(urlparse(r.url).path) if "plotly-gd" in r.url else None)
         page.goto(app_server.url)
         wait_for_app(page)
-        assert asked == ["/app/static/plotly.min.js.gz", "/app/static/plotly.min.js"]
+        assert asked == ["/app/static/plotly-gd.min.js.gz", "/app/static/plotly-gd.min.js"]
         assert page.evaluate("typeof window.Plotly.react") == "function"
         expect(page.locator(".gd-contour .js-plotly-plot")).to_be_attached()
     finally:
