@@ -532,8 +532,9 @@ class Panel {
     chart.high = null;
     chart.baseHeight = fig.layout.height;
     delete fig.layout.height; // the element's (fitHeight)
-    // the height it will have, its legend's included, so that it is drawn once (fitHeight checks)
-    const legend = this.data.presenter ? null : legendHeight(fig, chart.chart.clientWidth);
+    // the height it will have, its legend's included, so that it is drawn once (fitHeight checks);
+    // in presenter mode the window's, the legend's room inside it, in the margin from the start too
+    const legend = legendHeight(fig, chart.chart.clientWidth);
     chart.legendGuess = legend; // for tests
     roomForLegend(fig, legend);
     const height = this.data.presenter ? this.presenterHeight() : this.plotHeight(name) + (legend ? legend + 8 : 0);
@@ -1131,13 +1132,33 @@ function roomForLegend(fig, legend) {
 const NO_LEGEND_ENTRY = new Set(["contour", "heatmap", "surface", "histogram2d", "histogram2dcontour", "mesh3d"]);
 let measuring = null;
 
+// The width of `text` drawn as SVG text in `font`, as plotly.js measures its legend's entries (a
+// canvas's measureText differs from it by up to half a pixel, enough to put a legend that just
+// fits in one row on two). The <text> lives in a hidden <svg> of the page's own, made once.
+function textWidth(text, font) {
+  if (!measuring) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("aria-hidden", "true");
+    svg.style.cssText = "position:absolute;left:-10000px;top:0;width:1px;height:1px;overflow:hidden;visibility:hidden";
+    measuring = document.createElementNS(ns, "text");
+    measuring.style.whiteSpace = "pre";
+    svg.appendChild(measuring);
+    document.body.appendChild(svg);
+  }
+  measuring.style.fontFamily = font.family;
+  measuring.style.fontSize = `${font.size}px`;
+  measuring.textContent = text;
+  return measuring.getBBox().width;
+}
+
 // The height of a legend in a row (wrapping) at the foot of figure `fig` drawn `width` px wide, as
 // plotly.js 4 lays it out (components/legend/draw.js), before it is drawn: 0 where the figure shows
 // none, null where this cannot tell (another kind of legend, names with markup). Entries are
 // itemwidth + 2 itemGap px plus their text; all in one row when they fit the plot's width, else a
 // grid of the widest (grouped: each legendgroup a column of its entries, rows of columns
 // tracegroupgap apart); a row is max(1.3 font size, 16) + 3 px, with 2 (borderwidth + itemGap)
-// around. Text widths are measured on a canvas in the legend's font. A guess: the drawn legend is
+// around. Text widths are measured as SVG text in the legend's font. A guess: the drawn legend is
 // measured after the draw (`fitHeight`), and a wrong guess costs the relayout it saves when right.
 function legendHeight(fig, width) {
   const { data, layout } = fig;
@@ -1155,14 +1176,12 @@ function legendHeight(fig, width) {
   if (shown.some((t) => /[<&\n]/.test(t.name ?? ""))) return null; // markup: measured otherwise
   const font = { size: 12, family: '"Open Sans", verdana, arial, sans-serif', ...base.font, ...layout.font, ...base.legend?.font, ...layout.legend?.font };
   const margin = { l: 80, r: 80, ...base.margin, ...layout.margin };
-  measuring ||= document.createElement("canvas").getContext("2d");
-  measuring.font = `${font.size}px ${font.family}`;
   const gap = 5; // plotly.js's itemGap
   const border = legend.borderwidth ?? 0;
   const item = (legend.indentation ?? 0) + (legend.itemwidth ?? 30) + 2 * gap;
   const row = Math.max(1.3 * font.size, 16) + 3;
   const widest = Math.max(width - margin.l - margin.r, 2 * item);
-  const widthOf = (t) => item + measuring.measureText(t.name ?? "").width;
+  const widthOf = (t) => item + textWidth(t.name ?? "", font);
   let height;
   if (visible.some((t) => t.legendgroup)) {
     // grouped (plotly's default traceorder where any trace has a legendgroup)

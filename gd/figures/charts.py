@@ -40,11 +40,20 @@ from gd.spectrum import gd_bound, varying_rate
 
 
 def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
-    """The per-step charts' common layout: fixed ranges, legend below the plot (`common.legend`).
-    A log y axis's tick labels (10⁻¹⁴) and title take about 78 px: its left margin is that from
-    the start, since a margin plotly.js's automargin widens after the first draw makes it draw the
-    whole chart a second time (presenter mode's larger fonts still widen it)."""
-    wide = {"margin": dict(l=80, r=20, t=30, b=50)} if yaxis.get("type") == "log" and not presenter else {}
+    """The per-step charts' common layout: fixed ranges, legend below the plot (`common.legend`),
+    and margins that hold the tick labels and titles from the start. plotly.js's automargin draws
+    the whole chart again each time it widens a margin, and on the iteration axis it swung: the
+    label at the right end ("1000") pushed the right margin to 30 px, the narrower plot moved the
+    ticks so that the label no longer reached the end, the margin went back and the label pushed
+    it out again, four draws of each such chart before plotly.js gave up. The widths below are the
+    widest plotly.js pushed on the pages the browser tests open: a log y axis's labels (10⁻¹⁴)
+    and title take about 78 px (115 in presenter mode's larger fonts), a linear one's up to 70
+    (85), the x axis's labels and title about 47 px under the plot (66)."""
+    log = yaxis.get("type") == "log"
+    if presenter:
+        margin = dict(l=120 if log else 90, r=40, t=30, b=70)
+    else:
+        margin = dict(l=80 if log else 60, r=30, t=30, b=50)
     return {
         **dict(
             template=template(presenter),
@@ -52,8 +61,8 @@ def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
             xaxis=xaxis,
             yaxis=yaxis,
             legend=legend(),
+            margin=margin,
         ),
-        **wide,
         **more,
     }
 
@@ -172,7 +181,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 scaleratio=1,
                 constrain="domain",
             ),
-            margin=dict(l=60, r=10, t=20, b=50),
+            margin=dict(l=80, r=10, t=20, b=75) if presenter else dict(l=60, r=10, t=20, b=50),
             height=470,
         ),
     )

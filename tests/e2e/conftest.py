@@ -232,8 +232,10 @@ def open_app(
 ) -> Iterator[Callable[..., Page]]:
     contexts = []
 
-    def open_(query: str = "", width: int = 1400, height: int = 1000) -> Page:
+    def open_(query: str = "", width: int = 1400, height: int = 1000, init_script: str | None = None) -> Page:
         context = browser.new_context(viewport={"width": width, "height": height})
+        if init_script is not None:  # runs in the page before any of its own scripts
+            context.add_init_script(init_script)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(EXPECT_TIMEOUT_MS)

@@ -195,6 +195,54 @@ def test_each_chart_is_drawn_once_at_its_height_its_legend_worked_out_before(
     no_trouble(page, console_errors)
 
 
+# plotly.js draws a chart again, whole, when its automargin finds that the tick labels or the
+# legend need wider margins than the chart was drawn with (plots.doAutoMargin calls its registered
+# "_doPlot" again). This spy, set up before plotly.js loads, registers a "_doPlot" that counts
+# those calls on the chart's element and then does what plotly.js's would (Plotly.redraw runs the
+# same _doPlot; relayouts that replot pass the layout, which it puts back first).
+MARGIN_REDRAW_SPY = """
+(() => {
+  let plotly;
+  Object.defineProperty(window, 'Plotly', { configurable: true, get: () => plotly, set(value) {
+    plotly = value;
+    value.register({ moduleType: 'apiMethod', name: '_doPlot', fn(gd, data, layout) {
+      const count = Number(gd.dataset.marginRedraws || 0);
+      if (arguments.length === 1) gd.dataset.marginRedraws = String(count + 1);
+      if (layout !== undefined) gd.layout = layout;
+      return value.redraw(gd);
+    } });
+  } });
+})();
+"""
+MARGIN_REDRAWS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) =>
+  [gd.closest('figure')?.className ?? 'sweep', Number(gd.dataset.marginRedraws || 0)])"""
+
+
+@pytest.mark.parametrize(
+    ("query", "width"),
+    [
+        ("", 1400),
+        ("", 1280),
+        ("presenter=true", 1400),
+        ("compare=adam,momentum&presenter=true", 1920),
+        (TWELVE, 1400),
+    ],
+    ids=["article-1400", "article-1280", "presenter", "presenter-three-runs-1920", "twelve-runs"],
+)
+def test_no_chart_is_drawn_again_for_its_margins(open_app, console_errors, query, width):
+    """Every chart's margins hold its tick labels, titles and legend from the first draw. On the
+    iteration axis plotly.js's automargin swung: the label at the right end pushed the right
+    margin out, the narrower plot moved the ticks, the margin came back, four times over, and
+    the loss, parameter and eigen charts were each drawn five times on every first load."""
+    page = open_app(query, width=width, init_script=MARGIN_REDRAW_SPY)
+    if "presenter" not in query:
+        expect(page.locator(".gd-static[data-ready='true']")).to_be_attached()  # the sweep too
+    charts = page.evaluate(MARGIN_REDRAWS)
+    assert len(charts) >= 7
+    assert [n for _, n in charts] == [0] * len(charts), charts
+    no_trouble(page, console_errors)
+
+
 def test_headings_go_down_one_level_at_a_time(page, console_errors):
     levels = heading_levels(page)
     assert levels[0] == 1 and levels.count(1) == 1, levels
