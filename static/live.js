@@ -10,7 +10,14 @@
 // gd.explain.number format it; every moving trace is drawn as gd.figures draws it at that
 // iteration (the browser tests compare the two).
 
-const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
+// The 3-D scene is drawn at the screen's pixel ratio: plotly.js's default (2) draws four times the
+// pixels a common screen or projector (ratio 1) shows, which costs a CPU-drawn scene (no GPU)
+// about half of each frame; a sharper screen keeps its ratio (up to plotly.js's 2).
+const PLOTLY_CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  plotGlPixelRatio: Math.min(Math.max(window.devicePixelRatio || 1, 1), 2),
+};
 const MIN_CHART_PX = 280; // the least height a chart is drawn at in presenter mode
 const SHORT_VECTOR = 6; // a longer vector is shortened to its first 3 entries, "…", its last
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent

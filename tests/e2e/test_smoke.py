@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 
 import plotly
 import plotly.graph_objects as go
-from conftest import wait_for_app
+import pytest
+from conftest import PANEL_READY, wait_for_app
 from PIL import Image
 
 from gd.inputs import Settings
@@ -135,5 +136,24 @@ def test_the_plain_plotly_js_stands_in_where_the_gzip_cannot_be_had(browser, app
         assert asked == ["/app/static/plotly-gd.min.js.gz", "/app/static/plotly-gd.min.js"]
         assert page.evaluate("typeof window.Plotly.react") == "function"
         expect(page.locator(".gd-contour .js-plotly-plot")).to_be_attached()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_the_3d_scene_is_drawn_at_the_screens_pixel_ratio(browser, app_server, ratio):
+    # plotly.js's default draws a WebGL scene at ratio 2 on every screen: four times the pixels of
+    # a ratio-1 screen or projector, about half of each CPU-drawn frame; a sharp screen keeps 2
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=ratio)
+    try:
+        page = context.new_page()
+        page.goto(app_server.url)
+        wait_for_app(page)
+        expect(page.locator(PANEL_READY)).to_be_attached()
+        size = page.evaluate(
+            """() => { const c = document.querySelector('.gd-surface .gl-container canvas');
+                       return [c.width, c.height, c.clientWidth, c.clientHeight]; }"""
+        )
+        assert size[2] > 300 and size[:2] == [round(ratio * size[2]), round(ratio * size[3])], size
     finally:
         context.close()
