@@ -150,12 +150,12 @@ def recent(cached, **arguments):
         if name in _recent:
             _recent.move_to_end(name)
             return _recent[name]
-    value = cached(**arguments)
+    result = cached(**arguments)
     with _recent_lock:
-        _recent[name] = value
+        _recent[name] = result
         while len(_recent) > RECENT:
             _recent.popitem(last=False)
-    return value
+    return result
 
 
 # ---- state ------------------------------------------------------------------------------------

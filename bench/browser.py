@@ -35,7 +35,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from conftest import APP_READY, CHROMIUM_ARGS, PANEL_READY  # noqa: E402
+from conftest import APP_READY, CHROMIUM_ARGS, PANEL_READY, watch_frames  # noqa: E402
 from page import MINIMAL_APP  # noqa: E402  (the same one-chart app as bench/page.py)
 
 # Click Step and wait for the frame after the one that drew the new iteration: render + paint.
@@ -231,15 +231,7 @@ def report_loads(loads: dict[str, list[float]], before: str | None) -> None:
 def step_and_play(browser, our_url: str, minimal_url: str, pid: int, repeat: int) -> None:
     """(a) Step and (b) Play, measured and printed."""
     page, _ = open_page(browser, our_url, PANEL_READY)
-    sent, received = [], []
-
-    def watch(ws):
-        ws.on("framesent", lambda payload: sent.append(payload))
-        ws.on("framereceived", lambda payload: received.append(payload))
-
-    page.on("websocket", watch)
-    page.reload()
-    page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
+    sent, received = watch_frames(page)
     page.wait_for_timeout(1500)
     sent.clear()
     received.clear()

@@ -214,6 +214,22 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
     return save
 
 
+def watch_frames(page: Page) -> tuple[list, list]:
+    """The frames the page's websocket sends and receives from now on: the page is reloaded so
+    that its websocket opens under watch, and waited for until its panel has drawn again."""
+    sent, received = [], []
+
+    def watch(ws):
+        # (Playwright takes functions of Python's, not a list's bound method)
+        ws.on("framesent", lambda payload: sent.append(payload))
+        ws.on("framereceived", lambda payload: received.append(payload))
+
+    page.on("websocket", watch)
+    page.reload()
+    page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
+    return sent, received
+
+
 def wait_for_app(page: Page) -> None:
     """Wait until the script has run and the live panel has drawn every chart."""
     from playwright.sync_api import expect

@@ -12,7 +12,7 @@ import signal
 
 import numpy as np
 import pytest
-from conftest import APP_READY
+from conftest import APP_READY, watch_frames
 from test_smoke import ARTICLE, CHARTS, no_trouble
 from test_workshop import CHART, iteration, moving, scene_at
 
@@ -60,16 +60,7 @@ def test_the_page_moves_with_the_server_stopped(app_server, page, console_errors
 
 
 def test_play_sends_nothing_and_the_server_sends_nothing(page, console_errors):
-    sent, received = [], []
-
-    def watch(ws):
-        ws.on("framesent", lambda payload: sent.append(payload))
-        ws.on("framereceived", lambda payload: received.append(payload))
-
-    # the page's websocket is already open: reload so that it opens under watch
-    page.on("websocket", watch)
-    page.reload()
-    expect(page.locator(".gd-panel[data-ready='true']")).to_be_attached(timeout=30_000)
+    sent, received = watch_frames(page)
     page.wait_for_timeout(1500)  # let the first run's messages settle
     draws = page.locator(".gd-panel").get_attribute("data-draws")
     page.get_by_role("button", name="Play", exact=True).click()
