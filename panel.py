@@ -10,6 +10,7 @@ internet works. The data the panel shows comes from `gd.live.payload`.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -39,6 +40,12 @@ def _install_plotly() -> str:
         partial.write_bytes(gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=6, mtime=0))
         partial.replace(PLOTLY_GZ)  # atomic: a browser never fetches half a file
     return f"app/static/{PLOTLY_GZ.name}?v={_version(PLOTLY_JS)}"
+
+
+@functools.cache
+def plotly_js() -> str:
+    """The page's plotly.js as text, for an export that plays offline (gd.export.surface_html)."""
+    return PLOTLY_JS.read_text(encoding="utf-8")
 
 
 def _version(path: Path) -> str:

@@ -41,7 +41,7 @@ from gd.inputs import (
 )
 from gd.presets import PRESETS
 from gd.run import Experiment, experiment, variants
-from panel import figure_id, live_panel, static_chart
+from panel import figure_id, live_panel, plotly_js, static_chart
 
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
 ss = st.session_state
@@ -758,7 +758,7 @@ def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
         mime="text/html",
         file_name="gradient-descent-surface.html",
         on_click="ignore",
-        data=lambda: surface_html(ex, i, j),
+        data=lambda: surface_html(ex, i, j, plotly_js()),
     )
 
 

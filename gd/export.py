@@ -70,14 +70,20 @@ def settings_lines(ex: Experiment) -> list[str]:
     return lines
 
 
-def surface_html(ex: Experiment, i: int, j: int) -> str:
+def surface_html(ex: Experiment, i: int, j: int, plotly_js: str | None = None) -> str:
     """The animated loss surface over parameters i and j as a page that plays offline: a title,
-    the settings, and the figure, whose title reads the iteration and the loss as it plays."""
+    the settings, and the figure, whose title reads the iteration and the loss as it plays.
+
+    plotly.js travels inside it: `plotly_js`, a plotly.js's text (the page passes its own build,
+    1.8 MB, which carries the surface's trace types), or by default the plotly package's (4.8 MB)."""
     names = f"{ex.names[i]} and {ex.names[j]}"
     head = f"{TITLE}: {ex.label or ex.settings.optimizer}, η = {short(ex.settings.learning_rate)}"
     figure = surface_figure(ex, i, j, animated=True).to_html(
-        include_plotlyjs=True, full_html=False, auto_play=False
+        include_plotlyjs=plotly_js is None, full_html=False, auto_play=False
     )
+    if plotly_js is not None:  # before the figure's own script, which draws with it
+        script = plotly_js.replace("</script", "<\\/script")  # the script cannot end early
+        figure = f'<script type="text/javascript">{script}</script>\n{figure}'
     items = "".join(f"<li>{html.escape(line)}</li>" for line in settings_lines(ex))
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -119,3 +119,25 @@ def test_the_html_export_escapes_a_csvs_names():
     page = surface_html(experiment(Settings(steps=10), data), 0, 1)
     assert "<b>x</b>" not in page.split("<div")[0] and "&lt;b&gt;x&lt;/b&gt;" in page
     assert "uploaded data: 30 rows" in page
+
+
+def test_the_html_export_carries_the_plotly_js_it_is_given_before_the_figure_and_no_other():
+    import re
+    from pathlib import Path
+
+    import plotly
+
+    from gd.export import surface_html
+    from gd.inputs import Settings
+    from gd.run import experiment
+
+    ex = experiment(Settings(steps=10))
+    bundle = (Path(__file__).resolve().parents[1] / "static" / "plotly-gd.min.js").read_text(encoding="utf-8")
+    page = surface_html(ex, 4, 3, bundle)
+    assert page.count(bundle) == 1 and page.index(bundle) < page.index("Plotly.newPlot")
+    package = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+    assert package[-2000:] not in page  # the package's plotly.js is not there as well
+    assert len(page) < len(bundle) + 500_000
+    # a script that held "</script" would end the page's script there: it is written <\/script
+    odd = surface_html(ex, 4, 3, 'var s = "</script>";')
+    assert 'var s = "<\\/script>";' in odd and odd.count("</script>") == len(re.findall(r"<script", odd))
