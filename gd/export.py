@@ -9,6 +9,7 @@ table is formatted by one %-operation over a flat tuple: no Python loop per row.
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 
@@ -82,7 +83,7 @@ def surface_html(ex: Experiment, i: int, j: int, plotly_js: str | None = None) -
         include_plotlyjs=plotly_js is None, full_html=False, auto_play=False
     )
     if plotly_js is not None:  # before the figure's own script, which draws with it
-        script = plotly_js.replace("</script", "<\\/script")  # the script cannot end early
+        script = re.sub(r"</(script)", r"<\\/\1", plotly_js, flags=re.IGNORECASE)  # cannot end early
         figure = f'<script type="text/javascript">{script}</script>\n{figure}'
     items = "".join(f"<li>{html.escape(line)}</li>" for line in settings_lines(ex))
     return (

@@ -139,5 +139,6 @@ def test_the_html_export_carries_the_plotly_js_it_is_given_before_the_figure_and
     assert package[-2000:] not in page  # the package's plotly.js is not there as well
     assert len(page) < len(bundle) + 500_000
     # a script that held "</script" would end the page's script there: it is written <\/script
-    odd = surface_html(ex, 4, 3, 'var s = "</script>";')
-    assert 'var s = "<\\/script>";' in odd and odd.count("</script>") == len(re.findall(r"<script", odd))
+    odd = surface_html(ex, 4, 3, 'var s = "</script>", t = "</SCRIPT>";')
+    assert 'var s = "<\\/script>", t = "<\\/SCRIPT>";' in odd
+    assert odd.lower().count("</script>") == len(re.findall(r"<script", odd))

@@ -47,7 +47,7 @@ def _layout(presenter: bool, xaxis: dict, yaxis: dict, **more) -> dict:
     ticks so that the label no longer reached the end, the margin went back and the label pushed
     it out again, four draws of each such chart before plotly.js gave up. The widths below are the
     widest plotly.js pushed on the pages the browser tests open: a log y axis's labels (10⁻¹⁴)
-    and title take about 78 px (115 in presenter mode's larger fonts), a linear one's up to 70
+    and title take about 78 px (115 in presenter mode's larger fonts), a linear one's up to 60
     (85), the x axis's labels and title about 47 px under the plot (66)."""
     log = yaxis.get("type") == "log"
     if presenter:
