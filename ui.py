@@ -225,7 +225,7 @@ def apply_preset() -> None:
     m.preset_set = {}
     for key, to in {**share.DEFAULTS, **preset.values}.items():
         if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
-            m.preset_set[key] = (value(key) if key in LAZY else ss.get(key), to)
+            m.preset_set[key] = (value(key), to)
             ss[key] = to
     changed = [key for key, value in preset.values.items() if value != share.DEFAULTS.get(key)]
     for fold in folds_of(changed):  # the inputs the lesson is about are shown
@@ -569,7 +569,7 @@ def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None
     link keeps that run's inputs and follows only the iteration. `uploaded`: the run is on a file
     the link cannot carry (the link says so: uploaded=true)."""
     if inputs_shown:
-        values = {key: value(key) if key in LAZY else ss.get(key) for key in share.SHARED}
+        values = {key: value(key) for key in share.SHARED}
         values["iteration"] = iteration
         values["uploaded"] = uploaded
         if (values["surface_x"], values["surface_y"]) == memo().auto_axes:

@@ -541,10 +541,9 @@ class Panel {
     delete fig.layout.height; // the element's (fitHeight)
     // the height it will have, its legend's included, so that it is drawn once (fitHeight checks);
     // in presenter mode the window's, the legend's room inside it, in the margin from the start too
-    const legend = legendHeight(fig, chart.chart.clientWidth);
-    chart.legendGuess = legend; // for tests
-    roomForLegend(fig, legend);
-    const height = this.data.presenter ? this.presenterHeight() : this.plotHeight(name) + (legend ? legend + 8 : 0);
+    const { guess, below } = reserveLegend(fig, chart.chart.clientWidth);
+    chart.legendGuess = guess; // for tests
+    const height = this.data.presenter ? this.presenterHeight() : this.plotHeight(name) + below;
     chart.chart.style.height = `${height}px`;
     if (this.data.presenter) {
       // on a stage the runs are named once, by the loss chart's legend beside the map: the map
@@ -1126,13 +1125,24 @@ async function resizeTo(Plotly, gd, wanted) {
   }
 }
 
-// The legend's room (`legend` px, worked out before the draw) in figure `fig`'s bottom margin from
-// the start, with the 8 px the chart's height adds under it: plotly.js otherwise reserves it as it
-// draws the legend, and a margin that changes makes it draw the whole chart a second time.
-function roomForLegend(fig, legend) {
-  if (!legend) return;
-  const margin = { l: 80, r: 80, t: 100, b: 80, ...fig.layout.template?.layout?.margin, ...fig.layout.margin };
-  fig.layout.margin = { ...margin, b: margin.b + legend + 8 };
+const LEGEND_GAP = 8; // px between a chart's legend and what lies below it
+
+// A figure's margins as plotly.js takes them: its own, over its template's, over plotly.js's.
+function marginOf(layout) {
+  return { l: 80, r: 80, t: 100, b: 80, ...layout.template?.layout?.margin, ...layout.margin };
+}
+
+// The legend of figure `fig` drawn `width` px wide, worked out before the draw (`legendHeight`:
+// `guess`), and its room put in the figure's bottom margin from the start: plotly.js otherwise
+// reserves it as it draws the legend, and a margin that changes makes it draw the whole chart a
+// second time. `below`: the px the legend adds under the plot (the chart's element is that much
+// taller, so that the plot keeps its height).
+function reserveLegend(fig, width) {
+  const guess = legendHeight(fig, width);
+  if (!guess) return { guess, below: 0 };
+  const margin = marginOf(fig.layout);
+  fig.layout.margin = { ...margin, b: margin.b + guess + LEGEND_GAP };
+  return { guess, below: guess + LEGEND_GAP };
 }
 
 // Trace types whose legend entry plotly.js hides unless asked (their showlegend defaults to false).
@@ -1182,7 +1192,7 @@ function legendHeight(fig, width) {
   if ((legend.orientation ?? "v") !== "h" || legend.entrywidth || legend.title?.text) return null;
   if (shown.some((t) => /[<&\n]/.test(t.name ?? ""))) return null; // markup: measured otherwise
   const font = { size: 12, family: '"Open Sans", verdana, arial, sans-serif', ...base.font, ...layout.font, ...base.legend?.font, ...layout.legend?.font };
-  const margin = { l: 80, r: 80, ...base.margin, ...layout.margin };
+  const margin = marginOf(layout);
   const gap = 5; // plotly.js's itemGap
   const border = legend.borderwidth ?? 0;
   const item = (legend.indentation ?? 0) + (legend.itemwidth ?? 30) + 2 * gap;
@@ -1233,7 +1243,7 @@ function legendHeight(fig, width) {
 // A figure below its plot legend's height (the legend adds to the height, the plot keeps its own).
 function withLegend(gd, height) {
   const legend = gd._fullLayout.showlegend && gd.querySelector(".legend");
-  return legend ? height + Math.ceil(legend.getBoundingClientRect().height) + 8 : height;
+  return legend ? height + Math.ceil(legend.getBoundingClientRect().height) + LEGEND_GAP : height;
 }
 
 // Where a click fell on a chart, in data units of its axes (a log axis's too), or null.
@@ -1276,9 +1286,7 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
     const gd = box.firstChild;
     const height = fig.layout.height;
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
-    const legend = legendHeight(fig, gd.clientWidth); // drawn once at its height, as theirs
-    roomForLegend(fig, legend);
-    gd.style.height = `${height + (legend ? legend + 8 : 0)}px`;
+    gd.style.height = `${height + reserveLegend(fig, gd.clientWidth).below}px`; // drawn once, as theirs
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();

@@ -187,7 +187,7 @@ def test_each_chart_is_drawn_once_at_its_height_its_legend_worked_out_before(
     if query == "" and width >= 1280:
         assert [c["refits"] for c in charts] == [0] * len(charts), charts
         # nor did plotly.js draw any a second time: the legend's room and a log axis's labels
-        # were in the margins from the start (roomForLegend, gd.figures.charts._layout)
+        # were in the margins from the start (reserveLegend, gd.figures.charts._layout)
         assert [c["moved"] for c in charts] == [[]] * len(charts), charts
         sweep = page.locator(".gd-static[data-ready='true'] .gd-chart")  # the sweep's, below
         expect(sweep).to_be_attached()
