@@ -215,17 +215,19 @@ def main() -> None:
 def report_loads(loads: dict[str, list[float]], before: str | None) -> None:
     ms = statistics.median
     ours, minimal = loads["ours"], loads["minimal"]
+
+    def rounds(times: list[float]) -> str:  # each round's ratio to the one-chart app's load
+        return ", ".join(f"{a / b:.2f}" for a, b in zip(times, minimal, strict=True))
+
     print(f"(c) first load, page open -> every chart drawn, median of {len(ours)}:")
     print(
         f"    ours {ms(ours):.2f} s   one-chart app {ms(minimal):.2f} s   ratio {ms(ours) / ms(minimal):.2f} "
-        f"(rounds: {', '.join(f'{a / b:.2f}' for a, b in zip(ours, minimal, strict=True))}; target 2)"
+        f"(rounds: {rounds(ours)}; target 2)"
     )
     if loads["before"]:
-        old = ms(loads["before"])
-        print(
-            f"    the page at {before}: {old:.2f} s   ratio {old / ms(minimal):.2f} "
-            f"(rounds: {', '.join(f'{a / b:.2f}' for a, b in zip(loads['before'], minimal, strict=True))})"
-        )
+        old = loads["before"]
+        ratio = ms(old) / ms(minimal)
+        print(f"    the page at {before}: {ms(old):.2f} s   ratio {ratio:.2f} (rounds: {rounds(old)})")
 
 
 def step_and_play(browser, our_url: str, minimal_url: str, pid: int, repeat: int) -> None:
