@@ -25,6 +25,13 @@ except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUI
 
 SURFACE_X, SURFACE_Y = 4, 3  # the default map: w5 across, w4 up
 
+# True once the contour map's path starts somewhere other than the origin
+LEFT_THE_ORIGIN = """() => {
+  const plot = document.querySelector('.gd-contour .js-plotly-plot');
+  const path = plot && plot.data && plot.data.find((t) => t.meta && t.meta.gd === 'path');
+  return Boolean(path && path.x && path.x.length && (path.x[0] !== 0 || path.y[0] !== 0));
+}"""
+
 
 def plot_point(page, name: str, x: float, y: float) -> tuple[float, float]:
     """The page coordinates of data point (x, y) on chart `name`'s axes (Plotly's own mapping)."""
@@ -45,6 +52,9 @@ def test_a_click_on_the_map_starts_the_run_there(open_app, console_errors):
     px, py = plot_point(page, "contour", 6.0, 4.0)  # w5 = 6, w4 = 4: inside the map
     page.mouse.click(px, py)
     page.wait_for_url(re.compile(r"start="), timeout=20_000)
+    # the URL can change before the new run's panel arrives, while the old one is still ready:
+    # wait until the path no longer starts at the origin (the default start)
+    page.wait_for_function(LEFT_THE_ORIGIN, timeout=30_000)
     expect(page.locator(".gd-panel[data-ready='true']")).to_be_attached(timeout=30_000)
     box = page.get_by_label("Start θ₀ (w1, …, wd, b)", exact=True)
     text = box.input_value()
