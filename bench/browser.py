@@ -158,7 +158,12 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=7, help="first loads of each app to take the median of")
     parser.add_argument("--load-only", action="store_true", help="time the first load (c) alone")
     parser.add_argument("--before", metavar="REV", help="also time the first load of the page at REV")
+    parser.add_argument(
+        "--scene-only", action="store_true", help="time the 3-D scene's Step and Play alone, against --before"
+    )
     args = parser.parse_args()
+    if args.scene_only and not args.before:
+        parser.error("--scene-only compares the page with the page at --before REV")
     before = None
     if args.before:
         old = Path(tempfile.mkdtemp()) / "before"
@@ -173,6 +178,9 @@ def main() -> None:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            if args.scene_only:
+                compare_scenes(browser, our_url, before_url, args.before, args.loads, args.repeat)
+                return
             # (c) first load, alternating the apps; a first view of each warms its server's caches
             loads = {"ours": [], "minimal": [], "before": []}
             for round_ in range(args.loads + 1):
@@ -228,6 +236,40 @@ def report_loads(loads: dict[str, list[float]], before: str | None) -> None:
         old = loads["before"]
         ratio = ms(old) / ms(minimal)
         print(f"    the page at {before}: {ms(old):.2f} s   ratio {ratio:.2f} (rounds: {rounds(old)})")
+
+
+def scene_steps(browser, url: str, repeat: int) -> tuple[list[float], float]:
+    """A fresh page's `repeat` Steps, each timed until the 3-D scene shows it, and the rate at
+    which the scene moves during 5 s of Play."""
+    page, _ = open_page(browser, url, PANEL_READY)
+    page.wait_for_function("document.querySelector('.gd-panel').dataset.scene === '0'", timeout=60_000)
+    page.wait_for_timeout(800)
+    steps = []
+    for _ in range(repeat):
+        steps.append(page.evaluate(OUR_STEP_3D))
+        page.wait_for_timeout(100)
+    page.get_by_role("button", name="Play", exact=True).click()
+    scene = page.evaluate(WATCH_PLAY, 5)[2]
+    page.close()
+    return steps, scene
+
+
+def compare_scenes(browser, our_url: str, before_url: str, before: str, rounds: int, repeat: int) -> None:
+    """(d) The 3-D scene's Step and Play, the page against the page at `before`, alternating."""
+    steps, plays = {"ours": [], "before": []}, {"ours": [], "before": []}
+    for _ in range(rounds):
+        for label, url in (("ours", our_url), ("before", before_url)):
+            times, scene = scene_steps(browser, url, repeat)
+            steps[label] += times
+            plays[label].append(scene)
+    ms = statistics.median
+    ours, old = ms(steps["ours"]), ms(steps["before"])
+    print(f"(d) Step, click -> the 3-D scene drawn, median of {rounds} x {repeat}:")
+    print(f"    ours {ours:.0f} ms   the page at {before} {old:.0f} ms   ratio {ours / old:.2f}")
+    print(
+        f"    Play, the 3-D scene redrawn a second (median of {rounds}): ours {ms(plays['ours']):.1f}, "
+        f"the page at {before} {ms(plays['before']):.1f}"
+    )
 
 
 def step_and_play(browser, our_url: str, minimal_url: str, pid: int, repeat: int) -> None:

@@ -1098,16 +1098,56 @@ class Panel {
     const steps = [...trail.slice(-TRAIL), k];
     const point = chart.tagged.point[0].index;
     const line = chart.tagged.trail[0].index;
-    this.Plotly.restyle(
-      chart.chart,
-      {
-        x: [[this.param(0, k, i)], steps.map((s) => this.param(0, s, i))],
-        y: [[this.param(0, k, j)], steps.map((s) => this.param(0, s, j))],
-        z: [[z[this.row(k)]], steps.map((s) => z[this.row(s)])],
-      },
-      [point, line],
-    );
+    const scene = keepSurface(chart.chart);
+    if (scene) scene.gdMarkerOnly = true;
+    try {
+      this.Plotly.restyle(
+        chart.chart,
+        {
+          x: [[this.param(0, k, i)], steps.map((s) => this.param(0, s, i))],
+          y: [[this.param(0, k, j)], steps.map((s) => this.param(0, s, j))],
+          z: [[z[this.row(k)]], steps.map((s) => z[this.row(s)])],
+        },
+        [point, line],
+      );
+    } finally {
+      if (scene) scene.gdMarkerOnly = false;
+    }
   }
+}
+
+// A restyle of a 3-D scene's marker and trail makes plotly.js rebuild every trace of the scene,
+// the surface too: its grid scaled again, its contour lines traced again, its buffers uploaded
+// again (about a quarter of a Step's scene redraw on this project's machine), for a surface that
+// has not changed. While renderSurface restyles the marker and trail (scene.gdMarkerOnly), the
+// surface keeps what it built, unless what its build reads from the scene has changed: the
+// scale of the data (a marker beyond the surface widens the scene's bounds), the contour levels,
+// the axes' types. Any other redraw (a new run, a legend click, a resize) rebuilds it as before.
+// Returns the scene, or null where plotly.js has none (or keeps it elsewhere: nothing is held).
+function keepSurface(gd) {
+  const scene = gd._fullLayout?.scene?._scene;
+  if (!scene?.traces) return null;
+  for (const built of Object.values(scene.traces)) {
+    if (built.data?.type !== "surface" || built.gdKeeps) continue;
+    built.gdKeeps = true;
+    const update = built.update;
+    let was = null;
+    built.update = function (data) {
+      const layout = scene.fullSceneLayout;
+      const now = [
+        data.uid, data.z, ...scene.dataScale, ...scene.contourLevels.flat(),
+        layout.xaxis.type, layout.yaxis.type, layout.zaxis.type,
+      ];
+      if (scene.gdMarkerOnly && was && now.length === was.length && now.every((v, n) => v === was[n])) {
+        this.data = data; // what hover reads: the same trace, from this draw
+        scene.gdKept = (scene.gdKept || 0) + 1; // for tests
+        return;
+      }
+      was = now;
+      return update.call(this, data);
+    };
+  }
+  return scene;
 }
 
 // Size a drawn figure to its element: as wide as the element now is, `wanted()` px tall (which

@@ -273,3 +273,29 @@ def test_the_charts_follow_the_iteration_and_keep_a_zoom(open_app, console_error
     page.get_by_role("button", name="Follow").click()
     page.wait_for_function(f"() => ({x_range})('convergence')[1] < 20")
     no_trouble(page, console_errors)
+
+
+# how many redraws of the 3-D scene kept the surface plotly.js had built (keepSurface, live.js)
+SCENE_KEPT = (
+    "() => document.querySelector('.gd-surface .js-plotly-plot')._fullLayout.scene._scene.gdKept || 0"
+)
+
+
+@pytest.mark.parametrize("query", ["", "learning_rate=1.5&steps=30"], ids=["article", "diverging"])
+def test_a_step_draws_the_scene_a_fresh_page_draws(open_app, console_errors, query):
+    # a Step restyles the 3-D marker and trail, and the surface keeps what plotly.js built for it
+    # (keepSurface, static/live.js): each of three Steps, even as a diverging run's marker flies off
+    # the surface (the whole path, drawn from the start, has set the scene's scale). The scene is
+    # the picture a page opened at that iteration draws, which builds its surface once.
+    stepped = open_app(query)
+    scene_at(stepped, 0)
+    for k in (1, 2, 3):
+        stepped.get_by_role("button", name="Step", exact=True).click()
+        scene_at(stepped, k)
+    assert stepped.evaluate(SCENE_KEPT) == 3
+    fresh = open_app(f"{query}&iteration=3" if query else "iteration=3")
+    scene_at(fresh, 3)
+    stepped.mouse.move(0, 0)  # no hover label on either
+    pictures = [p.locator(".gd-surface .js-plotly-plot").screenshot() for p in (stepped, fresh)]
+    assert pictures[0] == pictures[1]
+    no_trouble(stepped, console_errors)
