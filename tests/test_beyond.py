@@ -339,6 +339,23 @@ def test_eigen_view_lines_are_the_error_along_numpys_eigenvectors_and_gd_follows
     np.testing.assert_allclose(point.y, np.maximum(E[k], floor), rtol=1e-6, atol=1e3 * floor)
 
 
+def test_eigen_views_range_follows_the_run_when_plain_gd_would_diverge():
+    from gd import figures
+
+    # momentum is stable at eta = 1.9 (its limit is near 1.93), plain GD is not (0.96): the dashed
+    # prediction climbs to 1e307, and once set the range to it, squashing the run's own lines
+    ex = experiment(Settings(optimizer="momentum", momentum=0.9999, learning_rate=1.9))
+    assert ex.trajectory.diverged_at is None
+    fig = figures.eigen_figure(ex, 10)
+    E = ex.problem.eigen_errors(ex.trajectory.params)
+    lo, hi = fig.layout.yaxis.range
+    dashed = [t for t in fig.data if t.meta is None]
+    assert max(max(t.y) for t in dashed) > 1e300  # the prediction is still drawn, leaving the chart
+    decades = np.log10(E.max()) + figures.eigen.REFERENCE_DECADES
+    assert np.log10(E.max()) < hi <= decades + 0.05 * (decades - lo) + 1e-9
+    assert np.all(np.isfinite([lo, hi]))
+
+
 def test_rate_chart_marks_the_rate_of_the_next_update():
     import plotly.graph_objects as go
 

@@ -25,6 +25,8 @@ from gd.figures.common import (
 from gd.run import Experiment
 from gd.spectrum import eigen_floor, gd_theory, slowest
 
+REFERENCE_DECADES = 3  # how far above the run's largest error the eigen view's range follows plain GD
+
 
 def direction_names(ex: Experiment) -> list[str]:
     """'v1 (λ = 0.94, slowest)': each eigenvector of G by its eigenvalue, ascending."""
@@ -83,7 +85,11 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     data.append(current_points(k, E[k], 8))
     shown = [E]
     if theory is not None:
-        finite = theory[np.isfinite(theory) & (theory >= floor)]
+        # plain GD's prediction sets the range only up to REFERENCE_DECADES above the run's own
+        # errors: past its stability limit it climbs to 1e300 while a stable optimizer (momentum)
+        # converges, and would squash the run's lines against the floor. Above, it leaves the chart.
+        ceiling = E.max() * 10.0**REFERENCE_DECADES
+        finite = theory[np.isfinite(theory) & (theory >= floor) & (theory <= ceiling)]
         shown.append(finite[None, :] if finite.size else E[:1])
     note = "dashed: plain GD at these rates, |1 − 2ηₜλᵢ| a step" if theory is not None else ""
     return figure(
