@@ -232,7 +232,8 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
             if ex.problem.l2:  # ridge: the plain mean squared error beside the objective
                 item["mse"] = arrays.add(ex.problem.mse(P))
             if rates is not None:  # eta of the update after each sent iteration (the last one's at T)
-                rate = rates[np.minimum(at, max(run.trajectory.steps - 1, 0))]
+                last = run.trajectory.steps - 1  # -1: no update kept (a run stopped at step 1)
+                rate = rates[np.minimum(at, last)] if last >= 0 else np.full(len(at), np.nan)
                 constant = len(rate) and np.isfinite(rate[0]) and np.all(rate == rate[0])
                 item["rate"] = float(rate[0]) if constant else arrays.add(rate)
         run_data.append(item)
