@@ -17,8 +17,9 @@ from test_live import panel, run_rows
 
 from gd import explain, live
 from gd.__main__ import divergence_message
+from gd.data import load_csv
 from gd.inputs import Settings
-from gd.run import experiment
+from gd.run import experiment, full_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,3 +86,83 @@ def test_eps_zero_on_the_page_is_a_message_and_a_panel_not_a_traceback(query):
     ), errors
     data = panel(at)["payload"]
     assert data["T"] == 0
+
+
+# ---- 2, 3: linesearch and cg on data near the +-1e100 limit (g^T g would be 1e396) -----------------
+
+
+def big_data():
+    """50 rows of N(0, 1) * 1e99 in both columns: within the CSV limit of 1e100."""
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(50, 2)) * 1e99
+    return ("x1,y\n" + "\n".join(f"{float(a)!r},{float(b)!r}" for a, b in rows)).encode()
+
+
+def test_linesearch_takes_the_exact_step_on_data_near_the_limit():
+    from fractions import Fraction
+
+    ex = experiment(Settings(optimizer="linesearch", steps=30), load_csv(big_data()))
+    tr, pb = ex.trajectory, ex.problem
+    assert tr.diverged_at is None and tr.steps == 30
+    assert np.isfinite(tr.params).all() and np.isfinite(tr.grad_norm).all()
+    # a rate at every step until the gradient is exactly zero (NaN there: no step to take)
+    zero = ~np.any(ex.problem.gradient(tr.params[:-1]), axis=1)
+    assert zero[-1] and np.array_equal(np.isnan(ex.step_rates), zero)
+    # the first step by hand, in exact rationals: eta = g^T g / (2 g^T G g) from theta_0 = 0, g = -2c
+    G = [[Fraction(v) for v in row] for row in pb.G]
+    g = [-2 * Fraction(v) for v in pb.c]
+    gg = sum(v * v for v in g)
+    gGg = sum(g[a] * G[a][b] * g[b] for a in range(2) for b in range(2))
+    eta = gg / (2 * gGg)
+    assert ex.step_rates[0] == pytest.approx(float(eta), rel=1e-12)
+    np.testing.assert_allclose(tr.params[1], [float(-eta * v) for v in g], rtol=1e-12)
+
+
+def test_cg_reaches_the_least_squares_solution_on_data_near_the_limit():
+    data = load_csv(big_data())
+    ex = experiment(Settings(optimizer="cg", steps=10), data)
+    tr, pb = ex.trajectory, ex.problem
+    assert tr.diverged_at is None and np.isfinite(tr.grad_norm).all()
+    assert np.any(tr.params[1] != 0)  # it moves (it held at zero: its tolerance had overflowed)
+    lstsq = np.linalg.lstsq(np.c_[data.X, np.ones(data.n)], data.y)[0]
+    np.testing.assert_allclose(tr.params[-1][0], lstsq[0], rtol=1e-9)
+    assert pb.excess_loss(tr.params[-1]) <= 1e-14 * tr.loss[0]
+
+
+@pytest.mark.parametrize("optimizer", ["linesearch", "cg", "newton"])
+def test_gradient_norms_are_finite_and_right_on_data_near_the_limit(optimizer):
+    ex = experiment(Settings(optimizer=optimizer, steps=5), load_csv(big_data()))
+    g = ex.problem.gradient(ex.trajectory.params)
+    # |g| by hand, each row scaled by its largest entry first (the squares of 1e198 overflow)
+    big = np.abs(g).max(axis=1, keepdims=True)
+    want = big[:, 0] * np.sqrt(np.sum((g / big) ** 2, axis=1))
+    np.testing.assert_allclose(ex.trajectory.grad_norm, want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("optimizer", ["linesearch", "cg"])
+def test_linesearch_and_cg_run_data_near_the_limit_through_the_command_line(optimizer, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(big_data())
+    result = gd_cli("--quiet", "--data", str(path), "--optimizer", optimizer, "--steps", "20")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_scaling_by_a_power_of_two_leaves_ordinary_runs_bit_for_bit():
+    # linesearch and cg as they were written before the scaling, on the article's data
+    ex = experiment(Settings(optimizer="linesearch", steps=40))
+    pb, theta = ex.problem, np.zeros(ex.problem.p)
+    for k in range(1, 41):
+        g = full_batch(pb)(theta)
+        theta = theta + -(g @ g) / (2.0 * (g @ pb.G @ g)) * g
+        np.testing.assert_array_equal(ex.trajectory.params[k], theta)
+    cg = experiment(Settings(optimizer="cg", steps=6))
+    theta, direction, before = np.zeros(pb.p), None, 0.0
+    for k in range(1, 7):
+        r = -0.5 * full_batch(pb)(theta)
+        rr = float(r @ r)
+        if not rr > pb.residual_tolerance**2:
+            break
+        direction = r if before == 0 else r + (rr / before) * direction
+        theta = theta + (rr / float(direction @ (pb.G @ direction))) * direction
+        before = rr
+        np.testing.assert_array_equal(cg.trajectory.params[k], theta)
