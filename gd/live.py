@@ -124,7 +124,13 @@ class Arrays:
         self.stored: dict[tuple[str, bytes], int] = {}
 
     def add(self, values, dtype: str = "f8", shape: str | None = None) -> dict:
-        """A reference to `values` as `dtype` ("f8", "f4", "i4", ...: Plotly's names)."""
+        """A reference to `values` as `dtype` ("f8", "f4", "i4", ...: Plotly's names); "f4" stays
+        "f8" where a finite value would not fit float32 (past 3.4e38 it would be drawn as inf)."""
+        if dtype == "f4":
+            values = np.asarray(values, dtype=float)
+            finite = np.abs(values[np.isfinite(values)])
+            if finite.size and finite.max() > np.finfo(np.float32).max:
+                dtype = "f8"
         data = np.ascontiguousarray(values, dtype="<" + dtype).tobytes()
         offset = self.stored.get((dtype, data))
         if offset is None:

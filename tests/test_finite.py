@@ -6,6 +6,7 @@ keeps its iteration 0) and says that eps above 0 is what helps.
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from test_hostile import page
 from test_live import panel, run_rows
 
-from gd import explain, live
+from gd import explain, figures, live
 from gd.__main__ import divergence_message
 from gd.data import load_csv
 from gd.inputs import Settings
@@ -166,3 +167,24 @@ def test_scaling_by_a_power_of_two_leaves_ordinary_runs_bit_for_bit():
         theta = theta + (rr / float(direction @ (pb.G @ direction))) * direction
         before = rr
         np.testing.assert_array_equal(cg.trajectory.params[k], theta)
+
+
+# ---- 4: numbers past float32's range travel as float64 ----------------------------------------------
+
+
+def test_a_loss_past_float32s_range_is_sent_finite():
+    rng = np.random.default_rng(1)
+    rows = np.c_[rng.normal(size=50), rng.normal(size=50) * 1e20]
+    data = load_csv(("x1,y\n" + "\n".join(f"{float(a)!r},{float(b)!r}" for a, b in rows)).encode())
+    ex = experiment(Settings(steps=50), data)
+    assert ex.trajectory.loss[0] > np.finfo(np.float32).max  # 1e40: float32 would make it inf
+    sent = live.decode(live.payload(ex, 0, 1))
+    _, main = run_rows(sent)
+    want = figures.common.slice_points(ex, 0, 1, ex.trajectory.params) + figures.surface.surface_lift(
+        figures.common.slice_grid(ex, 0, 1)[2]
+    )
+    np.testing.assert_allclose(main["z"], want, rtol=1e-6)
+    surface = sent["figures"]["surface"]["data"][0]
+    z = np.frombuffer(base64.b64decode(surface["z"]["bdata"]), dtype="<" + surface["z"]["dtype"])
+    assert np.isfinite(z).all()
+    np.testing.assert_allclose(z.max(), figures.common.slice_grid(ex, 0, 1)[2].max(), rtol=1e-6)
