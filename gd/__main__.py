@@ -11,7 +11,7 @@ import sys
 import warnings
 
 from gd.data import load_csv
-from gd.explain import MIN_RATE, STANDARDISE_CLI
+from gd.explain import MIN_RATE, STANDARDISE_CLI, zero_eps, zero_eps_advice
 from gd.export import trajectory_csv
 from gd.inputs import (
     CHOICES,
@@ -228,6 +228,8 @@ def divergence_message(ex: Experiment) -> str:
         msg += f" (the full-batch stability limit is {limit:.6g}; mini-batches can diverge below it)"
     else:
         msg += f", past {s.optimizer}'s stability limit {limit:.6g}"
+    if zero_eps(ex):
+        return msg + "; " + zero_eps_advice(ex)
     if limit is not None and limit <= MIN_RATE:
         return msg + f"; the smallest learning rate allowed ({MIN_RATE:g}) is above it: {STANDARDISE_CLI}"
     return msg + "; try a smaller learning rate"

@@ -242,9 +242,32 @@ def sweep_caption(ex: Experiment, swept: str) -> str:
     )
 
 
+def zero_eps(ex: Experiment) -> bool:
+    """Whether the run stopped on 0/0: an adaptive optimizer with eps = 0 (allowed, as torch.optim
+    allows it) whose update divided a zero gradient entry by its zero average, making NaN."""
+    tr = ex.trajectory
+    return (
+        ex.settings.hyper.get("eps") == 0
+        and tr.diverged_at is not None
+        and tr.steps < tr.diverged_at  # the row at the stop was not finite, so it was dropped
+    )
+
+
+def zero_eps_advice(ex: Experiment) -> str:
+    """The words for `zero_eps`, shared with the command line's message."""
+    default = registry.entry(ex.settings.optimizer).defaults["eps"]
+    return (
+        "eps = 0 divided 0 by 0 where a gradient entry was exactly zero (and its running average "
+        f"with it): set eps above 0 (torch.optim's default is {default:g})"
+    )
+
+
 def divergence_advice(ex: Experiment) -> str:
     """What to do about a run that diverged: a smaller learning rate, unless the stability limit
-    is below the smallest one allowed (then standardising is what helps, with its numbers)."""
+    is below the smallest one allowed (then standardising is what helps, with its numbers), or
+    the run stopped on eps = 0's 0/0 (then eps above 0 is what helps)."""
+    if zero_eps(ex):
+        return "With " + zero_eps_advice(ex) + "."
     if ex.limit is not None and ex.limit <= MIN_RATE:
         tip = standardise_tip(ex)
         return f"No learning rate allowed is below the stability limit ({ex.limit:.4g}). " + (

@@ -124,7 +124,13 @@ class Arrays:
         self.stored: dict[tuple[str, bytes], int] = {}
 
     def add(self, values, dtype: str = "f8", shape: str | None = None) -> dict:
-        """A reference to `values` as `dtype` ("f8", "f4", "i4", ...: Plotly's names)."""
+        """A reference to `values` as `dtype` ("f8", "f4", "i4", ...: Plotly's names); "f4" stays
+        "f8" where a finite value would not fit float32 (past 3.4e38 it would be drawn as inf)."""
+        if dtype == "f4":
+            values = np.asarray(values, dtype=float)
+            finite = np.abs(values[np.isfinite(values)])
+            if finite.size and finite.max() > np.finfo(np.float32).max:
+                dtype = "f8"
         data = np.ascontiguousarray(values, dtype="<" + dtype).tobytes()
         offset = self.stored.get((dtype, data))
         if offset is None:
@@ -232,7 +238,8 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
             if ex.problem.l2:  # ridge: the plain mean squared error beside the objective
                 item["mse"] = arrays.add(ex.problem.mse(P))
             if rates is not None:  # eta of the update after each sent iteration (the last one's at T)
-                rate = rates[np.minimum(at, max(run.trajectory.steps - 1, 0))]
+                last = run.trajectory.steps - 1  # -1: no update kept (a run stopped at step 1)
+                rate = rates[np.minimum(at, last)] if last >= 0 else np.full(len(at), np.nan)
                 constant = len(rate) and np.isfinite(rate[0]) and np.all(rate == rate[0])
                 item["rate"] = float(rate[0]) if constant else arrays.add(rate)
         run_data.append(item)

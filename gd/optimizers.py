@@ -117,12 +117,41 @@ def linesearch(G: np.ndarray) -> Optimizer:
     least at eta_t = g^T g / (2 g^T G g). At the optimum (g = 0) it stays where it is."""
 
     def update(g, state):
-        curvature = g @ G @ g
-        if not curvature > 0:  # g = 0: nothing to do (and no 0/0)
+        rate = exact_rate(g, G)
+        if not rate > 0:  # g = 0: nothing to do (and no 0/0)
             return np.zeros_like(g), state
-        return -(g @ g) / (2.0 * curvature) * g, state
+        return -rate * g, state
 
     return Optimizer("linesearch", lambda params: Empty(), update)
+
+
+def exact_rate(g: np.ndarray, G: np.ndarray) -> np.ndarray | float:
+    """linesearch's eta = g^T g / (2 g^T G g) for a gradient g (p,), or for each row of g (T, p);
+    NaN where g^T G g is not positive (g = 0). Where a product of it leaves float64's range (a
+    gradient of 1e198 on data near gd.data.MAX_CSV_VALUE: g^T g would be 1e396) it is computed
+    from g scaled by a power of two near its largest entry, which leaves the ratio as it is."""
+
+    def products(v):  # a step's as linesearch always summed it; rows' as the rate chart did
+        if v.ndim == 1:
+            return np.array([v @ v]), np.array([v @ G @ v])
+        return np.einsum("ti,ti->t", v, v), np.einsum("ti,ij,tj->t", v, G, v)
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        gg, curvature = products(g)
+        rows = np.atleast_2d(g)
+        big = ~(np.isfinite(gg) & np.isfinite(curvature)) & np.isfinite(rows).all(axis=1)
+        if big.any():
+            u = rows[big] * power_of_two(np.abs(rows[big]).max(axis=1, keepdims=True))
+            gg[big], curvature[big] = products(u if g.ndim == 2 else u[0])
+        rate = np.where(curvature > 0, gg / (2.0 * curvature), np.nan)
+    return rate if g.ndim == 2 else float(rate[0])
+
+
+def power_of_two(size: np.ndarray | float) -> np.ndarray | float:
+    """2^-k with 2^k near `size` (1 where size is 0): scaling by it is exact, so that a quantity
+    computed from scaled numbers has the bits it would have had, had nothing overflowed."""
+    exponent = np.frexp(size)[1]
+    return np.ldexp(1.0, -exponent)
 
 
 def newton(solve: Callable[[np.ndarray], np.ndarray], damping: float = 1.0) -> Optimizer:
@@ -137,31 +166,38 @@ def newton(solve: Callable[[np.ndarray], np.ndarray], damping: float = 1.0) -> O
 
 
 class Conjugate(NamedTuple):
-    direction: np.ndarray  # p_{t-1}
-    rr: float  # r_{t-1}^T r_{t-1}; 0 before the first step
+    direction: np.ndarray  # p_{t-1}, times `scale`
+    rr: float  # r_{t-1}^T r_{t-1}, times scale^2; 0 before the first step
     held: bool  # the residual became negligible: the point stays
+    scale: float = 0.0  # s, a power of two near r_0's largest entry; 0 before the first step
 
 
 def cg(G: np.ndarray, tolerance: float) -> Optimizer:
     """Linear conjugate gradient on G theta = c, the residual r = c - G theta = -g / 2 read from
     the gradient: p_t = r_t + (r_t^T r_t / r_{t-1}^T r_{t-1}) p_{t-1} (p_0 = r_0),
     theta <- theta + (r_t^T r_t / p_t^T G p_t) p_t. Exact in at most p steps in exact arithmetic.
-    Once r^T r <= `tolerance` (round-off), or the direction has no curvature left, it holds its
-    point for good: never 0/0."""
+    Once |r| <= `tolerance` (round-off), or the direction has no curvature left, it holds its
+    point for good: never 0/0.
+
+    The residuals and directions are held times s, a power of two near r_0's largest entry: on
+    data near gd.data.MAX_CSV_VALUE r is 1e198 and r^T r would overflow, while the ratios cg takes
+    are the same from s r; scaling by a power of two is exact, so elsewhere the bits are the
+    unscaled ones."""
 
     def update(g, state):
         zero = np.zeros_like(g)
         if state.held:
             return zero, state
-        r = -0.5 * g
+        scale = state.scale or (power_of_two(float(np.abs(g).max())) if np.isfinite(g).all() else 1.0)
+        r = (-0.5 * scale) * g
         rr = float(r @ r)
-        if not rr > tolerance:
-            return zero, Conjugate(state.direction, state.rr, True)
+        if not rr > (tolerance * scale) ** 2:
+            return zero, state._replace(held=True)
         p = r if state.rr == 0 else r + (rr / state.rr) * state.direction
         curvature = float(p @ (G @ p))
         if not curvature > 0:
-            return zero, Conjugate(state.direction, state.rr, True)
-        return (rr / curvature) * p, Conjugate(p, rr, False)
+            return zero, state._replace(held=True)
+        return (rr / curvature / scale) * p, Conjugate(p, rr, False, scale)
 
     return Optimizer("cg", lambda params: Conjugate(np.zeros_like(params), 0.0, False), update)
 

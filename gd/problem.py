@@ -38,6 +38,21 @@ CHUNK_ROWS = 16_384  # rows of [A, y] held at once by a pass: 2.9 MB at 20 featu
 QR_ROWS = 256
 
 
+def norms(rows: np.ndarray) -> np.ndarray | float:
+    """|x| of a vector, or of each row of (T, p) rows: np.linalg.norm's, but where its squares
+    overflow (entries past about 1e154: a gradient on data near gd.data.MAX_CSV_VALUE) from the
+    row scaled by its largest entry, so that a finite vector has a finite norm."""
+    rows = np.asarray(rows, dtype=float)
+    with np.errstate(over="ignore"):
+        out = np.atleast_1d(np.linalg.norm(np.atleast_2d(rows), axis=-1))
+    big = np.isinf(out) & np.isfinite(np.atleast_2d(rows)).all(axis=-1)
+    if big.any():
+        scaled = np.atleast_2d(rows)[big]
+        size = np.abs(scaled).max(axis=-1)
+        out[big] = size * np.linalg.norm(scaled / size[:, None], axis=-1)
+    return out if rows.ndim == 2 else float(out[0])
+
+
 @dataclass(frozen=True)
 class Problem:
     """The quadratic a run descends. Arrays have p = d + 1 entries, the bias last.
@@ -133,10 +148,11 @@ class Problem:
 
     @property
     def residual_tolerance(self) -> float:
-        """|c - G theta|^2 below which the residual is round-off near the optimum:
-        (16 p eps (lambda_max |theta*| + |c|))^2 (cg holds its point there)."""
-        scale = self.lambda_max * np.linalg.norm(self.theta_star) + np.linalg.norm(self.c)
-        return float((16 * self.p * np.finfo(float).eps * scale) ** 2)
+        """|c - G theta| below which the residual is round-off near the optimum:
+        16 p eps (lambda_max |theta*| + |c|) (cg holds its point there). Not squared: on data near
+        gd.data.MAX_CSV_VALUE its square would overflow."""
+        scale = self.lambda_max * norms(self.theta_star) + norms(self.c)
+        return float(16 * self.p * np.finfo(float).eps * scale)
 
     def eigen_errors(self, params: np.ndarray) -> np.ndarray:
         """|v_i^T (theta - theta*)| for each eigenvector v_i of G (the order of `eigenvalues`),

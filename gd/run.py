@@ -32,7 +32,7 @@ from gd.data import (
     to_original_units,
 )
 from gd.inputs import MAX_SGD_SAMPLE_STEPS, InputError, Settings, short
-from gd.problem import Accumulator, Problem
+from gd.problem import Accumulator, Problem, norms
 
 DIVERGENCE_FACTOR = 1e10
 SAMPLE_ROWS = 2000  # data rows kept for drawing, whatever n is
@@ -162,7 +162,7 @@ def run(
                 last = diverged_at if keep else diverged_at - 1
                 break
         params = params[: last + 1]
-        grad_norm = np.linalg.norm(problem.gradient(params), axis=1)
+        grad_norm = norms(problem.gradient(params))
     return Trajectory(params, problem.loss(params), grad_norm, diverged_at)
 
 
@@ -351,10 +351,9 @@ class Experiment:
             rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
             rates = rates[: tr.steps]
         elif s.optimizer == "linesearch":
-            g = self.problem.gradient(tr.params[:-1])
-            curvature = np.einsum("ti,ij,tj->t", g, self.problem.G, g)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rates = np.where(curvature > 0, np.einsum("ti,ti->t", g, g) / (2.0 * curvature), np.nan)
+            rates = optimizers.exact_rate(
+                self.problem.gradient(tr.params[:-1]).reshape(-1, self.problem.p), self.problem.G
+            )
         else:
             return None
         rates.flags.writeable = False  # one array for every reader (and every session: see freeze)

@@ -1,0 +1,190 @@
+"""Hostile runs that once drew a traceback, inf or NaN: every one a correct result or a message.
+
+1: an adaptive optimizer with eps = 0 whose first update divides 0 by 0 stops at step 1 (the run
+keeps its iteration 0) and says that eps above 0 is what helps.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_hostile import page
+from test_live import panel, run_rows
+
+from gd import explain, figures, live
+from gd.__main__ import divergence_message
+from gd.data import load_csv
+from gd.inputs import Settings
+from gd.run import experiment, full_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def gd_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gd", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+# ---- 1: eps = 0 and a zero gradient: 0/0 at the first update ----------------------------------------
+
+ZERO_EPS = ("adagrad", "rmsprop", "adam")
+
+
+@pytest.mark.parametrize("optimizer", ZERO_EPS)
+def test_eps_zero_on_a_zero_gradient_keeps_iteration_zero_and_sends_a_panel(optimizer):
+    # y = 0 and theta_0 = 0: g = 0 and the running average of g^2 is 0, so the first update is
+    # 0 / (sqrt(0) + 0) = NaN, as torch.optim computes it; the run stops there with its start
+    ex = experiment(Settings(optimizer=optimizer, eps=0.0, true_weights=(0.0,), bias=0.0))
+    assert ex.trajectory.diverged_at == 1 and ex.trajectory.steps == 0
+    data = live.decode(live.payload(ex, 0, 1))
+    at, rows = run_rows(data)
+    assert data["T"] == 0 and at.tolist() == [0]
+    np.testing.assert_array_equal(rows["P"], [[0.0, 0.0]])
+    assert np.isnan(rows["rate"]).all()  # no update was made: no rate to show (the browser shows none)
+    assert {"surface", "contour", "loss", "eigen"} <= set(data["figures"])
+
+
+@pytest.mark.parametrize("optimizer", ZERO_EPS)
+def test_eps_zero_advice_is_eps_not_the_learning_rate(optimizer):
+    ex = experiment(Settings(optimizer=optimizer, eps=0.0, true_weights=(0.0,), bias=0.0))
+    assert explain.zero_eps(ex)
+    assert "set eps above 0" in explain.divergence_advice(ex)
+    assert "Lower the learning rate" not in explain.divergence_advice(ex)
+    message = divergence_message(ex)
+    assert "set eps above 0" in message and "smaller learning rate" not in message
+    # eps = 0 with a gradient that is nowhere zero runs (torch allows it, and so do we)
+    fine = experiment(Settings(optimizer=optimizer, eps=0.0, steps=20))
+    assert fine.trajectory.diverged_at is None and not explain.zero_eps(fine)
+
+
+def test_eps_zero_through_the_command_line_is_exit_3_and_one_line():
+    result = gd_cli("--quiet", "--optimizer", "adam", "--eps", "0", "--weights", "0", "--bias", "0")
+    assert result.returncode == 3
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: the run diverged at step 1"), result.stderr
+    assert "set eps above 0" in lines[0] and "Warning" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"optimizer": "adam", "eps": "0", "true_weights": "0", "bias": "0"},
+        {"optimizer": "adagrad", "eps": "0", "true_weights": "0", "bias": "0", "presenter": "true"},
+    ],
+    ids=["adam", "adagrad presenter"],
+)
+def test_eps_zero_on_the_page_is_a_message_and_a_panel_not_a_traceback(query):
+    at = page(**query)  # asserts no exception
+    errors = [e.value for e in at.error]
+    assert any(
+        "diverged at step 1" in e and "no longer finite" in e and "eps above 0" in e for e in errors
+    ), errors
+    data = panel(at)["payload"]
+    assert data["T"] == 0
+
+
+# ---- 2, 3: linesearch and cg on data near the +-1e100 limit (g^T g would be 1e396) -----------------
+
+
+def big_data():
+    """50 rows of N(0, 1) * 1e99 in both columns: within the CSV limit of 1e100."""
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(50, 2)) * 1e99
+    return ("x1,y\n" + "\n".join(f"{float(a)!r},{float(b)!r}" for a, b in rows)).encode()
+
+
+def test_linesearch_takes_the_exact_step_on_data_near_the_limit():
+    from fractions import Fraction
+
+    ex = experiment(Settings(optimizer="linesearch", steps=30), load_csv(big_data()))
+    tr, pb = ex.trajectory, ex.problem
+    assert tr.diverged_at is None and tr.steps == 30
+    assert np.isfinite(tr.params).all() and np.isfinite(tr.grad_norm).all()
+    # a rate at every step until the gradient is exactly zero (NaN there: no step to take)
+    zero = ~np.any(ex.problem.gradient(tr.params[:-1]), axis=1)
+    assert zero[-1] and np.array_equal(np.isnan(ex.step_rates), zero)
+    # the first step by hand, in exact rationals: eta = g^T g / (2 g^T G g) from theta_0 = 0, g = -2c
+    G = [[Fraction(v) for v in row] for row in pb.G]
+    g = [-2 * Fraction(v) for v in pb.c]
+    gg = sum(v * v for v in g)
+    gGg = sum(g[a] * G[a][b] * g[b] for a in range(2) for b in range(2))
+    eta = gg / (2 * gGg)
+    assert ex.step_rates[0] == pytest.approx(float(eta), rel=1e-12)
+    np.testing.assert_allclose(tr.params[1], [float(-eta * v) for v in g], rtol=1e-12)
+
+
+def test_cg_reaches_the_least_squares_solution_on_data_near_the_limit():
+    data = load_csv(big_data())
+    ex = experiment(Settings(optimizer="cg", steps=10), data)
+    tr, pb = ex.trajectory, ex.problem
+    assert tr.diverged_at is None and np.isfinite(tr.grad_norm).all()
+    assert np.any(tr.params[1] != 0)  # it moves (it held at zero: its tolerance had overflowed)
+    lstsq = np.linalg.lstsq(np.c_[data.X, np.ones(data.n)], data.y)[0]
+    np.testing.assert_allclose(tr.params[-1][0], lstsq[0], rtol=1e-9)
+    assert pb.excess_loss(tr.params[-1]) <= 1e-14 * tr.loss[0]
+
+
+@pytest.mark.parametrize("optimizer", ["linesearch", "cg", "newton"])
+def test_gradient_norms_are_finite_and_right_on_data_near_the_limit(optimizer):
+    ex = experiment(Settings(optimizer=optimizer, steps=5), load_csv(big_data()))
+    g = ex.problem.gradient(ex.trajectory.params)
+    # |g| by hand, each row scaled by its largest entry first (the squares of 1e198 overflow)
+    big = np.abs(g).max(axis=1, keepdims=True)
+    want = big[:, 0] * np.sqrt(np.sum((g / big) ** 2, axis=1))
+    np.testing.assert_allclose(ex.trajectory.grad_norm, want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("optimizer", ["linesearch", "cg"])
+def test_linesearch_and_cg_run_data_near_the_limit_through_the_command_line(optimizer, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(big_data())
+    result = gd_cli("--quiet", "--data", str(path), "--optimizer", optimizer, "--steps", "20")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_scaling_by_a_power_of_two_leaves_ordinary_runs_bit_for_bit():
+    # linesearch and cg as they were written before the scaling, on the article's data
+    ex = experiment(Settings(optimizer="linesearch", steps=40))
+    pb, theta = ex.problem, np.zeros(ex.problem.p)
+    for k in range(1, 41):
+        g = full_batch(pb)(theta)
+        theta = theta + -(g @ g) / (2.0 * (g @ pb.G @ g)) * g
+        np.testing.assert_array_equal(ex.trajectory.params[k], theta)
+    cg = experiment(Settings(optimizer="cg", steps=6))
+    theta, direction, before = np.zeros(pb.p), None, 0.0
+    for k in range(1, 7):
+        r = -0.5 * full_batch(pb)(theta)
+        rr = float(r @ r)
+        if not rr > pb.residual_tolerance**2:
+            break
+        direction = r if before == 0 else r + (rr / before) * direction
+        theta = theta + (rr / float(direction @ (pb.G @ direction))) * direction
+        before = rr
+        np.testing.assert_array_equal(cg.trajectory.params[k], theta)
+
+
+# ---- 4: numbers past float32's range travel as float64 ----------------------------------------------
+
+
+def test_a_loss_past_float32s_range_is_sent_finite():
+    rng = np.random.default_rng(1)
+    rows = np.c_[rng.normal(size=50), rng.normal(size=50) * 1e20]
+    data = load_csv(("x1,y\n" + "\n".join(f"{float(a)!r},{float(b)!r}" for a, b in rows)).encode())
+    ex = experiment(Settings(steps=50), data)
+    assert ex.trajectory.loss[0] > np.finfo(np.float32).max  # 1e40: float32 would make it inf
+    sent = live.decode(live.payload(ex, 0, 1))
+    _, main = run_rows(sent)
+    want = figures.common.slice_points(ex, 0, 1, ex.trajectory.params) + figures.surface.surface_lift(
+        figures.common.slice_grid(ex, 0, 1)[2]
+    )
+    np.testing.assert_allclose(main["z"], want, rtol=1e-6)
+    surface = sent["figures"]["surface"]["data"][0]
+    z = np.frombuffer(base64.b64decode(surface["z"]["bdata"]), dtype="<" + surface["z"]["dtype"])
+    assert np.isfinite(z).all()
+    np.testing.assert_allclose(z.max(), figures.common.slice_grid(ex, 0, 1)[2].max(), rtol=1e-6)
