@@ -13,6 +13,7 @@ import numpy as np
 
 from gd import registry
 from gd.inputs import RANGES
+from gd.problem import ROUND_OFF
 from gd.run import Experiment
 from gd.spectrum import held_after, schedule_note
 
@@ -305,31 +306,67 @@ def standardise_tip(ex: Experiment) -> str | None:
     return text
 
 
+def at_optimum(ex: Experiment) -> bool:
+    """Whether the run starts at the optimum as far as the loss can tell: its excess loss
+    L(theta0) - L* at most ROUND_OFF (1e-16) times the loss's scale, the larger of L(theta0) and
+    L(0) (the scale gd.run.divergence_limit reads). From there any move is round-off, or an
+    adaptive optimizer's step of about eta, and "barely moves" or "of the way" would mean nothing."""
+    pb, theta0 = ex.problem, ex.trajectory.params[0]
+    scale = max(float(pb.loss(theta0)), float(pb.loss(np.zeros(pb.p))))
+    return float(pb.excess_loss(theta0)) <= ROUND_OFF * scale
+
+
 def adaptive_tip(ex: Experiment) -> str | None:
-    """For an adaptive optimizer that ended far from the least-squares values (more than half the
-    way still to go) without diverging: a larger rate, with the numbers (markdown); else None.
-    Its steps grow with η, about in proportion, so the rate that would have carried the slowest
-    parameter all the way is η times (its distance / what it covered), rounded up."""
-    if ex.limit is not None or registry.entry(ex.settings.optimizer).minibatch:
+    """Advice for a run that ended far from the least-squares values (more than half the way still
+    to go, and closer than it started) without diverging, from a start not already there
+    (`at_optimum`); else None (markdown).
+
+    An adaptive optimizer (a learning rate and no stability limit): a larger rate. Its steps grow
+    with eta, about in proportion, so the rate that would have carried the slowest parameter all
+    the way is eta times (its distance / what it covered), rounded up. newton: a larger damping h
+    (each step takes the fraction h of the way, h = 1 lands in one). linesearch and cg: nothing,
+    they have no rate to change; nor the optimizers with a stability limit (its note speaks)."""
+    s, tr = ex.settings, ex.trajectory
+    entry = registry.entry(s.optimizer)
+    if tr.diverged_at is not None or tr.steps == 0 or at_optimum(ex):
         return None
-    tr, star = ex.trajectory, ex.problem.theta_star
-    if tr.diverged_at is not None or tr.steps == 0:
+    if s.optimizer == "newton":
+        return _newton_tip(ex)
+    if not entry.rate or ex.limit is not None or entry.minibatch:
         return None
+    star = ex.problem.theta_star
     start, end = tr.params[0], tr.params[-1]
     need = float(np.linalg.norm(star - start))
     left = float(np.linalg.norm(star - end))
-    if need == 0 or left <= 0.5 * need:
+    if need == 0 or not 0.5 * need < left < need:
         return None
     moved = np.abs(end - start)
     ratio = float(np.max(np.abs(star - start) / np.maximum(moved, 1e-300)))
-    rate = min(round_up(ex.settings.learning_rate * ratio), MAX_RATE)
-    if rate <= ex.settings.learning_rate:
+    rate = min(round_up(s.learning_rate * ratio), MAX_RATE)
+    if rate <= s.learning_rate:
         return None
     return (
-        f"**{ex.settings.optimizer}** barely moves at η = {ex.settings.learning_rate:g}: after "
-        f"{tr.steps:,} steps the parameters are still {left / need:.0%} of the way from the least-"
+        f"**{s.optimizer}** barely moves at η = {s.learning_rate:g}: after "
+        f"{tr.steps:,} steps the parameters are still {percent(left / need)} of the way from the least-"
         f"squares values. An adaptive optimizer's steps are about η each whatever the gradient's "
         f"size, so a larger rate is what helps: try η = {rate:g}."
+    )
+
+
+def _newton_tip(ex: Experiment) -> str | None:
+    """newton with a small damping h: e_t = (1 - h)^t e_0 on the quadratic, the distance measured
+    in G's norm (sqrt of the excess loss: directions of no curvature, which no step moves, left
+    out). A larger h when more than half of it is left; h = 1 lands in one step."""
+    pb, tr, h = ex.problem, ex.trajectory, ex.settings.damping
+    need = float(pb.excess_loss(tr.params[0]))
+    left = math.sqrt(float(pb.excess_loss(tr.params[-1])) / need) if need > 0 else 0.0
+    if h >= 1 or not 0.5 < left < 1:
+        return None
+    return (
+        f"**newton** barely moves with damping h = {h:g}: each step goes the fraction h of the way, "
+        f"so after {tr.steps:,} steps the parameters are still {percent(left)} of the way from the "
+        f"least-squares values (the distance shrinks by 1 − h a step). A larger h is what helps: "
+        f"h = 1 lands on them in one step."
     )
 
 
@@ -342,8 +379,8 @@ def round_up(x: float) -> float:
 def guidance(ex: Experiment, standardise: bool = True) -> list[str]:
     """What to do about the run, from its numbers: standardise (a narrow valley, a limit next to
     the learning rate's bounds; not when `standardise` is false: a preset's note says it), a
-    larger rate for an adaptive optimizer that barely moved. Where the run diverged with no rate
-    allowed below its limit, the divergence message says it."""
+    larger rate for an adaptive optimizer or a larger damping for newton that barely moved. Where
+    the run diverged with no rate allowed below its limit, the divergence message says it."""
     tips = []
     said = ex.trajectory.diverged_at is not None and ex.limit is not None and ex.limit <= MIN_RATE
     if standardise and not said:
