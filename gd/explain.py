@@ -196,10 +196,12 @@ def stability_note(ex: Experiment) -> str:
     )
     text = f"{kind}: learning rate < **{limit:.4g}**"
     if limit <= MIN_RATE:
-        return (
-            text + f", below the smallest learning rate allowed ({MIN_RATE:g}): every rate "
-            f"**diverges** on these features. {STANDARDISE}."
-        )
+        text = f"{kind}: learning rate < **{limit_text(limit)}**, below the smallest learning rate "
+        text += f"allowed ({MIN_RATE:g}): every rate allowed is past it."
+        if ridge_sets_limit(ex):
+            advice = ridge_advice(ex)
+            return text + " " + advice[0].upper() + advice[1:] + "."
+        return text if s.standardize else text + f" {STANDARDISE}."
     if s.learning_rate >= limit:
         back = schedule_note(ex)
         if back is not None and "under the limit" in back:
@@ -243,17 +245,145 @@ def sweep_caption(ex: Experiment, swept: str) -> str:
     )
 
 
+def limit_text(limit: float, digits: int = 4) -> str:
+    """The stability limit to `digits` significant digits, more where they would round a limit below the
+    smallest learning rate allowed up to it (9.99999e-07 read "1e-06", beside a smallest rate of
+    1e-06, as if that rate were under it)."""
+    for more in (digits, 6, 8, 10, 17):
+        text = f"{limit:.{max(more, digits)}g}"
+        if (float(text) < MIN_RATE) == (limit < MIN_RATE):
+            return text
+    return repr(limit)
+
+
+def went_non_finite(ex: Experiment) -> bool:
+    """Whether the run diverged by a value that is not a finite number (NaN, infinity) rather than
+    by a finite loss past gd.run.divergence_limit: the trajectory keeps the diverging row only
+    when it is finite."""
+    tr = ex.trajectory
+    return tr.diverged_at is not None and tr.steps < tr.diverged_at
+
+
+def eps_at_zero(ex: Experiment) -> bool:
+    """An adaptive optimizer run with eps = 0 that went non-finite: its step divides the gradient
+    by sqrt of a running mean (or sum) of squared gradients, and where a component's gradients
+    have all been 0 that is 0 / 0. With eps = 0 nothing else makes these steps non-finite (each is
+    at most about eta / sqrt(1 - the averaging factor) in size)."""
+    return ex.settings.hyper.get("eps") == 0 and went_non_finite(ex)
+
+
+def eps_advice(ex: Experiment) -> str:
+    """The cause of an `eps_at_zero` divergence and its remedy, with torch's default eps."""
+    default = registry.entry(ex.settings.optimizer).defaults["eps"]
+    return (
+        "eps = 0 divides by zero where a gradient component is 0; use eps > 0 "
+        f"(torch's default is {default:g})"
+    )
+
+
+def rate_free_advice(ex: Experiment) -> str:
+    """Why linesearch, newton or cg diverged, in words (no rate to lower): in exact arithmetic each
+    step lowers the loss, so only float64's range or round-off can make them diverge."""
+    if went_non_finite(ex):
+        return "its step took the parameters or the loss out of float64's range: rescale the data"
+    return (
+        "its loss grew, which in exact arithmetic it cannot (each step lowers it): round-off on "
+        "these data; rescale the data"
+    )
+
+
+def limit_at(ex: Experiment, l2: float) -> float | None:
+    """The run's stability limit were the ridge penalty l2 instead of the run's: its optimizer's
+    limit at lambda_max(G + l2 D) of the plain problem."""
+    plain = ex.problem.plain or ex.problem
+    penalty = np.ones(plain.p)
+    penalty[-1] = 0.0
+    lam_max = float(np.linalg.eigvalsh(plain.G + np.diag(l2 * penalty))[-1])
+    return registry.entry(ex.settings.optimizer).stability_limit(lam_max, **ex.settings.hyper)
+
+
+def largest_l2(ex: Experiment, rate: float) -> float | None:
+    """The largest lambda, to one significant digit rounded down, under which `rate` is below the
+    stability limit (the limit falls as lambda grows: lambda_max(G + lambda D) grows with it);
+    None where even lambda = 0 leaves it at or past the limit."""
+    top = ex.settings.l2
+    zero = limit_at(ex, 0.0)
+    if zero is None or zero <= rate:
+        return None
+    low, high = 0.0, top
+    for _ in range(100):  # bisection: limit_at(low) > rate >= limit_at(high)
+        mid = (low + high) / 2
+        low, high = (mid, high) if limit_at(ex, mid) > rate else (low, mid)
+    if low <= 0:
+        return None
+    exponent = math.floor(math.log10(low))
+    return math.floor(low / 10**exponent + 1e-12) * 10.0**exponent
+
+
+def ridge_sets_limit(ex: Experiment) -> bool:
+    """Whether the ridge penalty alone puts the limit below every learning rate allowed: without
+    it (lambda = 0) the limit would be above the smallest."""
+    if not ex.settings.l2 or ex.limit is None or ex.limit > MIN_RATE:
+        return False
+    zero = limit_at(ex, 0.0)
+    return zero is not None and zero > MIN_RATE
+
+
+def ridge_advice(ex: Experiment, cli: bool = False) -> str:
+    """A smaller lambda, with the numbers: the penalty adds lambda to G along every weight, so
+    lambda_max >= lambda and the limit is at most the optimizer's limit at lambda_max = lambda,
+    however the features are scaled (standardising cannot lift it)."""
+    s = ex.settings
+    bound = registry.entry(s.optimizer).stability_limit(s.l2, **s.hyper)
+    name = "--l2" if cli else "λ ="
+    text = (
+        f"the ridge penalty sets this limit: λ = {s.l2:g} is added to G along every weight, so "
+        f"λmax ≥ λ and the limit is at most {limit_text(bound)} however the features are scaled "
+        "(standardising cannot lift it). A smaller λ raises it: "
+    )
+    fits = largest_l2(ex, s.learning_rate)
+    if fits is not None:
+        return text + f"with {name} {fits:g} or less, η = {s.learning_rate:g} is under it"
+    room = largest_l2(ex, MIN_RATE)
+    return text + f"with {name} {room:g} or less it passes {MIN_RATE:g}; then take η under it"
+
+
 def divergence_advice(ex: Experiment) -> str:
-    """What to do about a run that diverged: a smaller learning rate, unless the stability limit
-    is below the smallest one allowed (then standardising is what helps, with its numbers)."""
+    """What to do about a run that diverged, naming the cause where it is known: eps = 0 (0 / 0 in
+    an adaptive step); an optimizer without a learning rate (no rate advice: what went out of
+    range); a stability limit below the smallest rate allowed, set by the ridge penalty (a smaller
+    lambda) or by the features (standardising, not when already on); else a smaller rate."""
+    s = ex.settings
+    if eps_at_zero(ex):
+        return eps_advice(ex) + "."
+    if not registry.entry(s.optimizer).rate:
+        return f"{s.optimizer} has no learning rate, so a smaller one would not help: {rate_free_advice(ex)}."
     if ex.limit is not None and ex.limit <= MIN_RATE:
+        text = f"No learning rate allowed is below the stability limit ({limit_text(ex.limit)}). "
+        if ridge_sets_limit(ex):
+            advice = ridge_advice(ex)
+            return text + advice[0].upper() + advice[1:] + "."
+        if s.standardize:
+            return text.rstrip()
         tip = standardise_tip(ex)
-        return f"No learning rate allowed is below the stability limit ({ex.limit:.4g}). " + (
-            tip or f"{STANDARDISE}."
-        )
+        return text + (tip or f"{STANDARDISE}.")
     if ex.limit is not None:
-        return f"Lower the learning rate below the stability limit {ex.limit:.4g}."
+        return f"Lower the learning rate below the stability limit {limit_text(ex.limit)}."
     return "Lower the learning rate."
+
+
+def divergence_text(ex: Experiment) -> str:
+    """The page's message for a run that diverged: the step, what crossed the line, the advice."""
+    tr, pb = ex.trajectory, ex.problem
+    if went_non_finite(ex):
+        what = "a parameter or the loss stopped being a finite number"
+    else:
+        start = float(pb.loss(tr.params[0]))
+        zero = float(pb.loss(np.zeros(pb.p)))
+        what = "the loss grew past 10¹⁰ times " + (
+            "its start" if start >= zero else "L(0) = yᵀy/n, the zero model's loss (above its start)"
+        )
+    return f"The run diverged at step {tr.diverged_at}: {what}. {divergence_advice(ex)}"
 
 
 NARROW = 100.0  # a condition number from which standardising is worth a word
