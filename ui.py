@@ -709,14 +709,7 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
     if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
         st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
-        tr = ex.trajectory
-        # the row at the stop is kept where its loss was merely too large, dropped where not finite
-        why = (
-            "the loss grew past 10¹⁰ times its start"
-            if tr.steps == tr.diverged_at
-            else "its numbers were no longer finite"
-        )
-        st.error(f"The run diverged at step {tr.diverged_at}: {why}. {explain.divergence_advice(ex)}")
+        st.error(explain.divergence_text(ex))
     for other in ex.others:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")

@@ -10,8 +10,9 @@ import os
 import sys
 import warnings
 
+from gd import explain
 from gd.data import load_csv
-from gd.explain import MIN_RATE, STANDARDISE_CLI, zero_eps, zero_eps_advice
+from gd.explain import MIN_RATE, STANDARDISE_CLI
 from gd.export import trajectory_csv
 from gd.inputs import (
     CHOICES,
@@ -218,20 +219,32 @@ def summary(ex: Experiment) -> str:
 
 
 def divergence_message(ex: Experiment) -> str:
+    """The exit-3 line: the step, the rate and the stability limit (or that there is none), and
+    the advice that follows from the cause where it is known (gd.explain.divergence_advice's)."""
     s, limit = ex.settings, ex.limit
-    msg = (
-        f"error: the run diverged at step {ex.trajectory.diverged_at} with learning rate {s.learning_rate:g}"
-    )
+    msg = f"error: the run diverged at step {ex.trajectory.diverged_at}"
+    if not s.has_rate:
+        msg += f" ({s.optimizer} has no learning rate: a smaller one would not help); "
+        return msg + explain.rate_free_advice(ex)
+    msg += f" with learning rate {s.learning_rate:g}"
     if limit is None:
         msg += f" ({s.optimizer} has no fixed stability limit)"
     elif s.optimizer == "sgd":
-        msg += f" (the full-batch stability limit is {limit:.6g}; mini-batches can diverge below it)"
+        msg += (
+            f" (the full-batch stability limit is {explain.limit_text(limit, 6)}; "
+            "mini-batches can diverge below it)"
+        )
     else:
-        msg += f", past {s.optimizer}'s stability limit {limit:.6g}"
-    if zero_eps(ex):
-        return msg + "; " + zero_eps_advice(ex)
+        msg += f", past {s.optimizer}'s stability limit {explain.limit_text(limit, 6)}"
+    if explain.eps_at_zero(ex):
+        return msg + "; " + explain.eps_advice(ex)
     if limit is not None and limit <= MIN_RATE:
-        return msg + f"; the smallest learning rate allowed ({MIN_RATE:g}) is above it: {STANDARDISE_CLI}"
+        msg += f"; the smallest learning rate allowed ({MIN_RATE:g}) is above it: "
+        if explain.ridge_sets_limit(ex):
+            return msg + explain.ridge_advice(ex, cli=True)
+        if s.standardize:
+            return msg.removesuffix(": ")
+        return msg + STANDARDISE_CLI
     return msg + "; try a smaller learning rate"
 
 

@@ -39,11 +39,13 @@ class Range:
     open_max: bool = False
     open_min: bool = False  # above `minimum` rather than at least it
 
-    def check(self, value: float) -> float | int:
+    def check(self, value: float, typed: str | None = None) -> float | int:
+        """The value if allowed, else InputError naming it: as `typed` where given (the text a
+        float64 could not hold, 1e-400 read as 0 or 1e400 as inf, is what the user knows)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(f"{self.label} must be a number, got {value!r}")
         if not math.isfinite(value):
-            raise InputError(f"{self.label} must be a finite number, got {value}")
+            raise InputError(f"{self.label} must be a finite number, got {typed or value}")
         if self.integer:
             if value != int(value):
                 raise InputError(f"{self.label} must be a whole number, got {value}")
@@ -51,7 +53,7 @@ class Range:
         too_big = value >= self.maximum if self.open_max else value > self.maximum
         too_small = value <= self.minimum if self.open_min else value < self.minimum
         if too_small or too_big:
-            raise InputError(f"{self.label} must be {self.bottom} and {self.top}, got {fmt(value)}")
+            raise InputError(f"{self.label} must be {self.bottom} and {self.top}, got {typed or fmt(value)}")
         return value
 
     @property
@@ -89,7 +91,10 @@ class Range:
             raise InputError(f"{self.label} must be a number, got {text!r}") from None
         if self.integer and math.isfinite(value) and value.is_integer():
             value = int(value)
-        return self.check(value)
+        # a number beyond float64's range reads as 0 or inf: the message quotes what was typed
+        underflow = value == 0 and any(ch in "123456789" for ch in text.lower().split("e")[0])
+        overflow = math.isinf(value) and "inf" not in text.lower()
+        return self.check(value, text if underflow or overflow else None)
 
 
 def quote(text, limit: int = 40) -> str:

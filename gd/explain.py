@@ -13,6 +13,7 @@ import numpy as np
 
 from gd import registry
 from gd.inputs import RANGES
+from gd.problem import ROUND_OFF
 from gd.run import Experiment
 from gd.spectrum import held_after, schedule_note
 
@@ -195,10 +196,12 @@ def stability_note(ex: Experiment) -> str:
     )
     text = f"{kind}: learning rate < **{limit:.4g}**"
     if limit <= MIN_RATE:
-        return (
-            text + f", below the smallest learning rate allowed ({MIN_RATE:g}): every rate "
-            f"**diverges** on these features. {STANDARDISE}."
-        )
+        text = f"{kind}: learning rate < **{limit_text(limit)}**, below the smallest learning rate "
+        text += f"allowed ({MIN_RATE:g}): every rate allowed is past it."
+        if ridge_sets_limit(ex):
+            advice = ridge_advice(ex)
+            return text + " " + advice[0].upper() + advice[1:] + "."
+        return text if s.standardize else text + f" {STANDARDISE}."
     if s.learning_rate >= limit:
         back = schedule_note(ex)
         if back is not None and "under the limit" in back:
@@ -242,40 +245,145 @@ def sweep_caption(ex: Experiment, swept: str) -> str:
     )
 
 
-def zero_eps(ex: Experiment) -> bool:
-    """Whether the run stopped on 0/0: an adaptive optimizer with eps = 0 (allowed, as torch.optim
-    allows it) whose update divided a zero gradient entry by its zero average, making NaN."""
+def limit_text(limit: float, digits: int = 4) -> str:
+    """The stability limit to `digits` significant digits, more where they would round a limit below the
+    smallest learning rate allowed up to it (9.99999e-07 read "1e-06", beside a smallest rate of
+    1e-06, as if that rate were under it)."""
+    for more in (digits, 6, 8, 10, 17):
+        text = f"{limit:.{max(more, digits)}g}"
+        if (float(text) < MIN_RATE) == (limit < MIN_RATE):
+            return text
+    return repr(limit)
+
+
+def went_non_finite(ex: Experiment) -> bool:
+    """Whether the run diverged by a value that is not a finite number (NaN, infinity) rather than
+    by a finite loss past gd.run.divergence_limit: the trajectory keeps the diverging row only
+    when it is finite."""
     tr = ex.trajectory
-    return (
-        ex.settings.hyper.get("eps") == 0
-        and tr.diverged_at is not None
-        and tr.steps < tr.diverged_at  # the row at the stop was not finite, so it was dropped
-    )
+    return tr.diverged_at is not None and tr.steps < tr.diverged_at
 
 
-def zero_eps_advice(ex: Experiment) -> str:
-    """The words for `zero_eps`, shared with the command line's message."""
+def eps_at_zero(ex: Experiment) -> bool:
+    """An adaptive optimizer run with eps = 0 that went non-finite: its step divides the gradient
+    by sqrt of a running mean (or sum) of squared gradients, and where a component's gradients
+    have all been 0 that is 0 / 0. With eps = 0 nothing else makes these steps non-finite (each is
+    at most about eta / sqrt(1 - the averaging factor) in size)."""
+    return ex.settings.hyper.get("eps") == 0 and went_non_finite(ex)
+
+
+def eps_advice(ex: Experiment) -> str:
+    """The cause of an `eps_at_zero` divergence and its remedy, with torch's default eps."""
     default = registry.entry(ex.settings.optimizer).defaults["eps"]
     return (
-        "eps = 0 divided 0 by 0 where a gradient entry was exactly zero (and its running average "
-        f"with it): set eps above 0 (torch.optim's default is {default:g})"
+        "eps = 0 divides by zero where a gradient component is 0; use eps > 0 "
+        f"(torch's default is {default:g})"
     )
+
+
+def rate_free_advice(ex: Experiment) -> str:
+    """Why linesearch, newton or cg diverged, in words (no rate to lower): in exact arithmetic each
+    step lowers the loss, so only float64's range or round-off can make them diverge."""
+    if went_non_finite(ex):
+        return "its step took the parameters or the loss out of float64's range: rescale the data"
+    return (
+        "its loss grew, which in exact arithmetic it cannot (each step lowers it): round-off on "
+        "these data; rescale the data"
+    )
+
+
+def limit_at(ex: Experiment, l2: float) -> float | None:
+    """The run's stability limit were the ridge penalty l2 instead of the run's: its optimizer's
+    limit at lambda_max(G + l2 D) of the plain problem."""
+    plain = ex.problem.plain or ex.problem
+    penalty = np.ones(plain.p)
+    penalty[-1] = 0.0
+    lam_max = float(np.linalg.eigvalsh(plain.G + np.diag(l2 * penalty))[-1])
+    return registry.entry(ex.settings.optimizer).stability_limit(lam_max, **ex.settings.hyper)
+
+
+def largest_l2(ex: Experiment, rate: float) -> float | None:
+    """The largest lambda, to one significant digit rounded down, under which `rate` is below the
+    stability limit (the limit falls as lambda grows: lambda_max(G + lambda D) grows with it);
+    None where even lambda = 0 leaves it at or past the limit."""
+    top = ex.settings.l2
+    zero = limit_at(ex, 0.0)
+    if zero is None or zero <= rate:
+        return None
+    low, high = 0.0, top
+    for _ in range(100):  # bisection: limit_at(low) > rate >= limit_at(high)
+        mid = (low + high) / 2
+        low, high = (mid, high) if limit_at(ex, mid) > rate else (low, mid)
+    if low <= 0:
+        return None
+    exponent = math.floor(math.log10(low))
+    return math.floor(low / 10**exponent + 1e-12) * 10.0**exponent
+
+
+def ridge_sets_limit(ex: Experiment) -> bool:
+    """Whether the ridge penalty alone puts the limit below every learning rate allowed: without
+    it (lambda = 0) the limit would be above the smallest."""
+    if not ex.settings.l2 or ex.limit is None or ex.limit > MIN_RATE:
+        return False
+    zero = limit_at(ex, 0.0)
+    return zero is not None and zero > MIN_RATE
+
+
+def ridge_advice(ex: Experiment, cli: bool = False) -> str:
+    """A smaller lambda, with the numbers: the penalty adds lambda to G along every weight, so
+    lambda_max >= lambda and the limit is at most the optimizer's limit at lambda_max = lambda,
+    however the features are scaled (standardising cannot lift it)."""
+    s = ex.settings
+    bound = registry.entry(s.optimizer).stability_limit(s.l2, **s.hyper)
+    name = "--l2" if cli else "λ ="
+    text = (
+        f"the ridge penalty sets this limit: λ = {s.l2:g} is added to G along every weight, so "
+        f"λmax ≥ λ and the limit is at most {limit_text(bound)} however the features are scaled "
+        "(standardising cannot lift it). A smaller λ raises it: "
+    )
+    fits = largest_l2(ex, s.learning_rate)
+    if fits is not None:
+        return text + f"with {name} {fits:g} or less, η = {s.learning_rate:g} is under it"
+    room = largest_l2(ex, MIN_RATE)
+    return text + f"with {name} {room:g} or less it passes {MIN_RATE:g}; then take η under it"
 
 
 def divergence_advice(ex: Experiment) -> str:
-    """What to do about a run that diverged: a smaller learning rate, unless the stability limit
-    is below the smallest one allowed (then standardising is what helps, with its numbers), or
-    the run stopped on eps = 0's 0/0 (then eps above 0 is what helps)."""
-    if zero_eps(ex):
-        return "With " + zero_eps_advice(ex) + "."
+    """What to do about a run that diverged, naming the cause where it is known: eps = 0 (0 / 0 in
+    an adaptive step); an optimizer without a learning rate (no rate advice: what went out of
+    range); a stability limit below the smallest rate allowed, set by the ridge penalty (a smaller
+    lambda) or by the features (standardising, not when already on); else a smaller rate."""
+    s = ex.settings
+    if eps_at_zero(ex):
+        return eps_advice(ex) + "."
+    if not registry.entry(s.optimizer).rate:
+        return f"{s.optimizer} has no learning rate, so a smaller one would not help: {rate_free_advice(ex)}."
     if ex.limit is not None and ex.limit <= MIN_RATE:
+        text = f"No learning rate allowed is below the stability limit ({limit_text(ex.limit)}). "
+        if ridge_sets_limit(ex):
+            advice = ridge_advice(ex)
+            return text + advice[0].upper() + advice[1:] + "."
+        if s.standardize:
+            return text.rstrip()
         tip = standardise_tip(ex)
-        return f"No learning rate allowed is below the stability limit ({ex.limit:.4g}). " + (
-            tip or f"{STANDARDISE}."
-        )
+        return text + (tip or f"{STANDARDISE}.")
     if ex.limit is not None:
-        return f"Lower the learning rate below the stability limit {ex.limit:.4g}."
+        return f"Lower the learning rate below the stability limit {limit_text(ex.limit)}."
     return "Lower the learning rate."
+
+
+def divergence_text(ex: Experiment) -> str:
+    """The page's message for a run that diverged: the step, what crossed the line, the advice."""
+    tr, pb = ex.trajectory, ex.problem
+    if went_non_finite(ex):
+        what = "a parameter or the loss stopped being a finite number"
+    else:
+        start = float(pb.loss(tr.params[0]))
+        zero = float(pb.loss(np.zeros(pb.p)))
+        what = "the loss grew past 10¹⁰ times " + (
+            "its start" if start >= zero else "L(0) = yᵀy/n, the zero model's loss (above its start)"
+        )
+    return f"The run diverged at step {tr.diverged_at}: {what}. {divergence_advice(ex)}"
 
 
 NARROW = 100.0  # a condition number from which standardising is worth a word
@@ -328,31 +436,67 @@ def standardise_tip(ex: Experiment) -> str | None:
     return text
 
 
+def at_optimum(ex: Experiment) -> bool:
+    """Whether the run starts at the optimum as far as the loss can tell: its excess loss
+    L(theta0) - L* at most ROUND_OFF (1e-16) times the loss's scale, the larger of L(theta0) and
+    L(0) (the scale gd.run.divergence_limit reads). From there any move is round-off, or an
+    adaptive optimizer's step of about eta, and "barely moves" or "of the way" would mean nothing."""
+    pb, theta0 = ex.problem, ex.trajectory.params[0]
+    scale = max(float(pb.loss(theta0)), float(pb.loss(np.zeros(pb.p))))
+    return float(pb.excess_loss(theta0)) <= ROUND_OFF * scale
+
+
 def adaptive_tip(ex: Experiment) -> str | None:
-    """For an adaptive optimizer that ended far from the least-squares values (more than half the
-    way still to go) without diverging: a larger rate, with the numbers (markdown); else None.
-    Its steps grow with η, about in proportion, so the rate that would have carried the slowest
-    parameter all the way is η times (its distance / what it covered), rounded up."""
-    if ex.limit is not None or registry.entry(ex.settings.optimizer).minibatch:
+    """Advice for a run that ended far from the least-squares values (more than half the way still
+    to go, and closer than it started) without diverging, from a start not already there
+    (`at_optimum`); else None (markdown).
+
+    An adaptive optimizer (a learning rate and no stability limit): a larger rate. Its steps grow
+    with eta, about in proportion, so the rate that would have carried the slowest parameter all
+    the way is eta times (its distance / what it covered), rounded up. newton: a larger damping h
+    (each step takes the fraction h of the way, h = 1 lands in one). linesearch and cg: nothing,
+    they have no rate to change; nor the optimizers with a stability limit (its note speaks)."""
+    s, tr = ex.settings, ex.trajectory
+    entry = registry.entry(s.optimizer)
+    if tr.diverged_at is not None or tr.steps == 0 or at_optimum(ex):
         return None
-    tr, star = ex.trajectory, ex.problem.theta_star
-    if tr.diverged_at is not None or tr.steps == 0:
+    if s.optimizer == "newton":
+        return _newton_tip(ex)
+    if not entry.rate or ex.limit is not None or entry.minibatch:
         return None
+    star = ex.problem.theta_star
     start, end = tr.params[0], tr.params[-1]
     need = float(np.linalg.norm(star - start))
     left = float(np.linalg.norm(star - end))
-    if need == 0 or left <= 0.5 * need:
+    if need == 0 or not 0.5 * need < left < need:
         return None
     moved = np.abs(end - start)
     ratio = float(np.max(np.abs(star - start) / np.maximum(moved, 1e-300)))
-    rate = min(round_up(ex.settings.learning_rate * ratio), MAX_RATE)
-    if rate <= ex.settings.learning_rate:
+    rate = min(round_up(s.learning_rate * ratio), MAX_RATE)
+    if rate <= s.learning_rate:
         return None
     return (
-        f"**{ex.settings.optimizer}** barely moves at η = {ex.settings.learning_rate:g}: after "
-        f"{tr.steps:,} steps the parameters are still {left / need:.0%} of the way from the least-"
+        f"**{s.optimizer}** barely moves at η = {s.learning_rate:g}: after "
+        f"{tr.steps:,} steps the parameters are still {percent(left / need)} of the way from the least-"
         f"squares values. An adaptive optimizer's steps are about η each whatever the gradient's "
         f"size, so a larger rate is what helps: try η = {rate:g}."
+    )
+
+
+def _newton_tip(ex: Experiment) -> str | None:
+    """newton with a small damping h: e_t = (1 - h)^t e_0 on the quadratic, the distance measured
+    in G's norm (sqrt of the excess loss: directions of no curvature, which no step moves, left
+    out). A larger h when more than half of it is left; h = 1 lands in one step."""
+    pb, tr, h = ex.problem, ex.trajectory, ex.settings.damping
+    need = float(pb.excess_loss(tr.params[0]))
+    left = math.sqrt(float(pb.excess_loss(tr.params[-1])) / need) if need > 0 else 0.0
+    if h >= 1 or not 0.5 < left < 1:
+        return None
+    return (
+        f"**newton** barely moves with damping h = {h:g}: each step goes the fraction h of the way, "
+        f"so after {tr.steps:,} steps the parameters are still {percent(left)} of the way from the "
+        f"least-squares values (the distance shrinks by 1 − h a step). A larger h is what helps: "
+        f"h = 1 lands on them in one step."
     )
 
 
@@ -365,8 +509,8 @@ def round_up(x: float) -> float:
 def guidance(ex: Experiment, standardise: bool = True) -> list[str]:
     """What to do about the run, from its numbers: standardise (a narrow valley, a limit next to
     the learning rate's bounds; not when `standardise` is false: a preset's note says it), a
-    larger rate for an adaptive optimizer that barely moved. Where the run diverged with no rate
-    allowed below its limit, the divergence message says it."""
+    larger rate for an adaptive optimizer or a larger damping for newton that barely moved. Where
+    the run diverged with no rate allowed below its limit, the divergence message says it."""
     tips = []
     said = ex.trajectory.diverged_at is not None and ex.limit is not None and ex.limit <= MIN_RATE
     if standardise and not said:

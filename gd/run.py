@@ -3,8 +3,8 @@ settings (`experiment`).
 
 A trajectory holds rows 0..T: row 0 the initial parameters (the start, zeros by default), row k the
 parameters after k updates and the loss at them. A run has diverged when a value becomes non-finite
-or the loss exceeds 1e10 times its starting value; it stops there, keeps the finite rows and reports
-the step.
+or the loss exceeds 1e10 times the loss's scale (its start or L(0), whichever is larger: see
+`divergence_limit`); it stops there, keeps the finite rows and reports the step.
 """
 
 from __future__ import annotations
@@ -127,10 +127,15 @@ class Trajectory:
 
 
 def divergence_limit(problem: Problem, theta0: np.ndarray) -> float:
-    """The loss past which a run from theta0 has diverged: 1e10 times its start (a start of
-    exactly zero: none, only non-finite values count)."""
-    loss0 = float(problem.loss(theta0))
-    return DIVERGENCE_FACTOR * loss0 if loss0 > 0 else np.inf
+    """The loss past which a run from theta0 has diverged: 1e10 times the loss's scale, the larger
+    of L(theta0) and L(0) = y^T y / n (the loss of the zero model, the data's own size; ridge adds
+    nothing at 0). From the default start, zeros, that is 1e10 times the start. The floor L(0) is
+    for a start at (or next to) the optimum: there L(theta0) is L*, which noise-free data make
+    round-off (about 1e-26 for the article's data), and a relative rule alone would call the first
+    move of an adaptive optimizer (about eta a step, whatever the gradient) a divergence. A scale of
+    exactly zero (y = 0 and a start at zero loss): no limit, only non-finite values count."""
+    scale = max(float(problem.loss(theta0)), float(problem.loss(np.zeros(problem.p))))
+    return DIVERGENCE_FACTOR * scale if scale > 0 else np.inf
 
 
 def run(

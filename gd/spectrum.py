@@ -74,20 +74,53 @@ def eigen_note(ex: Experiment) -> str:
     )
     if registry.entry(s.optimizer).rate:
         eta = s.learning_rate
-        f_lo, f_hi = abs(1 - 2 * eta * lam[lo]), abs(1 - 2 * eta * lam[hi])
-        text += (
-            f" At η = {eta:g} they shrink by {f_lo:.4g} and {f_hi:.4g} a step"
-            + (f" (v{hi + 1} grows: η is past 1/λmax)" if f_hi > 1 else "")
-            + "."
-        )
+        factors = np.abs(1 - 2 * eta * lam)
+        f_lo = factors[lo]
+        text += " " + factor_words(eta, lo, hi, factors, pb.rank_deficient)
         if np.exp(-1) <= f_lo < 1:
-            text += f" v{lo + 1} needs about {1 / -np.log(f_lo):,.0f} steps per factor e."
+            steps = round(1 / -np.log(f_lo))
+            text += f" v{lo + 1} needs about {steps:,} step{'s' if steps != 1 else ''} per factor e."
     text += (
         f" No constant rate does better than η = 1/(λmax + λmin), where both shrink by "
         f"(κ − 1)/(κ + 1) = {best:.4g} (κ = {kappa:.4g}): the condition number alone sets the pace."
     )
     if pb.rank_deficient:
         text += f" {pb.p - pb.rank} direction(s) have λ = 0: no step moves them, and none needs to."
+    return text
+
+
+def _change(f: float) -> str:
+    """What a factor |1 - 2 eta lambda| does to the error a step, in words."""
+    if f < 1:
+        return f"shrinks by a factor {f:.4g}"
+    if f > 1:
+        return f"grows by a factor {f:.4g}"
+    return "keeps its size (a factor of exactly 1: it flips sign each step)"
+
+
+def _names(indices) -> str:
+    """v2, v5 and v6."""
+    names = [f"v{i + 1}" for i in indices]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def factor_words(eta: float, lo: int, hi: int, factors: np.ndarray, rank_deficient: bool) -> str:
+    """The factors of the slowest (lo) and fastest (hi) directions at rate eta in words that follow
+    the numbers: "shrink" where a factor is below 1, "grow" above 1; every growing direction (of
+    those with lambda > 0, from lo on) named, or "every direction grows"."""
+    f_lo, f_hi = factors[lo], factors[hi]
+    if f_lo < 1 and f_hi < 1:
+        return f"At η = {eta:g} they shrink by factors {f_lo:.4g} and {f_hi:.4g} a step."
+    text = f"At η = {eta:g} the error along v{lo + 1} {_change(f_lo)} a step, along v{hi + 1} "
+    text += f"{_change(f_hi)}."
+    growing = [i for i in range(lo, len(factors)) if factors[i] > 1]
+    if len(growing) == len(factors) - lo:
+        every = "every direction with λ > 0" if rank_deficient else "every direction"
+        text += f" The error along {every} grows: η is past 1/λmin."
+    elif growing:
+        one = len(growing) == 1
+        text += f" {_names(growing)} {'grows' if one else 'grow'}: η is past 1/λᵢ for "
+        text += "it." if one else "each of them."
     return text
 
 

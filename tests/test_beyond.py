@@ -415,3 +415,75 @@ def test_the_standardise_tip_counts_the_ridge_penalty():
     ex = experiment(s)
     z = experiment(Settings(feature_scale=10.0, l2=20.0, learning_rate=0.008, steps=5, standardize=True))
     np.testing.assert_allclose(ex.problem.standardised_eigenvalues, z.problem.eigenvalues, rtol=1e-9)
+
+
+# --- the eigen view's caption: its words follow its numbers -------------------------------------
+
+
+def _article_eigenvalues():
+    """G's eigenvalues for the article's data, by numpy from the data themselves."""
+    s = Settings()
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
+    A = np.column_stack([data.X, np.ones(len(data.y))])
+    return np.linalg.eigvalsh(A.T @ A / len(A))
+
+
+def test_eigen_note_says_shrink_when_every_factor_is_below_one():
+    from gd.spectrum import eigen_note
+
+    lam = _article_eigenvalues()
+    note = eigen_note(experiment(Settings(learning_rate=0.01, steps=3)))
+    f_lo, f_hi = 1 - 0.02 * lam[0], 1 - 0.02 * lam[-1]
+    assert f"At η = 0.01 they shrink by factors {f_lo:.4g} and {f_hi:.4g} a step." in note
+    assert "grow" not in note
+
+
+def test_eigen_note_says_every_direction_grows_past_one_over_lambda_min():
+    from gd.spectrum import eigen_note
+
+    lam = _article_eigenvalues()
+    assert 1 / lam[0] < 1.5  # every factor |1 - 3 lambda_i| is above 1
+    note = eigen_note(experiment(Settings(learning_rate=1.5, steps=3)))
+    f_lo, f_hi = abs(1 - 3 * lam[0]), abs(1 - 3 * lam[-1])
+    assert (
+        f"the error along v1 grows by a factor {f_lo:.4g} a step, along v6 grows by a factor {f_hi:.4g}."
+        in note
+    )
+    assert "The error along every direction grows" in note
+    assert "shrink by" not in note.split("No constant rate")[0]
+
+
+def test_eigen_note_names_every_growing_direction_and_only_those():
+    from gd.spectrum import eigen_note
+
+    lam = _article_eigenvalues()
+    eta = 1.0
+    growing = [i + 1 for i in range(6) if abs(1 - 2 * eta * lam[i]) > 1]
+    assert growing == [4, 5, 6]  # lambda_4..6 above 1, lambda_1..3 below (the hand check)
+    note = eigen_note(experiment(Settings(learning_rate=eta, steps=3)))
+    f_lo, f_hi = abs(1 - 2 * lam[0]), abs(1 - 2 * lam[-1])
+    assert (
+        f"the error along v1 shrinks by a factor {f_lo:.4g} a step, along v6 grows by a factor {f_hi:.4g}."
+        in note
+    )
+    assert "v4, v5 and v6 grow: η is past 1/λᵢ for each of them." in note
+    assert "every direction" not in note
+
+
+def test_factor_words_for_a_factor_of_exactly_one():
+    from gd.spectrum import factor_words
+
+    # eta lambda = 1 exactly (eta = 0.5, lambda = 2): 1 - 2 eta lambda = -1, the error flips sign
+    factors = np.abs(1 - 2 * 0.5 * np.array([0.5, 2.0]))
+    assert factors.tolist() == [0.5, 1.0]
+    words = factor_words(0.5, 0, 1, factors, False)
+    assert words == (
+        "At η = 0.5 the error along v1 shrinks by a factor 0.5 a step, along v2 keeps its size "
+        "(a factor of exactly 1: it flips sign each step)."
+    )
+    # one grows, the one at exactly 1 is not named as growing
+    words = factor_words(0.75, 0, 2, np.array([1.0, 0.25, 2.0]), False)
+    assert words.endswith("v3 grows: η is past 1/λᵢ for it.")
+    # rank-deficient: the zero directions (before lo) are not counted
+    words = factor_words(3.0, 1, 2, np.array([1.0, 2.0, 5.0]), True)
+    assert words.endswith("The error along every direction with λ > 0 grows: η is past 1/λmin.")

@@ -277,7 +277,7 @@ BAD = [
     (["--steps", "0"], "got 0"),
     (["--steps", "-5"], "-5"),
     (["--steps", str(MAX_STEPS + 1)], f"{MAX_STEPS + 1:,}"),
-    (["--steps", "1e400"], "inf"),
+    (["--steps", "1e400"], "got 1e400"),
     (["--seed", "-1"], "-1"),
     (["--seed", "2.5"], "2.5"),
     (["--noise", "-0.5"], "-0.5"),
@@ -390,3 +390,9 @@ def test_the_ridge_csv_holds_the_penalised_loss(tmp_path):
         theta = row[2:]
         r = design(data.X) @ theta - data.y
         assert row[1] == pytest.approx(r @ r / 100 + 0.5 * theta[:-1] @ theta[:-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad", "rmsprop"])
+def test_an_adaptive_run_from_the_optimum_exits_0(optimizer):
+    out = gd_cli("--start", "2,4,5,9,11,2", "--optimizer", optimizer, "--steps", "5", "--quiet")
+    assert out.returncode == 0 and out.stderr == "" and out.stdout == ""

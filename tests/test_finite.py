@@ -53,14 +53,14 @@ def test_eps_zero_on_a_zero_gradient_keeps_iteration_zero_and_sends_a_panel(opti
 @pytest.mark.parametrize("optimizer", ZERO_EPS)
 def test_eps_zero_advice_is_eps_not_the_learning_rate(optimizer):
     ex = experiment(Settings(optimizer=optimizer, eps=0.0, true_weights=(0.0,), bias=0.0))
-    assert explain.zero_eps(ex)
-    assert "set eps above 0" in explain.divergence_advice(ex)
+    assert explain.eps_at_zero(ex)
+    assert "use eps > 0" in explain.divergence_advice(ex)
     assert "Lower the learning rate" not in explain.divergence_advice(ex)
     message = divergence_message(ex)
-    assert "set eps above 0" in message and "smaller learning rate" not in message
+    assert "use eps > 0" in message and "smaller learning rate" not in message
     # eps = 0 with a gradient that is nowhere zero runs (torch allows it, and so do we)
     fine = experiment(Settings(optimizer=optimizer, eps=0.0, steps=20))
-    assert fine.trajectory.diverged_at is None and not explain.zero_eps(fine)
+    assert fine.trajectory.diverged_at is None and not explain.eps_at_zero(fine)
 
 
 def test_eps_zero_through_the_command_line_is_exit_3_and_one_line():
@@ -68,7 +68,7 @@ def test_eps_zero_through_the_command_line_is_exit_3_and_one_line():
     assert result.returncode == 3
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: the run diverged at step 1"), result.stderr
-    assert "set eps above 0" in lines[0] and "Warning" not in result.stderr
+    assert "use eps > 0" in lines[0] and "Warning" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,8 @@ def test_eps_zero_on_the_page_is_a_message_and_a_panel_not_a_traceback(query):
     at = page(**query)  # asserts no exception
     errors = [e.value for e in at.error]
     assert any(
-        "diverged at step 1" in e and "no longer finite" in e and "eps above 0" in e for e in errors
+        "diverged at step 1" in e and "stopped being a finite number" in e and "use eps > 0" in e
+        for e in errors
     ), errors
     data = panel(at)["payload"]
     assert data["T"] == 0

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gd import explain
-from gd.data import load_csv
+from gd.data import load_csv, make_regression
 from gd.inputs import Settings
 from gd.run import experiment
 
@@ -129,7 +129,7 @@ def test_an_adaptive_optimizer_that_barely_moves_is_told_a_rate_that_helps(optim
     tip = explain.adaptive_tip(ex)
     star, P = ex.problem.theta_star, ex.trajectory.params
     left = np.linalg.norm(star - P[-1]) / np.linalg.norm(star - P[0])
-    assert left > 0.5 and f"still {left:.0%} of the way" in tip
+    assert left > 0.5 and f"still {explain.percent(left)} of the way" in tip
     rate = float(re.search(r"try η = ([\d.e-]+)\.", tip).group(1))
     assert rate > s.learning_rate
     better = experiment(replace(s, learning_rate=rate))
@@ -144,6 +144,39 @@ def test_adagrad_at_the_default_rate_gets_the_tip_and_a_good_run_does_not():
     assert explain.adaptive_tip(ex) is not None
     assert explain.adaptive_tip(experiment(Settings(optimizer="adam", learning_rate=0.1))) is None
     assert explain.adaptive_tip(experiment(Settings())) is None  # gd: the stability note speaks
+
+
+def test_newton_with_a_tiny_damping_is_told_a_larger_damping_not_a_rate():
+    ex = experiment(Settings(optimizer="newton", damping=1e-4))
+    tip = explain.adaptive_tip(ex)
+    # on the quadratic each newton step leaves (1 - h) of the error: (1 - 1e-4)^1000 = 0.9048
+    assert 0.9048 < (1 - 1e-4) ** 1000 < 0.9049
+    assert "damping h = 0.0001" in tip and "still 90% of the way" in tip
+    assert "η" not in tip and "h = 1 lands on them in one step" in tip
+    one = experiment(Settings(optimizer="newton", damping=1.0, steps=1))
+    assert one.problem.excess_loss(one.trajectory.params[-1]) < 1e-20  # h = 1: one step lands
+    assert explain.adaptive_tip(experiment(Settings(optimizer="newton", damping=0.01))) is None  # 4e-5 left
+
+
+@pytest.mark.parametrize("optimizer", ["linesearch", "cg"])
+def test_the_rate_free_optimizers_are_never_told_a_rate(optimizer):
+    # unscaled features, 1 step: far from the optimum still, but there is no rate to raise
+    ex = experiment(Settings(optimizer=optimizer, feature_scale=100.0, steps=1))
+    star, P = ex.problem.theta_star, ex.trajectory.params
+    assert np.linalg.norm(star - P[-1]) > 0.5 * np.linalg.norm(star - P[0])  # the old tip's case
+    assert explain.adaptive_tip(ex) is None
+    assert not any("η =" in tip for tip in explain.guidance(ex))
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad", "rmsprop", "linesearch", "cg", "newton"])
+def test_a_start_at_the_optimum_gets_no_barely_moves_tip(optimizer):
+    ex = experiment(Settings(optimizer=optimizer, start=(2, 4, 5, 9, 11, 2), damping=1e-4))
+    # the true parameters of noise-free data: the start's excess loss is round-off of L(0)'s
+    d = Settings()
+    y = make_regression(d.true_weights, d.bias, d.samples, d.noise, d.seed).y
+    assert ex.problem.excess_loss(ex.trajectory.params[0]) < 1e-16 * np.mean(y**2)
+    assert explain.at_optimum(ex)
+    assert explain.adaptive_tip(ex) is None
 
 
 @pytest.mark.parametrize(

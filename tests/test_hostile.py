@@ -234,7 +234,7 @@ def test_the_page_survives_every_hostile_url_at_once():
 
 # What the weights box is given, and the weights it reads or what its message says is wrong.
 WIDGET_TEXT = [
-    ("1e999", "must be a finite number, got inf"),
+    ("1e999", "must be a finite number, got 1e999"),
     (SCRIPT, "must be a number, got '<script>alert(1)</script>'"),
     ("=1+1", "must be a number, got '=1+1'"),
     ("１,２", (1.0, 2.0)),  # full-width digits are digits to Python's float

@@ -25,7 +25,7 @@ import pytest
 from gd import data as gd_data
 from gd import explain
 from gd.__main__ import divergence_message
-from gd.data import MAX_CSV_VALUE, MAX_NAME, load_csv
+from gd.data import MAX_CSV_VALUE, MAX_NAME, load_csv, make_regression
 from gd.inputs import InputError, Settings
 from gd.problem import Problem
 from gd.run import experiment, sweep, sweep_rates
@@ -306,3 +306,89 @@ def test_below_the_smallest_rate_the_advice_is_to_standardise_not_to_lower_the_r
 def test_a_problem_from_chunks_keeps_a_zero_target_finite():
     pb = Problem.from_data(np.zeros((4, 2)), np.zeros(4))
     assert pb.rank == 1 and pb.loss_star == 0 and np.all(np.isfinite(pb.theta_star))
+
+
+# ---- divergence advice names the cause: eps = 0, no learning rate, a large ridge penalty --------
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "default"), [("adam", "1e-08"), ("adagrad", "1e-10"), ("rmsprop", "1e-08")]
+)
+def test_eps_zero_on_a_zero_gradient_is_named_as_the_cause(optimizer, default):
+    # y = 0, start 0: every gradient component is 0, so g / (sqrt(v) + 0) is 0 / 0
+    ex = experiment(Settings(true_weights=(0.0,), bias=0.0, optimizer=optimizer, eps=0.0, steps=3))
+    assert ex.trajectory.diverged_at == 1 and ex.trajectory.steps == 0
+    cause = (
+        f"eps = 0 divides by zero where a gradient component is 0; use eps > 0 (torch's default is {default})"
+    )
+    assert cause in explain.divergence_text(ex) and "Lower the learning rate" not in explain.divergence_text(
+        ex
+    )
+    assert "stopped being a finite number" in explain.divergence_text(ex)
+    result = gd_cli("--weights", "0", "--bias", "0", "--optimizer", optimizer, "--eps", "0", "--steps", "3")
+    assert result.returncode == 3
+    assert result.stderr.strip().endswith(cause) and "smaller learning rate" not in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: the run diverged at step 1")
+
+
+@pytest.mark.parametrize("optimizer", ["linesearch", "newton", "cg"])
+def test_the_rate_free_advice_never_says_lower_the_rate(optimizer):
+    from dataclasses import replace as dc_replace
+
+    ex = experiment(Settings(optimizer=optimizer, steps=3))
+    # a trajectory that diverged at step 2 without a finite row 2, and one that kept a finite row
+    gone = dc_replace(ex, trajectory=dc_replace(ex.trajectory, diverged_at=ex.trajectory.steps + 1))
+    grew = dc_replace(ex, trajectory=dc_replace(ex.trajectory, diverged_at=ex.trajectory.steps))
+    for case, words in ((gone, "out of float64's range"), (grew, "round-off")):
+        advice = explain.divergence_advice(case)
+        assert advice.startswith(f"{optimizer} has no learning rate, so a smaller one would not help")
+        assert words in advice and "Lower" not in advice
+        message = divergence_message(case)
+        assert "learning rate 0.01" not in message and words in message
+
+
+def _ridge_lambda_max(l2: float, standardize: bool) -> float:
+    """lambda_max of G + l2 D by numpy from the data themselves (D = diag(1, .., 1, 0))."""
+    s = Settings()
+    data = make_regression(s.true_weights, s.bias, s.samples, s.noise, s.seed)
+    X = data.X
+    if standardize:
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+    A = np.column_stack([X, np.ones(len(X))])
+    return float(np.linalg.eigvalsh(A.T @ A / len(A) + l2 * np.diag([1.0] * 5 + [0.0]))[-1])
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_a_large_ridge_penalty_is_named_as_the_limits_cause_and_a_smaller_one_advised(standardize):
+    ex = experiment(Settings(l2=1e6, standardize=standardize))
+    lam_max = _ridge_lambda_max(1e6, standardize)
+    assert ex.limit == pytest.approx(1 / lam_max, rel=1e-9) and 1 / lam_max < 1e-6
+    assert ex.trajectory.diverged_at is not None
+    for text in (explain.stability_note(ex), explain.divergence_advice(ex)):
+        assert "The ridge penalty sets this limit: λ = 1e+06" in text
+        assert "Standardise" not in text and "diverges on these features" not in text
+        assert "with λ = 90 or less, η = 0.01 is under it" in text
+    assert "learning rate < **9.99999e-07**" in explain.stability_note(ex)  # not a rounded 1e-06
+    # the advised lambda: the rate is under its limit, and 100 (the next digit up) is not enough
+    assert 1 / _ridge_lambda_max(90.0, standardize) > 0.01
+    assert 1 / _ridge_lambda_max(100.0, standardize) <= 0.01
+    advised = experiment(Settings(l2=90.0, standardize=standardize))
+    assert advised.trajectory.diverged_at is None
+    args = ["--quiet", "--l2", "1e6"] + (["--standardize"] if standardize else [])
+    result = gd_cli(*args)
+    assert result.returncode == 3 and result.stderr.count("\n") == 1
+    assert "--standardize" not in result.stderr and "with --l2 90 or less" in result.stderr
+    assert "stability limit 9.99999e-07" in result.stderr
+
+
+def test_at_the_smallest_rate_a_large_ridge_run_is_past_the_limit_but_the_note_claims_no_divergence():
+    ex = experiment(Settings(l2=1e6, standardize=True, learning_rate=1e-6, steps=20000))
+    # |1 - 2 eta lambda_max| = 1 + 2e-6 (lambda_max - 1e6): barely above 1, so 20,000 steps grow the
+    # error far less than the 1e10 the divergence rule asks for
+    lam_max = _ridge_lambda_max(1e6, True)
+    assert 1 < abs(1 - 2e-6 * lam_max) < 1.00002 and abs(1 - 2e-6 * lam_max) ** 40000 < 1e10
+    assert ex.trajectory.diverged_at is None
+    note = explain.stability_note(ex)
+    assert "every rate allowed is past it" in note and "diverges" not in note
+    assert "with λ = 900000 or less, η = 1e-06 is under it" in note
+    assert 1 / _ridge_lambda_max(9e5, True) > 1e-6

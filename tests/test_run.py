@@ -542,3 +542,27 @@ def test_a_start_at_zero_loss_has_no_divergence_limit():
     assert divergence_limit(pb, np.ones(3)) == DIVERGENCE_FACTOR * pb.loss(np.ones(3))
     tr = run(pb, optimizers.gd(100.0), 50)  # far past the limit, but nothing to amplify
     assert tr.diverged_at is None and np.all(tr.params == 0)
+
+
+def test_the_divergence_limit_is_scaled_by_the_larger_of_the_start_and_the_zero_models_loss():
+    data = make_regression(ARTICLE_WEIGHTS, ARTICLE_BIAS, 200, 0.0, 0)
+    pb = Problem.from_data(data.X, data.y)
+    mean_square = float(np.mean(data.y**2))  # L(0) by hand: the zero model's loss
+    far = np.full(6, 100.0)
+    assert divergence_limit(pb, np.zeros(6)) == pytest.approx(1e10 * mean_square, rel=1e-12)
+    assert divergence_limit(pb, far) == pytest.approx(1e10 * direct_loss(data.X, data.y, far), rel=1e-12)
+    # at the optimum L(theta0) = L* is round-off (noise-free data): the floor is L(0)
+    assert pb.loss(pb.theta_star) < 1e-20
+    assert divergence_limit(pb, pb.theta_star) == pytest.approx(1e10 * mean_square, rel=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adagrad", "rmsprop"])
+def test_an_adaptive_run_starting_at_the_optimum_does_not_diverge(optimizer):
+    # noise-free data: L* is about 1e-26, and the first step moves theta by about eta
+    start = (*ARTICLE_WEIGHTS, ARTICLE_BIAS)
+    ex = experiment(Settings(optimizer=optimizer, start=start, steps=50, samples=500))
+    assert ex.problem.loss_star < 1e-20
+    assert ex.trajectory.diverged_at is None and ex.trajectory.steps == 50
+    # it does move (about eta a step) and stays where an adaptive step leaves it: near the optimum
+    moved = np.abs(ex.trajectory.params - np.array(start)).max()
+    assert 0 < moved < 1.0

@@ -536,3 +536,18 @@ def test_gamma_above_one_with_a_decaying_schedule_is_dropped_with_a_warning():
     assert values == {"schedule": "exponential"} and "gamma=" in warnings[0]
     values, warnings = share.from_query({"schedule": "inverse", "gamma": "2"})
     assert values == {"schedule": "inverse", "gamma": 2.0} and warnings == []
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "said"),
+    [
+        ("learning_rate", "1e-400", "got 1e-400"),  # float64 reads it as 0
+        ("steps", "1e400", "got 1e400"),  # and this as inf
+        ("learning_rate", "0", "got 0"),  # a zero typed is quoted as it was
+    ],
+)
+def test_a_link_value_beyond_float64_is_quoted_as_typed(key, text, said):
+    values, warnings = share.from_query({key: text})
+    assert key not in values and len(warnings) == 1
+    assert warnings[0].endswith(f"{said}. Using the default.")
+    assert "got inf" not in warnings[0] and (text == "0" or "got 0." not in warnings[0])

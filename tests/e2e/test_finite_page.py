@@ -24,5 +24,5 @@ except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUI
 def test_a_run_stopped_at_step_one_draws_its_iteration_zero_and_says_why(open_app, console_errors, query):
     page = open_app(query)  # waits for the panel to be ready
     expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
-    expect(page.get_by_text("set eps above 0")).to_have_count(1)
+    expect(page.get_by_text("use eps > 0")).to_have_count(1)
     no_trouble(page, console_errors)
