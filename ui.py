@@ -40,7 +40,7 @@ from gd.inputs import (
     widget_bounds,
 )
 from gd.presets import PRESETS
-from gd.run import Experiment, experiment, variants
+from gd.run import Experiment, check_scales, experiment, variants
 from panel import figure_id, live_panel, plotly_js, static_chart
 
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
@@ -112,7 +112,9 @@ def cache_key(settings: Settings, upload: bytes | None, compare: tuple[Settings,
 @st.cache_resource(max_entries=8, show_spinner="Running gradient descent… (large data sets take turns)")
 def run_experiment(*, key: str, _settings: Settings, _upload: bytes | None, _compare: tuple) -> Experiment:
     data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None
-    return experiment(_settings, data, _compare)
+    ex = experiment(_settings, data, _compare)
+    check_scales(ex)  # numbers the page knows would be wrong: refused, the last good run kept
+    return ex
 
 
 @st.cache_resource(max_entries=16, show_spinner="Drawing the charts…")

@@ -22,7 +22,7 @@ from gd.inputs import (
     parse_start,
     parse_weights,
 )
-from gd.run import Experiment, experiment
+from gd.run import Experiment, check_scales, experiment
 
 # Options that take a value; "--weights -1,2" is joined to "--weights=-1,2" so that a negative
 # value is not mistaken for an option (argparse only recognises plain negative numbers).
@@ -271,7 +271,9 @@ def _compute(argv: list[str]):
         warnings.simplefilter("error", RuntimeWarning)
         try:
             data = load_csv(args.data) if args.data else None
-            return args, experiment(settings, data)
+            ex = experiment(settings, data)
+            check_scales(ex)
+            return args, ex
         except RuntimeWarning as warning:
             raise InputError(
                 f"the numbers went out of float64's range ({warning}); rescale the data"

@@ -190,8 +190,9 @@ def column_moments(blocks: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray
 
 def check_spread(mean: np.ndarray, scale: np.ndarray, names: tuple[str, ...]) -> None:
     """InputError where standardising would divide by zero: a column whose spread is round-off
-    around its mean is constant."""
-    constant = scale <= 1e-12 * np.maximum(np.abs(mean), 1.0)
+    around its mean is constant (relative to the mean alone: a column of 1e-90 values that vary is
+    not constant, and standardising is what fits it)."""
+    constant = (scale == 0) | (scale <= 1e-12 * np.abs(mean))
     if constant.any():
         cols = ", ".join(names[i] for i in np.flatnonzero(constant)[:5])
         raise InputError(f"cannot standardise: constant column ({cols}) has zero standard deviation")

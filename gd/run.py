@@ -533,6 +533,39 @@ def _pass_over_the_data(settings: Settings, data: Dataset | None, sgd: list[Sett
     return done, data, (data.param_names, data.names, data.target, data.true_theta())
 
 
+SCALE_RANK_RATIO = np.sqrt(np.finfo(float).eps)  # an eigenvalue of the scaled G this far from round-off
+
+
+def check_scales(ex: Experiment) -> None:
+    """InputError where the columns' scales alone made the least-squares fit drop a direction:
+    a column of 1e99 beside the bias's column of ones leaves the ones' singular value below
+    lstsq's cutoff (eps max(n, p) times the largest), so theta* leaves the bias at zero, and every
+    number measured from it (L*, the loss L* + e^T G e, the distance to the optimum) is wrong once
+    a run moves the bias. With each column scaled to a root mean square of 1 (G's diagonal) the
+    columns are plainly independent (an eigenvalue past sqrt(eps) of the largest). Standardising
+    the features fits such data exactly; so does a column in other units. Names the column whose
+    scale is farthest from the ones'."""
+    pb = ex.problem.plain or ex.problem
+    if pb.rank == pb.p:
+        return
+    diag = np.diag(pb.G)
+    live = diag > 0
+    if live.sum() <= pb.rank:
+        return
+    scale = 1.0 / np.sqrt(diag[live])
+    lam = np.linalg.eigvalsh(pb.G[np.ix_(live, live)] * scale[:, None] * scale[None, :])
+    if np.sum(lam > SCALE_RANK_RATIO * lam[-1]) <= pb.rank:
+        return  # as rank-deficient scaled as not: a column that repeats another, not a scale
+    rms = np.sqrt(diag[:-1])
+    far = int(np.argmax(np.abs(np.log10(np.where(rms > 0, rms, 1.0)))))
+    raise InputError(
+        f"column {ex.feature_names[far]!r} has values of about {rms[far]:.2g} (root mean square) "
+        "beside the bias's column of ones: at scales that far apart the least-squares fit in float64 "
+        "drops a direction and its numbers would be wrong; standardise the features, or rescale "
+        "the column, e.g. to other units"
+    )
+
+
 def experiment(
     settings: Settings, data: Dataset | None = None, compare: tuple[Settings, ...] = ()
 ) -> Experiment:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_hostile import page
+from test_hostile import page, shown_as_text
 from test_live import panel, run_rows
 
 from gd import explain, figures, live
@@ -141,12 +141,46 @@ def test_gradient_norms_are_finite_and_right_on_data_near_the_limit(optimizer):
     np.testing.assert_allclose(ex.trajectory.grad_norm, want, rtol=1e-14)
 
 
-@pytest.mark.parametrize("optimizer", ["linesearch", "cg"])
-def test_linesearch_and_cg_run_data_near_the_limit_through_the_command_line(optimizer, tmp_path):
+@pytest.mark.parametrize("optimizer", ["gd", "linesearch", "cg", "newton"])
+def test_a_column_far_from_the_bias_scale_is_refused_unless_standardised(optimizer, tmp_path):
+    # x of 1e99 beside the column of ones: lstsq's cutoff drops the bias (theta*'s bias 1e-101, where
+    # the data's least squares, fitted on z-scores, put it near 1e98), and the loss measured from
+    # theta* was 7% off once linesearch moved the bias. The command line refuses it; standardised,
+    # it runs, and its fit is numpy's least squares on the data rescaled by hand.
     path = tmp_path / "big.csv"
     path.write_bytes(big_data())
     result = gd_cli("--quiet", "--data", str(path), "--optimizer", optimizer, "--steps", "20")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    rms = np.sqrt(np.mean(load_csv(big_data()).X[:, 0] ** 2))  # the column's scale, by hand
+    assert result.stderr.startswith(f"error: column 'x1' has values of about {rms:.2g} (root mean square)")
+    assert "standardise the features" in result.stderr
+    result = gd_cli(
+        "--quiet", "--data", str(path), "--optimizer", optimizer, "--steps", "20", "--standardize"
+    )
     assert result.returncode == 0 and result.stderr == "", result.stderr
+    data = load_csv(big_data())
+    x, y = data.X[:, 0], data.y
+    ex = experiment(Settings(standardize=True), data)
+    z = (x - x.mean()) / x.std()
+    want = np.linalg.lstsq(np.column_stack([z, np.ones_like(z)]), y, rcond=None)[0]
+    np.testing.assert_allclose(ex.problem.theta_star, want, rtol=1e-12)
+
+
+def test_a_far_column_on_the_page_is_a_message_and_the_last_run_stays():
+    at = page()
+    at.file_uploader(key="upload").set_value(("big.csv", big_data(), "text/csv")).run()
+    assert not at.exception
+    errors = shown_as_text(at.error)
+    assert len(errors) == 1 and errors[0].startswith("The file cannot be used: column 'x1' has values"), (
+        errors
+    )
+    assert errors[0].endswith("standardise the features, or rescale the column, e.g. to other units. "
+                              "Showing the synthetic data instead.")  # fmt: skip
+    assert len(panel(at)["payload"]["theta_star"]) == 6  # the article's run, drawn: 5 weights and b
+    at.toggle(key="standardize").set_value(True).run()  # the advice, followed: the file runs
+    assert not at.exception and not at.error
+    ex = experiment(Settings(standardize=True), load_csv(big_data()))
+    assert panel(at)["payload"]["theta_star"] == ex.problem.theta_star.tolist()
 
 
 def test_scaling_by_a_power_of_two_leaves_ordinary_runs_bit_for_bit():
@@ -189,3 +223,24 @@ def test_a_loss_past_float32s_range_is_sent_finite():
     z = np.frombuffer(base64.b64decode(surface["z"]["bdata"]), dtype="<" + surface["z"]["dtype"])
     assert np.isfinite(z).all()
     np.testing.assert_allclose(z.max(), figures.common.slice_grid(ex, 0, 1)[2].max(), rtol=1e-6)
+
+
+def test_the_slice_stays_in_float64s_range_where_the_axes_scales_differ_by_a_hundred_orders():
+    from gd import figures
+    from gd.figures.common import slice_grid
+
+    # linesearch walks the bias out to 1e98 beside a slope of 0.1: one width for both axes put the
+    # slice's corners at a slope of 1e98 on x of 1e99, a loss of 1e394 (inf, a blank scene)
+    ex = experiment(Settings(optimizer="linesearch"), load_csv(big_data()))
+    assert abs(ex.trajectory.params[-1, 1]) > 1e97
+    xs, ys, Z = slice_grid(ex, 0, 1)
+    assert np.isfinite(Z).all()
+    P = ex.trajectory.params
+    for values, axis in ((P[:, 0], xs), (P[:, 1], ys)):  # each axis still holds the whole path
+        assert axis[0] <= values.min() and values.max() <= axis[-1]
+    # the grid is the engine's loss at each point (the page refuses such data, see check_scales:
+    # measured from a theta* that dropped the bias, that loss is itself a few % off the data's)
+    for a, b in ((0, 0), (-1, 0), (0, -1), (-1, -1), (20, 17)):
+        assert Z[b, a] == pytest.approx(ex.problem.loss(np.array([xs[a], ys[b]])), rel=1e-12)
+    for fig in (figures.surface_figure(ex, 0, 1, k=5), figures.contour_figure(ex, 0, 1, 5)):
+        assert np.isfinite(np.asarray(fig.data[0].z, dtype=float)).all()

@@ -191,13 +191,22 @@ def slice_grid(ex: Experiment, i: int, j: int, n: int = GRID):
 
     Both axes span the same width, so that drawn at one scale the contours keep their true
     shape (a narrow valley looks narrow, a round bowl round) and the gradient is seen to cross
-    them at right angles."""
+    them at right angles.
+
+    Unless one width for both would put the slice's corners past float64's range: where the
+    parameters' scales differ by a hundred orders (a column of 1e99 beside the bias's ones, on
+    which linesearch walks the bias out to 1e98), each axis spans its own range."""
     P = ex.trajectory.params
     (x0, x1), (y0, y1) = (surface_range(P[:, p], ex.problem.theta_star[p]) for p in (i, j))
     half = max(x1 - x0, y1 - y0) / 2
     xs = np.linspace((x0 + x1) / 2 - half, (x0 + x1) / 2 + half, n)
     ys = np.linspace((y0 + y1) / 2 - half, (y0 + y1) / 2 + half, n)
-    return xs, ys, ex.problem.loss_grid(i, j, xs, ys)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = ex.problem.loss_grid(i, j, xs, ys)
+        if not np.isfinite(Z).all():
+            xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+            Z = ex.problem.loss_grid(i, j, xs, ys)
+    return xs, ys, Z
 
 
 def slice_points(ex: Experiment, i: int, j: int, params: np.ndarray) -> np.ndarray:
