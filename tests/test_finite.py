@@ -244,3 +244,21 @@ def test_the_slice_stays_in_float64s_range_where_the_axes_scales_differ_by_a_hun
         assert Z[b, a] == pytest.approx(ex.problem.loss(np.array([xs[a], ys[b]])), rel=1e-12)
     for fig in (figures.surface_figure(ex, 0, 1, k=5), figures.contour_figure(ex, 0, 1, 5)):
         assert np.isfinite(np.asarray(fig.data[0].z, dtype=float)).all()
+
+
+def test_a_column_of_tiny_values_is_refused_plain_and_fitted_standardised():
+    from gd.inputs import InputError
+    from gd.run import check_scales
+
+    rng = np.random.default_rng(1)
+    rows = np.column_stack([rng.normal(size=40) * 1e-90, rng.normal(size=40)])
+    data = load_csv(("x1,y\n" + "\n".join(f"{a!r},{b!r}" for a, b in rows.tolist())).encode())
+    rms = np.sqrt(np.mean(data.X[:, 0] ** 2))
+    with pytest.raises(InputError, match=rf"^column 'x1' has values of about {rms:.2g} \(root mean square\)"):
+        check_scales(experiment(Settings(), data))
+    ex = experiment(Settings(standardize=True), data)  # its spread is not round-off: not constant
+    check_scales(ex)
+    x = data.X[:, 0]
+    z = (x - x.mean()) / x.std()
+    want = np.linalg.lstsq(np.column_stack([z, np.ones_like(z)]), data.y, rcond=None)[0]
+    np.testing.assert_allclose(ex.problem.theta_star, want, rtol=1e-12)
