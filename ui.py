@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # pandas is imported whole before any session runs: plotly uses pandas when it is in sys.modules,
 # and sessions starting together would otherwise see it half-imported.
@@ -648,6 +648,18 @@ def the_run(settings, compare, upload, errors: list[str]):
         memo().good = (settings, compare)
         return ex, key, settings, compare, upload
     except InputError as err:
+        if upload is not None and settings.start and str(err).startswith("start:"):
+            # the file is fine, the start does not fit it: the file stays, the run starts at zeros
+            plain = replace(settings, start=())
+            try:
+                key = cache_key(plain, upload, compare)
+                ex = recent(run_experiment, key=key, _settings=plain, _upload=upload, _compare=compare)
+            except InputError:
+                pass  # the file itself cannot be used either: said below
+            else:
+                memo().good = (plain, compare)
+                errors.append(f"The start cannot be used with this file: {err}. Starting from zeros instead.")
+                return ex, key, plain, compare, upload
         what = "file" if upload is not None else "settings"
         errors.append(
             f"The {what} cannot be used: {err}."

@@ -17,7 +17,7 @@ from test_live import open_folds, panel, report, report_of, run_rows, send_state
 
 from gd import explain, live, share
 from gd.__main__ import main
-from gd.data import MAX_CSV_BYTES
+from gd.data import MAX_CSV_BYTES, load_csv
 from gd.inputs import Settings
 from gd.run import experiment, variants
 
@@ -392,6 +392,28 @@ def test_an_upload_with_a_column_named_like_the_bias_keeps_every_parameter_a_sur
     assert options == ["b", "intercept", "bias"]
     at.selectbox(key="surface_x").set_value("bias").run()
     assert not at.exception and at.selectbox(key="surface_x").value == "bias"
+
+
+START_TYPED = "1,2,3,4,5,6"
+
+
+def test_a_start_that_does_not_fit_the_file_is_dropped_and_the_file_kept():
+    # a link's start for the article's six parameters, then a file of one feature: the file is
+    # fine, the start is what cannot be used; the run is the file's, from zeros
+    rows = (f"{i / 30:.4f},{0.5 * i + 1:.4f}\n" for i in range(30))
+    content = b"x,y\n" + "".join(rows).encode()
+    at = page(start=START_TYPED)
+    at.file_uploader(key="upload").set_value(("data.csv", content, "text/csv")).run()
+    assert not at.exception
+    assert shown_as_text(at.error) == [
+        "The start cannot be used with this file: start: give 2 numbers (w1..w1, b), one for each "
+        "parameter, or none for zeros; got 6. Starting from zeros instead."
+    ]
+    data = load_csv(content)
+    want = np.linalg.lstsq(np.column_stack([data.X, np.ones(data.n)]), data.y, rcond=None)[0]
+    shown = panel(at)["payload"]
+    np.testing.assert_allclose(shown["theta_star"], want, rtol=1e-12)  # the file's run
+    assert at.text_input(key="start").value == "1, 2, 3, 4, 5, 6"  # what the user gave stays, shown
 
 
 # ---- what the code never does ----------------------------------------------------------------------
