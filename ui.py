@@ -703,6 +703,14 @@ def header() -> None:
         )
 
 
+# past the limit the error along G's top eigenvector grows every step; the loss may still fall
+# for a while, and a short run may end before it passes gd.run.divergence_limit
+PAST_THE_LIMIT = (
+    "This learning rate is past the stability limit: the error along the fastest direction grows "
+    "with every step, and the run diverges if it runs long enough."
+)
+
+
 def messages(ex: Experiment, upload, errors: list[str]) -> None:
     """The preset's note, warnings, errors and tips, each said once."""
     preset = PRESETS[ss.preset]
@@ -721,7 +729,7 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
         say(st.warning, memo().pick_error)
         memo().pick_error = None
     if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
-        st.warning(f"This learning rate will make the run diverge. {explain.stability_note(ex)}")
+        st.warning(f"{PAST_THE_LIMIT} {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
         st.error(explain.divergence_text(ex))
     for other in ex.others:

@@ -438,3 +438,16 @@ def test_xsrf_protection_stays_on_and_uploads_are_small():
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["maxUploadSize"] <= 10
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_past_the_limit_the_page_says_so_without_promising_a_divergence_the_run_never_reaches():
+    # a ridge lambda of 1e6 puts the limit just under the smallest rate allowed: the error grows by
+    # 1.000002 a step, and 20,000 steps never reach the divergence rule's 1e10. The warning used to
+    # open with "This learning rate will make the run diverge."
+    at = page(l2="1e6", standardize="true", learning_rate="1e-6", steps="20000")
+    assert not at.error  # the run did not diverge
+    warnings = [plain(w.value) for w in at.warning]  # the stability note's bold is markdown's
+    past = [w for w in warnings if w.startswith("This learning rate is past the stability limit")]
+    assert len(past) == 1, warnings
+    assert "grows with every step, and the run diverges if it runs long enough" in past[0]
+    assert not any("will make the run diverge" in w for w in warnings)
