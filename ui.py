@@ -34,6 +34,7 @@ from gd.inputs import (
     START,
     InputError,
     Settings,
+    StartMismatch,
     fmt,
     format_weights,
     parse_weights,
@@ -648,7 +649,7 @@ def the_run(settings, compare, upload, errors: list[str]):
         memo().good = (settings, compare)
         return ex, key, settings, compare, upload
     except InputError as err:
-        if upload is not None and settings.start and str(err).startswith("start:"):
+        if upload is not None and isinstance(err, StartMismatch):
             # the file is fine, the start does not fit it: the file stays, the run starts at zeros
             plain = replace(settings, start=())
             try:

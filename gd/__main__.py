@@ -223,9 +223,8 @@ def divergence_message(ex: Experiment) -> str:
     the advice that follows from the cause where it is known (gd.explain.divergence_advice's)."""
     s, limit = ex.settings, ex.limit
     msg = f"error: the run diverged at step {ex.trajectory.diverged_at}"
-    if not s.has_rate:
-        msg += f" ({s.optimizer} has no learning rate: a smaller one would not help); "
-        return msg + explain.rate_free_advice(ex)
+    if not s.has_rate:  # the page's words: no rate to lower, and what went out of range
+        return msg + "; " + explain.divergence_advice(ex).removesuffix(".")
     msg += f" with learning rate {s.learning_rate:g}"
     if limit is None:
         msg += f" ({s.optimizer} has no fixed stability limit)"

@@ -199,8 +199,7 @@ def stability_note(ex: Experiment) -> str:
         text = f"{kind}: learning rate < **{limit_text(limit)}**, below the smallest learning rate "
         text += f"allowed ({MIN_RATE:g}): every rate allowed is past it."
         if ridge_sets_limit(ex):
-            advice = ridge_advice(ex)
-            return text + " " + advice[0].upper() + advice[1:] + "."
+            return text + " " + sentence(ridge_advice(ex))
         return text if s.standardize else text + f" {STANDARDISE}."
     if s.learning_rate >= limit:
         back = schedule_note(ex)
@@ -296,9 +295,7 @@ def limit_at(ex: Experiment, l2: float) -> float | None:
     """The run's stability limit were the ridge penalty l2 instead of the run's: its optimizer's
     limit at lambda_max(G + l2 D) of the plain problem."""
     plain = ex.problem.plain or ex.problem
-    penalty = np.ones(plain.p)
-    penalty[-1] = 0.0
-    lam_max = float(np.linalg.eigvalsh(plain.G + np.diag(l2 * penalty))[-1])
+    lam_max = float(np.linalg.eigvalsh(plain.penalised_gram(l2))[-1])
     return registry.entry(ex.settings.optimizer).stability_limit(lam_max, **ex.settings.hyper)
 
 
@@ -327,6 +324,11 @@ def ridge_sets_limit(ex: Experiment) -> bool:
         return False
     zero = limit_at(ex, 0.0)
     return zero is not None and zero > MIN_RATE
+
+
+def sentence(clause: str) -> str:
+    """A clause as a sentence of its own: capitalised, with a full stop."""
+    return clause[0].upper() + clause[1:] + "."
 
 
 def ridge_advice(ex: Experiment, cli: bool = False) -> str:
@@ -361,8 +363,7 @@ def divergence_advice(ex: Experiment) -> str:
     if ex.limit is not None and ex.limit <= MIN_RATE:
         text = f"No learning rate allowed is below the stability limit ({limit_text(ex.limit)}). "
         if ridge_sets_limit(ex):
-            advice = ridge_advice(ex)
-            return text + advice[0].upper() + advice[1:] + "."
+            return text + sentence(ridge_advice(ex))
         if s.standardize:
             return text.rstrip()
         tip = standardise_tip(ex)
@@ -379,9 +380,10 @@ def divergence_text(ex: Experiment) -> str:
         what = "a parameter or the loss stopped being a finite number"
     else:
         start = float(pb.loss(tr.params[0]))
-        zero = float(pb.loss(np.zeros(pb.p)))
         what = "the loss grew past 10¹⁰ times " + (
-            "its start" if start >= zero else "L(0) = yᵀy/n, the zero model's loss (above its start)"
+            "its start"
+            if start == pb.loss_scale(tr.params[0])
+            else "L(0) = yᵀy/n, the zero model's loss (above its start)"
         )
     return f"The run diverged at step {tr.diverged_at}: {what}. {divergence_advice(ex)}"
 
@@ -442,8 +444,7 @@ def at_optimum(ex: Experiment) -> bool:
     L(0) (the scale gd.run.divergence_limit reads). From there any move is round-off, or an
     adaptive optimizer's step of about eta, and "barely moves" or "of the way" would mean nothing."""
     pb, theta0 = ex.problem, ex.trajectory.params[0]
-    scale = max(float(pb.loss(theta0)), float(pb.loss(np.zeros(pb.p))))
-    return float(pb.excess_loss(theta0)) <= ROUND_OFF * scale
+    return float(pb.excess_loss(theta0)) <= ROUND_OFF * pb.loss_scale(theta0)
 
 
 def adaptive_tip(ex: Experiment) -> str | None:

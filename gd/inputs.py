@@ -145,6 +145,11 @@ def check_start(start) -> tuple[float, ...]:
     return tuple(float(START.check(v)) for v in start)
 
 
+class StartMismatch(InputError):
+    """A start whose length does not fit the data's parameters: the start is what cannot be used
+    (the page keeps an uploaded file and drops the start)."""
+
+
 def start_message(start, p: int) -> str | None:
     """Why `start` cannot start a run over p parameters (None if it can: empty means zeros)."""
     if start and len(start) != p:
@@ -242,7 +247,7 @@ class Settings:
         """The start as p numbers (zeros when not given); InputError if it has another length."""
         message = start_message(self.start, p)
         if message:
-            raise InputError(message)
+            raise StartMismatch(message)
         return np.array(self.start, dtype=float) if self.start else np.zeros(p)
 
     @property

@@ -85,9 +85,7 @@ class Problem:
             return self
         if self.l2:
             raise ValueError("regularise the plain problem")
-        penalty = np.ones(self.p)
-        penalty[-1] = 0.0
-        G = self.G + np.diag(l2 * penalty)
+        G = self.penalised_gram(l2)
         theta = np.linalg.solve(G, self.c)
         theta = theta + np.linalg.solve(G, self.c - G @ theta)  # one step of iterative refinement
         w = theta[:-1]
@@ -95,6 +93,18 @@ class Problem:
         eigenvalues = np.linalg.eigvalsh(G)
         rank = int(np.sum(eigenvalues > np.finfo(float).eps * self.p * eigenvalues[-1]))
         return Problem(G, self.c, theta, loss_star, eigenvalues, rank, self.n, float(l2), self)
+
+    def penalised_gram(self, l2: float) -> np.ndarray:
+        """G + l2 D, D = diag(1, ..., 1, 0): the ridge penalty's curvature (bias not penalised)."""
+        penalty = np.ones(self.p)
+        penalty[-1] = 0.0
+        return self.G + np.diag(l2 * penalty)
+
+    def loss_scale(self, theta0: np.ndarray) -> float:
+        """The loss's size for a run from theta0: the larger of L(theta0) and L(0) = y^T y / n, the
+        zero model's loss (the data's own size; ridge adds nothing at 0). From a start at the
+        optimum L(theta0) is L*, which noise-free data make round-off: L(0) is the floor."""
+        return max(float(self.loss(theta0)), float(self.loss(np.zeros(self.p))))
 
     def mse(self, theta: np.ndarray) -> np.ndarray | float:
         """The mean squared error |A theta - y|^2 / n (the loss itself when not regularised)."""

@@ -134,7 +134,7 @@ def divergence_limit(problem: Problem, theta0: np.ndarray) -> float:
     round-off (about 1e-26 for the article's data), and a relative rule alone would call the first
     move of an adaptive optimizer (about eta a step, whatever the gradient) a divergence. A scale of
     exactly zero (y = 0 and a start at zero loss): no limit, only non-finite values count."""
-    scale = max(float(problem.loss(theta0)), float(problem.loss(np.zeros(problem.p))))
+    scale = problem.loss_scale(theta0)
     return DIVERGENCE_FACTOR * scale if scale > 0 else np.inf
 
 
