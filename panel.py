@@ -1,8 +1,9 @@
 """The live panel as a Streamlit component (Components v2: no iframe, state back to Python).
 
-The panel's browser module (`static/live.js`) and plotly.js are fetched by URL from Streamlit's
-static file serving (`server.enableStaticServing`), so the browser caches them: only a small
-loader travels inside the element on a rerun, never the module or the 1.8 MB of plotly.js. The
+The panel's browser modules (`static/*.js`, entered through `static/mount.js`) and plotly.js are
+fetched by URL from Streamlit's static file serving (`server.enableStaticServing`), so the browser
+caches them: only a small loader travels inside the element on a rerun, never the modules or the
+1.8 MB of plotly.js. The
 plotly.js is the project's own build of plotly.js (`static/plotly-gd.min.js`, the page's four trace
 types only; tools/plotly-bundle builds it), so nothing comes from a CDN and a workshop room without
 internet works. The data the panel shows comes from `gd.live.payload`.
@@ -14,6 +15,7 @@ import functools
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +24,7 @@ import streamlit as st
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = STATIC / "plotly-gd.min.js"
 PLOTLY_GZ = STATIC / "plotly-gd.min.js.gz"
-MODULE = STATIC / "live.js"
+MODULES = STATIC / "build"  # the modules as the browser fetches them (made at start, see _install_modules)
 
 
 def _install_plotly() -> str:
@@ -31,7 +33,7 @@ def _install_plotly() -> str:
     The page's plotly.js (`static/plotly-gd.min.js`, 1.8 MB) is plotly.js built with the four trace
     types the page draws and nothing else (tools/plotly-bundle; the full bundle the plotly package
     ships is 4.8 MB, and the browser spent about a second evaluating it before any chart was
-    drawn). The browser fetches the gzip (0.6 MB) and unpacks it itself (live.js, `loadPlotly`; the
+    drawn). The browser fetches the gzip (0.6 MB) and unpacks it itself (static/load.js; the
     script itself where it cannot). Served as application/gzip, it is left alone by Streamlit's
     gzip middleware, which would compress the script anew for every browser that asked: a class of
     30 arriving together waited seconds for their first run (bench/load.py)."""
@@ -57,9 +59,64 @@ def _version(path: Path) -> str:
     return _digest(path.read_bytes())
 
 
+# `import ... from "./name.js"` and `import("./name.js")` between the modules in static/
+IMPORT = re.compile(r"""((?:\bfrom|\bimport)\s*\(?\s*)(["'])\./([\w-]+)\.js\2""")
+
+
+def module_sources(folder: Path = STATIC) -> dict[str, bytes]:
+    """The browser's modules (every `*.js` in `folder` but the generated `*.min.js`), by stem."""
+    return {p.stem: p.read_bytes() for p in sorted(folder.glob("*.js")) if not p.name.endswith(".min.js")}
+
+
+def module_names(sources: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
+    """Each module's name as the browser fetches it, `<stem>.<digest>.js`, and its text with every
+    import of a sibling rewritten to that sibling's name. The digest covers the module's bytes and
+    its imports' digests (so, in turn, everything it imports): a module whose bytes or whose
+    imports' bytes change gets a new URL, and a browser never mixes a new module with an old
+    cached one, however deep the change."""
+    named: dict[str, tuple[str, bytes]] = {}
+
+    def name(stem: str, path: tuple[str, ...]) -> str:
+        if stem in named:
+            return named[stem][0]
+        if stem in path:
+            raise ValueError(f"the modules import each other in a cycle: {' -> '.join((*path, stem))}")
+        if stem not in sources:
+            raise ValueError(f"{path[-1]}.js imports ./{stem}.js, which static/ does not hold")
+        text = sources[stem].decode("utf-8")
+        imports = {m.group(3): name(m.group(3), (*path, stem)) for m in IMPORT.finditer(text)}
+        text = IMPORT.sub(lambda m: f"{m.group(1)}{m.group(2)}./{imports[m.group(3)]}{m.group(2)}", text)
+        body = text.encode("utf-8")
+        named[stem] = (f"{stem}.{_digest(body)}.js", body)
+        return named[stem][0]
+
+    for stem in sources:
+        name(stem, ())
+    return named
+
+
+def _install_modules(entry: str = "mount") -> str:
+    """The modules written to static/build under their digested names (panel.py's own copies,
+    made at start like plotly.js's gzip; older copies removed); the entry module's URL."""
+    named = module_names(module_sources())
+    MODULES.mkdir(exist_ok=True)
+    for file, body in named.values():
+        target = MODULES / file
+        if not target.exists() or target.read_bytes() != body:
+            partial = target.with_name(target.name + ".tmp")
+            partial.write_bytes(body)
+            partial.replace(target)  # atomic: a browser never fetches half a file
+    current = {file for file, _ in named.values()}
+    for old in MODULES.glob("*.js"):
+        if old.name not in current:
+            old.unlink(missing_ok=True)
+    return f"app/static/{MODULES.name}/{named[entry][0]}"
+
+
 PLOTLY_URL = _install_plotly()
-# The module's URL carries its digest: a new version is fetched at once, an old one from cache.
-MODULE_URL = f"app/static/live.js?v={_version(MODULE)}"
+# The entry module's URL names its digest, and so do the imports inside it: a new version is
+# fetched at once, an old one from cache.
+MODULE_URL = _install_modules()
 # The element's data are bytes: one line of JSON (the module's URL and the small values), then the
 # payload's own bytes (gd.live: a line of JSON, then its arrays' raw bytes). Sent as bytes, the
 # payload is not escaped into a JSON string, dumped a second time for the element's identity and
@@ -71,7 +128,13 @@ export default function (component) {
   const end = bytes.indexOf(10);
   const head = JSON.parse(new TextDecoder().decode(bytes.subarray(0, end)));
   const url = new URL(head.module, document.baseURI).href;
-  import(url).then((module) => module.mount(component, head, bytes.subarray(end + 1)));
+  // the module's cleanup, which Streamlit calls when it unmounts the element
+  return import(url)
+    .then((module) => module.mount(component, head, bytes.subarray(end + 1)))
+    .catch((error) => {
+      console.error(error);
+      return () => {};
+    });
 }
 """
 

@@ -217,12 +217,20 @@ def update_arrows(ex: Experiment, i: int, j: int, k: int, span: tuple[float, flo
     P = ex.trajectory.params
     g = -step_rate(ex, k) * ex.problem.gradient(P[k])[[i, j]]
     u = (P[k + 1] - P[k])[[i, j]]
+    return arrow_tips(P[k, [i, j]], g, u, span)
+
+
+def arrow_tips(origin: np.ndarray, g: np.ndarray, u: np.ndarray, span: tuple[float, float]):
+    """([origin + f g, origin + f u], f) with f such that the longer of g and u, measured in the
+    view's widths `span`, is 15% of the view; ([], None) where both are zero (or not finite).
+    The browser draws the arrows by the same rule (static/figures.js, arrowTips; the cases both
+    check are in tests/rules.json)."""
     scale = np.array(span, dtype=float)
     longest = max(np.linalg.norm(g / scale), np.linalg.norm(u / scale))
     if not np.isfinite(longest) or longest == 0:
         return [], None
     factor = 0.15 / longest
-    return [P[k, [i, j]] + factor * g, P[k, [i, j]] + factor * u], factor
+    return [origin + factor * g, origin + factor * u], factor
 
 
 def current_points(k: int, values: np.ndarray, size: float, colour: str | None = None) -> dict:

@@ -1,0 +1,104 @@
+// The browser side's entry, and the only module that speaks Streamlit's component API
+// (Components v2: panel.py's loader imports this module and calls `mount`). Streamlit calls the
+// loader with the data of every run that changed the element, which panel.py packs as one line of
+// JSON (`head`) and the bytes of a payload (the live panel: panel.js) or a figure's JSON (a chart
+// that does not follow the iteration: `mountFigure`). `mount` returns the cleanup Streamlit calls
+// when it unmounts the element: everything mounted there is taken off the page.
+
+import { Panel } from "./panel.js";
+import { PLOTLY_CONFIG } from "./panel-view.js";
+import { reserveLegend } from "./legend.js";
+import { clickedAt, resizeTo } from "./patches.js";
+import { el, textWidth, withLegend } from "./dom.js";
+import { loadPlotly } from "./load.js";
+
+export function mount({ parentElement, setStateValue, setTriggerValue }, head, body) {
+  // Streamlit keeps the cleanup of the last call only (and runs a call's at once when that call
+  // ends after its element was replaced): each call's cleanup acts only if it is the last call's
+  const call = (parentElement.__gdCalls = (parentElement.__gdCalls || 0) + 1);
+  const cleanup = () => {
+    if (parentElement.__gdCalls !== call) return;
+    parentElement.__gdCleanup?.();
+    parentElement.__gdCleanup = null;
+  };
+  if (head.figure) {
+    mountFigure(parentElement, head, body, setTriggerValue);
+    return cleanup;
+  }
+  let panel = parentElement.__gdPanel;
+  if (!panel) {
+    // the report names its run and the `opened` it was made under, so that the server can tell a
+    // late report (about another run, or from before a preset reopened the panel) apart
+    panel = new Panel(parentElement, {
+      report: (k) => setStateValue("iteration", { run: panel.data.run, k, opened: panel.opened }),
+      pick: (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at }),
+    });
+    parentElement.__gdPanel = panel;
+    parentElement.__gdCleanup = () => {
+      panel.destroy();
+      parentElement.__gdPanel = null;
+    };
+  }
+  panel.show(body, head.start, head.plotly, head.opened).catch((error) => {
+    panel.status.textContent = `The charts could not be drawn: ${error.message}`;
+    console.error(error);
+  });
+  return cleanup;
+}
+
+// A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
+function mountFigure(parentElement, head, body, setTriggerValue) {
+  let box = parentElement.querySelector("figure.gd-static");
+  if (!box) {
+    box = el("figure", { class: "gd-figure gd-static" }, [el("div", { class: "gd-chart" }), el("figcaption", { class: "gd-caption" })]);
+    parentElement.append(box);
+    const gd = box.firstChild;
+    let observer = null;
+    let timer = null;
+    box.watch = () => {
+      // the width follows the window and the sidebar (which Plotly does not see), the legend's rows it
+      if (observer) return;
+      let width = box.clientWidth;
+      observer = new ResizeObserver(() => {
+        if (Math.abs(box.clientWidth - width) < 1) return;
+        width = box.clientWidth;
+        clearTimeout(timer);
+        timer = setTimeout(() => box.fit(), 250);
+      });
+      observer.observe(box);
+    };
+    parentElement.__gdCleanup = () => {
+      box.dead = true;
+      observer?.disconnect();
+      clearTimeout(timer);
+      window.Plotly?.purge(gd);
+      box.remove();
+    };
+  }
+  box.pick = (at) => setTriggerValue("pick", { id: head.id, ...at });
+  box.lastChild.textContent = head.caption ?? ""; // plain text, never markup
+  if (box.dataset.id === head.id) return;
+  box.dataset.id = head.id;
+  box.setAttribute("aria-label", head.label);
+  const fig = JSON.parse(new TextDecoder().decode(body));
+  if (head.pickable) fig.layout.hovermode = "x"; // a click anywhere above a rate reports it
+  loadPlotly(head.plotly).then(async (Plotly) => {
+    if (box.dead) return;
+    const gd = box.firstChild;
+    const height = fig.layout.height;
+    delete fig.layout.height; // as the panel's charts: the element holds the height (sizes.js)
+    gd.style.height = `${height + reserveLegend(fig, gd.clientWidth, textWidth).below}px`; // drawn once, as theirs
+    const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
+    if (box.dead) return;
+    box.fit = () => gd.offsetParent !== null && !box.dead && resizeTo(Plotly, gd, () => withLegend(gd, height));
+    await box.fit();
+    box.watch();
+    box.dataset.ready = "true";
+    if (!head.pickable || plot.__gdPicking) return;
+    plot.__gdPicking = true; // a click on the chart reports where it fell (the sweep: a rate)
+    plot.on("plotly_click", (event) => {
+      const at = clickedAt(plot, event);
+      if (at) box.pick(at);
+    });
+  });
+}

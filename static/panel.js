@@ -1,0 +1,374 @@
+// The live panel: Step, Play/Pause, Reset and the scrubber move every view of a run in the browser.
+//
+// The server sends a run once (gd/live.py builds the payload: the Plotly figures at iteration 0,
+// the traces that move tagged by `meta`, and the run's numbers at every iteration the browser can
+// show). From then on the current iteration is browser state (timeline.js): nothing here waits for
+// the server, and nothing is sent while moving. Once the user stops (Pause, a burst of Steps, a
+// scrub) the iteration is sent once, debounced, so that share links and downloads hold it.
+//
+// Data flows one way: payload (payload.js) -> timeline state (timeline.js) -> what each chart and
+// readout shows (figures.js, mathml.js, format.js) -> plotly.js and the DOM, here. Everything the
+// panel adds to the page (listeners, observers, timers, frames, plotly.js's charts) it removes in
+// `destroy`.
+
+import { Run, decodePayload } from "./payload.js";
+import { advance, next, timeline } from "./timeline.js";
+import { contourFrame, fitFrame, linesFrame, rateFrame, surfaceUpdate, tagsOf } from "./figures.js";
+import { reserveLegend } from "./legend.js";
+import { pinContourFill, restyleMarker } from "./patches.js";
+import { listenForPicks, listenForZoom } from "./chart-events.js";
+import { textWidth } from "./dom.js";
+import { loadPlotly } from "./load.js";
+import { PLOTLY_CONFIG, buildPanel } from "./panel-view.js";
+import { describe, renderReadouts } from "./readouts.js";
+import { fitHeight, plotHeight, presenterHeight } from "./sizes.js";
+
+const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
+const SCENE_INTERVAL_MS = 120; // the 3-D scene redraws at most this often while playing,
+const SCENE_SHARE = 8; // and takes at most 1/8 of the time (a CPU-drawn scene redraws rarely)
+const MOVE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+const LINES = ["convergence", "loss", "eigen"];
+
+// The iteration each run was last shown at, for the page's life: a panel that Streamlit mounts
+// anew (an element above it came or went) goes on where it was.
+const lastShown = new Map();
+
+export class Panel {
+  // `report(k)`: the user stopped on k; `pick(at)`: a click on the map ({x, y}).
+  constructor(host, { report, pick }) {
+    this.report = report;
+    this.pick = pick;
+    this.stale = new Set();
+    this.inSight = new Set();
+    this.sentK = null;
+    this.state = null;
+    this.alive = new AbortController(); // every listener the panel adds goes with it
+    this.timers = new Map(); // name -> timeout id
+    this.frames = new Map(); // name -> animation frame id
+    this.observers = [];
+    Object.assign(this, buildPanel());
+    host.append(this.root);
+    this.listen();
+  }
+
+  later(name, ms, run) {
+    clearTimeout(this.timers.get(name));
+    this.timers.set(name, setTimeout(() => (this.timers.delete(name), run()), ms));
+  }
+
+  frame(name, run) {
+    cancelAnimationFrame(this.frames.get(name));
+    this.frames.set(name, requestAnimationFrame((now) => (this.frames.delete(name), run(now))));
+  }
+
+  listen() {
+    const on = (target, type, handler) => target.addEventListener(type, handler, { signal: this.alive.signal });
+    const watched = new Map(Object.entries(this.charts).map(([name, c]) => [c.box, name]));
+    watched.set(this.math.parentElement, "math");
+    const sight = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const name = watched.get(entry.target);
+        if (entry.isIntersecting) this.inSight.add(name);
+        else this.inSight.delete(name);
+      }
+      if ([...this.stale].some((name) => this.inSight.has(name))) this.render(false);
+    });
+    for (const box of watched.keys()) sight.observe(box);
+    on(this.full, "toggle", () => this.full.open && this.state && this.renderNumbers(true));
+    on(this.buttons.step, "click", () => this.dispatch({ type: "step" }));
+    on(this.buttons.play, "click", () => this.dispatch({ type: "toggle", now: performance.now() }));
+    on(this.buttons.reset, "click", () => this.dispatch({ type: "reset" }));
+    on(this.scrub, "input", () => this.dispatch({ type: "scrub", k: Number(this.scrub.value) }));
+    on(this.scrub, "change", () => this.dispatch({ type: "scrubbed" }));
+    on(this.followToggle, "click", (event) => {
+      const view = event.target.dataset.view;
+      if (view) this.setFollow(view === "follow");
+    });
+    // The charts follow the panel's width (the window's, or the sidebar opening or closing, which
+    // Plotly does not see) and their heights the legends and, in presenter mode, the window's.
+    const refit = () => this.later("resize", 250, () => this.fitHeights());
+    on(window, "resize", refit);
+    let width = 0;
+    const resize = new ResizeObserver(() => {
+      if (Math.abs(this.root.clientWidth - width) < 1) return;
+      width = this.root.clientWidth;
+      refit();
+    });
+    resize.observe(this.root);
+    this.observers.push(sight, resize);
+  }
+
+  // Everything the panel added to the page, removed: Streamlit unmounted it.
+  destroy() {
+    this.dead = true;
+    this.alive.abort();
+    for (const observer of this.observers) observer.disconnect();
+    for (const id of this.timers.values()) clearTimeout(id);
+    for (const id of this.frames.values()) cancelAnimationFrame(id);
+    this.timers.clear();
+    this.frames.clear();
+    if (this.Plotly) for (const chart of Object.values(this.charts)) this.Plotly.purge(chart.chart);
+    this.root.remove();
+  }
+
+  // the run's arrays and rows, as the browser tests read them (tests/e2e/test_panel.py)
+  get runs() {
+    return this.run.runs;
+  }
+
+  row(s) {
+    return this.run.row(s);
+  }
+
+  // ---- the timeline ----
+
+  // An event for the timeline: the page follows the state it returns.
+  dispatch(event) {
+    if (!this.state) return;
+    const before = this.state;
+    const state = advance(before, event);
+    this.state = state;
+    lastShown.set(this.data.run, state.k);
+    if (state.playing && !before.playing) this.frame("play", (now) => this.tick(now));
+    if (!state.playing && before.playing) cancelAnimationFrame(this.frames.get("play"));
+    if (state.playing !== before.playing) this.renderControls();
+    // Play's frames (and its end) and a pause draw at once; other moves on the next frame (Play
+    // draws its first frame itself)
+    const pausing = before.playing && (event.type === "pause" || event.type === "toggle");
+    if (event.type === "tick" || pausing) this.render(state.scene);
+    else if (!state.playing && (state.k !== before.k || state.scene)) this.go();
+    if (state.settle) this.settled();
+  }
+
+  tick(now) {
+    this.dispatch({ type: "tick", now });
+    if (this.state.playing) this.frame("play", (t) => this.tick(t));
+  }
+
+  // Draw the iteration on the next frame (a burst of events draws once).
+  go() {
+    if (!this.frames.has("go")) this.frame("go", () => this.render(!this.state.playing));
+  }
+
+  // The user stopped moving: after a short quiet, tell the server (share links, downloads).
+  settled() {
+    this.status.textContent = `Iteration ${this.state.k}, loss ${this.loss.textContent}`;
+    this.later("sync", SYNC_DELAY_MS, () => {
+      const { k, playing } = this.state;
+      if (playing || k === this.sentK) return;
+      this.sentK = k;
+      this.report(k);
+    });
+  }
+
+  setFollow(follow) {
+    this.dispatch({ type: "follow", follow });
+    for (const name of LINES) Object.assign(this.charts[name], { user: false, high: null });
+    this.markView(follow ? "follow" : "whole");
+    this.render(false);
+  }
+
+  markView(view) {
+    for (const b of this.followToggle.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
+  }
+
+  // ---- a payload ----
+
+  // A new payload: decode it, draw the figures, go to `start` (or stay where a new view of the
+  // same run was). The same payload again (a light rerun) changes nothing.
+  // `opened` changes when the page asks for `start` whatever was shown (a preset was chosen).
+  // A report names the `opened` it was made under (the server ignores one older than its own):
+  // on a reopen, one still waiting predates it and is dropped, and the server already holds
+  // `start`, where the panel now is.
+  async show(bytes, start, plotlySrc, opened) {
+    const head = new TextDecoder().decode(bytes.subarray(0, 80));
+    const reopen = this.opened !== undefined && opened !== this.opened;
+    this.opened = opened;
+    if (reopen) {
+      clearTimeout(this.timers.get("sync"));
+      this.sentK = start;
+    }
+    if (head === this.head) {
+      if (reopen && this.state) this.dispatch({ type: "open", k: start });
+      return;
+    }
+    this.head = head;
+    const run = new Run(decodePayload(bytes));
+    const data = run.data;
+    const sameRun = this.data && this.data.run === data.run;
+    if (!sameRun && !reopen) this.sentK = null;
+    const known = reopen ? undefined : sameRun ? this.state.k : lastShown.get(data.run);
+    cancelAnimationFrame(this.frames.get("play"));
+    this.data = data;
+    this.run = run;
+    this.state = timeline({
+      T: data.T, anchors: run.anchors, marks: run.marks, seconds: data.play_seconds,
+      k: Math.min(known ?? start, data.T), follow: this.state ? this.state.follow : true,
+    });
+    this.root.classList.toggle("gd-presenter", data.presenter);
+    this.root.classList.toggle("gd-compared", data.runs.length > 1);
+    this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
+    describe(this, run);
+    this.renderNumbers(true); // numbers and controls first, before plotly.js is there
+    if (this.state.k !== start) this.settled(); // the server opened it at `start`: tell it where it is
+    const Plotly = await loadPlotly(plotlySrc);
+    if (this.data !== data || this.dead) return; // a newer payload arrived meanwhile, or unmounted
+    this.Plotly = Plotly;
+    // the 2-D charts first, painted before the 3-D scene (far costlier to create) holds the page
+    const { surface, ...flat } = data.figures;
+    for (const [name, fig] of Object.entries(flat)) await this.drawFigure(name, fig);
+    if (this.data !== data || this.dead) return;
+    this.render(true);
+    await new Promise((resolve) => this.frame("first", () => this.later("first", 0, resolve)));
+    if (this.data !== data || this.dead) return;
+    await this.drawFigure("surface", surface);
+    this.renderSurface(this.state.k);
+    this.root.dataset.ready = "true";
+  }
+
+  // ---- sizes ----
+
+  async fitHeight(name) {
+    await fitHeight(this, name);
+  }
+
+  async fitHeights() {
+    if (!this.Plotly || !this.data) return;
+    for (const name of Object.keys(this.charts)) {
+      if (this.charts[name].tagged && !this.dead) await this.fitHeight(name);
+    }
+  }
+
+  // ---- drawing ----
+
+  async drawFigure(name, fig) {
+    const chart = this.charts[name];
+    const presenter = this.data.presenter;
+    chart.tagged = tagsOf(fig);
+    chart.xs = name === "fit" ? Array.from(fig.data[chart.tagged.fit[0].index].x) : null;
+    if (LINES.includes(name)) {
+      fig.layout.uirevision = name; // a zoom the user made survives Step and Play
+      fig.layout.xaxis.autorange = false;
+      chart.wholeRange = fig.layout.xaxis.range.slice();
+    }
+    chart.user = false;
+    chart.high = null;
+    chart.baseHeight = fig.layout.height;
+    delete fig.layout.height; // the element's (fitHeight)
+    // the height it will have, its legend's included, so that it is drawn once (fitHeight checks);
+    // in presenter mode the window's, the legend's room inside it, in the margin from the start too
+    const { guess, below } = reserveLegend(fig, chart.chart.clientWidth, textWidth);
+    chart.legendGuess = guess; // for tests
+    chart.chart.style.height = `${presenter ? presenterHeight(this) : plotHeight(this.charts[name], name) + below}px`;
+    if (presenter && this.data.runs.length > 1) {
+      // on a stage the runs are named once, by the loss chart's legend beside the map: the map
+      // and the surface keep their own entries only, and their room
+      if (name === "surface") fig.layout.showlegend = false;
+      if (name === "contour") for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
+    }
+    await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    if (this.dead) return;
+    if (name === "contour") await pinContourFill(this.Plotly, chart.chart);
+    await this.fitHeight(name);
+    this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
+    if (name === "contour" && !chart.picking) listenForPicks(this, chart);
+    if (!chart.listening && LINES.includes(name)) listenForZoom(this, chart);
+  }
+
+  // Draw the iteration shown. The 2-D charts move at once through Plotly.animate with no
+  // transition: its fast path moves scatter traces without recomputing the rest (the contour fill,
+  // the axes). The 3-D scene costs far more (on a CPU-only browser hundreds of ms): it follows in a
+  // task of its own, at most every few times its own drawing time, and always on the iteration
+  // shown when the motion stops (`scene`).
+  //
+  // While playing, a view scrolled out of sight is left as it is and drawn when it comes back
+  // into sight or the motion stops: nobody sees it move, and the views in sight move faster.
+  render(scene) {
+    if (!this.state || this.dead) return;
+    const { k, playing } = this.state;
+    const shown = (name) => scene || !playing || this.inSight.has(name);
+    this.renderNumbers(shown("math"));
+    this.stale[shown("math") ? "delete" : "add"]("math");
+    if (!this.Plotly || !this.charts.contour.tagged) return;
+    const { run, charts } = this;
+    const drawers = {
+      contour: () => {
+        const { caption, ...frame } = contourFrame(run, charts.contour.tagged, k);
+        charts.contour.caption.textContent = caption;
+        this.move(charts.contour, frame);
+      },
+      convergence: () => this.renderLines("convergence", k),
+      loss: () => this.renderLines("loss", k),
+      fit: () => this.move(charts.fit, fitFrame(run, charts.fit.tagged, k, charts.fit.xs)),
+      eigen: () => this.renderLines("eigen", k),
+    };
+    if (charts.rate.tagged) drawers.rate = () => this.move(charts.rate, rateFrame(run, charts.rate.tagged, k));
+    for (const [name, draw] of Object.entries(drawers)) {
+      if (shown(name)) {
+        draw();
+        this.stale.delete(name);
+      } else {
+        this.stale.add(name);
+      }
+    }
+    if (!shown("surface")) {
+      this.stale.add("surface");
+      return;
+    }
+    this.stale.delete("surface");
+    const now = performance.now();
+    if (scene || now - (this.sceneAt || 0) >= Math.max(SCENE_INTERVAL_MS, SCENE_SHARE * (this.sceneCost || 0))) {
+      this.sceneAt = now;
+      clearTimeout(this.timers.get("scene"));
+      // after the frame that paints the 2-D charts and the numbers, so that they never wait for it
+      this.frame("scene", () =>
+        this.later("scene", 0, () => {
+          const started = performance.now();
+          const at = this.state.k;
+          this.renderSurface(at);
+          // the scene draws on the next frame: its cost is the time until the frame after it
+          this.frame("sceneCost", () => {
+            this.sceneCost = performance.now() - started;
+            this.root.dataset.scene = String(at); // the iteration the 3-D scene shows (benchmarks)
+          });
+        }),
+      );
+    }
+  }
+
+  renderLines(name, k) {
+    const chart = this.charts[name];
+    const frame = linesFrame(this.run, chart.tagged, name, k, { whole: chart.wholeRange, high: chart.high, follow: this.state.follow, user: chart.user });
+    chart.high = frame.high;
+    this.move(chart, frame);
+  }
+
+  renderSurface(k) {
+    const chart = this.charts.surface;
+    if (!chart.tagged || this.dead) return; // drawn after the 2-D charts: not there yet
+    restyleMarker(this.Plotly, chart.chart, surfaceUpdate(this.run, chart.tagged, k));
+  }
+
+  // Move traces of a chart to new x, y: one frame, no transition, no full redraw.
+  move(chart, { traces, data, layout }) {
+    const frame = { data, traces };
+    if (layout) frame.layout = layout;
+    return this.Plotly.animate(chart.chart, frame, MOVE);
+  }
+
+  // The numbers and controls at the iteration shown; with `extras`, the table and the math too.
+  renderNumbers(extras) {
+    renderReadouts(this, this.run, this.state, extras);
+    this.renderControls();
+  }
+
+  renderControls() {
+    const { k, T, playing } = this.state;
+    this.buttons.play.textContent = playing ? "Pause" : "Play";
+    this.buttons.play.title = playing ? "Stop on the iteration shown" : "Play the run (about 15 s)";
+    this.buttons.step.disabled = k >= T || playing;
+    const stride = next(this.state, k) - k;
+    this.buttons.step.title =
+      stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
+  }
+}
