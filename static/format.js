@@ -6,17 +6,32 @@ function strip(text) {
   return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
 }
 
+// x.toExponential(f), but an exact tie rounded to the even digit as Python rounds it
+// (toExponential rounds a tie up: 1234.5 to 4 digits is 1235 there, 1234 in Python).
+export function exponential(x, f) {
+  const text = x.toExponential(f);
+  const [exact, e] = x.toExponential(100).split("e"); // x's own digits (a double's end well before)
+  const digits = exact.replace(/[-.]/g, "");
+  if (digits[f + 1] !== "5" || !/^0*$/.test(digits.slice(f + 2)) || Number(digits[f]) % 2 !== 0) return text;
+  const kept = digits.slice(0, f + 1); // a tie whose last kept digit is even: down, not up
+  return `${x < 0 ? "-" : ""}${kept[0]}${f > 0 ? `.${kept.slice(1)}` : ""}e${e}`;
+}
+
 // x as Python's format(x, f".{digits}g") writes it (nan, inf, e-05 and e+06 as Python does).
 export function formatG(x, digits) {
   if (x === 0) return "0";
   if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
-  const [mantissa, e] = x.toExponential(digits - 1).split("e");
+  const [mantissa, e] = exponential(x, digits - 1).split("e");
   const exponent = Number(e);
   if (exponent < -4 || exponent >= digits) {
     const sign = exponent < 0 ? "-" : "+";
     return `${strip(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
   }
-  return strip(x.toFixed(Math.max(digits - 1 - exponent, 0)));
+  // the same digits written out: d.ddd × 10^exponent with the point moved
+  const sign = mantissa.startsWith("-") ? "-" : "";
+  const ds = mantissa.replace(/[-.]/g, "");
+  const text = exponent >= 0 ? `${ds.slice(0, exponent + 1)}.${ds.slice(exponent + 1)}` : `0.${"0".repeat(-exponent - 1)}${ds}`;
+  return sign + strip(text.replace(/\.$/, ""));
 }
 
 // Round to a whole number, a half to the even one (as Python's format(x, ",.0f")).
@@ -35,7 +50,7 @@ export function compact(x) {
   if (a === 0) return "0";
   if (a >= 1e-3 && a < 1e4 && !formatG(x, 4).includes("e")) return formatG(x, 4);
   if (a >= 1e-3 && a < 1e6) return roundHalfEven(x).toLocaleString("en-US"); // 9999.5 rounds to 10,000
-  const [mantissa, e] = x.toExponential(2).split("e");
+  const [mantissa, e] = exponential(x, 2).split("e");
   return `${mantissa}e${Number(e)}`;
 }
 
