@@ -1,0 +1,66 @@
+"""The browser's modules as panel.py serves them: every module's URL names a digest of its bytes and
+of everything it imports, so that a browser never mixes a new module with an old cached one; and
+each module stays small (one job each: none over 400 lines)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import panel
+
+STATIC = Path(panel.__file__).parent / "static"
+
+
+def test_every_import_between_modules_names_the_imported_modules_digest():
+    named = panel.module_names(panel.module_sources())
+    assert set(named) == {p.stem for p in STATIC.glob("*.js") if not p.name.endswith(".min.js")}
+    for stem, (file, body) in named.items():
+        assert re.fullmatch(rf"{re.escape(stem)}\.[0-9a-f]{{12}}\.js", file)
+        text = body.decode()
+        for imported in re.findall(r'from "\./([^"]+)"', text):
+            assert imported in {f for f, _ in named.values()}, (stem, imported)
+        source = (STATIC / f"{stem}.js").read_text(encoding="utf-8")
+        # the source's imports are its siblings by plain name; each became its digested name
+        assert len(re.findall(r'from "\./[\w-]+\.js"', source)) == len(re.findall(r'from "\./', text))
+
+
+def test_a_change_deep_in_the_imports_changes_every_url_above_it():
+    sources = {
+        "a": b'import { b } from "./b.js";\n',
+        "b": b'import { c } from "./c.js";\n',
+        "c": b"export const c = 1;\n",
+    }
+    sources["d"] = b"export const d = 2;\n"
+    before = {k: v[0] for k, v in panel.module_names(sources).items()}
+    after = {k: v[0] for k, v in panel.module_names({**sources, "c": b"export const c = 2;\n"}).items()}
+    assert [before[k] != after[k] for k in "abcd"] == [True, True, True, False]
+    assert panel.module_names(sources)["a"][1] == f'import {{ b }} from "./{before["b"]}";\n'.encode()
+
+
+def test_dynamic_imports_and_single_quotes_are_rewritten_too():
+    sources = {"a": b"const m = import('./b.js');\n", "b": b"export default 1;\n"}
+    named = panel.module_names(sources)
+    assert named["a"][1] == f"const m = import('./{named['b'][0]}');\n".encode()
+
+
+def test_a_cycle_or_a_missing_module_is_an_error_not_a_silent_stale_url():
+    with pytest.raises(ValueError, match="cycle: a -> b -> a"):
+        panel.module_names({"a": b'import "./b.js";', "b": b'import "./a.js";'})
+    with pytest.raises(ValueError, match="imports ./gone.js"):
+        panel.module_names({"a": b'import { x } from "./gone.js";'})
+
+
+def test_the_modules_are_written_where_the_browser_fetches_them():
+    assert panel.MODULE_URL.startswith("app/static/build/mount.")
+    named = panel.module_names(panel.module_sources())
+    for file, body in named.values():
+        assert (STATIC / "build" / file).read_bytes() == body
+
+
+def test_no_module_of_the_projects_own_is_over_400_lines():
+    lengths = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in STATIC.glob("*.js")}
+    own = {name: n for name, n in lengths.items() if not name.endswith(".min.js")}
+    assert len(own) >= 8 and max(own.values()) <= 400, own
