@@ -3,7 +3,7 @@
 Layout only. Numbers come from gd.run, figures from gd.figures, the live panel's data from gd.live,
 words and formulas from gd.explain, share links from gd.share. Everything that follows the current
 iteration (Step, Play, Reset, the scrubber, every chart's moving part, the metrics and the numbers
-at that iteration) lives in the browser, in the live panel (panel.py, static/live.js): the server
+at that iteration) lives in the browser, in the live panel (panel.py, static/*.js): the server
 computes runs and hears the iteration once after the user stops, never per frame.
 """
 

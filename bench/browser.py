@@ -13,7 +13,8 @@ one run on this machine (medians):
   (c) first load: page open -> every chart drawn (the live panel's seven and the sweep's below
       it; each load in a new browser context, nothing cached), against the minimal app's chart, and with
       --before REV against the page as it was at git revision REV (checked out in a temporary
-      worktree; before the live panel the page drew six st.plotly_chart charts).
+      worktree; before the live panel the page drew six st.plotly_chart charts); with --before,
+      (a) and (b) are measured for the page at REV too, in the same run.
 Timings vary with the machine's load: compare figures of one run, never across runs.
 """
 
@@ -211,6 +212,8 @@ def main() -> None:
             report_loads(loads, args.before)
             if not args.load_only:
                 step_and_play(browser, our_url, minimal_url, ours.pid, args.repeat)
+                if before is not None and (old / "panel.py").exists():  # the same, for the page at REV
+                    step_and_play(browser, before_url, minimal_url, before.pid, args.repeat, args.before)
             browser.close()
     finally:
         stop(ours)
@@ -272,8 +275,10 @@ def compare_scenes(browser, our_url: str, before_url: str, before: str, rounds: 
     )
 
 
-def step_and_play(browser, our_url: str, minimal_url: str, pid: int, repeat: int) -> None:
-    """(a) Step and (b) Play, measured and printed."""
+def step_and_play(
+    browser, our_url: str, minimal_url: str, pid: int, repeat: int, rev: str | None = None
+) -> None:
+    """(a) Step and (b) Play, measured and printed (for the page at git revision `rev`, if given)."""
     page, _ = open_page(browser, our_url, PANEL_READY)
     sent, received = watch_frames(page)
     page.wait_for_timeout(1500)
@@ -312,6 +317,8 @@ def step_and_play(browser, our_url: str, minimal_url: str, pid: int, repeat: int
             os.killpg(pid, signal.SIGCONT)
 
     ms = statistics.median
+    if rev is not None:
+        print(f"--- the page at {rev}:")
     print(f"(a) Step, click -> the metrics and the 2-D charts updated, median of {repeat}:")
     print(
         f"    ours {ms(steps):.0f} ms   one-chart app's rerun {ms(minimal_steps):.0f} ms   "

@@ -1,7 +1,7 @@
 """The live panel's data: a run sent to the browser once, from which it shows any iteration.
 
 Step, Play, Reset and the scrubber move the current iteration in the browser (the page's
-`static/live.js`); the server computes runs and hears the iteration at most once after the user
+`static/*.js`); the server computes runs and hears the iteration at most once after the user
 stops moving. Everything here is a pure function of an Experiment and the view (the two
 parameters the maps show, presenter mode), never of the iteration, so that one payload serves
 every iteration of a run and is cached with it.

@@ -394,7 +394,7 @@ def _one_block(X: np.ndarray, y: np.ndarray) -> Problem:
 def _ordered_products(rows: np.ndarray, M: np.ndarray) -> np.ndarray:
     """rows @ M for rows (..., p), summed component by component in order, one rounding a product
     and one a sum (not a BLAS product, whose order and fused multiply-adds vary): the live panel's
-    browser module (`orderedProducts` in static/live.js) sums in the same order, so that the
+    browser module (`orderedProducts` in static/payload.js) sums in the same order, so that the
     gradient and the eigen errors it computes from the payload are the engine's to the bit."""
     total = np.zeros(rows.shape[:-1] + M.shape[1:])
     for m in range(M.shape[0]):

@@ -154,7 +154,7 @@ def moving_line(
     values: np.ndarray, T: int, k: int, run: int, param: int | None = None, points: int = MAX_POINTS, **style
 ) -> dict:
     """A line the live panel extends as the iteration moves: `values` (one per iteration 0..T)
-    at the iterations `drawn_steps` draws up to k, tagged for static/live.js (meta gd="line":
+    at the iterations `drawn_steps` draws up to k, tagged for the browser (static/figures.js) (meta gd="line":
     the run, the parameter where there is one, and how many of 0..T the panel samples)."""
     q = drawn_steps(T, min(k, T), points)
     meta = {"gd": "line", "run": run, **({} if param is None else {"param": param}), "points": points}

@@ -275,7 +275,7 @@ def test_the_charts_follow_the_iteration_and_keep_a_zoom(open_app, console_error
     no_trouble(page, console_errors)
 
 
-# how many redraws of the 3-D scene kept the surface plotly.js had built (keepSurface, live.js)
+# how many redraws of the 3-D scene kept the surface plotly.js had built (static/patches.js)
 SCENE_KEPT = (
     "() => document.querySelector('.gd-surface .js-plotly-plot')._fullLayout.scene._scene.gdKept || 0"
 )
@@ -284,7 +284,7 @@ SCENE_KEPT = (
 @pytest.mark.parametrize("query", ["", "learning_rate=1.5&steps=30"], ids=["article", "diverging"])
 def test_a_step_draws_the_scene_a_fresh_page_draws(open_app, console_errors, query):
     # a Step restyles the 3-D marker and trail, and the surface keeps what plotly.js built for it
-    # (keepSurface, static/live.js): each of three Steps, even as a diverging run's marker flies off
+    # (static/patches.js): each of three Steps, even as a diverging run's marker flies off
     # the surface (the whole path, drawn from the start, has set the scene's scale). The scene is
     # the picture a page opened at that iteration draws, which builds its surface once.
     stepped = open_app(query)
