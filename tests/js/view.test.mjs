@@ -68,3 +68,13 @@ test("the tables: six significant digits, original units where the features were
     ["parameter", ["w1", "b"]], ["iteration 0", ["1×10⁵", "0.5"]], ["gradient", ["2", "3"]], ["update to 1", ["0", "0.5"]],
   ]);
 });
+
+test("a click on the map is rounded to a thousandth of the view, as a start one can type", async () => {
+  const { roundToView } = await import("../../static/chart-events.js");
+  assert.deepEqual([roundToView(1.23456789, 4), roundToView(-0.000123456, 0.01), roundToView(123456.7, 2e5)], [1.235, -0.00012, 123500]);
+});
+
+test("the map's grid colour is read as rgb from #rrggbb or rgb(), else null", async () => {
+  const { colourOf } = await import("../../static/patches.js");
+  assert.deepEqual([colourOf("#0072B2"), colourOf("rgb(1, 2,3)"), colourOf("red"), colourOf(undefined)], [[0, 114, 178], [1, 2, 3], null, null]);
+});
