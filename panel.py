@@ -95,9 +95,9 @@ def module_names(sources: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
     return named
 
 
-def _install_modules(entry: str = "mount") -> str:
+def _install_modules(entry: str = "mount") -> list[str]:
     """The modules written to static/build under their digested names (panel.py's own copies,
-    made at start like plotly.js's gzip; older copies removed); the entry module's URL."""
+    made at start like plotly.js's gzip; older copies removed); their URLs, the entry's first."""
     named = module_names(module_sources())
     MODULES.mkdir(exist_ok=True)
     for file, body in named.values():
@@ -110,33 +110,38 @@ def _install_modules(entry: str = "mount") -> str:
     for old in MODULES.glob("*.js"):
         if old.name not in current:
             old.unlink(missing_ok=True)
-    return f"app/static/{MODULES.name}/{named[entry][0]}"
+    files = [named[entry][0]] + sorted(file for stem, (file, _) in named.items() if stem != entry)
+    return [f"app/static/{MODULES.name}/{file}" for file in files]
 
 
 PLOTLY_URL = _install_plotly()
 # The entry module's URL names its digest, and so do the imports inside it: a new version is
 # fetched at once, an old one from cache.
-MODULE_URL = _install_modules()
+MODULE_URLS = _install_modules()
+MODULE_URL = MODULE_URLS[0]
 # The element's data are bytes: one line of JSON (the module's URL and the small values), then the
 # payload's own bytes (gd.live: a line of JSON, then its arrays' raw bytes). Sent as bytes, the
 # payload is not escaped into a JSON string, dumped a second time for the element's identity and
 # parsed twice in the browser: a page view costs the server about 2 ms less (bench/page.py) and
 # the browser parses the payload's JSON once and views its arrays where they are.
 LOADER = """
+// every module fetched at once (their imports would otherwise be found one level at a time)
+const MODULES = __MODULES__;
 export default function (component) {
   const bytes = component.data;
   const end = bytes.indexOf(10);
   const head = JSON.parse(new TextDecoder().decode(bytes.subarray(0, end)));
-  const url = new URL(head.module, document.baseURI).href;
+  const url = (path) => new URL(path, document.baseURI).href;
+  for (const path of MODULES) import(url(path)).catch(() => {}); // the entry's import reports
   // the module's cleanup, which Streamlit calls when it unmounts the element
-  return import(url)
+  return import(url(head.module))
     .then((module) => module.mount(component, head, bytes.subarray(end + 1)))
     .catch((error) => {
       console.error(error);
       return () => {};
     });
 }
-"""
+""".replace("__MODULES__", json.dumps(MODULE_URLS[1:]))
 
 _component = st.components.v2.component(
     "gd_live",

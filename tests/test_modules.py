@@ -4,6 +4,7 @@ each module stays small (one job each: none over 400 lines)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -64,3 +65,11 @@ def test_no_module_of_the_projects_own_is_over_400_lines():
     lengths = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in STATIC.glob("*.js")}
     own = {name: n for name, n in lengths.items() if not name.endswith(".min.js")}
     assert len(own) >= 8 and max(own.values()) <= 400, own
+
+
+def test_the_loader_fetches_every_module_at_once():
+    """The loader imports every module in parallel with the entry: their imports would otherwise be
+    found one level at a time, a round trip each, on a first load."""
+    listed = json.loads(re.search(r"const MODULES = (\[.*?\]);", panel.LOADER).group(1))
+    assert sorted([panel.MODULE_URL, *listed]) == sorted(panel.MODULE_URLS)
+    assert len(panel.MODULE_URLS) == len(panel.module_sources())
