@@ -162,9 +162,14 @@ def main() -> None:
     parser.add_argument(
         "--scene-only", action="store_true", help="time the 3-D scene's Step and Play alone, against --before"
     )
+    parser.add_argument(
+        "--step-play",
+        action="store_true",
+        help="time Step and Play alone, against --before, pages alternating",
+    )
     args = parser.parse_args()
-    if args.scene_only and not args.before:
-        parser.error("--scene-only compares the page with the page at --before REV")
+    if (args.scene_only or args.step_play) and not args.before:
+        parser.error("--scene-only and --step-play compare the page with the page at --before REV")
     before = None
     if args.before:
         old = Path(tempfile.mkdtemp()) / "before"
@@ -181,6 +186,9 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             if args.scene_only:
                 compare_scenes(browser, our_url, before_url, args.before, args.loads, args.repeat)
+                return
+            if args.step_play:
+                compare_step_play(browser, our_url, before_url, args.before, args.loads, args.repeat)
                 return
             # (c) first load, alternating the apps; a first view of each warms its server's caches
             loads = {"ours": [], "minimal": [], "before": []}
@@ -273,6 +281,51 @@ def compare_scenes(browser, our_url: str, before_url: str, before: str, rounds: 
         f"    Play, the 3-D scene redrawn a second (median of {rounds}): ours {ms(plays['ours']):.1f}, "
         f"the page at {before} {ms(plays['before']):.1f}"
     )
+
+
+def step_play_round(browser, url: str, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """A fresh page's `repeat` Steps (the 2-D charts drawn), `repeat` more (the 3-D scene drawn too),
+    and 5 s of Play: [iterations shown a second, contour map redrawn a second, 3-D scene]."""
+    page, _ = open_page(browser, url, PANEL_READY)
+    page.wait_for_function("document.querySelector('.gd-panel').dataset.scene === '0'", timeout=60_000)
+    page.wait_for_timeout(800)
+    flat, scene = [], []
+    for _ in range(repeat):
+        flat.append(page.evaluate(OUR_STEP))
+        page.wait_for_timeout(100)
+    for _ in range(repeat):
+        scene.append(page.evaluate(OUR_STEP_3D))
+        page.wait_for_timeout(100)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_timeout(800)
+    page.get_by_role("button", name="Play", exact=True).click()
+    play = page.evaluate(WATCH_PLAY, 5)
+    page.close()
+    return flat, scene, play
+
+
+def compare_step_play(browser, our_url: str, before_url: str, before: str, rounds: int, repeat: int) -> None:
+    """(e) Step and Play, the page against the page at `before`, alternating round by round on fresh
+    pages, so that both see the same load of a shared machine."""
+    got = {"ours": ([], [], []), "before": ([], [], [])}
+    for _ in range(rounds):
+        for label, url in (("ours", our_url), ("before", before_url)):
+            flat, scene, play = step_play_round(browser, url, repeat)
+            got[label][0].extend(flat)
+            got[label][1].extend(scene)
+            got[label][2].append(play)
+    ms = statistics.median
+    print(f"(e) Step and Play, the page against the page at {before}, {rounds} alternating rounds:")
+    for label in ("ours", "before"):
+        flat, scene, plays = got[label]
+        rates = [ms(p[n] for p in plays) for n in range(3)]
+        print(
+            f"    {label if label == 'ours' else before:>8}: Step {ms(flat):.0f} ms (median of {len(flat)}), "
+            f"with the 3-D scene {ms(scene):.0f} ms; Play {rates[0]:.1f} iterations/s, contour map "
+            f"{rates[1]:.1f}/s, 3-D scene {rates[2]:.1f}/s (medians of {len(plays)})"
+        )
+    ratio = ms(got["ours"][0]) / ms(got["before"][0])
+    print(f"    Step ratio ours / {before}: {ratio:.2f}")
 
 
 def step_and_play(
