@@ -18,7 +18,7 @@ from itertools import islice
 
 import numpy as np
 
-from gd import optimizers, registry
+from gd import optimizers, ordered, registry
 from gd.data import (
     CHUNK_ROWS,
     Dataset,
@@ -42,9 +42,11 @@ Gradient = Callable[[np.ndarray], np.ndarray]
 
 
 def full_batch(problem: Problem) -> Gradient:
-    """grad L = 2 G theta - 2 c: O(p^2) per step, whatever n is."""
+    """grad L = (2G) theta - 2c, (2G) theta summed in gd.ordered's order (G is symmetric:
+    (G theta)_n = sum_m theta_m G[m, n]; the browser's engine repeats it to the bit): O(p^2) per
+    step, whatever n is. theta (p,), or rows (R, p) (a sweep's)."""
     H, h = 2.0 * problem.G, 2.0 * problem.c
-    return lambda theta: theta @ H - h  # G is symmetric; rows of a (R, p) theta work too
+    return lambda theta: ordered.vector_products(theta, H) - h
 
 
 def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gradient:
