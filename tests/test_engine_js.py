@@ -150,3 +150,12 @@ def test_the_browsers_engine_runs_as_gd_run(node, problems, kind, name):
         np.testing.assert_array_equal(loss.view(np.int64), want.loss.view(np.int64), err_msg=where)
     if kind == "optimizer" and registry.entry(name).limit is not None:
         assert diverged > 0.05 * RUNS, f"only {diverged} runs diverged: the rates should pass the limit"
+
+
+def test_the_engines_hand_computed_steps_pass_in_node(node):
+    """tests/js/engine.test.mjs (node's own runner), within the README's test command."""
+    done = subprocess.run(
+        [node, "--test", "tests/js/engine.test.mjs"], cwd=ROOT, capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout.decode()[-3000:]
+    assert "# fail 0" in done.stdout.decode()
