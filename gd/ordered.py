@@ -54,17 +54,26 @@ def dot(u: np.ndarray, v: np.ndarray) -> float:
 
 
 def row_dots(U: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """u . v for each row of U and V (..., p), in order."""
+    """u . v for each row of U and V (..., p), in order. For two rows or more, at once: the
+    products laid out (p, rows) and summed along the first axis, row after row (one row would be
+    a single axis, which numpy sums pairwise)."""
+    if U.ndim == 2 and U.shape[0] >= 2:
+        return _reduce(np.ascontiguousarray((U * V).T), 0)
     total = np.zeros(U.shape[:-1])
     for n in range(U.shape[-1]):
         total = total + U[..., n] * V[..., n]
     return total
 
 
+FEW_ROWS = 256  # rows whose (rows, p, p) products `quadratic` forms at once (a run's block, a sweep)
+
+
 def quadratic(e: np.ndarray, M: np.ndarray) -> np.ndarray | float:
     """e^T M e for e (p,) (a float) or each row of e (..., p): dot(e, products(e, M))."""
     if e.ndim == 1:
         return dot(e, vector_products(e, M))
+    if e.ndim == 2 and e.shape[0] <= FEW_ROWS:
+        return row_dots(e, vector_products(e, M))
     return row_dots(e, products(e, M))
 
 

@@ -38,10 +38,11 @@ def hostile(rng, shape):
     return x
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 256, 257])
 @pytest.mark.parametrize("p", [1, 2, 3, 7, 8, 9, 16, 17, 21])
-def test_products_sum_in_order_for_one_vector_and_for_rows(p):
-    rng = np.random.default_rng(p)
-    M, rows = hostile(rng, (p, p)), hostile(rng, (30, p))
+def test_products_sum_in_order_for_one_vector_and_for_rows(p, count):
+    rng = np.random.default_rng([p, count])
+    M, rows = hostile(rng, (p, p)), hostile(rng, (count, p))
     want = np.array([plain_products(row, M) for row in rows])
     np.testing.assert_array_equal(bits(ordered.products(rows, M)), bits(want))
     np.testing.assert_array_equal(bits(ordered.vector_products(rows, M)), bits(want))
