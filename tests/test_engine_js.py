@@ -159,3 +159,30 @@ def test_the_engines_hand_computed_steps_pass_in_node(node):
     )
     assert done.returncode == 0, done.stdout.decode()[-3000:]
     assert "# fail 0" in done.stdout.decode()
+
+
+@pytest.mark.parametrize("size", [1e-150, 1e150])
+def test_the_engine_follows_gd_run_at_the_edges_of_float64s_range(node, size):
+    """Data of 1e150 (G of 1e300: g^T g overflows, linesearch and cg scale by a power of two; a
+    run past the limit ends on a value that is not finite, the loss limit being past float64's
+    range) and of 1e-150 (subnormal products), through every optimizer, compared bit for bit."""
+    rng = np.random.default_rng(int(np.log10(size)) + 500)
+    problems, cases = [], []
+    for i in range(8):
+        X = rng.normal(size=(12, 3)) * size
+        problems.append(Problem.from_data(X, X @ rng.normal(size=3) + rng.normal(size=12) * size))
+        for name in (n for n in registry.NAMES if n != "sgd"):
+            limit = problems[i].stability_limit(name) or 1.0
+            for rate in (0.5 * limit, 3 * limit):
+                cases.append((i, Settings(optimizer=name, learning_rate=float(rate), steps=60), []))
+    ours = run_in_node(node, problems, cases)
+    ends = set()
+    for (i, settings, _), (params, loss, diverged_at) in zip(cases, ours, strict=True):
+        want = run(problems[i], registry.build(settings, problems[i]), settings.steps)
+        assert diverged_at == want.diverged_at, settings
+        np.testing.assert_array_equal(
+            params.view(np.int64), want.params.view(np.int64), err_msg=str(settings)
+        )
+        np.testing.assert_array_equal(loss.view(np.int64), want.loss.view(np.int64), err_msg=str(settings))
+        ends.add(diverged_at is not None)
+    assert ends == {True, False}  # some runs diverge, some do not
