@@ -249,8 +249,14 @@ export function build(problem, settings, steps = settings.steps) {
   const h = resolve(OPTIMIZERS[name].hypers, settings);
   const { p, G } = problem;
   if (name === "linesearch") return linesearch(G, p);
-  if (name === "newton") return newton(Float64Array.from(problem.pseudo_inverse), p, h.damping);
-  if (name === "cg") return cg(G, p, Number(problem.residual_tolerance));
+  if (name === "newton") {
+    if (problem.pseudo_inverse?.length !== p * p) throw new Error(`newton: problem.pseudo_inverse, ${p * p} numbers`);
+    return newton(Float64Array.from(problem.pseudo_inverse), p, h.damping);
+  }
+  if (name === "cg") {
+    if (!(problem.residual_tolerance >= 0)) throw new Error("cg: problem.residual_tolerance, a number >= 0");
+    return cg(G, p, Number(problem.residual_tolerance));
+  }
   const rate = Number(settings.learning_rate);
   const rule = {
     gd: () => gd(rate),

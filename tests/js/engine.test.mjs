@@ -116,4 +116,7 @@ test("sgd and unknown names are refused with a reason", () => {
   assert.throws(() => run(line, { optimizer: "gd", schedule: "warmup", steps: 3 }), /unknown schedule "warmup"/);
   assert.throws(() => run(line, { optimizer: "gd", start: [1, 2], steps: 3 }), /start: 1 numbers expected/);
   assert.throws(() => run(line, { optimizer: "gd", steps: -1 }), /steps: a whole number/);
+  const bare = { ...line, pseudo_inverse: undefined, residual_tolerance: undefined };
+  assert.throws(() => run(bare, { optimizer: "newton", steps: 1 }), /newton: problem.pseudo_inverse, 1 numbers/);
+  assert.throws(() => run(bare, { optimizer: "cg", steps: 1 }), /cg: problem.residual_tolerance/);
 });
