@@ -97,8 +97,11 @@ def module_names(sources: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
 
 def _install_modules(entry: str = "mount") -> list[str]:
     """The modules written to static/build under their digested names (panel.py's own copies,
-    made at start like plotly.js's gzip; older copies removed); their URLs, the entry's first."""
-    named = module_names(module_sources())
+    made at start like plotly.js's gzip; older copies removed); the URLs of the entry and of the
+    modules it imports, in turn, the entry's first."""
+    sources = module_sources()
+    texts = {stem: text.decode("utf-8") for stem, text in sources.items()}
+    named = module_names(sources)
     MODULES.mkdir(exist_ok=True)
     for file, body in named.values():
         target = MODULES / file
@@ -110,7 +113,14 @@ def _install_modules(entry: str = "mount") -> list[str]:
     for old in MODULES.glob("*.js"):
         if old.name not in current:
             old.unlink(missing_ok=True)
-    files = [named[entry][0]] + sorted(file for stem, (file, _) in named.items() if stem != entry)
+    # the entry and what it imports, in turn (static/engine.js, say, is served but not fetched)
+    reach, todo = {entry}, [entry]
+    while todo:
+        for stem in (m.group(3) for m in IMPORT.finditer(texts[todo.pop()])):
+            if stem not in reach:
+                reach.add(stem)
+                todo.append(stem)
+    files = [named[entry][0]] + sorted(named[stem][0] for stem in reach if stem != entry)
     return [f"app/static/{MODULES.name}/{file}" for file in files]
 
 

@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from gd import ordered
+
 
 class Optimizer(NamedTuple):
     name: str
@@ -95,14 +97,15 @@ def rmsprop(learning_rate: float, alpha: float = 0.99, eps: float = 1e-8) -> Opt
 def adam(learning_rate: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimizer:
     """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  with t the step number,
     theta <- theta - (eta / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-    (bias correction: m and v start at zero), PyTorch's arrangement of the same formula."""
+    (bias correction: m and v start at zero), PyTorch's arrangement of the same formula; the
+    powers by gd.ordered.power (the browser's engine repeats its bits, not those of C's pow)."""
 
     def update(g, state):
         t = state.step + 1
         m = beta1 * state.mean + (1.0 - beta1) * g
         v = beta2 * state.square + (1.0 - beta2) * (g * g)
-        step_size = learning_rate / (1.0 - beta1**t)
-        denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
+        step_size = learning_rate / (1.0 - ordered.power(beta1, t))
+        denom = np.sqrt(v) / np.sqrt(1.0 - ordered.power(beta2, t)) + eps
         return -step_size * m / denom, Moments(t, m, v)
 
     return Optimizer("adam", lambda params: Moments(0, np.zeros_like(params), np.zeros_like(params)), update)
@@ -127,24 +130,23 @@ def linesearch(G: np.ndarray) -> Optimizer:
 
 def exact_rate(g: np.ndarray, G: np.ndarray) -> np.ndarray | float:
     """linesearch's eta = g^T g / (2 g^T G g) for a gradient g (p,), or for each row of g (T, p);
-    NaN where g^T G g is not positive (g = 0). Where a product of it leaves float64's range (a
-    gradient of 1e198 on data near gd.data.MAX_CSV_VALUE: g^T g would be 1e396) it is computed
-    from g scaled by a power of two near its largest entry, which leaves the ratio as it is."""
-
-    def products(v):  # a step's as linesearch always summed it; rows' as the rate chart did
-        if v.ndim == 1:
-            return np.array([v @ v]), np.array([v @ G @ v])
-        return np.einsum("ti,ti->t", v, v), np.einsum("ti,ij,tj->t", v, G, v)
-
+    NaN where g^T G g is not positive (g = 0). Both sums in gd.ordered's order (the browser's
+    engine repeats them to the bit). Where a product of it leaves float64's range (a gradient of
+    1e198 on data near gd.data.MAX_CSV_VALUE: g^T g would be 1e396) it is computed from g scaled
+    by a power of two near its largest entry, which leaves the ratio as it is."""
+    if g.ndim == 1:  # a step's: Python floats
+        gg, curvature = ordered.dot(g, g), ordered.quadratic(g, G)
+        if not (np.isfinite(gg) and np.isfinite(curvature)) and np.isfinite(g).all():
+            u = g * power_of_two(float(np.abs(g).max()))
+            gg, curvature = ordered.dot(u, u), ordered.quadratic(u, G)
+        return gg / (2.0 * curvature) if curvature > 0 else np.nan
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        gg, curvature = products(g)
-        rows = np.atleast_2d(g)
-        big = ~(np.isfinite(gg) & np.isfinite(curvature)) & np.isfinite(rows).all(axis=1)
+        gg, curvature = ordered.row_dots(g, g), ordered.quadratic(g, G)
+        big = ~(np.isfinite(gg) & np.isfinite(curvature)) & np.isfinite(g).all(axis=1)
         if big.any():
-            u = rows[big] * power_of_two(np.abs(rows[big]).max(axis=1, keepdims=True))
-            gg[big], curvature[big] = products(u if g.ndim == 2 else u[0])
-        rate = np.where(curvature > 0, gg / (2.0 * curvature), np.nan)
-    return rate if g.ndim == 2 else float(rate[0])
+            u = g[big] * power_of_two(np.abs(g[big]).max(axis=1, keepdims=True))
+            gg[big], curvature[big] = ordered.row_dots(u, u), ordered.quadratic(u, G)
+        return np.where(curvature > 0, gg / (2.0 * curvature), np.nan)
 
 
 def power_of_two(size: np.ndarray | float) -> np.ndarray | float:
@@ -182,7 +184,7 @@ def cg(G: np.ndarray, tolerance: float) -> Optimizer:
     The residuals and directions are held times s, a power of two near r_0's largest entry: on
     data near gd.data.MAX_CSV_VALUE r is 1e198 and r^T r would overflow, while the ratios cg takes
     are the same from s r; scaling by a power of two is exact, so elsewhere the bits are the
-    unscaled ones."""
+    unscaled ones. The sums in gd.ordered's order (the browser's engine repeats them to the bit)."""
 
     def update(g, state):
         zero = np.zeros_like(g)
@@ -190,11 +192,12 @@ def cg(G: np.ndarray, tolerance: float) -> Optimizer:
             return zero, state
         scale = state.scale or (power_of_two(float(np.abs(g).max())) if np.isfinite(g).all() else 1.0)
         r = (-0.5 * scale) * g
-        rr = float(r @ r)
-        if not rr > (tolerance * scale) ** 2:
+        rr = ordered.dot(r, r)
+        least = tolerance * scale
+        if not rr > least * least:
             return zero, state._replace(held=True)
         p = r if state.rr == 0 else r + (rr / state.rr) * state.direction
-        curvature = float(p @ (G @ p))
+        curvature = ordered.quadratic(p, G)
         if not curvature > 0:
             return zero, state._replace(held=True)
         return (rr / curvature / scale) * p, Conjugate(p, rr, False, scale)

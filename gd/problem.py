@@ -29,7 +29,7 @@ from functools import cached_property
 
 import numpy as np
 
-from gd import registry
+from gd import ordered, registry
 
 ROUND_OFF = 1e-16  # float64's relative precision, about: the charts' floor of L - L*, relative to L
 CHUNK_ROWS = 16_384  # rows of [A, y] held at once by a pass: 2.9 MB at 20 features
@@ -143,18 +143,26 @@ class Problem:
         return np.linalg.eigh(self.G)[1]
 
     @cached_property
-    def _pseudo(self) -> tuple[np.ndarray, np.ndarray]:
-        """(V, 1 / lambda) over G's `rank` largest eigenvalues: G^+ = V diag(1 / lambda) V^T."""
+    def pseudo_inverse(self) -> np.ndarray:
+        """G^+ (p, p) = V diag(1 / lambda) V^T over G's `rank` largest eigenvalues (of one eigh, G's
+        null space, where the data are rank-deficient, left out), made exactly symmetric; formed
+        once (read-only), so that a solve is one product in gd.ordered's order, which the
+        browser's engine repeats from the same matrix to the bit."""
         values, vectors = np.linalg.eigh(self.G)
         keep = slice(self.p - self.rank, None)
-        return vectors[:, keep], 1.0 / values[keep]
+        V = vectors[:, keep]
+        inverse = (V / values[keep]) @ V.T
+        inverse = 0.5 * (inverse + inverse.T)
+        inverse.flags.writeable = False
+        return inverse
 
     def solve(self, b: np.ndarray) -> np.ndarray:
-        """The minimum-norm least-squares solution of G x = b, as lstsq gives it (G's null space,
-        where the data are rank-deficient, left out): V ((V^T b) / lambda), O(p^2), no inverse
-        formed. `b` (p,) or rows (..., p)."""
-        vectors, inverse = self._pseudo
-        return ((np.asarray(b, dtype=float) @ vectors) * inverse) @ vectors.T
+        """The minimum-norm least-squares solution of G x = b, as lstsq gives it: G^+ b, summed in
+        gd.ordered's order, O(p^2). `b` (p,) or rows (..., p)."""
+        b = np.asarray(b, dtype=float)
+        if b.ndim == 1:
+            return ordered.vector_products(b, self.pseudo_inverse)
+        return ordered.products(b, self.pseudo_inverse)
 
     @property
     def residual_tolerance(self) -> float:
@@ -164,6 +172,21 @@ class Problem:
         scale = self.lambda_max * norms(self.theta_star) + norms(self.c)
         return float(16 * self.p * np.finfo(float).eps * scale)
 
+    def statistics(self) -> dict:
+        """What the browser's engine (static/engine.js) runs every full-batch optimizer from, as
+        plain numbers (JSON with Python's shortest round-trip reprs keeps every bit): p; G (p x p,
+        row by row; ridge: G + l2 D) and c; theta_star and loss_star (the loss L* + e^T G e);
+        pseudo_inverse (newton's solve); residual_tolerance (cg's)."""
+        return {
+            "p": self.p,
+            "G": self.G.ravel().tolist(),
+            "c": self.c.tolist(),
+            "theta_star": self.theta_star.tolist(),
+            "loss_star": float(self.loss_star),
+            "pseudo_inverse": self.pseudo_inverse.ravel().tolist(),
+            "residual_tolerance": self.residual_tolerance,
+        }
+
     def eigen_errors(self, params: np.ndarray) -> np.ndarray:
         """|v_i^T (theta - theta*)| for each eigenvector v_i of G (the order of `eigenvalues`),
         for each row of params (T, p) -> (T, p).
@@ -171,7 +194,7 @@ class Problem:
         Summed component by component, in order, one rounding a product and one a sum (not a
         BLAS product, whose order and fused multiply-adds vary): the live panel's browser module
         computes them from the parameters and G's eigenvectors in the same order, to the same bits."""
-        return np.abs(_ordered_products(np.asarray(params, dtype=float) - self.theta_star, self.eigenvectors))
+        return np.abs(ordered.products(np.asarray(params, dtype=float) - self.theta_star, self.eigenvectors))
 
     @property
     def p(self) -> int:
@@ -197,15 +220,14 @@ class Problem:
         return self.lambda_max / self.lambda_min
 
     def loss(self, theta: np.ndarray) -> np.ndarray | float:
-        """L at theta (p,) or at each row of (..., p), as L* + e^T G e."""
-        e = np.asarray(theta, dtype=float) - self.theta_star
-        excess = np.einsum("...i,ij,...j->...", e, self.G, e)
-        return self.loss_star + np.maximum(excess, 0.0)
+        """L at theta (p,) or at each row of (..., p), as L* + e^T G e (e^T G e summed in
+        gd.ordered's order: the browser's engine computes the same bits)."""
+        return self.loss_star + self.excess_loss(theta)
 
     def excess_loss(self, theta: np.ndarray) -> np.ndarray | float:
-        """L - L* >= 0, which a log-scale chart can show down to round-off."""
+        """L - L* = max(e^T G e, 0) >= 0, which a log-scale chart can show down to round-off."""
         e = np.asarray(theta, dtype=float) - self.theta_star
-        return np.maximum(np.einsum("...i,ij,...j->...", e, self.G, e), 0.0)
+        return np.maximum(ordered.quadratic(e, self.G), 0.0)
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         """grad L = 2 (G theta - c), for theta (p,) or rows of (..., p) (ridge: G + lambda D,
@@ -215,7 +237,7 @@ class Problem:
         2 (sum - c) (not a BLAS product, whose order and fused multiply-adds vary): the live
         panel's browser module computes the gradient from the parameters, G and c in the same
         order, to the same bits. G is symmetric: (G theta)_n = sum_m theta_m G[m, n]."""
-        return 2.0 * (_ordered_products(np.asarray(theta, dtype=float), self.G) - self.c)
+        return 2.0 * (ordered.products(np.asarray(theta, dtype=float), self.G) - self.c)
 
     def stability_limit(self, optimizer: str, **hyper) -> float | None:
         """The largest stable learning rate of `optimizer` (its entry in gd.registry, with these
@@ -389,14 +411,3 @@ def _one_block(X: np.ndarray, y: np.ndarray) -> Problem:
     eigenvalues = np.zeros(d + 1)
     eigenvalues[d + 1 - rank :] = np.sort(singular[:rank] ** 2 / n)
     return Problem(G, c, theta_star, loss_star, eigenvalues, int(rank), n)
-
-
-def _ordered_products(rows: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """rows @ M for rows (..., p), summed component by component in order, one rounding a product
-    and one a sum (not a BLAS product, whose order and fused multiply-adds vary): the live panel's
-    browser module (`orderedProducts` in static/payload.js) sums in the same order, so that the
-    gradient and the eigen errors it computes from the payload are the engine's to the bit."""
-    total = np.zeros(rows.shape[:-1] + M.shape[1:])
-    for m in range(M.shape[0]):
-        total = total + rows[..., m, None] * M[m]
-    return total

@@ -11,7 +11,8 @@ one in tests/test_problem.py); a new kind of hyper-parameter is also one `Settin
 
 Learning-rate schedules are a second table (`SCHEDULES`) of the same pattern: a name, a label,
 parameters as `Hyper`, the factor eta_t / eta as a function of the step, and a formula. Each follows
-torch.optim.lr_scheduler stepped once after every optimizer step (closed forms of its recursions).
+torch.optim.lr_scheduler stepped once after every optimizer step (closed forms of its recursions;
+their powers and cosines are gd.ordered's, which the browser's engine repeats to the bit).
 
 linesearch, newton and cg read the quadratic itself (`quadratic=True`: their rule is built from
 the gd.problem.Problem) and have no learning rate: for them the rate and the schedule have no effect.
@@ -26,7 +27,7 @@ from functools import partial
 
 import numpy as np
 
-from gd import optimizers
+from gd import optimizers, ordered
 from gd.checks import InputError, Range, quote
 
 
@@ -346,8 +347,9 @@ class Schedule:
 
 
 def _cosine(steps: int):
-    # CosineAnnealingLR, T_max = steps, eta_min = 0: eta (1 + cos(pi t / T_max)) / 2
-    return lambda t: 0.5 * (1.0 + math.cos(math.pi * t / steps))
+    # CosineAnnealingLR, T_max = steps, eta_min = 0: eta (1 + cos(pi t / T_max)) / 2, with
+    # gd.ordered's cos (math.cos's bits are not JavaScript's)
+    return lambda t: 0.5 * (1.0 + ordered.cos(math.pi * t / steps))
 
 
 _SCHEDULES = (
@@ -355,7 +357,7 @@ _SCHEDULES = (
     Schedule(
         "step",
         "Step (StepLR)",
-        lambda steps, gamma, step_size: lambda t: gamma ** (t // step_size),
+        lambda steps, gamma, step_size: lambda t: ordered.power(gamma, t // step_size),
         lambda gamma, step_size: rf"\eta_t = \eta \cdot {n(gamma)}^{{\lfloor t / {step_size} \rfloor}}",
         (Hyper("gamma", GAMMA, 0.5, "γ"), Hyper("step_size", STEP_SIZE, 100, "K")),
         DECAY,
@@ -363,7 +365,7 @@ _SCHEDULES = (
     Schedule(
         "exponential",
         "Exponential (ExponentialLR)",
-        lambda steps, gamma: lambda t: gamma**t,
+        lambda steps, gamma: lambda t: ordered.power(gamma, t),
         lambda gamma: rf"\eta_t = \eta \cdot {n(gamma)}^{{t}}",
         (Hyper("gamma", GAMMA, 0.99, "γ"),),
         DECAY,

@@ -18,7 +18,7 @@ from itertools import islice
 
 import numpy as np
 
-from gd import optimizers, registry
+from gd import optimizers, ordered, registry
 from gd.data import (
     CHUNK_ROWS,
     Dataset,
@@ -42,9 +42,24 @@ Gradient = Callable[[np.ndarray], np.ndarray]
 
 
 def full_batch(problem: Problem) -> Gradient:
-    """grad L = 2 G theta - 2 c: O(p^2) per step, whatever n is."""
+    """grad L = (2G) theta - 2c, (2G) theta summed in gd.ordered's order (G is symmetric:
+    (G theta)_n = sum_m theta_m G[m, n]; the browser's engine repeats it to the bit): O(p^2) per
+    step, whatever n is. theta (p,), or rows (R, p) (a sweep's)."""
     H, h = 2.0 * problem.G, 2.0 * problem.c
-    return lambda theta: theta @ H - h  # G is symmetric; rows of a (R, p) theta work too
+    return lambda theta: ordered.vector_products(theta, H) - h
+
+
+def _rows_gradient(problem: Problem) -> Gradient:
+    """A sweep's gradient at R rows (R, p) at once, by BLAS: a sweep's numbers are never the
+    browser's, and summing them in gd.ordered's order made a sweep 2.4 times slower."""
+    H, h = 2.0 * problem.G, 2.0 * problem.c
+    return lambda theta: theta @ H - h
+
+
+def _rows_loss(problem: Problem, rows: np.ndarray) -> np.ndarray:
+    """L at each of R rows (R, p), by BLAS, for a sweep's divergence rule (see `_rows_gradient`)."""
+    e = rows - problem.theta_star
+    return problem.loss_star + np.maximum(np.einsum("ri,ij,rj->r", e, problem.G, e), 0.0)
 
 
 def mini_batches(X: np.ndarray, y: np.ndarray, batch_size: int, seed: int) -> Gradient:
@@ -216,8 +231,8 @@ def sweep(
     limit = divergence_limit(problem, theta[0])
     diverged = np.zeros(rates.size, dtype=bool)
     with np.errstate(all="ignore"):
-        for current in islice(iterate(opt, gradient or full_batch(problem), theta), steps):
-            diverged |= ~(problem.loss(current) <= limit)
+        for current in islice(iterate(opt, gradient or _rows_gradient(problem), theta), steps):
+            diverged |= ~(_rows_loss(problem, current) <= limit)
             theta = current
         loss = problem.loss(theta)
     return np.where(diverged, np.inf, loss), diverged

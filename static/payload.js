@@ -31,7 +31,7 @@ export function decodePayload(bytes) {
 
 // sum_m (P[r + m] - shift[m]) M[m, n] for each row r of P (rows of p) and each column n of M (p x p,
 // row by row), component by component in order, one rounding a product and one a sum: the order
-// gd.problem sums in (`_ordered_products`), so that what the browser computes from the payload is
+// gd.problem sums in (`gd.ordered.products`), so that what the browser computes from the payload is
 // the engine's to the bit. (x - 0 is x: no shift changes nothing.)
 export function orderedProducts(P, M, p, shift = new Float64Array(p)) {
   const out = new Float64Array(P.length);

@@ -16,7 +16,7 @@ from gd.data import to_original_units
 from gd.figures.charts import arrow_tips, step_rate
 from gd.figures.common import MAX_POINTS, milestones
 from gd.figures.surface import trail_steps
-from gd.problem import _ordered_products
+from gd.ordered import products as ordered_products
 
 RULES = json.loads(Path(__file__).with_name("rules.json").read_text(encoding="utf-8"))
 
@@ -46,8 +46,8 @@ def test_gradients_and_eigen_errors_are_the_engines_to_the_bit(case):
     star, P = values(case["theta_star"]), values(case["P"]).reshape(-1, p)
     grad, eig = values(case["gradient"]).reshape(-1, p), values(case["eigen_errors"]).reshape(-1, p)
     # the engine's own summation, which the browser repeats, gives the table's bits
-    np.testing.assert_array_equal(2.0 * (_ordered_products(P, G) - c), grad)
-    np.testing.assert_array_equal(np.abs(_ordered_products(P - star, V)), eig)
+    np.testing.assert_array_equal(2.0 * (ordered_products(P, G) - c), grad)
+    np.testing.assert_array_equal(np.abs(ordered_products(P - star, V)), eig)
     # and they are the gradient and the errors to round-off (numpy's BLAS, in its own order)
     scale = np.abs(P).max() * np.abs(G).max() + np.abs(c).max()
     np.testing.assert_allclose(grad, 2 * (P @ G - c), rtol=0, atol=4 * p * np.finfo(float).eps * scale)
