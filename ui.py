@@ -42,7 +42,16 @@ from gd.inputs import (
 )
 from gd.presets import PRESETS
 from gd.run import Experiment, check_scales, experiment, variants
-from panel import figure_id, live_panel, plotly_js, static_chart
+from panel import (
+    figure_id,
+    live_panel,
+    plotly_js,
+    read_chart_pick,
+    read_map_pick,
+    read_report,
+    state_field,
+    static_chart,
+)
 
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
 ss = st.session_state
@@ -267,7 +276,7 @@ def fold(label: str, key: str):
     return box
 
 
-def number(label: str, name: str, **options) -> None:
+def number(label: str, name: str, rng=None, **options) -> None:
     """The number box of input `name`, without Streamlit's own min_value/max_value: past those it
     turns the box red with "Press Enter to apply" and ignores Enter, saying why only in a hover
     icon. Here any number typed is taken and stays in the box; gd.inputs' range checks it, and a
@@ -275,17 +284,18 @@ def number(label: str, name: str, **options) -> None:
     keeps the last valid run (the run's own validation refuses it)."""
     ready(name)
     st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
-    message = range_message(name, ss.get(name))
+    message = range_message(name, ss.get(name), rng)
     if message:
         st.error(message, icon="⚠️")
 
 
-def range_message(name: str, value) -> str | None:
-    """Why `value` is not allowed for input `name` (markdown, our own words and the number), or None."""
+def range_message(name: str, value, rng=None) -> str | None:
+    """Why `value` is not allowed for input `name` (markdown, our own words and the number), or
+    None. `rng`: the range that applies where it is narrower than the table's (a schedule's gamma)."""
     if value is None:  # an optional hyper-parameter left to its default
         return None
     try:
-        RANGES[name].check(value)
+        (rng or RANGES[name]).check(value)
     except InputError as err:
         text = str(err)
         return explain.md(text[:1].upper() + text[1:] + ". The page keeps the last valid run.")
@@ -489,19 +499,18 @@ def advanced() -> None:
             help="ηₜ at update t, as torch.optim.lr_scheduler computes it when stepped after every update.",
         )
         schedule = registry.schedule(ss.schedule)
-        for h in schedule.params:
-            st.number_input(
+        for h in schedule.params:  # gamma checked against this schedule's range (step's: at most 1)
+            number(
                 f"{h.range.label.capitalize()} {h.symbol}",
-                key=h.name,
-                **widget_bounds(h.name),
+                h.name,
+                schedule.gamma_range if h.name == "gamma" else None,
                 format="%g",
                 placeholder=f"default {fmt(h.default)}",
                 help=f"Default {fmt(h.default)} for the {schedule.name} schedule.",
             )
-        st.number_input(
+        number(
             "Ridge penalty λ",
-            key="l2",
-            **widget_bounds("l2"),
+            "l2",
             format="%g",
             help="Minimise MSE + λ|w|² (the bias not penalised): every eigenvalue of the weights' "
             "Hessian grows by 2λ.",
@@ -512,34 +521,29 @@ def start_picked() -> None:
     """A click on the contour map: its point becomes θ₀ for the two parameters shown, the others
     keep the run's start. Runs before any widget is drawn (a component's callback), so the start
     box shows it and the rerun starts there."""
-    pick = ss.live.pick
     m = memo()
-    if not isinstance(pick, dict) or pick.get("run") != m.run_key:
-        return
     theta0 = list(m.run_theta0)
+    pick = read_map_pick(state_field(ss.get("live"), "pick"), m.run_key, len(theta0))
+    if pick is None:
+        return  # not a click the map makes: ignored, as a URL parameter that is not allowed
+    i, j, x, y = pick
     try:
-        i, j = int(pick["i"]), int(pick["j"])
-        x, y = START.check(float(pick["x"])), START.check(float(pick["y"]))
-    except (KeyError, TypeError, ValueError, InputError):
-        return
-    if not (0 <= i < len(theta0) and 0 <= j < len(theta0)):
-        return
-    theta0[i], theta0[j] = x, y
+        theta0[i], theta0[j] = START.check(x), START.check(y)
+    except InputError:
+        return  # beyond any start the page allows: the map never offers such a point
     ss.start = format_weights(theta0)
     ss.fold_advanced = True  # the start box shows where the click set it
 
 
 def rate_picked() -> None:
     """A click on the learning-rate sweep: its rate becomes η (a callback, before the widgets)."""
-    pick = ss.sweep.pick
-    if not isinstance(pick, dict) or pick.get("id") != memo().sweep_id:
-        return
+    x = read_chart_pick(state_field(ss.get("sweep"), "pick"), memo().sweep_id)
+    if x is None:
+        return  # not a click the chart makes: ignored
     try:
-        ss.learning_rate = RANGES["learning_rate"].check(float(f"{float(pick['x']):.3g}"))
+        ss.learning_rate = RANGES["learning_rate"].check(float(f"{x:.3g}"))
     except InputError as err:
         memo().pick_error = f"The clicked rate is not allowed: {err}."
-    except (KeyError, TypeError, ValueError):
-        pass  # not a click the chart makes
 
 
 def surface_axes(ex: Experiment) -> tuple[int, int]:
@@ -600,20 +604,16 @@ def iteration_reported() -> None:
     more: its rerun carries every input as that browser still showed it, the values from before
     the preset, which Streamlit takes as the user's. Those echoes are undone, so the preset's run
     stays on screen at its own iteration; an input the user did change since is left as it is."""
-    report = ss.live.iteration
-    if not isinstance(report, dict):
-        return
     m = memo()
-    if report.get("opened") != m.opened:
+    heard = read_report(state_field(ss.get("live"), "iteration"), m.run_key, m.run_steps, m.opened)
+    if heard is None or heard[0] == "other":
+        return  # not a report the panel makes, or one about another run: changes nothing
+    if heard[0] == "stale":
         for key, (before, after) in m.preset_set.items():
             if key in ss and ss[key] == before and before != after:
                 ss[key] = after
         return
-    if report.get("run") != m.run_key:
-        return
-    k = report.get("k")
-    if isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= m.run_steps:
-        ss.current = k
+    ss.current = heard[1]
 
 
 def formulas(ex: Experiment) -> None:
