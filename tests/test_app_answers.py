@@ -20,10 +20,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_live import component, open_folds, panel, report, sent
 
-from panel import unpack
-
 from gd.data import load_csv
+from gd.export import trajectory_csv
 from gd.inputs import Settings
+from gd.run import experiment
+from panel import unpack
 
 TIMEOUT = 60
 
@@ -161,11 +162,119 @@ def sweep_figure_id(at) -> str:
 
 # ---- 5: own data -------------------------------------------------------------------------------------
 
+RNG = np.random.default_rng(20)
+FEATURES = RNG.normal(size=(40, 3))
+# a file whose target was meant to be y but is headed "yy" (a typo); the last column is another
+# feature. Without the typo the automatic choice would be right; with it, it takes z.
+TYPO = ("x1", "x2", "yy", "z")
+TYPO_COLUMNS = (FEATURES[:, 0], FEATURES[:, 1], FEATURES @ [1.0, -2.0, 3.0] + 0.5, FEATURES[:, 2])
+
 
 def csv_of(names, columns) -> bytes:
-    rows = [",".join(names)] + [",".join(f"{v:.6g}" for v in row) for row in np.column_stack(columns)]
+    rows = [",".join(names)] + [",".join(repr(float(v)) for v in row) for row in np.column_stack(columns)]
     return ("\n".join(rows) + "\n").encode()
 
 
-def numbers_only(content: bytes):
-    return load_csv(content)
+def upload(at, content: bytes, name: str = "data.csv"):
+    at.file_uploader(key="upload").set_value((name, content, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def least_squares(X: np.ndarray, y: np.ndarray) -> list[float]:
+    """The optimum of y ~ X w + b, by numpy's lstsq: the reference the panel's theta_star is held to."""
+    return np.linalg.lstsq(np.column_stack([X, np.ones(len(y))]), y, rcond=None)[0]
+
+
+def test_the_page_says_which_column_is_the_target_and_why_and_lets_the_user_choose_it():
+    at = upload(page(), csv_of(TYPO, TYPO_COLUMNS))
+    x1, x2, yy, z = TYPO_COLUMNS
+    # said: the automatic choice, and why (no column is named y)
+    assert [plain(c.value) for c in at.sidebar.caption if c.value.startswith("Target")] == [
+        "Target: z, the last column, as no column is named y; the other 3 columns are features."
+    ]
+    select = at.selectbox(key="target")
+    assert select.options == ["z (automatic)", "x1", "x2", "yy", "z"]
+    np.testing.assert_allclose(panel(at)["payload"]["theta_star"], least_squares(np.c_[x1, x2, yy], z))
+    # chosen: the run learns yy from the other three, and the link carries the choice by name
+    select.set_value("yy").run()
+    assert not at.exception and not at.error
+    np.testing.assert_allclose(
+        panel(at)["payload"]["theta_star"], least_squares(np.c_[x1, x2, z], yy), rtol=1e-10, atol=1e-12
+    )
+    assert [plain(c.value) for c in at.sidebar.caption if c.value.startswith("Target")] == [
+        "Target: yy, the column chosen; the other 3 columns are features."
+    ]
+    assert at.query_params["target"] == "yy" and at.query_params["uploaded"] == "true"
+    # the link, opened and given the same file, runs on the same target
+    shared = upload(page(**dict(at.query_params)), csv_of(TYPO, TYPO_COLUMNS))
+    assert shared.selectbox(key="target").value == "yy", [w.value for w in shared.warning]
+    assert not [w for w in shared.warning if "target" in w.value]
+    assert panel(shared)["payload"]["theta_star"] == panel(at)["payload"]["theta_star"]
+    # without a file the link's column means nothing: it leaves the link
+    at.file_uploader(key="upload").set_value(None).run()
+    assert "target" not in at.query_params and "uploaded" not in at.query_params
+
+
+def test_a_target_name_the_file_does_not_have_is_answered_with_the_columns_it_has():
+    at = upload(page(target="prce", uploaded="true"), csv_of(("x", "price"), TYPO_COLUMNS[:2]))
+    assert [plain(w.value) for w in at.warning if "target" in w.value] == [
+        "Ignored the target column 'prce': the file has no column 'prce'; its columns are 'x', "
+        "'price'. Using price, the last column, as no column is named y."
+    ]
+    assert at.selectbox(key="target").value == "" and "target" not in at.query_params
+    x, price = TYPO_COLUMNS[:2]
+    np.testing.assert_allclose(panel(at)["payload"]["theta_star"], least_squares(x[:, None], price))
+
+
+def test_the_command_line_takes_the_target_by_name_and_names_the_columns_of_a_wrong_one(tmp_path, capsys):
+    from gd.__main__ import main
+
+    path = tmp_path / "typo.csv"
+    path.write_bytes(csv_of(TYPO, TYPO_COLUMNS))
+    assert main(["--data", str(path), "--target", "yy", "--steps", "3", "--quiet", "--csv", "-"]) == 0
+    out = capsys.readouterr().out
+    for target, same in (("yy", True), ("", False)):  # the run on yy's data, not on z's
+        ex = experiment(Settings(steps=3), load_csv(path, target=target))
+        assert (out == trajectory_csv(ex.trajectory, ex.d)) is same
+    assert main(["--data", str(path), "--target", "y"]) == 2
+    assert capsys.readouterr().err == (
+        "error: the file has no column 'y'; its columns are 'x1', 'x2', 'yy', 'z'\n"
+    )
+
+
+MAP_PICK = {"i": 4, "j": 3, "x": 1.5, "y": 2.5}  # on the article's map: w5 and w4
+
+
+def test_a_start_chosen_on_the_map_that_a_new_file_cannot_use_is_dropped_with_a_note():
+    at = page()
+    send_component(at, "live", {"pick": {"run": panel(at)["payload"]["run"], **MAP_PICK}})
+    assert at.text_input(key="start").value == "0, 0, 0, 2.5, 1.5, 0"
+    assert at.query_params["start"] == "0, 0, 0, 2.5, 1.5, 0"
+    content = csv_of(("x", "y"), TYPO_COLUMNS[:2])
+    upload(at, content)
+    assert not at.error and not at.sidebar.error  # not an error about a start never typed
+    assert [plain(i.value) for i in at.info if "map" in i.value] == [
+        "The start chosen on the map (0, 0, 0, 2.5, 1.5, 0) has 6 numbers and this file's run has "
+        "2 parameters: it starts from zeros."
+    ]
+    assert at.text_input(key="start").value == ""
+    payload = panel(at)["payload"]
+    np.testing.assert_allclose(
+        payload["theta_star"], least_squares(TYPO_COLUMNS[0][:, None], TYPO_COLUMNS[1])
+    )
+    # the link and the page agree: the file's run, from zeros
+    assert at.query_params["uploaded"] == "true" and "start" not in at.query_params
+    at.number_input(key="learning_rate").set_value(0.02).run()  # the note was said once
+    assert not [i for i in at.info if "map" in i.value] and not at.error
+
+
+def test_a_typed_start_the_file_cannot_use_stays_in_its_box_and_the_link_holds_the_run_shown():
+    at = page(start="1,2,3,4,5,6")
+    upload(at, csv_of(("x", "y"), TYPO_COLUMNS[:2]))
+    assert [plain(e.value) for e in at.error] == [
+        "The start cannot be used with this file: start: give 2 numbers (w1..w1, b), one for each "
+        "parameter, or none for zeros; got 6. Starting from zeros instead."
+    ]
+    assert at.text_input(key="start").value == "1, 2, 3, 4, 5, 6"  # what the user typed stays
+    assert at.query_params["uploaded"] == "true" and "start" not in at.query_params
