@@ -259,6 +259,8 @@ def _refuse_empty(args) -> None:
     for flag, value in (("--data", args.data), ("--csv", args.csv)):
         if value is not None and not value.strip():
             raise InputError(f"argument {flag}: give a file name, got an empty one")
+    if args.target and not args.data:  # the synthetic data's target is their own y
+        raise InputError("argument --target: it names a column of a CSV; give the file with --data")
 
 
 def _compute(argv: list[str]):

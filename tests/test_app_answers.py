@@ -241,6 +241,10 @@ def test_the_command_line_takes_the_target_by_name_and_names_the_columns_of_a_wr
     assert capsys.readouterr().err == (
         "error: the file has no column 'y'; its columns are 'x1', 'x2', 'yy', 'z'\n"
     )
+    assert main(["--target", "yy"]) == 2  # no file to take it from: not ignored
+    assert capsys.readouterr().err == (
+        "error: argument --target: it names a column of a CSV; give the file with --data\n"
+    )
 
 
 MAP_PICK = {"i": 4, "j": 3, "x": 1.5, "y": 2.5}  # on the article's map: w5 and w4
