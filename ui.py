@@ -261,7 +261,7 @@ def preset_in_force() -> bool:
     preset = PRESETS[ss.preset]
     wanted = {**share.DEFAULTS, **preset.values}
     view = set(share.VIEW) - set(preset.values)
-    view |= set(preset.tries)
+    view |= set(preset.tries) | {"target"}  # a file's column: no preset has a file
     return all(value(key) == wanted_value for key, wanted_value in wanted.items() if key not in view)
 
 
@@ -420,6 +420,7 @@ def sidebar():
 
     try:
         values = {key: value(key) for key in FIELD_NAMES}
+        values["target"] = values["target"] if upload is not None else ""  # no column to name
         settings = share.settings_of({**values, "true_weights": format_weights(weights)}).validated()
         rates = share.parse_list(value("compare_rates"), RANGES["learning_rate"].parse, "learning rates")
         batches = share.parse_list(value("compare_batches"), RANGES["batch_size"].parse, "batch sizes")

@@ -23,6 +23,7 @@ from test_live import component, open_folds, panel, report, sent
 from gd.data import load_csv
 from gd.export import trajectory_csv
 from gd.inputs import Settings
+from gd.presets import PRESETS
 from gd.run import experiment
 from panel import unpack
 
@@ -214,6 +215,7 @@ def test_the_page_says_which_column_is_the_target_and_why_and_lets_the_user_choo
     # without a file the link's column means nothing: it leaves the link
     at.file_uploader(key="upload").set_value(None).run()
     assert "target" not in at.query_params and "uploaded" not in at.query_params
+    assert any(PRESETS["article"].label in i.value for i in at.info)  # its note, as on any default page
 
 
 def test_a_target_name_the_file_does_not_have_is_answered_with_the_columns_it_has():
