@@ -451,11 +451,12 @@ def file_columns(upload: bytes) -> None:
             f"Ignored the target column {quote(ss.target)}: {err}. Using {columns[index]}, {why}."
         )
         ss.target = ""
-    if ss.start and ss.start == m.map_start:
-        given = len(parse_start(ss.start))
+    start = value("start")  # in session state only once its fold was opened (LAZY)
+    if start and start == m.map_start:
+        given = len(parse_start(start))
         if given != len(columns):  # w1..wd and b: one a column
             m.start_note = (
-                f"The start chosen on the map ({ss.start}) has {given} numbers and this file's run "
+                f"The start chosen on the map ({start}) has {given} numbers and this file's run "
                 f"has {len(columns)} parameters: it starts from zeros."
             )
             ss.start = m.map_start = ""

@@ -218,6 +218,15 @@ def test_the_page_says_which_column_is_the_target_and_why_and_lets_the_user_choo
     assert any(PRESETS["article"].label in i.value for i in at.info)  # its note, as on any default page
 
 
+def test_an_upload_with_every_fold_closed_is_learned():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)  # the start's fold never opened
+    at.run()
+    upload(at, csv_of(TYPO, TYPO_COLUMNS))
+    assert not at.error and at.selectbox(key="target").value == ""
+    x1, x2, yy, z = TYPO_COLUMNS
+    np.testing.assert_allclose(panel(at)["payload"]["theta_star"], least_squares(np.c_[x1, x2, yy], z))
+
+
 def test_a_target_name_the_file_does_not_have_is_answered_with_the_columns_it_has():
     at = upload(page(target="prce", uploaded="true"), csv_of(("x", "price"), TYPO_COLUMNS[:2]))
     assert [plain(w.value) for w in at.warning if "target" in w.value] == [
