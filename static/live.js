@@ -553,7 +553,15 @@ class Panel {
         for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
       }
     }
-    await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    if (name === "contour") {
+      // drawn anew: plotly.js's react onto the previous map keeps a stale 1:1 constraint and widens
+      // the x range past the grid (the fill then stopped short of the axes after a preset); newPlot
+      // drops the map's listeners too, so they are attached again below
+      await this.Plotly.newPlot(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+      chart.picking = false;
+    } else {
+      await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    }
     if (name === "contour") await this.pinFill(chart);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
