@@ -803,11 +803,10 @@ class Panel {
     }
   }
 
-  // Move traces of a chart to new x, y: one frame, no transition, no full redraw.
-  move(chart, traces, data, layout) {
-    const frame = { data, traces };
-    if (layout) frame.layout = layout;
-    return this.Plotly.animate(chart.chart, frame, MOVE);
+  // Move traces of a chart to new x, y: one frame, no transition, no full redraw. (Never its axes:
+  // moveWindow.)
+  move(chart, traces, data) {
+    return this.Plotly.animate(chart.chart, { data, traces }, MOVE);
   }
 
   renderControls() {
@@ -1044,16 +1043,21 @@ class Panel {
       const theta = this.params(0, k);
       data.push({ x: theta.map(() => k), y: theta });
     }
-    let layout = null;
     if (!chart.user) {
       const whole = chart.wholeRange;
       const high = this.follow ? Math.min(whole[1], Math.max(10, Math.ceil(k * 1.25)), Math.max(this.T, 1)) : whole[1];
-      if (high !== chart.high) {
-        chart.high = high;
-        layout = { "xaxis.range": [0, high] };
-      }
+      if (high !== chart.high) this.moveWindow(chart, high);
     }
-    this.move(chart, traces, data, layout);
+    this.move(chart, traces, data);
+  }
+
+  // Put a chart's x-range at [0, high] (Follow's window, or the whole run). By Plotly.relayout, not
+  // in a frame of Plotly.animate: animate moves the axes on the next animation frame, and the next
+  // frame of Play interrupts that move, which puts the old range back and reports it as a relayout
+  // that read as the user's own zoom (Follow let go and the charts stayed at 0-10 while playing).
+  moveWindow(chart, high) {
+    chart.high = high;
+    this.Plotly.relayout(chart.chart, { "xaxis.range": [0, high] });
   }
 
   // The rate of the update after iteration k (the last update's at k = T), as gd.figures.rate_figure.
