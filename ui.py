@@ -637,6 +637,10 @@ PRESENTER_CSS = """<style>
 [data-testid="stHeader"] { background: transparent; }
 h1 { font-size: 2.5rem !important; padding: 0 !important; white-space: nowrap; }
 h2 { font-size: 1.75rem !important; }
+/* the sidebar, opened, lies over the stage rather than narrowing it: the stage keeps its layout
+   (!important: Streamlit sets the sidebar's position in its style attribute) */
+[data-testid="stSidebar"] { position: fixed !important; top: 0; bottom: 0; left: 0; z-index: 999991; }
+[data-testid="stSidebar"][data-collapsed="false"] { box-shadow: 0 0 2rem rgba(0, 0, 0, 0.3); }
 </style>"""
 
 

@@ -517,6 +517,7 @@ class Panel {
     this.condition.textContent = compact(data.condition_number);
     this.condition.title = String(data.condition_number);
     this.of.textContent = ` of ${this.T}`;
+    this.iteration.style.minWidth = `${String(this.T).length}ch`; // its slot: the run's digits (live.css)
     this.scrub.max = String(this.T);
     this.scrub.step = this.anchors ? "any" : "1";
     this.buttons.play.disabled = this.T === 0;

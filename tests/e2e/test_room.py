@@ -104,3 +104,65 @@ def test_follow_holds_through_play_and_lets_go_for_the_users_own_zoom(
         arg=k,
     )
     no_trouble(page, console_errors)
+
+
+# Where each part of the panel's head and stage is, in px of the window: the boxes that must not
+# move (left, top, width, height) and the numbers, whose left edge and top must not move (their
+# width is their text's).
+STAGE_BOXES = """() => {
+  const at = (e, whole) => { const r = e.getBoundingClientRect();
+    return whole ? [r.left, r.top, r.width, r.height].map(Math.round) : [r.left, r.top].map(Math.round); };
+  const out = {};
+  const fixed = '.gd-metric, .gd-label, .gd-buttons button, .gd-scrub, .gd-toggle button, .gd-views figure';
+  document.querySelectorAll(fixed).forEach((e, n) => {
+    if (e.offsetParent !== null) out[`${e.className || e.tagName} ${n}`] = at(e, true); });
+  document.querySelectorAll('.gd-value > span').forEach((e, n) => {
+    if (e.offsetParent !== null) out[`number ${e.dataset.testid || e.classList[0]} ${n}`] = at(e, false); });
+  return out;
+}"""
+
+
+def test_nothing_but_the_numbers_moves_on_the_stage_during_play(open_app, console_errors, screenshot):
+    # issue 20, 3: the readouts jumped by up to 138 px as their numbers changed width; the whole
+    # run is played and the stage measured after every frame
+    page = open_app("presenter=true", width=1280, height=720)
+    page.evaluate(
+        """(boxes) => { const watch = window.gdStage = { first: null, moved: {}, frames: 0 };
+             const check = () => { const now = (0, eval)(`(${boxes})`)(); watch.frames += 1;
+               if (!watch.first) { watch.first = now; return; }
+               for (const [name, box] of Object.entries(now)) {
+                 const was = watch.first[name];
+                 if (!was || box.some((v, n) => Math.abs(v - was[n]) > 1)) watch.moved[name] ??= [was, box,
+                   document.querySelector('[data-testid=gd-iteration]').textContent];
+               } };
+             const frame = () => { if (watch.stop) return; setTimeout(check, 0); requestAnimationFrame(frame); };
+             check(); requestAnimationFrame(frame); }""",
+        STAGE_BOXES,
+    )
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=60_000)  # the run played out
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("1000")
+    watch = page.evaluate("() => { window.gdStage.stop = true; return window.gdStage; }")
+    screenshot(page, "played")
+    assert watch["frames"] > 30
+    assert watch["moved"] == {}
+    no_trouble(page, console_errors)
+
+
+def test_opening_the_sidebar_on_the_stage_moves_nothing(open_app, console_errors, screenshot):
+    # issue 20, 3: opening the sidebar in presenter mode reflowed the whole stage (the two charts
+    # side by side became one column); now it lies over the stage
+    page = open_app("presenter=true", width=1280, height=720)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    before = page.evaluate(STAGE_BOXES)
+    page.get_by_test_id("stExpandSidebarButton").click()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+    expect(page.get_by_text("True weights")).to_be_in_viewport()
+    # the sidebar slides in and the panel refits its charts 250 ms after a change of width: wait
+    # for both to have happened, were they to happen, before measuring that nothing moved
+    page.wait_for_timeout(1200)
+    screenshot(page, "sidebar-open")
+    assert sidebar.bounding_box()["x"] == 0
+    assert page.evaluate(STAGE_BOXES) == before
+    no_trouble(page, console_errors)
