@@ -135,7 +135,8 @@ def test_nothing_but_the_numbers_moves_on_the_stage_during_play(open_app, consol
                  if (!was || box.some((v, n) => Math.abs(v - was[n]) > 1)) watch.moved[name] ??= [was, box,
                    document.querySelector('[data-testid=gd-iteration]').textContent];
                } };
-             const frame = () => { if (watch.stop) return; setTimeout(check, 0); requestAnimationFrame(frame); };
+             const frame = () => {
+               if (watch.stop) return; setTimeout(check, 0); requestAnimationFrame(frame); };
              check(); requestAnimationFrame(frame); }""",
         STAGE_BOXES,
     )
