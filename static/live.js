@@ -70,6 +70,25 @@ function tableNumber(x) {
   return `${mantissa}×10${power}`;
 }
 
+// A factor as a student reads it at a glance: 3 significant digits with thousands separated
+// ("6,760", "8.43", "0.0123"); a power of ten only past a billion or below 1/10,000.
+export function plainNumber(x) {
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e9) return x.toLocaleString("en-US", { maximumSignificantDigits: 3 });
+  return tableNumber(x);
+}
+
+// The contour map's caption: what the arrows are and the one scale both are drawn at (null: no
+// arrows). On a stage (presenter mode, where the caption sits beside the map's title) the scale
+// alone: the legend names the arrows.
+function arrowsCaption(factor, data) {
+  if (factor === null) return data.presenter ? "No update after the last iteration" : "No arrows at the last iteration: no update follows it.";
+  const scale = `${plainNumber(factor)}×`;
+  if (data.presenter) return `Arrows drawn ${scale} their length`;
+  const step = data.varying_rate ? "−ηₖ∇L" : "−η∇L";
+  return `Arrows from the current point: the plain gradient step ${step} and the update ${data.text.optimizer} made, both drawn ${scale} their length.`;
+}
+
 // ---- loading ---------------------------------------------------------------------------------
 
 let plotlyLoading = null;
@@ -1011,10 +1030,7 @@ class Panel {
       traces.push(t.index);
       data.push(tips ? { x: [x0, tips[t.n][0]], y: [y0, tips[t.n][1]] } : { x: [null, null], y: [null, null] });
     }
-    chart.caption.textContent = tips
-      ? `Arrows from the current point: the plain gradient step ${this.data.varying_rate ? "−ηₖ∇L" : "−η∇L"} and the update ${this.data.text.optimizer} ` +
-        `made, both drawn ×${formatG(factor, 3)}.`
-      : "No arrows at the last iteration: no update follows it.";
+    chart.caption.textContent = arrowsCaption(tips ? factor : null, this.data);
     this.move(chart, traces, data);
   }
 

@@ -4,6 +4,7 @@ it: what is pressed, where things are on the screen, what takes focus."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,7 +14,10 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
-from test_smoke import no_trouble
+from test_smoke import ARTICLE, no_trouble
+
+from gd.figures.charts import update_arrows
+from gd.figures.common import slice_grid
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -166,4 +170,41 @@ def test_opening_the_sidebar_on_the_stage_moves_nothing(open_app, console_errors
     screenshot(page, "sidebar-open")
     assert sidebar.bounding_box()["x"] == 0
     assert page.evaluate(STAGE_BOXES) == before
+    no_trouble(page, console_errors)
+
+
+def plain(x: float) -> str:
+    """A factor as a student reads it: 3 significant digits, thousands separated (6,760; 8.43)."""
+    rounded = float(f"{x:.3g}")
+    return f"{rounded:,.{max(0, 2 - math.floor(math.log10(rounded)))}f}"
+
+
+@pytest.mark.parametrize(
+    ("presenter", "width", "height"), [(True, 1280, 720), (False, 390, 844), (False, 768, 1024)]
+)
+def test_the_arrows_scale_is_on_the_screen_and_written_plainly(
+    open_app, console_errors, screenshot, presenter, width, height
+):
+    # issue 20, 3 and 7: on the stage the arrows' scale was not shown (captions are off the stage);
+    # on a phone it read "drawn ×6.76e+03"
+    k = 300
+    page = open_app(f"iteration={k}" + ("&presenter=true" if presenter else ""), width=width, height=height)
+    i, j = page.evaluate(
+        "() => { const d = document.querySelector('.gd-panel').parentElement.__gdPanel.data;"
+        " return [d.i, d.j]; }"
+    )
+    xs, ys, _ = slice_grid(ARTICLE, i, j, 40)
+    _, factor = update_arrows(ARTICLE, i, j, k, (xs[-1] - xs[0], ys[-1] - ys[0]))
+    assert factor > 1000  # late in the run the steps are short: a factor in the thousands
+    caption = page.locator("figure.gd-contour figcaption")
+    if presenter:
+        expect(caption).to_have_text(f"Arrows drawn {plain(factor)}× their length")
+    else:
+        caption.scroll_into_view_if_needed()
+        expect(caption).to_contain_text(f"both drawn {plain(factor)}× their length.")
+    expect(caption).to_be_in_viewport(ratio=1)
+    box = caption.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height
+    assert caption.evaluate("(e) => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
+    screenshot(page, "caption")
     no_trouble(page, console_errors)
