@@ -574,6 +574,7 @@ class Panel {
       }
     }
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
     if (name === "contour") await this.pinFill(chart);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
@@ -1171,6 +1172,42 @@ function keepSurface(gd) {
   return scene;
 }
 
+// A chart's toolbar (plotly.js's modebar, about ten buttons a chart) as one Tab stop, as a
+// WAI-ARIA toolbar: Tab reaches the button last used (at first the first), the arrow keys, Home
+// and End move along the bar. plotly.js makes its buttons again when it changes the bar: each
+// time, they are made one stop again.
+function oneTabStop(gd, name) {
+  const container = gd.querySelector(".modebar-container");
+  if (!container) return;
+  const apply = () => {
+    const bar = container.querySelector(".modebar");
+    if (!bar) return;
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", `${name}: chart tools`);
+    const buttons = [...bar.querySelectorAll(".modebar-btn")];
+    const current = buttons.find((b) => b.dataset.gdStop === "true") ?? buttons[0];
+    for (const b of buttons) {
+      b.tabIndex = b === current ? 0 : -1;
+      b.dataset.gdStop = String(b === current);
+    }
+  };
+  apply();
+  if (container.gdToolbar) return;
+  container.gdToolbar = true;
+  new MutationObserver(apply).observe(container, { childList: true, subtree: true });
+  container.addEventListener("keydown", (event) => {
+    const buttons = [...container.querySelectorAll(".modebar-btn")];
+    const at = buttons.indexOf(document.activeElement);
+    const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (at < 0 || to === undefined) return;
+    event.preventDefault();
+    const next = buttons[(to + buttons.length) % buttons.length];
+    for (const b of buttons) b.dataset.gdStop = String(b === next);
+    apply();
+    next.focus();
+  });
+}
+
 // Size a drawn figure to its element: as wide as the element now is, `wanted()` px tall (which
 // may depend on the legend's rows at that width: measured again after each resize). Not
 // Plotly.Plots.resize, whose promise never settles when another resize (Plotly's own, on the
@@ -1349,6 +1386,7 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
     gd.style.height = `${height + reserveLegend(fig, gd.clientWidth).below}px`; // drawn once, as theirs
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
+    oneTabStop(gd, "Learning-rate sweep");
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();
     if (!box.watched) {

@@ -208,3 +208,91 @@ def test_the_arrows_scale_is_on_the_screen_and_written_plainly(
     assert caption.evaluate("(e) => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
     screenshot(page, "caption")
     no_trouble(page, console_errors)
+
+
+# The element that has the keyboard's focus: where it is, whether it can be seen (its own
+# visibility, the opacity it is drawn at with its ancestors', a box of some size), and the chart
+# and the sidebar it is in.
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const r = e.getBoundingClientRect();
+  let opacity = 1;
+  for (let n = e; n && n.nodeType === 1; n = n.parentElement) opacity *= Number(getComputedStyle(n).opacity);
+  const name = (e.getAttribute('aria-label') || e.dataset.testid || e.textContent || e.tagName).trim();
+  return { name: `${e.tagName} ${name.slice(0, 40)}`,
+           left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height,
+           opacity, visibility: getComputedStyle(e).visibility,
+           chart: e.closest('.js-plotly-plot')?.closest('figure')?.className ?? null,
+           sidebar: !!e.closest('[data-testid=stSidebar]'), id: e.dataset.gdTab ??= String(Math.random()) };
+}"""
+
+
+def tab_stops(page: Page, most: int = 200) -> list[dict]:
+    """Every element Tab stops on, from the top of the page to its end."""
+    for _ in range(most):  # off the page's end first, wherever the focus was: Tab then starts at its top
+        page.keyboard.press("Tab")
+        if page.evaluate(FOCUSED) is None:
+            break
+    stops: list[dict] = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUSED)
+        if stop is None or (stops and stop["id"] == stops[0]["id"]):
+            break  # past the page's last stop (Chromium's own UI), or round again
+        stops.append(stop)
+    return stops
+
+
+@pytest.mark.parametrize(
+    ("query", "width", "height", "sidebar_open"),
+    [
+        ("presenter=true", 1280, 720, False),
+        ("presenter=true", 1280, 720, True),
+        ("", 1280, 720, True),
+        ("", 1280, 720, False),
+        ("", 390, 844, False),
+    ],
+    ids=["stage", "stage-sidebar", "page-sidebar", "page", "phone"],
+)
+def test_tab_stops_only_on_what_can_be_seen_and_once_a_chart(
+    open_app, console_errors, query, width, height, sidebar_open
+):
+    # issue 20, 4: a collapsed sidebar's 16 controls took focus off the window; Tab walked through
+    # about 78 chart-toolbar buttons, drawn transparent until hovered
+    page = open_app(query, width=width, height=height)
+    sidebar = page.get_by_test_id("stSidebar")
+    if (sidebar.get_attribute("data-collapsed") == "false") != sidebar_open:
+        if sidebar_open:
+            page.get_by_test_id("stExpandSidebarButton").click()
+        else:
+            sidebar.hover()
+            page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+        expect(sidebar).to_have_attribute("data-collapsed", "false" if sidebar_open else "true")
+    stops = tab_stops(page)
+    names = [s["name"] for s in stops]
+    hidden = [
+        s for s in stops
+        if s["visibility"] != "visible" or s["opacity"] < 0.99 or s["width"] < 1 or s["height"] < 1
+    ]  # fmt: skip
+    assert hidden == [], names
+    cx = lambda s: (s["left"] + s["right"]) / 2  # noqa: E731
+    cy = lambda s: (s["top"] + s["bottom"]) / 2  # noqa: E731
+    off_screen = [s for s in stops if not (0 <= cx(s) <= width and 0 <= cy(s) <= height)]
+    assert off_screen == [], names
+    in_sidebar = [s["name"] for s in stops if s["sidebar"]]
+    assert (len(in_sidebar) > 10) if sidebar_open else (in_sidebar == []), in_sidebar
+    per_chart: dict[str, int] = {}
+    for s in stops:
+        if s["chart"]:
+            per_chart[s["chart"]] = per_chart.get(s["chart"], 0) + 1
+    assert all(n == 1 for n in per_chart.values()), per_chart
+    # the panel's own controls are all there, in their order
+    panel = [
+        n.split(" ", 1)[1]
+        for n in names
+        if n.split(" ", 1)[1] in ("Step", "Play", "Reset", "Follow", "Whole run")
+    ]
+    assert panel == ["Step", "Play", "Reset", "Follow", "Whole run"]
+    assert len(stops) <= 30 + len(in_sidebar) + len(per_chart), names
+    no_trouble(page, console_errors)
