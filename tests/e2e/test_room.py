@@ -22,6 +22,8 @@ from gd.figures.common import slice_grid
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
+# ten weights, sgd, gradients in scientific notation: the longest formulas (as test_layout's)
+WIDE = "true_weights=1,2,3,4,5,6,7,8,9,10&optimizer=sgd&feature_scale=1000&learning_rate=1e-06&iteration=3"
 # The charts over the iteration axis.
 ITERATION_CHARTS = ("convergence", "loss", "eigen", "rate")
 
@@ -295,4 +297,34 @@ def test_tab_stops_only_on_what_can_be_seen_and_once_a_chart(
     ]
     assert panel == ["Step", "Play", "Reset", "Follow", "Whole run"]
     assert len(stops) <= 30 + len(in_sidebar) + len(per_chart), names
+    no_trouble(page, console_errors)
+
+
+# The math's formulas, row by row: for each line of the math, the rows its formulas wrap onto
+# ([top, bottom] of each row, px), and the formulas' font size.
+MATH_ROWS = """() => [...document.querySelectorAll('.gd-math .gd-eq')].map((line) => {
+  const rows = [];
+  for (const m of line.querySelectorAll(':scope > math')) {
+    const r = m.getBoundingClientRect();
+    // a formula in a row overlaps it by most of its height (an exponent makes one taller)
+    const row = rows.find((w) => Math.min(r.bottom, w[1]) - Math.max(r.top, w[0]) > 0.5 * r.height);
+    if (row) { row[0] = Math.min(row[0], r.top); row[1] = Math.max(row[1], r.bottom); }
+    else rows.push([r.top, r.bottom]);
+  }
+  return { rows: rows.sort((a, b) => a[0] - b[0]), size: parseFloat(getComputedStyle(line).fontSize) };
+})"""
+
+
+@pytest.mark.parametrize("query", ["optimizer=adam&iteration=3", WIDE])
+def test_the_math_lines_stand_apart_on_a_phone(open_app, console_errors, screenshot, query):
+    # issue 20, 7: at 390 px the math's lines, wrapped onto rows with no gap, ran into each other
+    page = open_app(query, width=390, height=844)
+    page.locator(".gd-math").scroll_into_view_if_needed()
+    lines = page.evaluate(MATH_ROWS)
+    rows = [row for line in lines for row in line["rows"]]
+    assert any(len(line["rows"]) > 1 for line in lines)  # a phone wraps a vector onto rows
+    size = lines[0]["size"]
+    gaps = [below[0] - above[1] for above, below in zip(rows, rows[1:], strict=False)]
+    assert min(gaps) >= 0.3 * size, gaps  # every row, within a line and between lines, apart
+    screenshot(page, "math")
     no_trouble(page, console_errors)
