@@ -277,7 +277,7 @@ def number(label: str, name: str, **options) -> None:
     st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
     message = range_message(name, ss.get(name))
     if message:
-        st.error(message, icon="⚠️")
+        st.error(message, icon=":material/warning:")
 
 
 def range_message(name: str, value) -> str | None:
@@ -328,7 +328,7 @@ def sidebar():
         upload = file.getvalue() if file is not None else None
         synthetic = upload is None
         if not synthetic:
-            st.caption("🔗 Not in the share link: a link holds settings, not data.")
+            st.caption(":material/link: Not in the share link: a link holds settings, not data.")
         st.text_input(
             "True weights",
             key="true_weights",
@@ -723,9 +723,9 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
     if noted and (ss.preset != "article" or not ss.presenter):
         st.info(f"**{preset.label}.** {preset.watch}")
     if upload is not None:
-        st.warning(share.NOT_IN_LINK, icon="🔗")
+        st.warning(share.NOT_IN_LINK, icon=":material/link:")
     elif memo().link_uploaded:
-        st.warning(share.UPLOADED_LINK, icon="🔗")
+        st.warning(share.UPLOADED_LINK, icon=":material/link:")
     for message in memo().url_warnings:
         say(st.warning, message)
     for message in errors:
@@ -742,7 +742,7 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
     # our own words and numbers (no user text); a preset's note that says standardise says it once
     for tip in explain.guidance(ex, standardise=not (noted and "standardize" in preset.tries)):
-        st.info(tip, icon="💡")
+        st.info(tip, icon=":material/lightbulb:")
 
 
 def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:

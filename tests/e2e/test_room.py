@@ -328,3 +328,19 @@ def test_the_math_lines_stand_apart_on_a_phone(open_app, console_errors, screens
     assert min(gaps) >= 0.3 * size, gaps  # every row, within a line and between lines, apart
     screenshot(page, "math")
     no_trouble(page, console_errors)
+
+
+# Text the page shows that a browser draws from an emoji font: a phone or a Chromium without one
+# draws an empty box. (Material icons are the font the page ships: text, not emoji.)
+EMOJI = r"""() => [...(document.body.textContent.match(/\p{Extended_Pictographic}/gu) || [])]"""
+
+
+@pytest.mark.parametrize("query", ["", "feature_scale=1000&learning_rate=1e-06"], ids=["article", "unscaled"])
+def test_the_page_shows_no_emoji(open_app, console_errors, screenshot, query):
+    # issue 20, 7: an emoji rendered as an empty box on a phone
+    page = open_app(query, width=390, height=844)
+    page.get_by_test_id("stExpandSidebarButton").click()
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
+    assert page.evaluate(EMOJI) == []
+    screenshot(page, "page")
+    no_trouble(page, console_errors)
