@@ -575,6 +575,7 @@ class Panel {
     }
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
     oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
+    hoverEndsWithTouch(this.Plotly, chart.chart);
     if (name === "contour") await this.pinFill(chart);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
@@ -1208,6 +1209,16 @@ function oneTabStop(gd, name) {
   });
 }
 
+// A chart's tooltip goes when the finger leaves the screen: plotly.js hides it on the mouse's
+// leaving, which a touch never does, so that on a phone it stayed over the chart.
+function hoverEndsWithTouch(Plotly, gd) {
+  if (gd.gdTouch) return;
+  gd.gdTouch = true;
+  const hide = () => Plotly.Fx.unhover(gd);
+  gd.addEventListener("touchend", hide, { passive: true });
+  gd.addEventListener("touchcancel", hide, { passive: true });
+}
+
 // Size a drawn figure to its element: as wide as the element now is, `wanted()` px tall (which
 // may depend on the legend's rows at that width: measured again after each resize). Not
 // Plotly.Plots.resize, whose promise never settles when another resize (Plotly's own, on the
@@ -1387,6 +1398,7 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
     gd.style.height = `${height + reserveLegend(fig, gd.clientWidth).below}px`; // drawn once, as theirs
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
     oneTabStop(gd, "Learning-rate sweep");
+    hoverEndsWithTouch(Plotly, gd);
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();
     if (!box.watched) {

@@ -344,3 +344,21 @@ def test_the_page_shows_no_emoji(open_app, console_errors, screenshot, query):
     assert page.evaluate(EMOJI) == []
     screenshot(page, "page")
     no_trouble(page, console_errors)
+
+
+def test_a_charts_tooltip_goes_when_the_finger_leaves(open_app, console_errors):
+    # issue 20, 7: on a phone a chart's tooltip stayed on the screen after the finger had left
+    page = open_app("iteration=50", width=390, height=844)
+    chart = page.locator(".gd-loss .js-plotly-plot")
+    chart.scroll_into_view_if_needed()
+    labels = page.locator(".gd-loss .hoverlayer .hovertext")
+    # a tap's tooltip (plotly.js draws it as it would for the finger's point), then the finger
+    # lifts: the touch ends, and no mouse ever leaves the chart
+    chart.evaluate("(gd) => Plotly.Fx.hover(gd, [{ curveNumber: 0, pointNumber: 3 }])")
+    expect(labels.first).to_be_attached()
+    chart.evaluate(
+        """(gd) => gd.dispatchEvent(new TouchEvent('touchend', { bubbles: true,
+             changedTouches: [new Touch({ identifier: 1, target: gd, clientX: 0, clientY: 0 })] }))"""
+    )
+    expect(labels).to_have_count(0)
+    no_trouble(page, console_errors)
