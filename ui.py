@@ -293,7 +293,7 @@ def number(label: str, name: str, rng=None, **options) -> None:
     st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
     message = range_message(name, ss.get(name), rng)
     if message:
-        st.error(message, icon="⚠️")
+        st.error(message, icon=":material/warning:")
 
 
 def range_message(name: str, value, rng=None) -> str | None:
@@ -345,7 +345,7 @@ def sidebar():
         upload = file.getvalue() if file is not None else None
         synthetic = upload is None
         if not synthetic:
-            st.caption("🔗 Not in the share link: a link holds settings, not data.")
+            st.caption(":material/link: Not in the share link: a link holds settings, not data.")
             file_columns(upload)
         st.text_input(
             "True weights",
@@ -697,6 +697,10 @@ PRESENTER_CSS = """<style>
 [data-testid="stHeader"] { background: transparent; }
 h1 { font-size: 2.5rem !important; padding: 0 !important; white-space: nowrap; }
 h2 { font-size: 1.75rem !important; }
+/* the sidebar, opened, lies over the stage rather than narrowing it: the stage keeps its layout
+   (!important: Streamlit sets the sidebar's position in its style attribute) */
+[data-testid="stSidebar"] { position: fixed !important; top: 0; bottom: 0; left: 0; z-index: 999991; }
+[data-testid="stSidebar"][data-collapsed="false"] { box-shadow: 0 0 2rem rgba(0, 0, 0, 0.3); }
 </style>"""
 
 
@@ -781,9 +785,9 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
     if noted and (ss.preset != "article" or not ss.presenter):
         st.info(f"**{preset.label}.** {preset.watch}")
     if upload is not None:
-        st.warning(share.NOT_IN_LINK, icon="🔗")
+        st.warning(share.NOT_IN_LINK, icon=":material/link:")
     elif memo().link_uploaded:
-        st.warning(share.UPLOADED_LINK, icon="🔗")
+        st.warning(share.UPLOADED_LINK, icon=":material/link:")
     for message in memo().url_warnings:
         say(st.warning, message)
     if memo().start_note:
@@ -803,7 +807,7 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
     # our own words and numbers (no user text); a preset's note that says standardise says it once
     for tip in explain.guidance(ex, standardise=not (noted and "standardize" in preset.tries)):
-        st.info(tip, icon="💡")
+        st.info(tip, icon=":material/lightbulb:")
 
 
 def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:

@@ -70,6 +70,25 @@ function tableNumber(x) {
   return `${mantissa}×10${power}`;
 }
 
+// A factor as a student reads it at a glance: 3 significant digits with thousands separated
+// ("6,760", "8.43", "0.0123"); a power of ten only past a billion or below 1/10,000.
+export function plainNumber(x) {
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e9) return x.toLocaleString("en-US", { maximumSignificantDigits: 3 });
+  return tableNumber(x);
+}
+
+// The contour map's caption: what the arrows are and the one scale both are drawn at (null: no
+// arrows). On a stage (presenter mode, where the caption sits beside the map's title) the scale
+// alone: the legend names the arrows.
+function arrowsCaption(factor, data) {
+  if (factor === null) return data.presenter ? "No update after the last iteration" : "No arrows at the last iteration: no update follows it.";
+  const scale = `${plainNumber(factor)}×`;
+  if (data.presenter) return `Arrows drawn ${scale} their length`;
+  const step = data.varying_rate ? "−ηₖ∇L" : "−η∇L";
+  return `Arrows from the current point: the plain gradient step ${step} and the update ${data.text.optimizer} made, both drawn ${scale} their length.`;
+}
+
 // ---- loading ---------------------------------------------------------------------------------
 
 let plotlyLoading = null;
@@ -517,6 +536,7 @@ class Panel {
     this.condition.textContent = compact(data.condition_number);
     this.condition.title = String(data.condition_number);
     this.of.textContent = ` of ${this.T}`;
+    this.iteration.style.minWidth = `${String(this.T).length}ch`; // its slot: the run's digits (live.css)
     this.scrub.max = String(this.T);
     this.scrub.step = this.anchors ? "any" : "1";
     this.buttons.play.disabled = this.T === 0;
@@ -562,6 +582,8 @@ class Panel {
     } else {
       await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
     }
+    oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
+    hoverEndsWithTouch(this.Plotly, chart.chart);
     if (name === "contour") await this.pinFill(chart);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
@@ -811,11 +833,10 @@ class Panel {
     }
   }
 
-  // Move traces of a chart to new x, y: one frame, no transition, no full redraw.
-  move(chart, traces, data, layout) {
-    const frame = { data, traces };
-    if (layout) frame.layout = layout;
-    return this.Plotly.animate(chart.chart, frame, MOVE);
+  // Move traces of a chart to new x, y: one frame, no transition, no full redraw. (Never its axes:
+  // moveWindow.)
+  move(chart, traces, data) {
+    return this.Plotly.animate(chart.chart, { data, traces }, MOVE);
   }
 
   renderControls() {
@@ -1019,10 +1040,7 @@ class Panel {
       traces.push(t.index);
       data.push(tips ? { x: [x0, tips[t.n][0]], y: [y0, tips[t.n][1]] } : { x: [null, null], y: [null, null] });
     }
-    chart.caption.textContent = tips
-      ? `Arrows from the current point: the plain gradient step ${this.data.varying_rate ? "−ηₖ∇L" : "−η∇L"} and the update ${this.data.text.optimizer} ` +
-        `made, both drawn ×${formatG(factor, 3)}.`
-      : "No arrows at the last iteration: no update follows it.";
+    chart.caption.textContent = arrowsCaption(tips ? factor : null, this.data);
     this.move(chart, traces, data);
   }
 
@@ -1052,16 +1070,21 @@ class Panel {
       const theta = this.params(0, k);
       data.push({ x: theta.map(() => k), y: theta });
     }
-    let layout = null;
     if (!chart.user) {
       const whole = chart.wholeRange;
       const high = this.follow ? Math.min(whole[1], Math.max(10, Math.ceil(k * 1.25)), Math.max(this.T, 1)) : whole[1];
-      if (high !== chart.high) {
-        chart.high = high;
-        layout = { "xaxis.range": [0, high] };
-      }
+      if (high !== chart.high) this.moveWindow(chart, high);
     }
-    this.move(chart, traces, data, layout);
+    this.move(chart, traces, data);
+  }
+
+  // Put a chart's x-range at [0, high] (Follow's window, or the whole run). By Plotly.relayout, not
+  // in a frame of Plotly.animate: animate moves the axes on the next animation frame, and the next
+  // frame of Play interrupts that move, which puts the old range back and reports it as a relayout
+  // that read as the user's own zoom (Follow let go and the charts stayed at 0-10 while playing).
+  moveWindow(chart, high) {
+    chart.high = high;
+    this.Plotly.relayout(chart.chart, { "xaxis.range": [0, high] });
   }
 
   // The rate of the update after iteration k (the last update's at k = T), as gd.figures.rate_figure.
@@ -1156,6 +1179,52 @@ function keepSurface(gd) {
     };
   }
   return scene;
+}
+
+// A chart's toolbar (plotly.js's modebar, about ten buttons a chart) as one Tab stop, as a
+// WAI-ARIA toolbar: Tab reaches the button last used (at first the first), the arrow keys, Home
+// and End move along the bar. plotly.js makes its buttons again when it changes the bar: each
+// time, they are made one stop again.
+function oneTabStop(gd, name) {
+  const container = gd.querySelector(".modebar-container");
+  if (!container) return;
+  const apply = () => {
+    const bar = container.querySelector(".modebar");
+    if (!bar) return;
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", `${name}: chart tools`);
+    const buttons = [...bar.querySelectorAll(".modebar-btn")];
+    const current = buttons.find((b) => b.dataset.gdStop === "true") ?? buttons[0];
+    for (const b of buttons) {
+      b.tabIndex = b === current ? 0 : -1;
+      b.dataset.gdStop = String(b === current);
+    }
+  };
+  apply();
+  if (container.gdToolbar) return;
+  container.gdToolbar = true;
+  new MutationObserver(apply).observe(container, { childList: true, subtree: true });
+  container.addEventListener("keydown", (event) => {
+    const buttons = [...container.querySelectorAll(".modebar-btn")];
+    const at = buttons.indexOf(document.activeElement);
+    const to = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (at < 0 || to === undefined) return;
+    event.preventDefault();
+    const next = buttons[(to + buttons.length) % buttons.length];
+    for (const b of buttons) b.dataset.gdStop = String(b === next);
+    apply();
+    next.focus();
+  });
+}
+
+// A chart's tooltip goes when the finger leaves the screen: plotly.js hides it on the mouse's
+// leaving, which a touch never does, so that on a phone it stayed over the chart.
+function hoverEndsWithTouch(Plotly, gd) {
+  if (gd.gdTouch) return;
+  gd.gdTouch = true;
+  const hide = () => Plotly.Fx.unhover(gd);
+  gd.addEventListener("touchend", hide, { passive: true });
+  gd.addEventListener("touchcancel", hide, { passive: true });
 }
 
 // Size a drawn figure to its element: as wide as the element now is, `wanted()` px tall (which
@@ -1336,6 +1405,8 @@ function mountFigure(parentElement, data, body, setTriggerValue) {
     delete fig.layout.height; // as the panel's charts: the element holds the height (fitHeight)
     gd.style.height = `${height + reserveLegend(fig, gd.clientWidth).below}px`; // drawn once, as theirs
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
+    oneTabStop(gd, "Learning-rate sweep");
+    hoverEndsWithTouch(Plotly, gd);
     box.fit = () => gd.offsetParent !== null && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();
     if (!box.watched) {
