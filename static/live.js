@@ -359,11 +359,24 @@ class Panel {
       this.go(0);
       this.settled();
     });
+    // While the scrubber's thumb is held, only the views in sight follow it (the 3-D scene, a
+    // CPU-drawn WebGL scene, and the views out of sight wait): they catch up on release. A key
+    // press moves it in one step, drawn whole.
+    this.scrub.addEventListener("pointerdown", () => (this.dragging = true));
+    const release = () => {
+      if (!this.dragging) return;
+      this.dragging = false;
+      if (this.data) this.go(this.k);
+    };
+    for (const type of ["pointerup", "pointercancel"]) window.addEventListener(type, release);
     this.scrub.addEventListener("input", () => {
       this.stop();
       this.go(this.snap(Number(this.scrub.value)));
     });
-    this.scrub.addEventListener("change", () => this.settled());
+    this.scrub.addEventListener("change", () => {
+      release();
+      this.settled();
+    });
     this.followToggle.addEventListener("click", (event) => {
       const view = event.target.dataset.view;
       if (view) this.setFollow(view === "follow");
@@ -673,7 +686,7 @@ class Panel {
     if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
         this.frame = null;
-        this.render(this.k, !this.playing);
+        this.render(this.k, !this.playing && !this.dragging);
       });
     }
   }
@@ -754,10 +767,12 @@ class Panel {
   // its own, at most every few times its own drawing time, and always on the iteration shown
   // when the motion stops (`scene`).
   //
-  // While playing, a view scrolled out of sight is left as it is and drawn when it comes back
-  // into sight or the motion stops: nobody sees it move, and the views in sight move faster.
+  // While playing or dragging the scrubber, a view scrolled out of sight is left as it is and
+  // drawn when it comes back into sight or the motion stops: nobody sees it move, and the views in
+  // sight move faster. While dragging, the 3-D scene too waits for the release.
   render(k, scene) {
-    const shown = (name) => scene || !this.playing || this.inSight.has(name);
+    const moving = this.playing || this.dragging;
+    const shown = (name) => scene || !moving || this.inSight.has(name);
     this.renderNumbers(k, shown("math"));
     this.stale[shown("math") ? "delete" : "add"]("math");
     if (!this.Plotly || !this.charts.contour.tagged) return;
@@ -777,7 +792,7 @@ class Panel {
         this.stale.add(name);
       }
     }
-    if (!shown("surface")) {
+    if (!shown("surface") || (this.dragging && !scene)) {
       this.stale.add("surface");
       return;
     }
