@@ -469,6 +469,7 @@ class Panel {
     this.renderNumbers(this.k); // numbers and controls first, before plotly.js is there
     if (this.k !== start) this.settled(); // the server opened it at `start`: tell it where it is
     const Plotly = await loadPlotly(plotlySrc);
+    await this.widthSettled();
     if (this.data !== data) return; // a newer payload arrived meanwhile
     performance.mark("gd:plotly");
     this.Plotly = Plotly;
@@ -483,6 +484,23 @@ class Panel {
     this.renderSurface(this.k);
     performance.mark("gd:3d");
     this.root.dataset.ready = "true";
+  }
+
+  // Presenter mode switched on or off collapses or opens the sidebar, which resizes the panel
+  // over a CSS transition (0.3 s) that was running when the new figures arrived: drawn before it
+  // ended, every chart was drawn at a passing width, then again at each width it passed while
+  // drawing, and once more at the last (about 14 redraws of the 2-D charts on top of their 7
+  // draws). Wait for the transitions that change the panel's width (at most a second), then draw
+  // once.
+  async widthSettled(limit = 1000) {
+    const sidebar = document.querySelector("[data-testid=stSidebar]");
+    const resizing = document.getAnimations().filter((a) => {
+      const target = a.effect?.target;
+      return a.playState === "running" && target && (target === sidebar || target.contains(this.root));
+    });
+    if (!resizing.length) return;
+    const ended = Promise.all(resizing.map((a) => a.finished.catch(() => null)));
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, limit))]);
   }
 
   prepare(data) {
@@ -566,7 +584,15 @@ class Panel {
         for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
       }
     }
+    // Plotly.react draws a chart it has drawn before at the size it drew it at: a chart whose
+    // element changed size (presenter mode's grid, the sidebar) was drawn twice, at the old size
+    // and then, by fitHeight, at the new. Drawn at the element's size, once (the
+    // size is dropped from its layout after the draw, so that plotly.js's own resizing still
+    // follows the element).
+    if (chart.chart.clientWidth > 0) Object.assign(fig.layout, { width: chart.chart.clientWidth, height });
     await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    delete chart.chart.layout.width;
+    delete chart.chart.layout.height;
     if (name === "contour") await this.pinFill(chart);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
