@@ -1,19 +1,23 @@
 """Waits a presenter feels: presenter mode on and off, each preset, the scrubber while dragged.
 
-    python bench/waits.py [--repeat 5] [--width 1280 --height 720] [--only presenter,presets,scrubber]
+    python bench/waits.py [--repeat 5] [--before REV] [--only presenter,presets,scrubber]
 
-Starts `streamlit run app.py` on loopback and drives it with Debian's Chromium (the browser tests'
-flags: software WebGL) through Playwright, at a projector's 1280x720. Prints medians over
-`--repeat` rounds (each round a new page: a new session on the same server, whose caches the
-first round warmed; the first round's figures are printed too, as "cold"):
+Starts `streamlit run app.py` on loopback (and, with --before REV, the page as it was at git
+revision REV, from a temporary worktree, measured in alternating rounds) and drives it with
+Debian's Chromium (the browser tests' flags: software WebGL) through Playwright, at a projector's
+1280x720. Prints medians over `--repeat` rounds (each round a new page: a new session on the same
+server, whose caches the first round warmed; the first round's figures are printed too, "cold"):
   (a) presenter mode on, then off: the click on the switch -> the page settled: the script run
-      done, the panel and every chart on the page ready, and no plotly.js call for a quiet second
-      after (settled = the frame after the last call ended, or the script's end if none); also the
-      runs the server computed (`gd.run.experiment` calls, counted by a spy the bench loads into
-      the server: GD_BENCH_COUNT) and the plotly.js calls the page made;
-  (b) each preset, chosen one after another from the sidebar: the click on the option -> settled;
-  (c) the scrubber dragged with the mouse for 3 s: redraws a second of each 2-D chart in view (the
-      frames in which its traces moved), iterations shown a second, and the 3-D scene's redraws.
+      done, the panel and every chart on the page ready (their data-ready), and no plotly.js call
+      and no long task for a quiet second after (settled = the frame after the last plotly.js
+      call ended, or the script's end if none); also the runs the server computed
+      (`gd.run.experiment` calls, counted by a spy the bench loads into the server:
+      GD_BENCH_COUNT) and the plotly.js calls the page made (the last round's);
+  (b) each preset, chosen one after another from the sidebar: the click on the option -> settled
+      (every chart drawn, as above);
+  (c) the scrubber's thumb held with the mouse and moved for 3 s (see `drag_scrubber`): redraws a
+      second of each 2-D chart in view (the frames in which its moving traces changed), the
+      iterations shown a second, and the 3-D scene's redraws meanwhile.
 Timings vary with the machine's load (printed): compare figures of one run, never across runs.
 """
 
@@ -46,6 +50,10 @@ SPY = """(() => {
   window.__gdPending = 0;
   window.__gdLast = 0;
   window.__gdT0 = 0;
+  window.__gdBusy = 0;  // the end of the last long task (the page busy: a payload decoded, ...)
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__gdBusy = Math.max(window.__gdBusy, e.startTime + e.duration);
+  }).observe({ type: 'longtask', buffered: true });
   document.addEventListener('pointerdown', (e) => {
     if (window.__gdT0 === null) window.__gdT0 = e.timeStamp;
   }, true);
@@ -80,8 +88,9 @@ SPY = """(() => {
 })();"""
 
 # After an action (window.__gdT0 set): wait until the script run it caused is done, every chart
-# on the page is ready, and plotly.js has been quiet for `quiet` ms; the seconds from the action
-# to the frame after the last plotly.js call (or to the script's end).
+# on the page is ready, and plotly.js and the page have been quiet (no call, no long task) for
+# `quiet` ms; the seconds from the action to the frame after the last plotly.js call (or to the
+# script's end).
 SETTLED = """async (quiet) => {
   const app = () => document.querySelector('[data-testid=stApp]').dataset.testScriptState;
   const frame = () => new Promise((r) => requestAnimationFrame(r));
@@ -96,8 +105,8 @@ SETTLED = """async (quiet) => {
     .every((e) => e.dataset.ready === 'true');
   for (;;) {
     const now = performance.now();
-    if (ready() && app() === 'notRunning' && window.__gdPending === 0 && now - window.__gdLast >= quiet &&
-        now - scriptEnd >= quiet) break;
+    const calm = Math.min(now - window.__gdLast, now - scriptEnd, now - window.__gdBusy);
+    if (ready() && app() === 'notRunning' && window.__gdPending === 0 && calm >= quiet) break;
     await frame();
   }
   return (Math.max(window.__gdLast, scriptEnd) - window.__gdT0) / 1000;
