@@ -490,9 +490,9 @@ class Panel {
   // over a CSS transition (0.3 s) that was running when the new figures arrived: drawn before it
   // ended, every chart was drawn at a passing width, then again at each width it passed while
   // drawing, and once more at the last (about 14 redraws of the 2-D charts on top of their 7
-  // draws). Wait for the transitions that change the panel's width (at most a second), then draw
-  // once.
-  async widthSettled(limit = 1000) {
+  // draws). Wait for the transitions that change the panel's width (at most about their 0.3 s),
+  // then draw once.
+  async widthSettled(limit = 400) {
     const sidebar = document.querySelector("[data-testid=stSidebar]");
     const resizing = document.getAnimations().filter((a) => {
       const target = a.effect?.target;
