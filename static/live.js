@@ -378,11 +378,24 @@ class Panel {
       this.go(0);
       this.settled();
     });
+    // While the scrubber's thumb is held, only the views in sight follow it (the 3-D scene, a
+    // CPU-drawn WebGL scene, and the views out of sight wait): they catch up on release. A key
+    // press moves it in one step, drawn whole.
+    this.scrub.addEventListener("pointerdown", () => (this.dragging = true));
+    const release = () => {
+      if (!this.dragging) return;
+      this.dragging = false;
+      if (this.data) this.go(this.k);
+    };
+    for (const type of ["pointerup", "pointercancel"]) window.addEventListener(type, release);
     this.scrub.addEventListener("input", () => {
       this.stop();
       this.go(this.snap(Number(this.scrub.value)));
     });
-    this.scrub.addEventListener("change", () => this.settled());
+    this.scrub.addEventListener("change", () => {
+      release();
+      this.settled();
+    });
     this.followToggle.addEventListener("click", (event) => {
       const view = event.target.dataset.view;
       if (view) this.setFollow(view === "follow");
@@ -475,6 +488,7 @@ class Panel {
     this.renderNumbers(this.k); // numbers and controls first, before plotly.js is there
     if (this.k !== start) this.settled(); // the server opened it at `start`: tell it where it is
     const Plotly = await loadPlotly(plotlySrc);
+    await this.widthSettled();
     if (this.data !== data) return; // a newer payload arrived meanwhile
     performance.mark("gd:plotly");
     this.Plotly = Plotly;
@@ -489,6 +503,23 @@ class Panel {
     this.renderSurface(this.k);
     performance.mark("gd:3d");
     this.root.dataset.ready = "true";
+  }
+
+  // Presenter mode switched on or off collapses or opens the sidebar, which resizes the panel
+  // over a CSS transition (0.3 s) that was running when the new figures arrived: drawn before it
+  // ended, every chart was drawn at a passing width, then again at each width it passed while
+  // drawing, and once more at the last (about 14 redraws of the 2-D charts on top of their 7
+  // draws). Wait for the transitions that change the panel's width (at most about their 0.3 s),
+  // then draw once.
+  async widthSettled(limit = 400) {
+    const sidebar = document.querySelector("[data-testid=stSidebar]");
+    const resizing = document.getAnimations().filter((a) => {
+      const target = a.effect?.target;
+      return a.playState === "running" && target && (target === sidebar || target.contains(this.root));
+    });
+    if (!resizing.length) return;
+    const ended = Promise.all(resizing.map((a) => a.finished.catch(() => null)));
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, limit))]);
   }
 
   prepare(data) {
@@ -573,6 +604,12 @@ class Panel {
         for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
       }
     }
+    // Plotly.react draws a chart it has drawn before at the size it drew it at: a chart whose
+    // element changed size (presenter mode's grid, the sidebar) was drawn twice, at the old size
+    // and then, by fitHeight, at the new. Drawn at the element's size, once (the
+    // size is dropped from its layout after the draw, so that plotly.js's own resizing still
+    // follows the element).
+    if (chart.chart.clientWidth > 0) Object.assign(fig.layout, { width: chart.chart.clientWidth, height });
     if (name === "contour") {
       // drawn anew: plotly.js's react onto the previous map keeps a stale 1:1 constraint and widens
       // the x range past the grid (the fill then stopped short of the axes after a preset); newPlot
@@ -582,6 +619,8 @@ class Panel {
     } else {
       await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
     }
+    delete chart.chart.layout.width;
+    delete chart.chart.layout.height;
     oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
     hoverEndsWithTouch(this.Plotly, chart.chart);
     if (name === "contour") await this.pinFill(chart);
@@ -703,7 +742,7 @@ class Panel {
     if (!this.frame) {
       this.frame = requestAnimationFrame(() => {
         this.frame = null;
-        this.render(this.k, !this.playing);
+        this.render(this.k, !this.playing && !this.dragging);
       });
     }
   }
@@ -784,10 +823,12 @@ class Panel {
   // its own, at most every few times its own drawing time, and always on the iteration shown
   // when the motion stops (`scene`).
   //
-  // While playing, a view scrolled out of sight is left as it is and drawn when it comes back
-  // into sight or the motion stops: nobody sees it move, and the views in sight move faster.
+  // While playing or dragging the scrubber, a view scrolled out of sight is left as it is and
+  // drawn when it comes back into sight or the motion stops: nobody sees it move, and the views in
+  // sight move faster. While dragging, the 3-D scene too waits for the release.
   render(k, scene) {
-    const shown = (name) => scene || !this.playing || this.inSight.has(name);
+    const moving = this.playing || this.dragging;
+    const shown = (name) => scene || !moving || this.inSight.has(name);
     this.renderNumbers(k, shown("math"));
     this.stale[shown("math") ? "delete" : "add"]("math");
     if (!this.Plotly || !this.charts.contour.tagged) return;
@@ -807,7 +848,7 @@ class Panel {
         this.stale.add(name);
       }
     }
-    if (!shown("surface")) {
+    if (!shown("surface") || (this.dragging && !scene)) {
       this.stale.add("surface");
       return;
     }
