@@ -108,6 +108,15 @@ class Serve:
     def why(self) -> str:
         return f"stdout {self.lines}, stderr:\n{self.err.read_text(errors='replace')[-3000:]}"
 
+    def said(self, text: str, timeout: float = 30) -> str:
+        """Wait until deploy/serve's stderr holds `text` (it checks its replicas twice a second)."""
+        deadline = time.monotonic() + timeout
+        while text not in (err := self.err.read_text(errors="replace")):
+            if time.monotonic() > deadline:
+                pytest.fail(f"deploy/serve did not say {text!r} within {timeout} s: {self.why()}")
+            time.sleep(0.1)  # polling a file: nothing signals that it grew
+        return err
+
     def wait(self, timeout: float = 60) -> int:
         assert self.process is not None
         return self.process.wait(timeout=timeout)
