@@ -75,10 +75,18 @@ class Serve:
         self.process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
 
-    def start(self, until: str = "ready") -> Serve:
+    def start(self, until: str = "ready", background: bool = False) -> Serve:
+        """`background`: started as a shell script's `deploy/serve &` is, SIGINT ignored."""
+        ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if background else None
         with self.err.open("w") as err:
             self.process = subprocess.Popen(
-                self.command, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True
+                self.command,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                start_new_session=True,
+                preexec_fn=ignore,
             )
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -118,8 +126,13 @@ class Serve:
         return err
 
     def wait(self, timeout: float = 60) -> int:
+        """Its exit code, once it stops by itself; stopped (and the test failed) if it does not."""
         assert self.process is not None
-        return self.process.wait(timeout=timeout)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            pytest.fail(f"deploy/serve did not stop by itself within {timeout} s: {self.why()}")
 
     def stop(self) -> int | None:
         """SIGTERM, as Ctrl-C or a service manager stops it; its exit code."""

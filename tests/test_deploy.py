@@ -197,6 +197,15 @@ def test_serve_starts_replicas_behind_the_proxy_and_a_dead_replicas_browsers_mov
     assert not [pid for pid in started if alive(pid)]
 
 
+def test_serve_stops_everything_on_ctrl_c():
+    need_haproxy()
+    # started as `deploy/serve &` in a script is (SIGINT ignored), then `kill -INT`, as Ctrl-C sends
+    deployment = Serve(1).start(background=True)
+    deployment.process.send_signal(signal.SIGINT)
+    assert deployment.wait() == 0
+    assert not [pid for pid in (deployment.replicas[0][0], deployment.proxy[0]) if alive(pid)]
+
+
 def test_serve_stops_when_no_replica_is_left():
     need_haproxy()
     deployment = Serve(1).start()
