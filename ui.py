@@ -10,6 +10,7 @@ computes runs and hears the iteration once after the user stops, never per frame
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -185,6 +186,7 @@ class Memo:
     good: tuple = (Settings(), ())  # the last valid (settings, comparisons): shown while input is refused
     url_warnings: list = field(default_factory=list)  # what the link asked for that cannot be
     link_uploaded: bool = False  # the link was made on an uploaded file it cannot carry
+    upload_key: str = "upload"  # the uploader's key in this session (see init_state)
     url_axes: dict = field(default_factory=dict)  # a link's surface axes, checked once names are known
     open_at: int = 0  # where the next new run opens (a link's or a preset's iteration)
     run_id: str | None = None  # the cache key of the run shown
@@ -220,6 +222,11 @@ def init_state() -> None:
         values, m.url_warnings = share.from_query(st.query_params.to_dict())
         m.open_at = values.pop("iteration", 0)  # where the link's run opens
         m.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
+        if m.link_uploaded:
+            # An uploader of its own for this session: where the browser was taken over from a
+            # stopped server (a replica behind deploy/serve), it still lists the file under the
+            # old key, which this server does not hold; a new key draws an empty uploader.
+            m.upload_key = f"upload_{secrets.token_hex(4)}"
         # a link's surface axes, to warn about once the data's parameter names are known
         m.url_axes = {k: values[k] for k in ("surface_x", "surface_y") if k in values}
         for key, given in values.items():
@@ -338,7 +345,7 @@ def sidebar():
         file = st.file_uploader(
             "Your own CSV (optional)",
             type=["csv"],
-            key="upload",
+            key=memo().upload_key,
             help="A header row; the target is the column y, else the last "
             "one (or the one you choose); every other column is a numeric feature.",
         )
