@@ -177,7 +177,9 @@ def csv_of(names, columns) -> bytes:
 
 
 def upload(at, content: bytes, name: str = "data.csv"):
-    at.file_uploader(key="upload").set_value((name, content, "text/csv")).run()
+    # the page's one uploader: its key is a session's own where the page opened from an
+    # uploaded=true link (ui.Memo.upload_key)
+    at.file_uploader[0].set_value((name, content, "text/csv")).run()
     assert not at.exception, at.exception
     return at
 
