@@ -10,6 +10,7 @@ computes runs and hears the iteration once after the user stops, never per frame
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,8 @@ import plotly.io as pio
 import streamlit as st
 
 from gd import explain, figures, live, registry, share
-from gd.data import load_csv
+from gd.checks import quote
+from gd.data import TargetMismatch, csv_columns, load_csv, target_column
 from gd.export import surface_html, trajectory_csv
 from gd.inputs import (
     FIELD_NAMES,
@@ -37,12 +39,22 @@ from gd.inputs import (
     StartMismatch,
     fmt,
     format_weights,
+    parse_start,
     parse_weights,
     widget_bounds,
 )
 from gd.presets import PRESETS
 from gd.run import Experiment, check_scales, experiment, variants
-from panel import figure_id, live_panel, plotly_js, static_chart
+from panel import (
+    figure_id,
+    live_panel,
+    plotly_js,
+    read_chart_pick,
+    read_map_pick,
+    read_report,
+    state_field,
+    static_chart,
+)
 
 UPLOAD_ROWS = 100_000  # rows of an uploaded CSV the app accepts (the uploader caps bytes first)
 ss = st.session_state
@@ -112,7 +124,7 @@ def cache_key(settings: Settings, upload: bytes | None, compare: tuple[Settings,
 
 @st.cache_resource(max_entries=8, show_spinner="Running gradient descent… (large data sets take turns)")
 def run_experiment(*, key: str, _settings: Settings, _upload: bytes | None, _compare: tuple) -> Experiment:
-    data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None
+    data = load_csv(_upload, max_rows=UPLOAD_ROWS, target=_settings.target) if _upload is not None else None
     ex = experiment(_settings, data, _compare)
     check_scales(ex)  # numbers the page knows would be wrong: refused, the last good run kept
     return ex
@@ -131,7 +143,9 @@ def rate_sweep(*, key: str, _settings, _upload, _compare) -> bytes:
     """The sweep chart's JSON text (as bytes): built once, shared by every session (no
     unpickling)."""
     ex = run_experiment(key=key, _settings=_settings, _upload=_upload, _compare=_compare)  # a cache hit
-    data = load_csv(_upload, max_rows=UPLOAD_ROWS) if _upload is not None else None  # sgd's rows
+    data = (  # sgd's rows
+        load_csv(_upload, max_rows=UPLOAD_ROWS, target=_settings.target) if _upload is not None else None
+    )
     return pio.to_json(figures.rate_sweep_figure(ex, data=data), validate=False).encode()
 
 
@@ -172,6 +186,7 @@ class Memo:
     good: tuple = (Settings(), ())  # the last valid (settings, comparisons): shown while input is refused
     url_warnings: list = field(default_factory=list)  # what the link asked for that cannot be
     link_uploaded: bool = False  # the link was made on an uploaded file it cannot carry
+    upload_key: str = "upload"  # the uploader's key in this session (see init_state)
     url_axes: dict = field(default_factory=dict)  # a link's surface axes, checked once names are known
     open_at: int = 0  # where the next new run opens (a link's or a preset's iteration)
     run_id: str | None = None  # the cache key of the run shown
@@ -184,6 +199,9 @@ class Memo:
     opened: int = 0  # bumped when a preset opens its run (the panel then goes to its iteration)
     preset_set: dict = field(default_factory=dict)  # what the last preset changed: (before, after)
     pick_error: str | None = None  # a click on the sweep at a rate not allowed, said once
+    map_start: str | None = None  # the start box's text as a click on the map set it
+    start_note: str | None = None  # a start from the map that a new file could not use, said once
+    start_dropped: bool = False  # the run shown is the inputs' on an uploaded file, from zeros
 
 
 def memo() -> Memo:
@@ -204,6 +222,11 @@ def init_state() -> None:
         values, m.url_warnings = share.from_query(st.query_params.to_dict())
         m.open_at = values.pop("iteration", 0)  # where the link's run opens
         m.link_uploaded = values.pop("uploaded", False)  # made on a file the link cannot carry
+        if m.link_uploaded:
+            # An uploader of its own for this session: where the browser was taken over from a
+            # stopped server (a replica behind deploy/serve), it still lists the file under the
+            # old key, which this server does not hold; a new key draws an empty uploader.
+            m.upload_key = f"upload_{secrets.token_hex(4)}"
         # a link's surface axes, to warn about once the data's parameter names are known
         m.url_axes = {k: values[k] for k in ("surface_x", "surface_y") if k in values}
         for key, given in values.items():
@@ -245,7 +268,7 @@ def preset_in_force() -> bool:
     preset = PRESETS[ss.preset]
     wanted = {**share.DEFAULTS, **preset.values}
     view = set(share.VIEW) - set(preset.values)
-    view |= set(preset.tries)
+    view |= set(preset.tries) | {"target"}  # a file's column: no preset has a file
     return all(value(key) == wanted_value for key, wanted_value in wanted.items() if key not in view)
 
 
@@ -267,7 +290,7 @@ def fold(label: str, key: str):
     return box
 
 
-def number(label: str, name: str, **options) -> None:
+def number(label: str, name: str, rng=None, **options) -> None:
     """The number box of input `name`, without Streamlit's own min_value/max_value: past those it
     turns the box red with "Press Enter to apply" and ignores Enter, saying why only in a hover
     icon. Here any number typed is taken and stays in the box; gd.inputs' range checks it, and a
@@ -275,17 +298,18 @@ def number(label: str, name: str, **options) -> None:
     keeps the last valid run (the run's own validation refuses it)."""
     ready(name)
     st.number_input(label, key=name, step=widget_bounds(name)["step"], **options)
-    message = range_message(name, ss.get(name))
+    message = range_message(name, ss.get(name), rng)
     if message:
-        st.error(message, icon="⚠️")
+        st.error(message, icon=":material/warning:")
 
 
-def range_message(name: str, value) -> str | None:
-    """Why `value` is not allowed for input `name` (markdown, our own words and the number), or None."""
+def range_message(name: str, value, rng=None) -> str | None:
+    """Why `value` is not allowed for input `name` (markdown, our own words and the number), or
+    None. `rng`: the range that applies where it is narrower than the table's (a schedule's gamma)."""
     if value is None:  # an optional hyper-parameter left to its default
         return None
     try:
-        RANGES[name].check(value)
+        (rng or RANGES[name]).check(value)
     except InputError as err:
         text = str(err)
         return explain.md(text[:1].upper() + text[1:] + ". The page keeps the last valid run.")
@@ -321,14 +345,15 @@ def sidebar():
         file = st.file_uploader(
             "Your own CSV (optional)",
             type=["csv"],
-            key="upload",
+            key=memo().upload_key,
             help="A header row; the target is the column y, else the last "
-            "one; every other column is a numeric feature.",
+            "one (or the one you choose); every other column is a numeric feature.",
         )
         upload = file.getvalue() if file is not None else None
         synthetic = upload is None
         if not synthetic:
-            st.caption("🔗 Not in the share link: a link holds settings, not data.")
+            st.caption(":material/link: Not in the share link: a link holds settings, not data.")
+            file_columns(upload)
         st.text_input(
             "True weights",
             key="true_weights",
@@ -402,6 +427,7 @@ def sidebar():
 
     try:
         values = {key: value(key) for key in FIELD_NAMES}
+        values["target"] = values["target"] if upload is not None else ""  # no column to name
         settings = share.settings_of({**values, "true_weights": format_weights(weights)}).validated()
         rates = share.parse_list(value("compare_rates"), RANGES["learning_rate"].parse, "learning rates")
         batches = share.parse_list(value("compare_batches"), RANGES["batch_size"].parse, "batch sizes")
@@ -410,6 +436,52 @@ def sidebar():
         settings, compare = memo().good
         errors.append(f"{err}. Showing the last valid run.")
     return settings, compare, upload, errors, note, rows
+
+
+def file_columns(upload: bytes) -> None:
+    """An uploaded file's target column: which one the run takes and why, and a choice of it (a
+    share link carries the choice by name: `target`, used when the same file is uploaded there).
+    A link's name that this file has no column of is dropped with a warning naming its columns;
+    a start chosen on the map that does not fit the file's parameters is dropped with a note
+    (one the user typed stays in its box: `the_run` says why it is not used). Before the start
+    box and the select are drawn, so that both show what the run uses."""
+    try:
+        columns = csv_columns(upload)
+    except InputError:
+        return  # the run says what is wrong with the file
+    m = memo()
+    try:
+        target_column(columns, ss.target)
+    except TargetMismatch as err:
+        index, why = target_column(columns)
+        m.url_warnings.append(
+            f"Ignored the target column {quote(ss.target)}: {err}. Using {columns[index]}, {why}."
+        )
+        ss.target = ""
+    start = value("start")  # in session state only once its fold was opened (LAZY)
+    if start and start == m.map_start:
+        given = len(parse_start(start))
+        if given != len(columns):  # w1..wd and b: one a column
+            m.start_note = (
+                f"The start chosen on the map ({start}) has {given} numbers and this file's run "
+                f"has {len(columns)} parameters: it starts from zeros."
+            )
+            ss.start = m.map_start = ""
+    index, why = target_column(columns)
+    st.selectbox(
+        "Target column",
+        ["", *columns],
+        key="target",
+        format_func=lambda name: name or f"{columns[index]} (automatic)",
+        help="The column the fit predicts; every other column is a feature. Automatic: the "
+        "column named y, else the last one.",
+    )
+    index, why = target_column(columns, ss.target)
+    features = len(columns) - 1
+    others = (
+        f"the other {features} columns are features" if features > 1 else "the other column is the feature"
+    )
+    st.caption(explain.md(f"Target: {columns[index]}, {why}; {others}."))
 
 
 def data_fold(synthetic: bool) -> None:
@@ -489,19 +561,18 @@ def advanced() -> None:
             help="ηₜ at update t, as torch.optim.lr_scheduler computes it when stepped after every update.",
         )
         schedule = registry.schedule(ss.schedule)
-        for h in schedule.params:
-            st.number_input(
+        for h in schedule.params:  # gamma checked against this schedule's range (step's: at most 1)
+            number(
                 f"{h.range.label.capitalize()} {h.symbol}",
-                key=h.name,
-                **widget_bounds(h.name),
+                h.name,
+                schedule.gamma_range if h.name == "gamma" else None,
                 format="%g",
                 placeholder=f"default {fmt(h.default)}",
                 help=f"Default {fmt(h.default)} for the {schedule.name} schedule.",
             )
-        st.number_input(
+        number(
             "Ridge penalty λ",
-            key="l2",
-            **widget_bounds("l2"),
+            "l2",
             format="%g",
             help="Minimise MSE + λ|w|² (the bias not penalised): every eigenvalue of the weights' "
             "Hessian grows by 2λ.",
@@ -512,34 +583,29 @@ def start_picked() -> None:
     """A click on the contour map: its point becomes θ₀ for the two parameters shown, the others
     keep the run's start. Runs before any widget is drawn (a component's callback), so the start
     box shows it and the rerun starts there."""
-    pick = ss.live.pick
     m = memo()
-    if not isinstance(pick, dict) or pick.get("run") != m.run_key:
-        return
     theta0 = list(m.run_theta0)
+    pick = read_map_pick(state_field(ss.get("live"), "pick"), m.run_key, len(theta0))
+    if pick is None:
+        return  # not a click the map makes: ignored, as a URL parameter that is not allowed
+    i, j, x, y = pick
     try:
-        i, j = int(pick["i"]), int(pick["j"])
-        x, y = START.check(float(pick["x"])), START.check(float(pick["y"]))
-    except (KeyError, TypeError, ValueError, InputError):
-        return
-    if not (0 <= i < len(theta0) and 0 <= j < len(theta0)):
-        return
-    theta0[i], theta0[j] = x, y
-    ss.start = format_weights(theta0)
+        theta0[i], theta0[j] = START.check(x), START.check(y)
+    except InputError:
+        return  # beyond any start the page allows: the map never offers such a point
+    ss.start = m.map_start = format_weights(theta0)
     ss.fold_advanced = True  # the start box shows where the click set it
 
 
 def rate_picked() -> None:
     """A click on the learning-rate sweep: its rate becomes η (a callback, before the widgets)."""
-    pick = ss.sweep.pick
-    if not isinstance(pick, dict) or pick.get("id") != memo().sweep_id:
-        return
+    x = read_chart_pick(state_field(ss.get("sweep"), "pick"), memo().sweep_id)
+    if x is None:
+        return  # not a click the chart makes: ignored
     try:
-        ss.learning_rate = RANGES["learning_rate"].check(float(f"{float(pick['x']):.3g}"))
+        ss.learning_rate = RANGES["learning_rate"].check(float(f"{x:.3g}"))
     except InputError as err:
         memo().pick_error = f"The clicked rate is not allowed: {err}."
-    except (KeyError, TypeError, ValueError):
-        pass  # not a click the chart makes
 
 
 def surface_axes(ex: Experiment) -> tuple[int, int]:
@@ -570,9 +636,14 @@ def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None
     """Keep the address bar a share link of what is on screen (only what differs from defaults).
     While some input is refused (`inputs_shown` false), the page shows the last valid run: the
     link keeps that run's inputs and follows only the iteration. `uploaded`: the run is on a file
-    the link cannot carry (the link says so: uploaded=true)."""
+    the link cannot carry (the link says so: uploaded=true). A start the file's run could not use
+    (`Memo.start_dropped`: the run shown starts from zeros) is left out, as the run left it."""
     if inputs_shown:
         values = {key: value(key) for key in share.SHARED}
+        if memo().start_dropped:
+            values["start"] = ""
+        if not uploaded:  # a file's column: nothing to say on the synthetic data
+            values["target"] = ""
         values["iteration"] = iteration
         values["uploaded"] = uploaded
         if (values["surface_x"], values["surface_y"]) == memo().auto_axes:
@@ -600,20 +671,16 @@ def iteration_reported() -> None:
     more: its rerun carries every input as that browser still showed it, the values from before
     the preset, which Streamlit takes as the user's. Those echoes are undone, so the preset's run
     stays on screen at its own iteration; an input the user did change since is left as it is."""
-    report = ss.live.iteration
-    if not isinstance(report, dict):
-        return
     m = memo()
-    if report.get("opened") != m.opened:
+    heard = read_report(state_field(ss.get("live"), "iteration"), m.run_key, m.run_steps, m.opened)
+    if heard is None or heard[0] == "other":
+        return  # not a report the panel makes, or one about another run: changes nothing
+    if heard[0] == "stale":
         for key, (before, after) in m.preset_set.items():
             if key in ss and ss[key] == before and before != after:
                 ss[key] = after
         return
-    if report.get("run") != m.run_key:
-        return
-    k = report.get("k")
-    if isinstance(k, int) and not isinstance(k, bool) and 0 <= k <= m.run_steps:
-        ss.current = k
+    ss.current = heard[1]
 
 
 def formulas(ex: Experiment) -> None:
@@ -637,12 +704,17 @@ PRESENTER_CSS = """<style>
 [data-testid="stHeader"] { background: transparent; }
 h1 { font-size: 2.5rem !important; padding: 0 !important; white-space: nowrap; }
 h2 { font-size: 1.75rem !important; }
+/* the sidebar, opened, lies over the stage rather than narrowing it: the stage keeps its layout
+   (!important: Streamlit sets the sidebar's position in its style attribute) */
+[data-testid="stSidebar"] { position: fixed !important; top: 0; bottom: 0; left: 0; z-index: 999991; }
+[data-testid="stSidebar"][data-collapsed="false"] { box-shadow: 0 0 2rem rgba(0, 0, 0, 0.3); }
 </style>"""
 
 
 def the_run(settings, compare, upload, errors: list[str]):
     """The run the inputs ask for, or, where it cannot be made, the last valid one (and why):
     (experiment, its cache key, settings, compare, upload) of the run shown."""
+    memo().start_dropped = False
     try:
         key = cache_key(settings, upload, compare)
         ex = recent(run_experiment, key=key, _settings=settings, _upload=upload, _compare=compare)
@@ -659,6 +731,7 @@ def the_run(settings, compare, upload, errors: list[str]):
                 pass  # the file itself cannot be used either: said below
             else:
                 memo().good = (plain, compare)
+                memo().start_dropped = True  # the run shown is the inputs' but for the start
                 errors.append(f"The start cannot be used with this file: {err}. Starting from zeros instead.")
                 return ex, key, plain, compare, upload
         what = "file" if upload is not None else "settings"
@@ -719,11 +792,14 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
     if noted and (ss.preset != "article" or not ss.presenter):
         st.info(f"**{preset.label}.** {preset.watch}")
     if upload is not None:
-        st.warning(share.NOT_IN_LINK, icon="🔗")
+        st.warning(share.NOT_IN_LINK, icon=":material/link:")
     elif memo().link_uploaded:
-        st.warning(share.UPLOADED_LINK, icon="🔗")
+        st.warning(share.UPLOADED_LINK, icon=":material/link:")
     for message in memo().url_warnings:
         say(st.warning, message)
+    if memo().start_note:
+        say(st.info, memo().start_note)
+        memo().start_note = None
     for message in errors:
         say(st.error, message)
     if memo().pick_error:
@@ -738,7 +814,7 @@ def messages(ex: Experiment, upload, errors: list[str]) -> None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
     # our own words and numbers (no user text); a preset's note that says standardise says it once
     for tip in explain.guidance(ex, standardise=not (noted and "standardize" in preset.tries)):
-        st.info(tip, icon="💡")
+        st.info(tip, icon=":material/lightbulb:")
 
 
 def sweep_and_exports(ex: Experiment, run: dict, i: int, j: int) -> None:
@@ -795,8 +871,11 @@ def main() -> None:
         initial_sidebar_state="collapsed" if ss.presenter else "auto",
     )
     settings, compare, upload, errors, note, rows = sidebar()
-    given = upload is not None
+    given, refused = upload is not None, len(errors)
     ex, key, settings, compare, upload = the_run(settings, compare, upload, errors)
+    # refused: some input is not used by the run shown (a start the file cannot use is one the
+    # run shown leaves out, not a refusal: the link then holds that run, `sync_url`)
+    refused = refused > 0 or len(errors) > memo().start_dropped
     if given:  # the sidebar left the sample count to the file (or to the data shown instead)
         file_rows(rows, ex, upload)
         memo().link_uploaded = False  # a link's file given: nothing is missing any more
@@ -816,7 +895,7 @@ def main() -> None:
     )
     if ss.presenter:  # the stage first: the panel fills the projector, the words follow it
         messages(ex, upload, errors)
-    sync_url(ss.current, inputs_shown=not errors, uploaded=upload is not None or memo().link_uploaded)
+    sync_url(ss.current, inputs_shown=not refused, uploaded=upload is not None or memo().link_uploaded)
     if not ss.presenter:
         formulas(ex)
         sweep_and_exports(ex, run, i, j)

@@ -15,6 +15,15 @@ sampled throughout.
 
     python bench/load.py --start                      # start `streamlit run app.py` on a free port
     python bench/load.py --url http://127.0.0.1:8501 --pid 12345
+    python bench/load.py --serve 2 ...                # start deploy/serve --replicas 2: through HAProxy
+    python bench/load.py --url http://127.0.0.1:8080 --pid 111 --pid 222   # a running deploy/serve
+
+Through a proxy (--serve, or --url with one --pid per replica: the pids deploy/serve prints) each
+session first GETs /_stcore/health, as a browser's page load does, and keeps the affinity cookie
+the proxy sets (GDREPLICA=r<i>) for its websocket; the figures then include, per replica, its
+sessions, its peak memory and its share of the CPU the replicas spent during the run.
+--rates makes each of a session's clicks a change of the learning rate, to a rate no other
+session uses (0.01 + 1e-5 k), instead of an iteration report: a new run on every click.
 
 Targets (README.md, Benchmarks): 0 errors, first run p95 <= --first-p95 (1.5 s for 30 sessions
 arriving within 3 s, 3 s for 60), report -> rerun p95 <= 1 s, peak server memory <= 500 MB.
@@ -52,7 +61,8 @@ from websockets.asyncio.client import connect  # a dependency of streamlit, like
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P95_S = 1.0
 TARGET_PEAK_MB = 500
-MAX_SESSIONS = 200
+MAX_SESSIONS = 500
+AFFINITY = "GDREPLICA"  # deploy/serve's affinity cookie (deploy/haproxy.cfg.template)
 MAX_CLICKS = 100
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
@@ -73,6 +83,8 @@ class Session:
     query_string: str = ""
     page_script_hash: str = ""
     panel_id: str | None = None
+    rate_id: str | None = None  # the learning rate's number box
+    replica: str = ""  # the proxy's affinity cookie: which replica holds this session
     run_key: str = ""
     opened: int = 0  # the panel's `opened`, which a report names
     # The browser's message cache: hash -> (run count when last used, fragment id).
@@ -136,6 +148,8 @@ class Session:
                 self.opened = head["opened"]
                 # the payload's first JSON keys (gd.live.payload: its id, its run), not the whole
                 self.run_key = json.loads(body[: body.index(b',"T"')] + b"}")["run"]
+        elif kind == "number_input" and user_key_from_element_id(element.number_input.id) == "learning_rate":
+            self.rate_id = element.number_input.id
         elif kind == "exception" and not element.exception.is_warning:
             self.errors.append(f"exception shown: {element.exception.type}: {element.exception.message}")
 
@@ -189,13 +203,39 @@ class Session:
                 size += len(response.read())
         return size
 
+    def affinity(self, url: str, timeout: float) -> dict[str, str]:
+        """A page load's GET through the proxy: the affinity cookie it sets, as a header to send."""
+        with urllib.request.urlopen(f"{url.rstrip('/')}/_stcore/health", timeout=timeout) as response:
+            for cookie in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = cookie.partition("=")
+                if name.strip() == AFFINITY:
+                    self.replica = rest.split(";")[0]
+                    return {"Cookie": f"{AFFINITY}={self.replica}"}
+        self.errors.append(f"the proxy set no {AFFINITY} cookie")
+        return {}
+
     async def run(
-        self, url: str, clicks: int, pause: float, arrival: float, timeout: float, assets: bool = True
+        self,
+        url: str,
+        clicks: int,
+        pause: float,
+        arrival: float,
+        timeout: float,
+        assets: bool = True,
+        proxy: bool = False,
+        rates: bool = False,
     ) -> None:
         ws_url = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
         await asyncio.sleep(arrival)
         start = time.perf_counter()
-        async with connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout) as ws:
+        headers = await asyncio.to_thread(self.affinity, url, timeout) if proxy else {}
+        async with connect(
+            ws_url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=timeout,
+            additional_headers=headers,
+        ) as ws:
             reader = asyncio.create_task(self.read(ws))
             try:
                 self.first_run = await self.run_once(ws, self.rerun(), timeout)
@@ -205,10 +245,20 @@ class Session:
                 if self.panel_id is None:
                     self.errors.append("no live panel on the page")
                     return
+                if rates and self.rate_id is None:
+                    self.errors.append("no learning rate box on the page")
+                    return
                 for n in range(clicks):
                     await asyncio.sleep(pause)
-                    report = {"iteration": {"run": self.run_key, "k": 10 * (n + 1), "opened": self.opened}}
-                    state = WidgetState(id=self.panel_id, json_value=json.dumps(report))
+                    if rates:  # a rate of this session's own: a new run, computed on its replica
+                        state = WidgetState(
+                            id=self.rate_id, double_value=0.01 + 1e-5 * (clicks * self.index + n + 1)
+                        )
+                    else:
+                        report = {
+                            "iteration": {"run": self.run_key, "k": 10 * (n + 1), "opened": self.opened}
+                        }
+                        state = WidgetState(id=self.panel_id, json_value=json.dumps(report))
                     self.clicks.append(await self.run_once(ws, self.rerun(state), timeout))
             finally:
                 reader.cancel()
@@ -222,7 +272,16 @@ async def run_sessions(url: str, args: argparse.Namespace) -> list[Session]:
     async def one(session: Session) -> None:
         try:
             arrival = rng.uniform(0, args.arrive)
-            await session.run(url, args.clicks, args.pause, arrival, args.timeout, not args.no_assets)
+            await session.run(
+                url,
+                args.clicks,
+                args.pause,
+                arrival,
+                args.timeout,
+                not args.no_assets,
+                args.proxy,
+                args.rates,
+            )
         except TimeoutError:
             session.errors.append(f"no script_finished within {args.timeout} s")
         except Exception as error:  # any failure of one session is a result, not a crash of the test
@@ -254,9 +313,25 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-async def sample_memory(pid: int, peak: list[int], stop: asyncio.Event) -> None:
+def tree_cpu_s(pid: int) -> float:
+    """CPU time (user + system) of a process and its living descendants, in seconds, from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def sample_memory(pids: list[int], peaks: list[int], stop: asyncio.Event) -> None:
     while not stop.is_set():
-        peak[0] = max(peak[0], tree_rss_kb(pid))
+        for n, pid in enumerate(pids):
+            peaks[n] = max(peaks[n], tree_rss_kb(pid))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.1)
 
@@ -306,13 +381,14 @@ def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
-def report(sessions: list[Session], peak_kb: int | None, baseline_kb: int | None, args) -> bool:
+def report(sessions: list[Session], processes: list[Process], args) -> bool:
     errors = [e for s in sessions for e in s.errors]
     reports = [c for s in sessions for c in s.clicks]
     loads = [s.first_run for s in sessions if s.first_run]
     verdict = {True: "ok", False: "MISSED"}
     print(
-        f"{args.sessions} sessions arriving within {args.arrive} s, then {args.clicks} reports each, "
+        f"{args.sessions} sessions arriving within {args.arrive} s, then {args.clicks} "
+        f"{'learning-rate changes' if args.rates else 'reports'} each, "
         f"{args.pause} s apart"
     )
     print(f"errors                         {len(errors):>10}      target 0          {verdict[not errors]}")
@@ -335,22 +411,80 @@ def report(sessions: list[Session], peak_kb: int | None, baseline_kb: int | None
         p95 = percentile(latency, 95)
         ok &= p95 <= TARGET_P95_S
         print(f"reports timed                  {len(reports):>10} of {args.sessions * args.clicks}")
+        what = "rate change -> rerun" if args.rates else "report -> rerun      "
         print(
-            f"report -> rerun p50 / p95      {percentile(latency, 50):>8.3f} s / {p95:.3f} s   target p95 <= "
+            f"{what}  p50 / p95 {percentile(latency, 50):>8.3f} s / {p95:.3f} s   target p95 <= "
             f"{TARGET_P95_S} s   {verdict[p95 <= TARGET_P95_S]}"
         )
         sizes = [c.bytes for c in reports]
         print(f"bytes per report median / max  {statistics.median(sizes):>10,.0f} / {max(sizes):,}")
-    if peak_kb is not None:
-        peak_mb = peak_kb / 1024
-        ok &= peak_mb <= TARGET_PEAK_MB
+    if len(processes) == 1:
+        peak_mb, idle_mb = processes[0].peak_kb / 1024, processes[0].baseline_kb / 1024
+        ok &= peak_mb <= args.peak_mb
         print(
-            f"server peak memory (RSS)       {peak_mb:>8.0f} MB     target <= {TARGET_PEAK_MB} MB  "
-            f"{verdict[peak_mb <= TARGET_PEAK_MB]}   (before sessions: {baseline_kb / 1024:.0f} MB)"
+            f"server peak memory (RSS)       {peak_mb:>8.0f} MB     target <= {args.peak_mb} MB  "
+            f"{verdict[peak_mb <= args.peak_mb]}   (before sessions: {idle_mb:.0f} MB)"
         )
+    elif processes:  # replicas behind a proxy: each one's memory, sessions and share of the CPU
+        spent = sum(p.cpu_s for p in processes)
+        low, high = args.cpu_share
+        held = Counter(s.replica for s in sessions)
+        for i, p in enumerate(processes):
+            peak_mb, share = p.peak_kb / 1024, 100 * p.cpu_s / spent if spent else 0.0
+            fits = peak_mb <= args.peak_mb and low <= share <= high
+            ok &= fits
+            print(
+                f"replica {i} (pid {p.pid}): sessions {held.get(f'r{i}', 0)}, peak memory {peak_mb:.0f} MB "
+                f"(before {p.baseline_kb / 1024:.0f} MB; target <= {args.peak_mb} MB), CPU {p.cpu_s:.1f} s = "
+                f"{share:.0f}% of the replicas' (target {low:g}% to {high:g}%)   {verdict[fits]}"
+            )
+        if "" in held:
+            print(f"  {held['']} sessions without an affinity cookie")
     else:
-        print("server peak memory             not measured (give --pid, or use --start)")
+        print("server peak memory             not measured (give --pid, or use --start or --serve)")
     return ok
+
+
+@dataclass
+class Process:
+    """A server process measured during the run: its RSS (with its children) and CPU time."""
+
+    pid: int
+    baseline_kb: int = 0
+    peak_kb: int = 0
+    cpu_s: float = 0.0
+
+
+def start_serve(replicas: int, timeout: float) -> tuple[subprocess.Popen, str, list[int]]:
+    """deploy/serve with `replicas` replicas, HAProxy on a free loopback port: the process, the
+    proxy's URL and the replicas' pids, once it printed `ready`."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable,
+        str(ROOT / "deploy" / "serve"),
+        "--replicas",
+        str(replicas),
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(
+        [*command, "--address", "127.0.0.1"], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    pids, deadline = [], time.monotonic() + timeout
+    for line in process.stdout:
+        print(line, end="")
+        if line.startswith("replica "):
+            pids.append(int(line.split()[3]))
+        if line.strip() == "ready" or time.monotonic() > deadline:
+            break
+    if process.poll() is not None or len(pids) != replicas:
+        stop_app(process)
+        raise SystemExit(
+            f"deploy/serve did not get ready (exit {process.returncode}); see its messages above"
+        )
+    return process, f"http://127.0.0.1:{port}", pids
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -361,7 +495,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     where.add_argument("--start", action="store_true", help="start `streamlit run` on a free loopback port")
     where.add_argument("--url", help="a running app on loopback, e.g. http://127.0.0.1:8501")
     parser.add_argument("--app", type=Path, default=ROOT / "app.py", help="script for --start")
-    parser.add_argument("--pid", type=int, help="with --url: the streamlit process, to sample its memory")
+    where.add_argument(
+        "--serve", type=int, metavar="N", help="start deploy/serve --replicas N and load it through HAProxy"
+    )
+    parser.add_argument(
+        "--pid",
+        type=int,
+        action="append",
+        default=[],
+        help="with --url: the streamlit process, to sample its memory; once per replica behind a proxy "
+        "(the pids deploy/serve prints)",
+    )
+    parser.add_argument(
+        "--rates", action="store_true", help="each click changes the learning rate (a new run)"
+    )
+    parser.add_argument(
+        "--peak-mb", type=int, default=TARGET_PEAK_MB, help="target: each server's peak memory"
+    )
+    parser.add_argument(
+        "--cpu-share",
+        type=lambda t: tuple(float(x) for x in t.split(",")),
+        default=(30.0, 70.0),
+        help="target with several replicas: each one's share of their CPU time, low,high in percent",
+    )
     parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions")
     parser.add_argument("--arrive", type=float, default=3.0, help="sessions arrive within this many seconds")
     parser.add_argument("--first-p95", type=float, default=1.5, help="target: first run p95, seconds")
@@ -388,32 +544,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--url must be on loopback ({', '.join(sorted(LOOPBACK))}), got {args.url}")
     if args.start and not args.app.is_file():
         parser.error(f"no app at {args.app}")
+    if args.serve is not None and not 1 <= args.serve <= 64:
+        parser.error(f"--serve must be 1..64, got {args.serve}")
+    # through a proxy, each session takes the affinity cookie first, as a browser's page load does
+    args.proxy = args.serve is not None or len(args.pid) > 1
     return args
 
 
-async def main_async(args: argparse.Namespace, url: str, pid: int | None) -> bool:
-    peak, stop = [0], asyncio.Event()
-    baseline = tree_rss_kb(pid) if pid else None
-    sampler = asyncio.create_task(sample_memory(pid, peak, stop)) if pid else None
+async def main_async(args: argparse.Namespace, url: str, pids: list[int]) -> bool:
+    processes = [Process(pid, baseline_kb=tree_rss_kb(pid)) for pid in pids]
+    peaks, stop = [p.baseline_kb for p in processes], asyncio.Event()
+    cpu_before = [tree_cpu_s(pid) for pid in pids]
+    sampler = asyncio.create_task(sample_memory(pids, peaks, stop))
     sessions = await run_sessions(url, args)
+    for p, before in zip(processes, cpu_before, strict=True):
+        p.cpu_s = tree_cpu_s(p.pid) - before
     stop.set()
-    if sampler:
-        await sampler
-    return report(sessions, peak[0] if pid else None, baseline, args)
+    await sampler
+    for p, peak in zip(processes, peaks, strict=True):
+        p.peak_kb = peak
+    return report(sessions, processes, args)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    process = None
+    process, pids = None, args.pid
     if args.start:
         fd, log = tempfile.mkstemp(prefix="gd-load-", suffix=".log")
         os.close(fd)
         process, url = start_app(args.app.resolve(), Path(log), timeout=60)
         print(f"started {args.app} at {url} (pid {process.pid}, log {log})")
+        pids = [process.pid]
+    elif args.serve is not None:
+        process, url, pids = start_serve(args.serve, timeout=180)
     else:
         url = args.url
     try:
-        ok = asyncio.run(main_async(args, url, process.pid if process else args.pid))
+        ok = asyncio.run(main_async(args, url, pids))
     finally:
         if process:
             stop_app(process)

@@ -30,6 +30,7 @@ _VALUED = (
     "--weights",
     "--start",
     "--data",
+    "--target",
     "--csv",
     "--every",
     *(f"--{name}" for name in CHOICES),
@@ -130,6 +131,12 @@ def parser() -> argparse.ArgumentParser:
         "--data",
         metavar="FILE.csv",
         help="learn from a CSV instead: a header row, target column y (else the last)",
+    )
+    p.add_argument(
+        "--target",
+        default=d.target,
+        metavar="COLUMN",
+        help="the CSV's target column by name (default: the column y, else the last one)",
     )
     p.add_argument("--standardize", action="store_true", help="use z-scores of the features")
     for name, labels in CHOICES.items():  # --optimizer, --schedule: each registry table's names
@@ -252,6 +259,8 @@ def _refuse_empty(args) -> None:
     for flag, value in (("--data", args.data), ("--csv", args.csv)):
         if value is not None and not value.strip():
             raise InputError(f"argument {flag}: give a file name, got an empty one")
+    if args.target and not args.data:  # the synthetic data's target is their own y
+        raise InputError("argument --target: it names a column of a CSV; give the file with --data")
 
 
 def _compute(argv: list[str]):
@@ -262,6 +271,7 @@ def _compute(argv: list[str]):
     settings = Settings(
         true_weights=args.weights,
         start=args.start,
+        target=args.target,
         standardize=args.standardize,
         **{name: getattr(args, name) for name in CHOICES},
         **{name: getattr(args, name) for name in RANGES},
@@ -269,7 +279,7 @@ def _compute(argv: list[str]):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         try:
-            data = load_csv(args.data) if args.data else None
+            data = load_csv(args.data, target=settings.validated().target) if args.data else None
             ex = experiment(settings, data)
             check_scales(ex)
             return args, ex

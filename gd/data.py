@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gd.checks import quote
 from gd.inputs import MAX_FEATURES, MAX_SAMPLES, ONE_ROW, InputError
 from gd.problem import CHUNK_ROWS  # one block size for every pass: data that fit one block take one
 
@@ -227,13 +228,42 @@ def from_original_units(theta: np.ndarray, mean: np.ndarray, scale: np.ndarray) 
     return np.concatenate([w * scale, b[..., None]], axis=-1)
 
 
+class TargetMismatch(InputError):
+    """A target column the file does not have: the name is what cannot be used (the page keeps
+    the file and takes the automatic target)."""
+
+
+def csv_columns(raw: bytes, max_features: int = MAX_FEATURES) -> list[str]:
+    """A CSV file's column names (its header row, as `load_csv` reads it), its numbers unread;
+    InputError where `load_csv` would refuse the header."""
+    end = raw.find(b"\n")
+    first = bytes(raw[: end if end >= 0 else len(raw)])  # the header's line: the numbers untouched
+    return _header(csv.reader(io.StringIO(_decode(first), newline="")), max_features)
+
+
+def target_column(names: list[str], target: str = "") -> tuple[int, str]:
+    """The index of the target among a header's `names`, and why it is that one: `target` by
+    name where given (TargetMismatch naming the columns there are if none has that name), else
+    the column named y, else the last column."""
+    if target:
+        if target in names:
+            return names.index(target), "the column chosen"
+        listed = ", ".join(quote(_short(n)) for n in names[: MAX_FEATURES + 1])
+        raise TargetMismatch(f"the file has no column {quote(target)}; its columns are {listed}")
+    if "y" in names:
+        return names.index("y"), "the column named y"
+    return len(names) - 1, "the last column, as no column is named y"
+
+
 def load_csv(
     source: str | Path | bytes,
     max_rows: int = MAX_SAMPLES,
     max_features: int = MAX_FEATURES,
     max_bytes: int = MAX_CSV_BYTES,
+    target: str = "",
 ) -> Dataset:
-    """Read a CSV: a header row, then numbers. The target is the column `y`, else the last one.
+    """Read a CSV: a header row, then numbers. The target is the column named `target` where
+    given, else the column `y`, else the last one (`target_column`).
 
     `source` is a path or the file's bytes. Every problem is an InputError that says what is
     wrong and where (row numbers count the header as row 1, as a spreadsheet does). Each step is
@@ -242,9 +272,9 @@ def load_csv(
     raw = _read(source, max_bytes)
     rows = csv.reader(io.StringIO(_decode(raw), newline=""))
     names = _header(rows, max_features)
+    target, _ = target_column(names, target)  # before the numbers: a wrong name is said at once
     table = _numbers(rows, len(names), max_rows)
     _check_magnitudes(table, names)
-    target = names.index("y") if "y" in names else len(names) - 1
     features = [i for i in range(len(names)) if i != target]
     labels = _labels(names)
     return Dataset(

@@ -145,6 +145,15 @@ def check_start(start) -> tuple[float, ...]:
     return tuple(float(START.check(v)) for v in start)
 
 
+def check_target(name) -> str:
+    """A target column's name as given (surrounding spaces removed: a header's are); "" automatic."""
+    if not isinstance(name, str):
+        raise InputError(f"target: a column's name, got {str(name)[:40]!r}")
+    if len(name) > MAX_TEXT:
+        raise InputError(f"target: the name is {len(name):,} characters long; at most {MAX_TEXT:,}")
+    return name.strip()
+
+
 class StartMismatch(InputError):
     """A start whose length does not fit the data's parameters: the start is what cannot be used
     (the page keeps an uploaded file and drops the start)."""
@@ -201,10 +210,17 @@ class Settings:
     step_size: int = 100
     damping: float = 1.0
     l2: float = 0.0
+    # A CSV's target column by name; "" the automatic choice: the column y, else the last one
+    # (gd.data.target_column). The synthetic data have their own y.
+    target: str = ""
 
     def validated(self) -> Settings:
         """The same settings with numbers normalised, or InputError naming the first bad one."""
-        values = {"true_weights": check_weights(self.true_weights), "start": check_start(self.start)}
+        values = {
+            "true_weights": check_weights(self.true_weights),
+            "start": check_start(self.start),
+            "target": check_target(self.target),
+        }
         for name, rng in RANGES.items():
             value = getattr(self, name)
             values[name] = None if value is None and name in OWN_DEFAULT else rng.check(value)

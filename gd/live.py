@@ -347,7 +347,9 @@ def _text(ex: Experiment, i: int, j: int) -> dict:
         if ex.d == 1
         else "Predicted against actual target at the current iteration; a perfect fit lies on the diagonal.",
         "condition": "λmax / λmin of the Hessian (nonzero λ): how much slower the slowest direction "
-        "converges than the fastest." + rank,
+        "converges than the fastest."
+        + (" Under ridge, of G + λD: the bias, not penalised, is one of its directions." if pb.l2 else "")
+        + rank,
         "optimizer": ex.settings.optimizer,
         "eigen": "The error along each eigenvector of G on a log scale against the iteration"
         + (", beside plain gradient descent's prediction (dashed)." if rate_view(ex) else "."),

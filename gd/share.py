@@ -18,6 +18,7 @@ from gd.inputs import (
     SCHEDULE_NAMES,
     InputError,
     Settings,
+    check_target,
     first_broken,
     format_weights,
     parse_start,
@@ -54,10 +55,13 @@ NOT_IN_LINK = (
     "uploaded=true). Whoever opens it sees the synthetic data, with a note saying so, until they "
     "upload the same file."
 )
+# Said where the page opens from such a link: one shared, or the page's own address bar when the
+# server that held the file stopped and another took the page over (deploy/serve's replicas).
 UPLOADED_LINK = (
-    "This link was made with an uploaded CSV file, which a link cannot carry: the page shows the "
-    "synthetic data with the link's settings. Upload the same file in the sidebar to see the run "
-    "that was shared."
+    "This page was made with an uploaded CSV file, which a link cannot carry and this server does "
+    "not hold (the page was opened from its link, or the server that had the file stopped): it "
+    "shows the synthetic data with every other setting kept. Choose the file again in the sidebar "
+    "to see its run."
 )
 
 
@@ -136,6 +140,7 @@ PARSERS = {
     "true_weights": lambda text: format_weights(parse_weights(text)),
     "optimizer": parse_optimizer,
     "start": lambda text: format_weights(parse_start(text)),
+    "target": check_target,
     "schedule": parse_schedule,
     "compare": lambda text: parse_list(text, parse_optimizer, "compare"),
     "compare_rates": _rates,

@@ -79,3 +79,21 @@ export function withLegend(gd, height) {
   const legend = gd._fullLayout.showlegend && gd.querySelector(".legend");
   return legend ? height + Math.ceil(legend.getBoundingClientRect().height) + LEGEND_GAP : height;
 }
+
+// Presenter mode switched on or off collapses or opens the sidebar, which resizes the panel
+// over a CSS transition (0.3 s) that was running when the new figures arrived: drawn before it
+// ended, every chart was drawn at a passing width, then again at each width it passed while
+// drawing, and once more at the last. Wait for the transitions that change `root`'s width (at
+// most `limit` ms), then draw once.
+export async function widthSettled(root, limit = 400) {
+  const sidebar = document.querySelector("[data-testid=stSidebar]");
+  const resizing = document.getAnimations().filter((a) => {
+    const target = a.effect?.target;
+    return a.playState === "running" && target && (target === sidebar || target.contains(root));
+  });
+  if (!resizing.length) return;
+  const ended = Promise.all(resizing.map((a) => a.finished.catch(() => null)));
+  let timer;
+  await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, limit)))]);
+  clearTimeout(timer);
+}

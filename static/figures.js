@@ -4,7 +4,7 @@
 // iteration (the browser tests compare the two; tests/rules.json holds the shared rules: the
 // arrows, the trail, the rate shown for a schedule, the follow window). No DOM, no plotly.js.
 
-import { formatG } from "./format.js";
+import { plainNumber } from "./format.js";
 
 export const TRAIL = 8; // points of the 3-D trail behind the marker (gd.figures.common.TRAIL)
 export const ARROW_SHARE = 0.15; // the longer arrow's length, a share of the view
@@ -77,11 +77,19 @@ export function contourFrame(run, tagged, k) {
     const tip = arrows?.tips[t.n];
     data.push(tip ? { x: [x0, tip[0]], y: [y0, tip[1]] } : { x: [null, null], y: [null, null] });
   }
-  const caption = arrows
-    ? `Arrows from the current point: the plain gradient step ${d.varying_rate ? "−ηₖ∇L" : "−η∇L"} and the update ${d.text.optimizer} ` +
-      `made, both drawn ×${formatG(arrows.factor, 3)}.`
-    : "No arrows at the last iteration: no update follows it.";
+  const caption = arrowsCaption(arrows ? arrows.factor : null, d);
   return { traces, data, caption };
+}
+
+// The contour map's caption: what the arrows are and the one scale both are drawn at (null: no
+// arrows). On a stage (presenter mode, where the caption sits beside the map's title) the scale
+// alone: the legend names the arrows.
+export function arrowsCaption(factor, data) {
+  if (factor === null) return data.presenter ? "No update after the last iteration" : "No arrows at the last iteration: no update follows it.";
+  const scale = `${plainNumber(factor)}×`;
+  if (data.presenter) return `Arrows drawn ${scale} their length`;
+  const step = data.varying_rate ? "−ηₖ∇L" : "−η∇L";
+  return `Arrows from the current point: the plain gradient step ${step} and the update ${data.text.optimizer} made, both drawn ${scale} their length.`;
 }
 
 // A line chart at k ("convergence": the parameters, "loss": the excess loss, "eigen": the errors

@@ -73,3 +73,11 @@ export function scientific(x, digits = 4) {
   const [mantissa, exponent] = text.split("e");
   return { mantissa: mantissa.replace("-", "−"), exponent: String(Number(exponent)).replace("-", "−") };
 }
+
+// A factor as a student reads it at a glance: 3 significant digits with thousands separated
+// ("6,760", "8.43", "0.0123"); a power of ten only past a billion or below 1/10,000.
+export function plainNumber(x) {
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e9) return x.toLocaleString("en-US", { maximumSignificantDigits: 3 });
+  return tableNumber(x);
+}

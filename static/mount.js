@@ -11,6 +11,7 @@ import { reserveLegend } from "./legend.js";
 import { clickedAt, resizeTo } from "./patches.js";
 import { el, textWidth, withLegend } from "./dom.js";
 import { loadPlotly } from "./load.js";
+import { hoverEndsWithTouch, oneTabStop } from "./chart-access.js";
 
 export function mount({ parentElement, setStateValue, setTriggerValue }, head, body) {
   // Streamlit keeps the cleanup of the last call only (and runs a call's at once when that call
@@ -90,6 +91,8 @@ function mountFigure(parentElement, head, body, setTriggerValue) {
     gd.style.height = `${height + reserveLegend(fig, gd.clientWidth, textWidth).below}px`; // drawn once, as theirs
     const plot = await Plotly.react(gd, fig.data, fig.layout, PLOTLY_CONFIG);
     if (box.dead) return;
+    oneTabStop(gd, "Learning-rate sweep");
+    hoverEndsWithTouch(Plotly, gd);
     box.fit = () => gd.offsetParent !== null && !box.dead && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();
     box.watch();

@@ -12,15 +12,16 @@
 // `destroy`.
 
 import { Run, decodePayload } from "./payload.js";
-import { advance, next, timeline } from "./timeline.js";
+import { advance, timeline } from "./timeline.js";
 import { contourFrame, fitFrame, linesFrame, rateFrame, surfaceUpdate, tagsOf } from "./figures.js";
 import { reserveLegend } from "./legend.js";
 import { pinContourFill, restyleMarker } from "./patches.js";
 import { listenForPicks, listenForZoom } from "./chart-events.js";
-import { textWidth } from "./dom.js";
+import { hoverEndsWithTouch, oneTabStop } from "./chart-access.js";
+import { textWidth, widthSettled } from "./dom.js";
 import { loadPlotly } from "./load.js";
 import { PLOTLY_CONFIG, buildPanel } from "./panel-view.js";
-import { describe, renderReadouts } from "./readouts.js";
+import { describe, renderControls, renderReadouts } from "./readouts.js";
 import { fitHeight, plotHeight, presenterHeight } from "./sizes.js";
 
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
@@ -78,8 +79,21 @@ export class Panel {
     on(this.buttons.step, "click", () => this.dispatch({ type: "step" }));
     on(this.buttons.play, "click", () => this.dispatch({ type: "toggle", now: performance.now() }));
     on(this.buttons.reset, "click", () => this.dispatch({ type: "reset" }));
+    // While the scrubber's thumb is held, only the views in sight follow it (the 3-D scene, a
+    // CPU-drawn WebGL scene, and the views out of sight wait): they catch up on release. A key
+    // press moves it in one step, drawn whole.
+    on(this.scrub, "pointerdown", () => (this.dragging = true));
+    const release = () => {
+      if (!this.dragging) return;
+      this.dragging = false;
+      if (this.state) this.go();
+    };
+    for (const type of ["pointerup", "pointercancel"]) on(window, type, release);
     on(this.scrub, "input", () => this.dispatch({ type: "scrub", k: Number(this.scrub.value) }));
-    on(this.scrub, "change", () => this.dispatch({ type: "scrubbed" }));
+    on(this.scrub, "change", () => {
+      release();
+      this.dispatch({ type: "scrubbed" });
+    });
     on(this.followToggle, "click", (event) => {
       const view = event.target.dataset.view;
       if (view) this.setFollow(view === "follow");
@@ -111,8 +125,7 @@ export class Panel {
     this.root.remove();
   }
 
-  // the run's arrays and rows, as the browser tests read them (tests/e2e/test_panel.py)
-  get runs() {
+  get runs() { // the run's arrays and rows, as the browser tests read them (tests/e2e/test_panel.py)
     return this.run.runs;
   }
 
@@ -147,7 +160,7 @@ export class Panel {
 
   // Draw the iteration on the next frame (a burst of events draws once).
   go() {
-    if (!this.frames.has("go")) this.frame("go", () => this.render(!this.state.playing));
+    if (!this.frames.has("go")) this.frame("go", () => this.render(!this.state.playing && !this.dragging));
   }
 
   // The user stopped moving: after a short quiet, tell the server (share links, downloads).
@@ -212,6 +225,7 @@ export class Panel {
     this.renderNumbers(true); // numbers and controls first, before plotly.js is there
     if (this.state.k !== start) this.settled(); // the server opened it at `start`: tell it where it is
     const Plotly = await loadPlotly(plotlySrc);
+    await widthSettled(this.root);
     if (this.data !== data || this.dead) return; // a newer payload arrived meanwhile, or unmounted
     this.Plotly = Plotly;
     // the 2-D charts first, painted before the 3-D scene (far costlier to create) holds the page
@@ -259,15 +273,31 @@ export class Panel {
     // in presenter mode the window's, the legend's room inside it, in the margin from the start too
     const { guess, below } = reserveLegend(fig, chart.chart.clientWidth, textWidth);
     chart.legendGuess = guess; // for tests
-    chart.chart.style.height = `${presenter ? presenterHeight(this) : plotHeight(this.charts[name], name) + below}px`;
+    const height = presenter ? presenterHeight(this) : plotHeight(this.charts[name], name) + below;
+    chart.chart.style.height = `${height}px`;
     if (presenter && this.data.runs.length > 1) {
       // on a stage the runs are named once, by the loss chart's legend beside the map: the map
       // and the surface keep their own entries only, and their room
       if (name === "surface") fig.layout.showlegend = false;
       if (name === "contour") for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
     }
-    await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    // drawn at the element's size, once (Plotly.react draws a chart at the size it drew it at
+    // before); the size is dropped after the draw, so that plotly.js's resizing follows the element
+    if (chart.chart.clientWidth > 0) Object.assign(fig.layout, { width: chart.chart.clientWidth, height });
+    if (name === "contour") {
+      // drawn anew: plotly.js's react onto the previous map keeps a stale 1:1 constraint and widens
+      // the x range past the grid (the fill then stopped short of the axes after a preset); newPlot
+      // drops the map's listeners too, so they are attached again below
+      await this.Plotly.newPlot(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+      chart.picking = false;
+    } else {
+      await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
+    }
     if (this.dead) return;
+    delete chart.chart.layout.width;
+    delete chart.chart.layout.height;
+    oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
+    hoverEndsWithTouch(this.Plotly, chart.chart);
     if (name === "contour") await pinContourFill(this.Plotly, chart.chart);
     await this.fitHeight(name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
@@ -285,8 +315,9 @@ export class Panel {
   // into sight or the motion stops: nobody sees it move, and the views in sight move faster.
   render(scene) {
     if (!this.state || this.dead) return;
-    const { k, playing } = this.state;
-    const shown = (name) => scene || !playing || this.inSight.has(name);
+    const moving = this.state.playing || this.dragging;
+    const { k } = this.state;
+    const shown = (name) => scene || !moving || this.inSight.has(name);
     this.renderNumbers(shown("math"));
     this.stale[shown("math") ? "delete" : "add"]("math");
     if (!this.Plotly || !this.charts.contour.tagged) return;
@@ -311,7 +342,7 @@ export class Panel {
         this.stale.add(name);
       }
     }
-    if (!shown("surface")) {
+    if (!shown("surface") || (this.dragging && !scene)) {
       this.stale.add("surface");
       return;
     }
@@ -339,8 +370,11 @@ export class Panel {
   renderLines(name, k) {
     const chart = this.charts[name];
     const frame = linesFrame(this.run, chart.tagged, name, k, { whole: chart.wholeRange, high: chart.high, follow: this.state.follow, user: chart.user });
+    // Follow's window by Plotly.relayout, not in an animate frame: Play's next frame interrupted
+    // that move, put the old range back and reported it as the user's own zoom (Follow let go)
     chart.high = frame.high;
-    this.move(chart, frame);
+    if (frame.layout) this.Plotly.relayout(chart.chart, frame.layout);
+    this.move(chart, { traces: frame.traces, data: frame.data });
   }
 
   renderSurface(k) {
@@ -350,10 +384,8 @@ export class Panel {
   }
 
   // Move traces of a chart to new x, y: one frame, no transition, no full redraw.
-  move(chart, { traces, data, layout }) {
-    const frame = { data, traces };
-    if (layout) frame.layout = layout;
-    return this.Plotly.animate(chart.chart, frame, MOVE);
+  move(chart, { traces, data }) {
+    return this.Plotly.animate(chart.chart, { data, traces }, MOVE);
   }
 
   // The numbers and controls at the iteration shown; with `extras`, the table and the math too.
@@ -363,12 +395,6 @@ export class Panel {
   }
 
   renderControls() {
-    const { k, T, playing } = this.state;
-    this.buttons.play.textContent = playing ? "Pause" : "Play";
-    this.buttons.play.title = playing ? "Stop on the iteration shown" : "Play the run (about 15 s)";
-    this.buttons.step.disabled = k >= T || playing;
-    const stride = next(this.state, k) - k;
-    this.buttons.step.title =
-      stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
+    renderControls(this, this.state);
   }
 }

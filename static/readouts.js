@@ -3,7 +3,7 @@
 // this writes it into the panel's elements (panel-view.js's).
 
 import { compact } from "./format.js";
-import { previous } from "./timeline.js";
+import { next, previous } from "./timeline.js";
 import { SHORT_VECTOR, entryColumns, mathLines, parameterColumns } from "./mathml.js";
 import { equationElement, fillTable } from "./dom.js";
 
@@ -67,7 +67,19 @@ export function describe(view, run) {
   view.condition.textContent = compact(data.condition_number);
   view.condition.title = String(data.condition_number);
   view.of.textContent = ` of ${data.T}`;
+  view.iteration.style.minWidth = `${String(data.T).length}ch`; // its slot: the run's digits (live.css)
   view.scrub.max = String(data.T);
   view.scrub.step = run.anchors ? "any" : "1";
   view.buttons.play.disabled = data.T === 0;
+}
+
+// The buttons as the state has them: Play or Pause, Step while there is an update to make.
+export function renderControls(view, state) {
+  const { k, T, playing } = state;
+  view.buttons.play.textContent = playing ? "Pause" : "Play";
+  view.buttons.play.title = playing ? "Stop on the iteration shown" : "Play the run (about 15 s)";
+  view.buttons.step.disabled = k >= T || playing;
+  const stride = next(state, k) - k;
+  view.buttons.step.title =
+    stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
 }

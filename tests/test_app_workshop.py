@@ -635,9 +635,9 @@ def test_a_link_made_on_an_uploaded_file_says_the_file_is_not_in_it_and_the_page
     assert any("made with an uploaded CSV file" in w.value for w in shared.warning)
     assert shared.query_params["uploaded"] == "true"  # passed on as it is re-shared
     # uploading the file there: nothing is missing any more
-    shared.file_uploader(key="upload").set_value(("wine.csv", csv_of(X, y), "text/csv")).run()
+    shared.file_uploader[0].set_value(("wine.csv", csv_of(X, y), "text/csv")).run()  # its own key
     assert not any("made with an uploaded CSV file" in w.value for w in shared.warning)
-    shared.file_uploader(key="upload").set_value(None).run()
+    shared.file_uploader[0].set_value(None).run()
     assert "uploaded" not in shared.query_params
     assert not any("uploaded" in w.value.lower() for w in shared.warning)
 

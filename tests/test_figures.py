@@ -283,6 +283,28 @@ def test_arrow_legend_entries_draw_no_marker(ex):
         assert arrow.marker.symbol[1] == "arrow"
 
 
+@pytest.mark.parametrize("presenter", [False, True])
+def test_the_run_is_drawn_over_the_runs_it_is_compared_with_and_named_first(presenter):
+    # issue 20, 3: at a rate too small, the run creeps along the path of the article's rate drawn
+    # beside it, which hid it (Plotly draws traces in order, the last on top)
+    main = Settings(learning_rate=0.0005, steps=200)
+    ex = experiment(main, compare=tuple(variants(main, ["gd", "momentum"], [0.01], [])))
+    fig = figures.contour_figure(ex, 4, 3, 100, presenter)
+    paths = [(n, t) for n, t in enumerate(fig.data) if t.meta and t.meta["gd"] == "path"]
+    assert sorted(t.meta["run"] for _, t in paths) == [0, 1, 2]
+    on_top = max(paths, key=lambda p: p[0])[1]
+    assert on_top.meta["run"] == 0
+    np.testing.assert_array_equal(on_top.x[-1], ex.trajectory.params[100, 4])
+    # the legend lists the runs in their own order, before everything else
+    rank = {
+        t.name: t.legendrank if t.legendrank is not None else 1000
+        for t in fig.data
+        if t.showlegend is not False
+    }
+    listed = sorted(rank, key=lambda name: (rank[name], [t.name for t in fig.data].index(name)))
+    assert listed[:3] == [label(r.label) for r in runs(ex)]
+
+
 @pytest.mark.parametrize("k", [0, 3, 7])
 def test_the_gradient_arrow_steps_at_the_updates_own_rate_under_a_schedule(k):
     """Plain gd's update is exactly -eta_k grad L: under a schedule the two arrows coincide (the

@@ -331,4 +331,13 @@ def test_ridge_rounds_the_valley_and_shrinks_the_optimum():
     assert round(theta[0], 1) == 0.1  # "w1 = 0.1, not 2"
     ex = run_preset("ridge")
     np.testing.assert_allclose(ex.problem.theta_star, theta, rtol=1e-9)
+    # issue 20: the condition number the page shows is G + λD's, the matrix whose eigenvalues set
+    # the run's factors |1 - 2ηλ_i|; the bias, not penalised, keeps its curvature, so it rises
+    plain, penalised = np.linalg.eigvalsh(G), np.linalg.eigh(ridge)
+    kappa = penalised[0][-1] / penalised[0][0]
+    assert ex.problem.condition_number == pytest.approx(kappa, rel=1e-9)
+    watch = PRESETS["ridge"].watch
+    assert f"rises from {plain[-1] / plain[0]:.0f} to {kappa:.0f}" in watch
+    assert round(ridge[5, 5], 6) == 1 and "keeps its curvature of 1" in watch
+    assert abs(penalised[1][5, 0]) > 0.99 and "the bias now the slowest direction" in watch
     assert ex.trajectory.diverged_at is None and ex.settings.learning_rate < ex.limit

@@ -18,6 +18,7 @@ from gd.inputs import (
     FIELD_NAMES,
     MAX_ABS_VALUE,
     MAX_FEATURES,
+    MAX_TEXT,
     OPTIMIZERS,
     RANGES,
     SCHEDULE_NAMES,
@@ -55,6 +56,7 @@ NON_DEFAULT = {
     "step_size": 7,
     "damping": math.nextafter(0.0, 1.0),  # the smallest above 0
     "l2": 1 / 7,
+    "target": "sale price",  # an uploaded file's column by name
     "compare": ["adam", "gd", "nesterov"],
     "compare_rates": "0.001, 0.5",
     "compare_batches": "1, 64",
@@ -309,6 +311,8 @@ def assert_allowed(key: str, value) -> None:
         assert isinstance(value, str) and 0 < len(value) <= share.MAX_NAME and value == value.strip()
     elif key == "iteration":
         assert type(value) is int and 0 <= value <= 10**9
+    elif key == "target":  # a file's column by name, checked against the file once uploaded
+        assert isinstance(value, str) and len(value) <= MAX_TEXT and value == value.strip()
     else:
         raise AssertionError(f"unexpected key {key!r}")
 

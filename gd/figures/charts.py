@@ -104,7 +104,10 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
         )
     ]
     all_runs = runs(ex)
-    for r, run in enumerate(all_runs):
+    # the compared runs first and the run itself last, on top: a run that moves slowly along a
+    # compared run's path (a rate too small beside the article's) stays in sight; the legend keeps
+    # the run first (legendrank)
+    for r, run in reversed(list(enumerate(all_runs))):
         P = run.trajectory.params
         q = drawn_steps(run.trajectory.steps, min(k, run.trajectory.steps))
         style = (
@@ -122,6 +125,7 @@ def contour_figure(ex: Experiment, i: int, j: int, k: int, presenter: bool = Fal
                 name="path" if len(all_runs) == 1 else label(run.label),
                 line=style,
                 marker=dict(size=marker_size(presenter, 4), color=POINT if r == 0 else style["color"]),
+                legendrank=1 + r,  # before the traces below (plotly's default rank: 1000)
             )
         )
     P = ex.trajectory.params

@@ -46,13 +46,17 @@ test("the contour map at k draws each run's path up to k, the point and the two 
   const factor = 0.15 / Math.hypot(0.25, 0.375);
   assert.deepEqual(frame.data[3], { x: [2, 2 - factor], y: [6, 6 - 3 * factor] });
   assert.deepEqual(frame.data[4], { x: [2, 2 + factor], y: [6, 6 - 2 * factor] });
-  assert.match(frame.caption, /^Arrows from the current point: the plain gradient step −η∇L and the update gradient descent made, both drawn ×0\.333\.$/);
+  assert.equal(frame.caption, "Arrows from the current point: the plain gradient step −η∇L and the update gradient descent made, both drawn 0.333× their length.");
+  // on a stage, the scale alone (the legend names the arrows), as a student reads it
+  const stage = contourFrame(new Run(data({ presenter: true, span: [4e-4, 8e-4] })), contourTags, 2);
+  assert.equal(stage.caption, "Arrows drawn 3.328×10⁻⁵× their length");
 });
 
 test("the contour map at the last iteration draws no arrows and says why", () => {
   const frame = contourFrame(new Run(data()), contourTags, 4);
   assert.deepEqual(frame.data.slice(3), [{ x: [null, null], y: [null, null] }, { x: [null, null], y: [null, null] }]);
   assert.equal(frame.caption, "No arrows at the last iteration: no update follows it.");
+  assert.equal(contourFrame(new Run(data({ presenter: true })), contourTags, 4).caption, "No update after the last iteration");
 });
 
 test("the loss chart follows k: its lines, its point above the floor, its range a quarter ahead", () => {

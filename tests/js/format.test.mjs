@@ -45,3 +45,8 @@ test("scientific splits a number for MathML with real minus signs", () => {
   assert.deepEqual(scientific(0.5), { mantissa: "0.5", exponent: null });
   assert.deepEqual(scientific(1.23456789, 6), { mantissa: "1.23457", exponent: null });
 });
+
+test("plainNumber: 3 significant digits with separators, a power of ten only far out", async () => {
+  const { plainNumber } = await import("../../static/format.js");
+  assert.deepEqual([6759.8, 8.4321, 0.012345, 3010.2, 2e9, 1.5e-5].map(plainNumber), ["6,760", "8.43", "0.0123", "3,010", "2×10⁹", "1.5×10⁻⁵"]);
+});

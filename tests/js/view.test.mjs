@@ -78,3 +78,8 @@ test("the map's grid colour is read as rgb from #rrggbb or rgb(), else null", as
   const { colourOf } = await import("../../static/patches.js");
   assert.deepEqual([colourOf("#0072B2"), colourOf("rgb(1, 2,3)"), colourOf("red"), colourOf(undefined)], [[0, 114, 178], [1, 2, 3], null, null]);
 });
+
+test("a chart's toolbar: arrows move along it, wrapping, Home and End to its ends", async () => {
+  const { toolbarTarget } = await import("../../static/chart-access.js");
+  assert.deepEqual([toolbarTarget("ArrowRight", 9, 10), toolbarTarget("ArrowLeft", 0, 10), toolbarTarget("ArrowDown", 3, 10), toolbarTarget("Home", 5, 10), toolbarTarget("End", 0, 10), toolbarTarget("a", 0, 10)], [0, 9, 4, 0, 9, null]);
+});
