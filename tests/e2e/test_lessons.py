@@ -17,7 +17,7 @@ from test_workshop import choose
 from gd.presets import PRESETS
 
 # The map's plotted ranges, its grid's extents (the contour trace's first and last x and y) and
-# the pinned fill's extents (live.js pinFill: the fill copied into an image under the plot).
+# the pinned fill's extents (static/patches.js pinContourFill: the fill copied into an image under the plot).
 MAP = """() => {
   const gd = document.querySelector('.gd-contour .js-plotly-plot');
   if (!gd || !gd._fullLayout || !gd.data) return null;
