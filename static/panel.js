@@ -13,7 +13,7 @@
 
 import { Run, decodePayload } from "./payload.js";
 import { advance, timeline } from "./timeline.js";
-import { contourFrame, fitFrame, linesFrame, rateFrame, surfaceUpdate, tagsOf } from "./figures.js";
+import { contourFrame, fitFrame, followHigh, linesFrame, rateFrame, surfaceUpdate, tagsOf } from "./figures.js";
 import { reserveLegend } from "./legend.js";
 import { pinContourFill, restyleMarker } from "./patches.js";
 import { listenForPicks, listenForZoom } from "./chart-events.js";
@@ -267,6 +267,12 @@ export class Panel {
     }
     chart.user = false;
     chart.high = null;
+    if (LINES.includes(name) && this.state) {
+      // drawn with Follow's window at the iteration shown: the render after it has no window to move
+      const { k, follow } = this.state;
+      chart.high = followHigh(k, this.run.T, chart.wholeRange, follow);
+      fig.layout.xaxis.range = [0, chart.high];
+    }
     chart.baseHeight = fig.layout.height;
     delete fig.layout.height; // the element's (fitHeight)
     // the height it will have, its legend's included, so that it is drawn once (fitHeight checks);
