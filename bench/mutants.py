@@ -250,7 +250,7 @@ MUTANTS = [
     # ---- gd/inputs.py
     M(
         "gd/inputs.py",
-        'if s.optimizer == "nesterov" and s.momentum == 0:',
+        "if h.positive and getattr(s, h.name) == 0:",
         "if False:",
         "nesterov with zero momentum allowed",
     ),

@@ -49,10 +49,10 @@ def rule(settings) -> str:
     when not constant."""
     entry = registry.entry(settings.optimizer)
     tex = entry.rule_tex(**settings.hyper)
-    if entry.rate and settings.schedule != "constant":
+    if entry.rate and not registry.schedule(settings.schedule).constant:
         sch = registry.schedule(settings.schedule)
         tex = tex.replace(r"\eta", r"\eta_t") + r",\quad " + sch.formula(**settings.schedule_params)
-        if settings.schedule == "cosine":
+        if sch.horizon:
             tex += rf",\; T = {settings.steps}"
     return tex
 
@@ -160,7 +160,8 @@ def _rate_of_update(ex: Experiment, k: int) -> str:
         return ""
     symbol = (
         r"\eta"
-        if ex.settings.schedule == "constant" and ex.settings.optimizer != "linesearch"
+        if registry.schedule(ex.settings.schedule).constant
+        and not registry.entry(ex.settings.optimizer).picks_rate
         else rf"\eta_{{{k}}}"
     )
     return rf"\quad ({symbol} = {number(rates[k])})"
@@ -174,7 +175,7 @@ def stability_note(ex: Experiment) -> str:
             f"**{s.optimizer}** has no learning rate: it reads the quadratic itself, so the learning "
             "rate and the schedule have no effect on it."
         )
-        if s.optimizer == "cg":
+        if registry.entry(s.optimizer).finite:
             took = held_after(ex)
             text += (
                 f" Here it reached the optimum (residual at round-off) in **{took}** steps; at most "
@@ -189,11 +190,7 @@ def stability_note(ex: Experiment) -> str:
             f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "
             "stability limit."
         )
-    kind = (
-        "Full-batch stability limit (mini-batches vary around it)"
-        if s.optimizer == "sgd"
-        else "Stability limit"
-    )
+    kind = "Full-batch stability limit (mini-batches vary around it)" if s.minibatch else "Stability limit"
     text = f"{kind}: learning rate < **{limit:.4g}**"
     if limit <= MIN_RATE:
         text = f"{kind}: learning rate < **{limit_text(limit)}**, below the smallest learning rate "
@@ -461,7 +458,7 @@ def adaptive_tip(ex: Experiment) -> str | None:
     entry = registry.entry(s.optimizer)
     if tr.diverged_at is not None or tr.steps == 0 or at_optimum(ex):
         return None
-    if s.optimizer == "newton":
+    if entry.second_order:
         return _newton_tip(ex)
     if not entry.rate or ex.limit is not None or entry.minibatch:
         return None

@@ -293,10 +293,17 @@ class Rule:
     needs_data: bool = False
 
 
-def _nesterov(s: Settings, samples) -> str | None:
-    if s.optimizer == "nesterov" and s.momentum == 0:
-        return "nesterov needs a momentum above 0 (try 0.9)"
+def _positive(s: Settings, samples) -> str | None:
+    """A hyper-parameter the optimizer needs above 0 though its range allows 0 (nesterov's momentum)."""
+    entry = REGISTRY.get(s.optimizer)
+    for h in entry.hypers if entry is not None else ():
+        if h.positive and getattr(s, h.name) == 0:
+            return f"{s.optimizer} needs a {h.name} above 0 (try {h.default:g})"
     return None
+
+
+# the inputs the positive rule ties: each hyper-parameter some optimizer needs above 0
+_POSITIVE = tuple(dict.fromkeys(h.name for e in REGISTRY.values() for h in e.hypers if h.positive))
 
 
 def _gamma(s: Settings, samples) -> str | None:
@@ -328,7 +335,7 @@ def _sgd_work(s: Settings, samples: int) -> str | None:
 
 
 RULES = (
-    Rule(("momentum", "optimizer"), _nesterov),
+    Rule((*_POSITIVE, "optimizer"), _positive),
     Rule(("gamma", "schedule"), _gamma),
     Rule(("standardize", "samples"), _one_row, needs_data=True),
     Rule(("batch_size", "steps", "samples", "optimizer"), _sgd_work, needs_data=True),

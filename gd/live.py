@@ -55,7 +55,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
-from gd import figures
+from gd import figures, registry
 from gd.figures.charts import convergence_points
 from gd.figures.common import MAX_POINTS, PATH_POINTS, drawn_steps, runs
 from gd.figures.surface import surface_lift
@@ -362,15 +362,15 @@ def _text(ex: Experiment, i: int, j: int) -> dict:
 
 def rate_view(ex: Experiment) -> bool:
     """Whether the eigen view draws plain GD's prediction (the run has a schedule of rates)."""
-    return ex.step_rates is not None and ex.settings.optimizer != "linesearch"
+    return ex.step_rates is not None and not registry.entry(ex.settings.optimizer).picks_rate
 
 
 def rate_caption(ex: Experiment) -> str:
     s = ex.settings
-    if s.optimizer == "linesearch":
+    if registry.entry(s.optimizer).picks_rate:
         return "linesearch picks each step's rate itself: ηₜ = gᵀg / (2 gᵀGg), the exact minimum along −g."
     if not rate_view(ex):
         return f"{s.optimizer} has no learning rate: the rate and the schedule have no effect on it."
-    if s.schedule == "constant":
+    if registry.schedule(s.schedule).constant:
         return f"A constant rate η = {s.learning_rate:g} (choose a schedule under Advanced)."
     return f"The {s.schedule} schedule, as torch.optim.lr_scheduler steps it after every update."
