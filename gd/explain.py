@@ -126,47 +126,6 @@ def md(text: str) -> str:
     )
 
 
-def vector(values) -> str:
-    """A row vector; from 5 entries on in a smaller size (to the end of the line), so it fits."""
-    size = r"\footnotesize " if len(values) > 4 else ""
-    return size + r"\begin{bmatrix}" + r" & ".join(number(v) for v in values) + r"\end{bmatrix}"
-
-
-def current_math(ex: Experiment, k: int) -> list[str]:
-    """The loss, the gradient and the update at iteration k: each formula with its numbers."""
-    P = ex.trajectory.params
-    theta = P[k]
-    grad = ex.problem.gradient(theta)
-    loss, gradient_w, gradient_b = loss_lines(ex.settings)
-    lines = [
-        rf"w_{{{k}}} = {vector(theta[:-1])}, \quad b_{{{k}}} = {number(theta[-1])}",
-        rf"{loss} = {number(ex.trajectory.loss[k], 6)}",
-        gradient_w,
-        rf"\nabla_w L = {vector(grad[:-1])}",
-        rf"{gradient_b} = {number(grad[-1])}",
-        rule(ex.settings),
-    ]
-    if k < ex.trajectory.steps:
-        lines.append(
-            rf"\theta_{{{k + 1}}} - \theta_{{{k}}} = {vector(P[k + 1] - theta)}" + _rate_of_update(ex, k)
-        )
-    return lines
-
-
-def _rate_of_update(ex: Experiment, k: int) -> str:
-    """(eta_k = ...) for the update after iteration k, or nothing for an optimizer without one."""
-    rates = ex.step_rates
-    if rates is None or not np.isfinite(rates[k]):
-        return ""
-    symbol = (
-        r"\eta"
-        if registry.schedule(ex.settings.schedule).constant
-        and not registry.entry(ex.settings.optimizer).picks_rate
-        else rf"\eta_{{{k}}}"
-    )
-    return rf"\quad ({symbol} = {number(rates[k])})"
-
-
 def stability_note(ex: Experiment) -> str:
     """One sentence about the learning rate against the optimizer's stability limit (markdown)."""
     s, limit = ex.settings, ex.limit
@@ -524,21 +483,3 @@ def will_diverge(ex: Experiment) -> bool:
         return False
     note = schedule_note(ex)
     return note is None or "under the limit" not in note
-
-
-def parameter_table(ex: Experiment, k: int) -> dict[str, list]:
-    """Columns of a table of the parameters at iteration k against the least-squares and true
-    values; with standardised features, the same in the original units too."""
-    theta = ex.trajectory.params[k]
-    table = {
-        "parameter": list(ex.names),
-        f"iteration {k}": [f"{v:.6g}" for v in theta],
-        "least squares": [f"{v:.6g}" for v in ex.problem.theta_star],
-    }
-    if ex.true_theta is not None:
-        table["true"] = [f"{v:.6g}" for v in ex.true_theta]
-    if ex.scale is not None:
-        table[f"iteration {k}, original units"] = [f"{v:.6g}" for v in ex.in_original_units(theta)]
-        if ex.true_theta is not None:
-            table["true, original units"] = [f"{v:.6g}" for v in ex.in_original_units(ex.true_theta)]
-    return table

@@ -72,15 +72,6 @@ WEIGHT = Range("each true weight", "--weights", -MAX_ABS_VALUE, MAX_ABS_VALUE)
 START = Range("each start value", "--start", -1e9, 1e9)
 
 
-def bounds_table() -> str:
-    """The numeric inputs' bounds as a Markdown table (README.md holds it; a test keeps it so)."""
-    lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
-    for name, rng in RANGES.items():
-        kind = " (whole number)" if rng.integer else ""
-        lines.append(f"| {rng.label} | `{name}` | `{rng.flag}` | {rng.bottom} and {rng.top}{kind} |")
-    return "\n".join(lines)
-
-
 def widget_bounds(name: str) -> dict:
     """min_value, max_value and step of the number widget for input `name`, typed as it holds
     them (int for whole numbers)."""

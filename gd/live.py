@@ -68,26 +68,6 @@ PLAY_FRAMES = 300  # iterations Play shows: every one of the first, then larger 
 FIT_POINTS = 200  # samples the fit chart draws: enough to judge a fit, light to move
 
 
-def compact(x: float) -> str:
-    """A number short enough for a metric's box, as the browser module writes it: 4 significant
-    digits from 0.001 to 10,000 (0.2035, 12.35), whole numbers with separators below a million
-    (51,631), otherwise 3 significant digits in scientific notation (2.20e-15, 3.17e12)."""
-    x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    a = abs(x)
-    if a == 0:
-        return "0"
-    if 1e-3 <= a < 1e4 and "e" not in (text := f"{x:.4g}"):
-        return text
-    if 1e-3 <= a < 1e6:  # 9999.5 rounds to 10,000: written as the whole numbers past it are
-        return f"{x:,.0f}"
-    mantissa, exponent = f"{x:.2e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
 def anchor_steps(T: int, row_bytes: int, required: np.ndarray, budget: int = ARRAY_BYTES) -> np.ndarray:
     """The iterations the browser can stand on: every one of 0..T when their numbers fit
     `budget`; otherwise every one of the first part (where Step teaches most), then every s-th up

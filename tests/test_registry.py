@@ -21,7 +21,6 @@ from gd.inputs import (
     RULES,
     InputError,
     Settings,
-    bounds_table,
     widget_bounds,
 )
 from gd.problem import Problem
@@ -247,6 +246,15 @@ def test_each_cross_field_rule_names_the_fields_a_link_drops():
     ]
     values, warnings = share.from_query({"standardize": "true", "samples": "1"})
     assert values == {"samples": 1} and len(warnings) == 1 and "single row" in warnings[0]
+
+
+def bounds_table() -> str:
+    """The numeric inputs' bounds as a Markdown table, as README.md holds it."""
+    lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
+    for name, rng in RANGES.items():
+        kind = " (whole number)" if rng.integer else ""
+        lines.append(f"| {rng.label} | `{name}` | `{rng.flag}` | {rng.bottom} and {rng.top}{kind} |")
+    return "\n".join(lines)
 
 
 def test_the_readmes_table_of_bounds_is_the_inputs_table():
