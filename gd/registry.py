@@ -5,9 +5,10 @@ its hyper-parameters (each with its range and torch.optim's default), the update
 builds it (gd.optimizers), its stability limit on a quadratic (or none) and its formula for the
 page. Everything else is derived from `OPTIMIZERS`: the optimizer choices and hyper-parameter
 inputs of gd.inputs (hence the widgets, the URL keys and the CLI's flags and help), the limits of
-gd.problem, the run labels of gd.run and the formulas of gd.explain. Adding an optimizer is one
-entry here plus its tests (its first steps by hand in tests/test_optimizers.py, its limit if it has
-one in tests/test_problem.py); a new kind of hyper-parameter is also one `Settings` field.
+gd.problem, the run labels of gd.run and the formulas of gd.explain. Other modules ask an entry's
+capabilities (`Entry`, `Schedule`), never compare names (tests/test_registry_names.py). Adding an
+optimizer is one entry here, its rule in gd.optimizers (and the browser's engine) plus its tests:
+docs/adding-an-optimizer.md; a new kind of hyper-parameter is also one `Settings` field.
 
 Learning-rate schedules are a second table (`SCHEDULES`) of the same pattern: a name, a label,
 parameters as `Hyper`, the factor eta_t / eta as a function of the step, and a formula. Each follows

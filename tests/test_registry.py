@@ -61,6 +61,14 @@ def test_every_optimizer_has_torchs_defaults_and_a_label():
     no_limit = ["adagrad", "rmsprop", "adam", "linesearch", "newton", "cg"]
     assert [n for n, e in registry.OPTIMIZERS.items() if e.limit is None] == no_limit
     assert [n for n, e in registry.OPTIMIZERS.items() if not e.rate] == ["linesearch", "newton", "cg"]
+    # the capabilities the other modules ask instead of names (tests/test_registry_names.py)
+    assert [n for n, e in registry.OPTIMIZERS.items() if e.picks_rate] == ["linesearch"]
+    assert [n for n, e in registry.OPTIMIZERS.items() if e.second_order] == ["newton"]
+    assert [n for n, e in registry.OPTIMIZERS.items() if e.finite] == ["cg"]
+    positive = [(n, h.name) for n, e in registry.OPTIMIZERS.items() for h in e.hypers if h.positive]
+    assert positive == [("nesterov", "momentum")]  # torch's SGD: nesterov requires a momentum
+    assert [n for n, sch in registry.SCHEDULES.items() if sch.constant] == ["constant"]
+    assert [n for n, sch in registry.SCHEDULES.items() if sch.horizon] == ["cosine"]  # T_max = steps
 
 
 def test_each_hyper_parameter_is_an_ordinary_input_with_torchs_default():
