@@ -78,7 +78,7 @@ def test_no_module_compares_a_registry_name():
         rel = path.relative_to(ROOT)
         if rel in ALLOWED:
             continue
-        for line, names in name_comparisons(path.read_text(), str(rel)):
+        for line, names in sorted(name_comparisons(path.read_text(), str(rel))):
             places.append(f"{rel}:{line}: {names}")
     assert not places, "ask gd.registry's entries, not their names:\n" + "\n".join(places)
 
