@@ -19,10 +19,11 @@ NAMES = frozenset(registry.NAMES) | frozenset(registry.SCHEDULE_NAMES)
 
 
 def project_files() -> list[Path]:
-    """The project's own Python: the app's modules, the engine, the serving script and benchmarks."""
+    """The project's own Python: the app's modules, the engine, the serving script, the benchmarks and
+    docs/'s scripts (tests/ excluded)."""
     files = [ROOT / name for name in ("app.py", "ui.py", "panel.py")]
     files += sorted((ROOT / "gd").rglob("*.py"))
-    files += sorted((ROOT / "bench").glob("*.py"))
+    files += sorted((ROOT / "bench").glob("*.py")) + sorted((ROOT / "docs").glob("*.py"))
     files += [p for p in sorted((ROOT / "deploy").iterdir()) if p.is_file() and _is_python(p)]
     return [p for p in files if p.exists()]
 
