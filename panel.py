@@ -167,12 +167,6 @@ def pack(head: dict, body: bytes) -> bytes:
     return json.dumps(head, separators=(",", ":")).encode() + b"\n" + body
 
 
-def unpack(data: bytes) -> tuple[dict, bytes]:
-    """`pack`'s inverse (for tests and benchmarks, which read what the browser is sent)."""
-    head, _, body = bytes(data).partition(b"\n")
-    return json.loads(head), body
-
-
 def figure_id(figure_json: bytes) -> str:
     return hashlib.blake2b(figure_json, digest_size=8).hexdigest()
 

@@ -158,7 +158,7 @@ def active_updates(steps: int = 20_000, reps: int = 5) -> dict[str, tuple[float,
             start = time.process_time()
             for _ in range(steps):
                 _, next_state = update(g, state)
-                if name != "cg":  # cg's state would hold its point once g stops changing; keep it fresh
+                if not registry.entry(s.optimizer).finite:  # cg's state would hold its point; keep it fresh
                     state = next_state
             times.append((time.process_time() - start) / steps)
         out[name] = (statistics.median(whole), statistics.median(times))

@@ -93,14 +93,14 @@ def report_largest() -> None:
     print("\n(b) the largest allowed runs (experiment, then the surface figure), budget 5 s")
     for name in ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "sgd"):
         settings = replace(LARGEST, optimizer=name)
-        if name == "sgd":  # the largest sgd run the bound allows: batch x steps at the limit
+        if settings.minibatch:  # the largest sgd run the bound allows: batch x steps at the limit
             settings = replace(settings, batch_size=MAX_SGD_SAMPLE_STEPS // MAX_STEPS)
         start = time.perf_counter()
         ex = experiment(settings)
         run_s = time.perf_counter() - start
         live.payload(ex, ex.d - 1, ex.d - 2)
         total = time.perf_counter() - start
-        label = name + (f" (B={settings.batch_size:,})" if name == "sgd" else "")
+        label = name + (f" (B={settings.batch_size:,})" if settings.minibatch else "")
         print(
             f"  {label:<18} run {run_s:5.2f} s, with the panel's payload {total:5.2f} s"
             f"  {'ok' if total < 5 else 'OVER 5 s'}"

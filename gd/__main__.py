@@ -235,7 +235,7 @@ def divergence_message(ex: Experiment) -> str:
     msg += f" with learning rate {s.learning_rate:g}"
     if limit is None:
         msg += f" ({s.optimizer} has no fixed stability limit)"
-    elif s.optimizer == "sgd":
+    elif s.minibatch:
         msg += (
             f" (the full-batch stability limit is {explain.limit_text(limit, 6)}; "
             "mini-batches can diverge below it)"

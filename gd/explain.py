@@ -49,10 +49,10 @@ def rule(settings) -> str:
     when not constant."""
     entry = registry.entry(settings.optimizer)
     tex = entry.rule_tex(**settings.hyper)
-    if entry.rate and settings.schedule != "constant":
+    if entry.rate and not registry.schedule(settings.schedule).constant:
         sch = registry.schedule(settings.schedule)
         tex = tex.replace(r"\eta", r"\eta_t") + r",\quad " + sch.formula(**settings.schedule_params)
-        if settings.schedule == "cosine":
+        if sch.horizon:
             tex += rf",\; T = {settings.steps}"
     return tex
 
@@ -126,46 +126,6 @@ def md(text: str) -> str:
     )
 
 
-def vector(values) -> str:
-    """A row vector; from 5 entries on in a smaller size (to the end of the line), so it fits."""
-    size = r"\footnotesize " if len(values) > 4 else ""
-    return size + r"\begin{bmatrix}" + r" & ".join(number(v) for v in values) + r"\end{bmatrix}"
-
-
-def current_math(ex: Experiment, k: int) -> list[str]:
-    """The loss, the gradient and the update at iteration k: each formula with its numbers."""
-    P = ex.trajectory.params
-    theta = P[k]
-    grad = ex.problem.gradient(theta)
-    loss, gradient_w, gradient_b = loss_lines(ex.settings)
-    lines = [
-        rf"w_{{{k}}} = {vector(theta[:-1])}, \quad b_{{{k}}} = {number(theta[-1])}",
-        rf"{loss} = {number(ex.trajectory.loss[k], 6)}",
-        gradient_w,
-        rf"\nabla_w L = {vector(grad[:-1])}",
-        rf"{gradient_b} = {number(grad[-1])}",
-        rule(ex.settings),
-    ]
-    if k < ex.trajectory.steps:
-        lines.append(
-            rf"\theta_{{{k + 1}}} - \theta_{{{k}}} = {vector(P[k + 1] - theta)}" + _rate_of_update(ex, k)
-        )
-    return lines
-
-
-def _rate_of_update(ex: Experiment, k: int) -> str:
-    """(eta_k = ...) for the update after iteration k, or nothing for an optimizer without one."""
-    rates = ex.step_rates
-    if rates is None or not np.isfinite(rates[k]):
-        return ""
-    symbol = (
-        r"\eta"
-        if ex.settings.schedule == "constant" and ex.settings.optimizer != "linesearch"
-        else rf"\eta_{{{k}}}"
-    )
-    return rf"\quad ({symbol} = {number(rates[k])})"
-
-
 def stability_note(ex: Experiment) -> str:
     """One sentence about the learning rate against the optimizer's stability limit (markdown)."""
     s, limit = ex.settings, ex.limit
@@ -174,7 +134,7 @@ def stability_note(ex: Experiment) -> str:
             f"**{s.optimizer}** has no learning rate: it reads the quadratic itself, so the learning "
             "rate and the schedule have no effect on it."
         )
-        if s.optimizer == "cg":
+        if registry.entry(s.optimizer).finite:
             took = held_after(ex)
             text += (
                 f" Here it reached the optimum (residual at round-off) in **{took}** steps; at most "
@@ -189,11 +149,7 @@ def stability_note(ex: Experiment) -> str:
             f"**{s.optimizer}** adapts its step to the gradients it has seen: it has no fixed "
             "stability limit."
         )
-    kind = (
-        "Full-batch stability limit (mini-batches vary around it)"
-        if s.optimizer == "sgd"
-        else "Stability limit"
-    )
+    kind = "Full-batch stability limit (mini-batches vary around it)" if s.minibatch else "Stability limit"
     text = f"{kind}: learning rate < **{limit:.4g}**"
     if limit <= MIN_RATE:
         text = f"{kind}: learning rate < **{limit_text(limit)}**, below the smallest learning rate "
@@ -461,7 +417,7 @@ def adaptive_tip(ex: Experiment) -> str | None:
     entry = registry.entry(s.optimizer)
     if tr.diverged_at is not None or tr.steps == 0 or at_optimum(ex):
         return None
-    if s.optimizer == "newton":
+    if entry.second_order:
         return _newton_tip(ex)
     if not entry.rate or ex.limit is not None or entry.minibatch:
         return None
@@ -527,21 +483,3 @@ def will_diverge(ex: Experiment) -> bool:
         return False
     note = schedule_note(ex)
     return note is None or "under the limit" not in note
-
-
-def parameter_table(ex: Experiment, k: int) -> dict[str, list]:
-    """Columns of a table of the parameters at iteration k against the least-squares and true
-    values; with standardised features, the same in the original units too."""
-    theta = ex.trajectory.params[k]
-    table = {
-        "parameter": list(ex.names),
-        f"iteration {k}": [f"{v:.6g}" for v in theta],
-        "least squares": [f"{v:.6g}" for v in ex.problem.theta_star],
-    }
-    if ex.true_theta is not None:
-        table["true"] = [f"{v:.6g}" for v in ex.true_theta]
-    if ex.scale is not None:
-        table[f"iteration {k}, original units"] = [f"{v:.6g}" for v in ex.in_original_units(theta)]
-        if ex.true_theta is not None:
-            table["true, original units"] = [f"{v:.6g}" for v in ex.in_original_units(ex.true_theta)]
-    return table

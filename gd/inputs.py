@@ -72,15 +72,6 @@ WEIGHT = Range("each true weight", "--weights", -MAX_ABS_VALUE, MAX_ABS_VALUE)
 START = Range("each start value", "--start", -1e9, 1e9)
 
 
-def bounds_table() -> str:
-    """The numeric inputs' bounds as a Markdown table (README.md holds it; a test keeps it so)."""
-    lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
-    for name, rng in RANGES.items():
-        kind = " (whole number)" if rng.integer else ""
-        lines.append(f"| {rng.label} | `{name}` | `{rng.flag}` | {rng.bottom} and {rng.top}{kind} |")
-    return "\n".join(lines)
-
-
 def widget_bounds(name: str) -> dict:
     """min_value, max_value and step of the number widget for input `name`, typed as it holds
     them (int for whole numbers)."""
@@ -293,10 +284,17 @@ class Rule:
     needs_data: bool = False
 
 
-def _nesterov(s: Settings, samples) -> str | None:
-    if s.optimizer == "nesterov" and s.momentum == 0:
-        return "nesterov needs a momentum above 0 (try 0.9)"
+def _positive(s: Settings, samples) -> str | None:
+    """A hyper-parameter the optimizer needs above 0 though its range allows 0 (nesterov's momentum)."""
+    entry = REGISTRY.get(s.optimizer)
+    for h in entry.hypers if entry is not None else ():
+        if h.positive and getattr(s, h.name) == 0:
+            return f"{s.optimizer} needs a {h.name} above 0 (try {h.default:g})"
     return None
+
+
+# the inputs the positive rule ties: each hyper-parameter some optimizer needs above 0
+_POSITIVE = tuple(dict.fromkeys(h.name for e in REGISTRY.values() for h in e.hypers if h.positive))
 
 
 def _gamma(s: Settings, samples) -> str | None:
@@ -328,7 +326,7 @@ def _sgd_work(s: Settings, samples: int) -> str | None:
 
 
 RULES = (
-    Rule(("momentum", "optimizer"), _nesterov),
+    Rule((*_POSITIVE, "optimizer"), _positive),
     Rule(("gamma", "schedule"), _gamma),
     Rule(("standardize", "samples"), _one_row, needs_data=True),
     Rule(("batch_size", "steps", "samples", "optimizer"), _sgd_work, needs_data=True),

@@ -55,7 +55,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
-from gd import figures
+from gd import figures, registry
 from gd.figures.charts import convergence_points
 from gd.figures.common import MAX_POINTS, PATH_POINTS, drawn_steps, runs
 from gd.figures.surface import surface_lift
@@ -66,26 +66,6 @@ ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload
 PLAY_SECONDS = 15.0  # Play shows any run in about this time
 PLAY_FRAMES = 300  # iterations Play shows: every one of the first, then larger strides
 FIT_POINTS = 200  # samples the fit chart draws: enough to judge a fit, light to move
-
-
-def compact(x: float) -> str:
-    """A number short enough for a metric's box, as the browser module writes it: 4 significant
-    digits from 0.001 to 10,000 (0.2035, 12.35), whole numbers with separators below a million
-    (51,631), otherwise 3 significant digits in scientific notation (2.20e-15, 3.17e12)."""
-    x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    a = abs(x)
-    if a == 0:
-        return "0"
-    if 1e-3 <= a < 1e4 and "e" not in (text := f"{x:.4g}"):
-        return text
-    if 1e-3 <= a < 1e6:  # 9999.5 rounds to 10,000: written as the whole numbers past it are
-        return f"{x:,.0f}"
-    mantissa, exponent = f"{x:.2e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
 
 
 def anchor_steps(T: int, row_bytes: int, required: np.ndarray, budget: int = ARRAY_BYTES) -> np.ndarray:
@@ -362,15 +342,15 @@ def _text(ex: Experiment, i: int, j: int) -> dict:
 
 def rate_view(ex: Experiment) -> bool:
     """Whether the eigen view draws plain GD's prediction (the run has a schedule of rates)."""
-    return ex.step_rates is not None and ex.settings.optimizer != "linesearch"
+    return ex.step_rates is not None and not registry.entry(ex.settings.optimizer).picks_rate
 
 
 def rate_caption(ex: Experiment) -> str:
     s = ex.settings
-    if s.optimizer == "linesearch":
+    if registry.entry(s.optimizer).picks_rate:
         return "linesearch picks each step's rate itself: ηₜ = gᵀg / (2 gᵀGg), the exact minimum along −g."
     if not rate_view(ex):
         return f"{s.optimizer} has no learning rate: the rate and the schedule have no effect on it."
-    if s.schedule == "constant":
+    if registry.schedule(s.schedule).constant:
         return f"A constant rate η = {s.learning_rate:g} (choose a schedule under Advanced)."
     return f"The {s.schedule} schedule, as torch.optim.lr_scheduler steps it after every update."

@@ -5,9 +5,10 @@ its hyper-parameters (each with its range and torch.optim's default), the update
 builds it (gd.optimizers), its stability limit on a quadratic (or none) and its formula for the
 page. Everything else is derived from `OPTIMIZERS`: the optimizer choices and hyper-parameter
 inputs of gd.inputs (hence the widgets, the URL keys and the CLI's flags and help), the limits of
-gd.problem, the run labels of gd.run and the formulas of gd.explain. Adding an optimizer is one
-entry here plus its tests (its first steps by hand in tests/test_optimizers.py, its limit if it has
-one in tests/test_problem.py); a new kind of hyper-parameter is also one `Settings` field.
+gd.problem, the run labels of gd.run and the formulas of gd.explain. Other modules ask an entry's
+capabilities (`Entry`, `Schedule`), never compare names (tests/test_registry_names.py). Adding an
+optimizer is one entry here, its rule in gd.optimizers (and the browser's engine) plus its tests:
+docs/adding-an-optimizer.md; a new kind of hyper-parameter is also one `Settings` field.
 
 Learning-rate schedules are a second table (`SCHEDULES`) of the same pattern: a name, a label,
 parameters as `Hyper`, the factor eta_t / eta as a function of the step, and a formula. Each follows
@@ -41,6 +42,7 @@ class Hyper:
     default: float
     symbol: str  # in run labels: "μ" (the formulas write theirs in LaTeX)
     main: bool = False  # its widget is beside the learning rate; run labels name it even at its default
+    positive: bool = False  # this optimizer needs it above 0 (a rule of gd.inputs; the range allows 0)
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,16 @@ class Entry:
     """One optimizer. `rule(learning_rate, **hyper)` builds its update (gd.optimizers);
     `limit(lambda_max, **hyper)` is the largest stable learning rate on a quadratic whose Hessian's
     largest eigenvalue is 2 lambda_max (None: no fixed limit); `formula(**hyper)` is its update in
-    LaTeX with the hyper-parameters' values; `minibatch`: its gradient is a mini-batch's (it uses
-    batch_size; a sweep runs it full-batch)."""
+    LaTeX with the hyper-parameters' values.
+
+    What it is, each a capability the other modules ask instead of comparing names:
+    `minibatch`: it needs the samples, its gradient a mini-batch's (it uses batch_size, its limit is
+    the full-batch one, a guide; a sweep runs it full-batch); `quadratic`: it reads the quadratic
+    itself and has no learning rate, so no schedule (`rate` is the converse); `step_rate(problem,
+    gradients)`: the rate each step took, for one that picks its own (exact line search; None
+    otherwise); `second_order`: a damped Newton step, e_t = (1 - h)^t e_0 on the quadratic;
+    `finite`: it reaches a quadratic's optimum in at most p steps and holds it there (the page
+    reports the steps it took); its limit (or None), and its hypers (momentum's mu, ...)."""
 
     name: str
     label: str
@@ -59,6 +69,9 @@ class Entry:
     limit: Callable[..., float] | None = None
     minibatch: bool = False
     quadratic: bool = False  # rule(problem, **hyper): reads G; no learning rate
+    step_rate: Callable[..., np.ndarray] | None = None
+    second_order: bool = False
+    finite: bool = False
     defaults: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -78,6 +91,11 @@ class Entry:
     def rate(self) -> bool:
         """Whether it has a learning rate (and so a schedule)."""
         return not self.quadratic
+
+    @property
+    def picks_rate(self) -> bool:
+        """Whether it picks each step's rate itself (its rates are reported, the math writes eta_k)."""
+        return self.step_rate is not None
 
     def make(self, learning_rate, problem=None, **hyper) -> optimizers.Optimizer:
         """The optimizer at this learning rate (a number, or an (R, 1) array for R runs at once);
@@ -139,8 +157,8 @@ n = tex_number  # short, in the formulas below
 # ---- the optimizers, in order of increasing complexity -------------------------------------------
 
 
-def _mu(default: float = 0.9) -> Hyper:
-    return Hyper("momentum", MOMENTUM, default, "μ", main=True)
+def _mu(default: float = 0.9, positive: bool = False) -> Hyper:
+    return Hyper("momentum", MOMENTUM, default, "μ", main=True, positive=positive)
 
 
 def _eps(default: float) -> Hyper:
@@ -185,7 +203,7 @@ _ENTRIES = (
             rf"v_{{t+1}} = {n(momentum)}\, v_t + g_t, \quad "
             rf"\theta_{{t+1}} = \theta_t - \eta\,(g_t + {n(momentum)}\, v_{{t+1}})"
         ),
-        hypers=(_mu(),),
+        hypers=(_mu(positive=True),),  # torch's SGD refuses nesterov without momentum
         limit=lambda lam, momentum: (1.0 + momentum) / ((1.0 + 2.0 * momentum) * lam),
     ),
     Entry(
@@ -236,6 +254,7 @@ _ENTRIES = (
             r"\theta_{t+1} = \theta_t - \eta_t\, g_t"
         ),
         quadratic=True,
+        step_rate=lambda problem, gradients: optimizers.exact_rate(gradients, problem.G),
     ),
     Entry(
         "newton",
@@ -244,6 +263,7 @@ _ENTRIES = (
         lambda damping: rf"\theta_{{t+1}} = \theta_t - {n(damping)}\,(2G)^{{+}} g_t",
         hypers=(Hyper("damping", DAMPING, 1.0, "h", main=True),),
         quadratic=True,
+        second_order=True,
     ),
     Entry(
         "cg",
@@ -254,6 +274,7 @@ _ENTRIES = (
             r"\; \theta_{t+1} = \theta_t + \frac{r_t^\top r_t}{p_t^\top G\, p_t}\, p_t"
         ),
         quadratic=True,
+        finite=True,
     ),
 )
 
@@ -319,7 +340,9 @@ STEP_SIZE = Range(
 class Schedule:
     """One learning-rate schedule. `factor(steps, **params)` returns t -> eta_t / eta for a run of
     `steps` updates (None: constant); `formula(**params)` is eta_t in LaTeX; `gamma_range` the
-    gamma it accepts (narrower than GAMMA for some)."""
+    gamma it accepts (narrower than GAMMA for some). What it is: `constant`, it leaves the rate as
+    it is (eta_t = eta: the math writes eta, run labels leave it out); `horizon`, its factor reads
+    the run's length T = steps (its formula is followed by T's value)."""
 
     name: str
     label: str
@@ -327,6 +350,8 @@ class Schedule:
     formula: Callable[..., str]
     params: tuple[Hyper, ...] = ()
     gamma_range: Range = GAMMA
+    constant: bool = False
+    horizon: bool = False
 
     def resolve(self, values: Mapping | None = None) -> dict:
         """This schedule's parameters from `values`, each checked, its default where None."""
@@ -353,7 +378,7 @@ def _cosine(steps: int):
 
 
 _SCHEDULES = (
-    Schedule("constant", "Constant", lambda steps: None, lambda: r"\eta_t = \eta"),
+    Schedule("constant", "Constant", lambda steps: None, lambda: r"\eta_t = \eta", constant=True),
     Schedule(
         "step",
         "Step (StepLR)",
@@ -375,6 +400,7 @@ _SCHEDULES = (
         "Cosine (CosineAnnealingLR)",
         _cosine,
         lambda: r"\eta_t = \eta\, \frac{1 + \cos(\pi t / T)}{2}",
+        horizon=True,
     ),
     Schedule(
         "inverse",

@@ -303,7 +303,7 @@ def run_label(s: Settings, with_rate: bool = True) -> str:
     for h in entry.hypers:
         if h.main or values[h.name] != h.default:
             extras.append(f"{h.symbol}={values[h.name]:g}")
-    if entry.rate and s.schedule != "constant":
+    if entry.rate and not registry.schedule(s.schedule).constant:
         extras.append(s.schedule)
     return f"{s.optimizer} ({', '.join(extras)})" if extras else s.optimizer
 
@@ -367,12 +367,13 @@ class Experiment:
         g = 0), None for newton and cg (no rate). Computed once, on first read: the charts, the
         live panel and the words all read it, and linesearch's costs O(T p^2)."""
         s, tr = self.settings, self.trajectory
-        if registry.entry(s.optimizer).rate:
+        entry = registry.entry(s.optimizer)
+        if entry.rate:
             rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
             rates = rates[: tr.steps]
-        elif s.optimizer == "linesearch":
-            rates = optimizers.exact_rate(
-                self.problem.gradient(tr.params[:-1]).reshape(-1, self.problem.p), self.problem.G
+        elif entry.picks_rate:
+            rates = entry.step_rate(
+                self.problem, self.problem.gradient(tr.params[:-1]).reshape(-1, self.problem.p)
             )
         else:
             return None
@@ -617,7 +618,7 @@ def experiment(
             f"compare: the sgd runs together draw {total:,} samples; at most "
             f"{MAX_SGD_SAMPLE_STEPS:,} (fewer sgd runs, steps or a smaller batch)"
         )
-    sgd = [s for s in (settings, *compare) if s.optimizer == "sgd"]
+    sgd = [s for s in (settings, *compare) if s.minibatch]
     for s in (settings, *compare):
         s.theta0(d + 1)  # InputError unless the start has one number per parameter
     with heavy_pass(n * (d + 1)):

@@ -20,7 +20,9 @@ def varying_rate(ex: Experiment) -> bool:
     """Whether the main run's rate changes from update to update (a schedule, linesearch): the
     math then writes eta_k, not eta."""
     s = ex.settings
-    return ex.step_rates is not None and (s.schedule != "constant" or s.optimizer == "linesearch")
+    return ex.step_rates is not None and (
+        not registry.schedule(s.schedule).constant or registry.entry(s.optimizer).picks_rate
+    )
 
 
 def gd_factors(problem: Problem, rates: np.ndarray) -> np.ndarray:
@@ -128,7 +130,7 @@ def schedule_note(ex: Experiment) -> str | None:
     """When a schedule brings a rate that starts past the stability limit back under it: from
     which update (None when it does not apply)."""
     s, limit = ex.settings, ex.limit
-    if limit is None or s.schedule == "constant" or s.learning_rate < limit:
+    if limit is None or registry.schedule(s.schedule).constant or s.learning_rate < limit:
         return None
     rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
     under = np.flatnonzero(rates < limit)

@@ -1,4 +1,4 @@
-// Numbers as the page writes them: Python's format(x, ".Ng") (`formatG`), gd.live.compact
+// Numbers as the page writes them: Python's format(x, ".Ng") (`formatG`), the tests' compact
 // (`compact`, a metric's box) and a table's power of ten (`tableNumber`). Pure: no DOM.
 // The cases both sides must agree on are in tests/rules.json (pytest and node --test check them).
 
@@ -40,7 +40,7 @@ export function roundHalfEven(x) {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-// A number short enough for a metric's box (gd.live.compact): 4 significant digits from 0.001 to
+// A number short enough for a metric's box (tests/reference.py's compact, its twin): 4 significant digits from 0.001 to
 // 10,000, whole numbers with separators below a million, otherwise 3 significant digits in
 // scientific notation without "+" or leading zeros.
 export function compact(x) {

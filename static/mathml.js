@@ -1,6 +1,6 @@
 // The math under the charts at iteration k, and the tables beside it, as plain data: MathML as
 // trees of {tag, text, attrs, children} (dom.js makes elements of them), tables as columns of
-// text. As gd.explain.current_math and gd.explain's tables write them. Pure: no DOM.
+// text. As gd.explain's tables write them. Pure: no DOM.
 
 import { formatG, scientific, tableNumber } from "./format.js";
 import { originalUnits } from "./payload.js";
@@ -63,7 +63,7 @@ export function equation(...parts) {
   return formulas;
 }
 
-// "(η = 0.01)" or "(η_k = ...)" after the update, as gd.explain.current_math; nothing without a rate.
+// "(η = 0.01)" or "(η_k = ...)" after the update; nothing without a rate.
 function rateOf(k, rate, varying) {
   if (!Number.isFinite(rate)) return [];
   const symbol = varying ? sub("η", k) : mi("η");

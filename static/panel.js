@@ -125,13 +125,9 @@ export class Panel {
     this.root.remove();
   }
 
-  get runs() { // the run's arrays and rows, as the browser tests read them (tests/e2e/test_panel.py)
-    return this.run.runs;
-  }
-
-  row(s) {
-    return this.run.row(s);
-  }
+  // the run's arrays and rows, as the browser tests read them (tests/e2e/test_panel.py)
+  get runs() { return this.run.runs; }
+  row(s) { return this.run.row(s); }
 
   // ---- the timeline ----
 
@@ -260,17 +256,14 @@ export class Panel {
     const presenter = this.data.presenter;
     chart.tagged = tagsOf(fig);
     chart.xs = name === "fit" ? Array.from(fig.data[chart.tagged.fit[0].index].x) : null;
+    chart.user = false;
+    chart.high = null;
     if (LINES.includes(name)) {
       fig.layout.uirevision = name; // a zoom the user made survives Step and Play
       fig.layout.xaxis.autorange = false;
       chart.wholeRange = fig.layout.xaxis.range.slice();
-    }
-    chart.user = false;
-    chart.high = null;
-    if (LINES.includes(name) && this.state) {
-      // drawn with Follow's window at the iteration shown: the render after it has no window to move
-      const { k, follow } = this.state;
-      chart.high = followHigh(k, this.run.T, chart.wholeRange, follow);
+      // drawn with Follow's window at the iteration shown: the render after it moves no window
+      chart.high = followHigh(this.state.k, this.run.T, chart.wholeRange, this.state.follow);
       fig.layout.xaxis.range = [0, chart.high];
     }
     chart.baseHeight = fig.layout.height;

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TABLE = Path(__file__).with_name("rules.json")
 
-# gd.live.compact, the browser's compact (format.js): x, the text a metric's box shows
+# tests/reference.py's compact, the browser's compact (format.js): x, the text a metric's box shows
 COMPACT = [
     [2.2035e-15, "2.20e-15"], [3.1668e12, "3.17e12"], [-3.1668e12, "-3.17e12"],
     [51631.2, "51,631"], [-51631.2, "-51,631"], [0.20351, "0.2035"], [12.3456, "12.35"],

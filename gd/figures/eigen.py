@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from gd import registry
 from gd.figures.charts import CURRENT, _layout, current_points, log_layout
 from gd.figures.common import (
     PALETTE,
@@ -46,7 +47,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     E = np.maximum(pb.eigen_errors(P), floor)
     rates = ex.step_rates
     theory = None
-    if rates is not None and ex.settings.optimizer != "linesearch":
+    if rates is not None and not registry.entry(ex.settings.optimizer).picks_rate:
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             theory = gd_theory(pb, P[0], rates)
     names = direction_names(ex)

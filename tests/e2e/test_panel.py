@@ -13,12 +13,13 @@ import signal
 import numpy as np
 import pytest
 from conftest import APP_READY, watch_frames
+from reference import compact
 from test_smoke import ARTICLE, CHARTS, no_trouble
 from test_workshop import CHART, iteration, moving, scene_at
 
 from gd import figures
 from gd.inputs import Settings
-from gd.live import FIT_POINTS, compact
+from gd.live import FIT_POINTS
 from gd.run import experiment
 
 try:

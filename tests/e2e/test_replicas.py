@@ -32,11 +32,11 @@ except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUI
     expect = None
 
 from conftest import wait_for_app
+from reference import compact
 
 from gd import share
 from gd.data import load_csv
 from gd.inputs import Settings
-from gd.live import compact
 from gd.run import experiment
 
 LINK = "learning_rate=0.05&iteration=40"

@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 import pytest
 from conftest import PANEL_READY, wait_for_app
 from PIL import Image
+from reference import compact
 
 from gd.inputs import Settings
-from gd.live import compact
 from gd.run import experiment
 
 try:

@@ -16,10 +16,10 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
+from reference import compact
 from test_smoke import ARTICLE, ROOT, no_trouble
 
 from gd.inputs import Settings
-from gd.live import compact
 from gd.run import experiment
 
 if TYPE_CHECKING:

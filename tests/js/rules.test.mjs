@@ -11,7 +11,7 @@ const RULES = JSON.parse(readFileSync(new URL("../rules.json", import.meta.url),
 const value = (x) => (x === "nan" ? NaN : x === "inf" ? Infinity : x === "-inf" ? -Infinity : x);
 const values = (xs) => Float64Array.from(xs, value);
 
-test("compact writes every case of the table as gd.live.compact does", () => {
+test("compact writes every case of the table as tests/reference.py's compact does", () => {
   for (const [x, text] of RULES.compact) assert.equal(compact(value(x)), text, `compact(${x})`);
 });
 
