@@ -12,6 +12,7 @@ import { clickedAt, resizeTo } from "./patches.js";
 import { el, textWidth, withLegend } from "./dom.js";
 import { loadPlotly } from "./load.js";
 import { hoverEndsWithTouch, oneTabStop } from "./chart-access.js";
+import { listenForKeys } from "./keys.js";
 
 export function mount({ parentElement, setStateValue, setTriggerValue }, head, body) {
   // Streamlit keeps the cleanup of the last call only (and runs a call's at once when that call
@@ -35,6 +36,7 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
       pick: (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at }),
     });
     parentElement.__gdPanel = panel;
+    listenForKeys(panel); // Space, the arrows, the page keys, Home and End (a clicker's)
     parentElement.__gdCleanup = () => {
       panel.destroy();
       parentElement.__gdPanel = null;

@@ -55,7 +55,9 @@ function playedTo(state, now) {
 //   {type: "tick", now}       a frame of Play: k moves on with the time; at T Play stops
 //   {type: "scrub", k}        the scrubber moved (stops Play), to the nearest iteration there is
 //   {type: "scrubbed"}        the scrubber let go
+//   {type: "back"}            one update back (stops Play)
 //   {type: "reset"}           back to 0 (stops Play)
+//   {type: "end"}             to the last iteration, T (stops Play)
 //   {type: "open", k}         a preset reopened the panel at k (stops Play)
 //   {type: "follow", follow}  the lines' x-axis follows k or shows the whole run (Play goes on)
 export function advance(state, event) {
@@ -103,6 +105,18 @@ export function advance(state, event) {
       return s;
     case "scrubbed":
       s.settle = true;
+      return s;
+    case "back":
+      stop();
+      if (s.k > 0) s.k = previous(s, s.k);
+      s.settle = true;
+      s.scene = true;
+      return s;
+    case "end":
+      stop();
+      s.k = s.T;
+      s.settle = true;
+      s.scene = true;
       return s;
     case "reset":
       stop();
