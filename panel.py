@@ -16,7 +16,9 @@ import gzip
 import hashlib
 import json
 import math
+import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,10 +98,30 @@ def module_names(sources: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
     return named
 
 
+KEEP_OLD_BUILDS_S = 24 * 3600
+
+
+def _forget_old_builds(current: set[str], now: float | None = None) -> list[str]:
+    """Remove the built modules of other versions once a day old (by their files' times). Not at
+    once: a page opened on the previous version (a tab left open over a deploy, a replica not yet
+    restarted, a second server on the same checkout) keeps finding the modules it names. Returns
+    the names removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for old in MODULES.glob("*.js"):
+        try:
+            if old.name not in current and now - old.stat().st_mtime > KEEP_OLD_BUILDS_S:
+                old.unlink()
+                removed.append(old.name)
+        except FileNotFoundError:  # removed meanwhile by another process starting
+            pass
+    return removed
+
+
 def _install_modules(entry: str = "mount") -> list[str]:
     """The modules written to static/build under their digested names (panel.py's own copies,
-    made at start like plotly.js's gzip; older copies removed); the URLs of the entry and of the
-    modules it imports, in turn, the entry's first."""
+    made at start like plotly.js's gzip; other versions' copies removed when a day old); the URLs
+    of the entry and of the modules it imports, in turn, the entry's first."""
     sources = module_sources()
     texts = {stem: text.decode("utf-8") for stem, text in sources.items()}
     named = module_names(sources)
@@ -110,10 +132,9 @@ def _install_modules(entry: str = "mount") -> list[str]:
             partial = target.with_name(target.name + ".tmp")
             partial.write_bytes(body)
             partial.replace(target)  # atomic: a browser never fetches half a file
-    current = {file for file, _ in named.values()}
-    for old in MODULES.glob("*.js"):
-        if old.name not in current:
-            old.unlink(missing_ok=True)
+        else:
+            os.utime(target)  # in use again: another version's server keeps it a day from now
+    _forget_old_builds({file for file, _ in named.values()})
     # the entry and what it imports, in turn (static/engine.js, say, is served but not fetched)
     reach, todo = {entry}, [entry]
     while todo:

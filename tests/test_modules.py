@@ -5,6 +5,7 @@ each module stays small (one job each: none over 400 lines)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -76,3 +77,17 @@ def test_the_loader_fetches_every_module_at_once():
     names = {url.rsplit("/", 1)[1].split(".")[0] for url in panel.MODULE_URLS}
     assert {"mount", "panel", "timeline", "format", "figures", "payload"} <= names
     assert "engine" not in names and len(names) == len(panel.MODULE_URLS)
+
+
+def test_other_versions_builds_stay_a_day_for_the_pages_that_name_them(tmp_path, monkeypatch):
+    """A page opened on another version (a tab left open over a deploy, a second server on the
+    same checkout) keeps finding its modules: they are removed only once a day old."""
+    monkeypatch.setattr(panel, "MODULES", tmp_path)
+    now = 1_000_000_000.0
+    day = 24 * 3600
+    for name, age in (("mount.aaaa.js", 10), ("mount.bbbb.js", 2 * day), ("panel.cccc.js", 3 * day)):
+        (tmp_path / name).write_text("//")
+        os.utime(tmp_path / name, (now - age, now - age))
+    removed = panel._forget_old_builds({"panel.cccc.js"}, now=now)
+    assert removed == ["mount.bbbb.js"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mount.aaaa.js", "panel.cccc.js"]
