@@ -149,7 +149,7 @@ class AppServer:
                 self.fail(f"streamlit exited with code {self.process.returncode} before it was healthy")
             if time.monotonic() > deadline:
                 self.fail(f"{self.url}/_stcore/health did not answer within {APP_START_TIMEOUT_S} s")
-            time.sleep(0.2)
+            time.sleep(0.2)  # polling the health endpoint: nothing signals that the server is up
 
     def fail(self, why: str) -> None:
         self.stop()
@@ -228,6 +228,25 @@ def watch_frames(page: Page) -> tuple[list, list]:
     page.reload()
     page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
     return sent, received
+
+
+# Every chart in sight drawn at its element's width (plotly.js's own width once it has resized).
+SIZES_SETTLED = """() => [...document.querySelectorAll('.gd-panel .js-plotly-plot')]
+  .filter((plot) => plot.offsetParent !== null && plot._fullLayout)
+  .every((plot) => Math.abs(plot._fullLayout.width - plot.getBoundingClientRect().width) < 1.5)"""
+
+
+def painted(page: Page) -> None:
+    """Wait for the next frame to be painted (two animation frames: the one that runs the page's
+    pending drawing, then the one after its paint)."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def sizes_settled(page: Page) -> None:
+    """Wait until every chart in sight has followed the window's size (the panel refits its charts
+    a quarter of a second after a change of width) and that frame is painted."""
+    page.wait_for_function(SIZES_SETTLED)
+    painted(page)
 
 
 def wait_for_app(page: Page) -> None:

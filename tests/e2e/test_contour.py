@@ -11,6 +11,7 @@ import io
 
 import numpy as np
 import pytest
+from conftest import painted, sizes_settled
 from PIL import Image
 from test_beyond_page import plot_point
 from test_smoke import ARTICLE, no_trouble
@@ -48,6 +49,26 @@ def lined(page) -> int:
     return int((np.abs(np.diff(grey, axis=1)) > 12).sum())
 
 
+# The map's point, where the article's run is at an iteration (the payload's float64s, to the bit).
+POINT_AT = """(x) => { const plot = document.querySelector('.gd-contour .js-plotly-plot');
+  const point = plot && plot.data && plot.data.find((t) => t.meta && t.meta.gd === 'point');
+  return Boolean(point && point.x && point.x[0] === x); }"""
+
+
+def map_at(page, k: int) -> None:
+    """Wait until the map's point stands on iteration k of the article's run and is painted."""
+    page.wait_for_function(POINT_AT, arg=float(ARTICLE.trajectory.params[k, SURFACE_X]))
+    painted(page)
+
+
+def play_until(page, k: int) -> None:
+    """Wait, during Play, until the iteration shown has reached k, then for that frame's paint."""
+    page.wait_for_function(
+        "(k) => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= k", arg=k
+    )
+    painted(page)
+
+
 def assert_map(page, when: str) -> None:
     share = filled(page)
     assert share > 0.6, f"{when}: only {share:.0%} of the map's plot area is in colour"
@@ -60,12 +81,12 @@ def test_the_map_keeps_its_fill_and_lines_as_the_run_moves(page, console_errors,
     for _ in range(3):
         page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("3")
-    page.wait_for_timeout(200)
+    map_at(page, 3)
     assert_map(page, "after 3 Steps")
     page.get_by_role("button", name="Play", exact=True).click()
-    page.wait_for_timeout(1000)
+    play_until(page, 10)
     assert_map(page, "during Play")
-    page.wait_for_timeout(1000)
+    play_until(page, 20)
     page.get_by_role("button", name="Pause", exact=True).click()
     assert iteration(page) > 3
     assert_map(page, "after 2 s of Play")
@@ -74,7 +95,7 @@ def test_the_map_keeps_its_fill_and_lines_as_the_run_moves(page, console_errors,
     scrubber.focus()
     scrubber.press("End")
     expect(page.get_by_test_id("gd-iteration")).to_have_text("1000")
-    page.wait_for_timeout(200)
+    map_at(page, 1000)
     assert_map(page, "after a scrub to the end")
     no_trouble(page, console_errors)
 
@@ -94,31 +115,33 @@ def test_the_map_keeps_its_fill_through_a_zoom_a_pan_and_a_reset(page, console_e
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=8)
     page.mouse.up()
     page.wait_for_function(f"() => ({ranges})()[0][1] < {before[0][1]}")
-    page.wait_for_timeout(300)
+    painted(page)
     assert_map(page, "after a zoom")
     screenshot(page, "zoomed")
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("2")
-    page.wait_for_timeout(200)
+    map_at(page, 2)
     assert_map(page, "after a Step on the zoomed map")
     # a pan (the axes moved by a third of the view), then the axes reset
     page.evaluate(
         """() => { const gd = document.querySelector('.gd-contour .js-plotly-plot');
                    const [x0, x1] = gd._fullLayout.xaxis.range;
                    return Plotly.relayout(gd, {'xaxis.range': [x0 + (x1 - x0) / 3, x1 + (x1 - x0) / 3]}); }"""
-    )
-    page.wait_for_timeout(300)
+    )  # the promise relayout returns: the axes have moved when it resolves
+    painted(page)
     assert_map(page, "after a pan")
     page.mouse.dblclick(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.wait_for_function(f"() => ({ranges})()[0][1] === {before[0][1]}")
-    page.wait_for_timeout(1500)  # past the double-click delay and a rerun, had one been asked for
+    # a fixed wait is the point here: it shows an absence (no new run), past the double-click
+    # delay and a rerun, had one been asked for; nothing on the page could be waited on instead
+    page.wait_for_timeout(1500)
     # a double click resets the axes and nothing else: its first click does not start a new run
     assert "start=" not in page.url
     assert moving(page, "contour", "point")[0]["x"] == [ARTICLE.trajectory.params[2, SURFACE_X]]
     assert_map(page, "after the axes' reset")
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("3")
-    page.wait_for_timeout(200)
+    map_at(page, 3)
     assert_map(page, "after a Step on the reset map")
     no_trouble(page, console_errors)
 
@@ -127,16 +150,16 @@ def test_the_map_keeps_its_fill_in_presenter_mode_and_at_phone_width(open_app, c
     page = open_app("presenter=true")
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("1")
-    page.wait_for_timeout(200)
+    map_at(page, 1)
     assert_map(page, "presenter mode, after a Step")
     screenshot(page, "presenter")
     phone = open_app()
     phone.set_viewport_size({"width": 390, "height": 844})
-    phone.wait_for_timeout(500)
+    sizes_settled(phone)
     for _ in range(2):
         phone.get_by_role("button", name="Step", exact=True).click()
     expect(phone.get_by_test_id("gd-iteration")).to_have_text("2")
-    phone.wait_for_timeout(300)
+    map_at(phone, 2)
     assert_map(phone, "at phone width, after 2 Steps")
     screenshot(phone, "phone")
     no_trouble(page, console_errors)

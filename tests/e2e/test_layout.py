@@ -18,6 +18,7 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
+from conftest import painted, sizes_settled
 from test_smoke import no_trouble
 
 from gd.figures.common import RUN_COLOURS
@@ -112,10 +113,10 @@ def table_number(text: str) -> float:
 
 
 def settle(page: Page, width: int, height: int) -> None:
-    """The window at a size, once the charts have followed it (Plotly and the panel resize after
-    a quarter of a second)."""
+    """The window at a size, once the charts have followed it (the panel refits them a quarter of
+    a second after a change of width)."""
     page.set_viewport_size({"width": width, "height": height})
-    page.wait_for_timeout(900)
+    sizes_settled(page)
 
 
 def heading_levels(page: Page) -> list[int]:
@@ -293,7 +294,7 @@ def test_presenter_mode_is_a_stage_at_1280_by_720(open_app, console_errors, scre
     page.get_by_test_id("stCheckbox").filter(has_text="Presenter mode").locator("label").first.click()
     expect(page.locator(".gd-panel.gd-presenter[data-ready='true']")).to_be_attached()
     expect(sidebar).to_have_attribute("data-collapsed", "true")
-    page.wait_for_timeout(900)
+    sizes_settled(page)
     screenshot(page, "presenter-1280x720")
     boxes = page.evaluate(
         """() => Object.fromEntries(Object.entries({
@@ -375,10 +376,13 @@ def test_the_contour_map_keeps_its_fill_as_the_run_moves(page, console_errors):
     assert coloured() > 0.5
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("1")
-    page.wait_for_timeout(300)
+    painted(page)
     assert coloured() > 0.5
     page.get_by_role("button", name="Play", exact=True).click()
-    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        "() => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= 15"
+    )
     page.get_by_role("button", name="Pause", exact=True).click()
+    painted(page)
     assert coloured() > 0.5
     no_trouble(page, console_errors)

@@ -12,7 +12,7 @@ import signal
 
 import numpy as np
 import pytest
-from conftest import APP_READY, watch_frames
+from conftest import APP_READY, sizes_settled, watch_frames
 from reference import compact
 from test_smoke import ARTICLE, CHARTS, no_trouble
 from test_workshop import CHART, iteration, moving, scene_at
@@ -62,13 +62,17 @@ def test_the_page_moves_with_the_server_stopped(app_server, page, console_errors
 
 def test_play_sends_nothing_and_the_server_sends_nothing(page, console_errors):
     sent, received = watch_frames(page)
-    page.wait_for_timeout(1500)  # let the first run's messages settle
+    expect(page.locator(APP_READY)).to_be_attached()  # the first run's messages have come
     draws = page.locator(".gd-panel").get_attribute("data-draws")
     page.get_by_role("button", name="Play", exact=True).click()
     sent.clear()
     received.clear()
     start = iteration(page)
-    page.wait_for_timeout(5000)
+    # 30 iterations of Play (about 2 s), during which the websocket must stay silent both ways
+    page.wait_for_function(
+        "(k) => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= k",
+        arg=start + 30,
+    )
     during_sent, during_received = len(sent), sum(len(r) for r in received)
     assert iteration(page) > start
     page.get_by_role("button", name="Pause", exact=True).click()
@@ -225,7 +229,7 @@ def test_numbers_and_the_math_follow_the_engine(open_app, console_errors):
 def test_numbers_are_never_cut(open_app, console_errors, screenshot, width, height, query):
     page = open_app(query)
     page.set_viewport_size({"width": width, "height": height})
-    page.wait_for_timeout(300)
+    sizes_settled(page)
     boxes = page.locator("[data-testid=gd-iteration], [data-testid=gd-loss], [data-testid=gd-metric]")
     expect(boxes).to_have_count(5)
     for n in range(5):

@@ -84,6 +84,7 @@ def test_play_advances_every_view_until_pause(page, console_errors, screenshot):
     page.get_by_role("button", name="Pause", exact=True).click()
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
     paused_at = iteration(page)
+    # a fixed wait is the point: it shows an absence (the iteration does not move after Pause)
     page.wait_for_timeout(1500)
     assert iteration(page) == paused_at, "the iteration moved after Pause"
     # every view stopped on the iteration shown, the 3-D marker too
@@ -132,6 +133,8 @@ def test_a_diverging_preset_says_so_once_and_opens_on_its_iteration(page, consol
     expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
     choose(page, "Preset", "Oscillation")
     expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
+    # a fixed wait is the point: the Reset's late report may come in this second, and the page
+    # must not jump back to 0 when it does (an absence: nothing on the page announces it)
     page.wait_for_timeout(1000)
     expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
@@ -183,7 +186,7 @@ def test_a_preset_chosen_while_a_report_is_on_its_way_opens_on_its_iteration(
     for _ in range(40):  # the report leaves 0.7 s after the Reset, the page not yet reopened
         if len(up) == 2:
             break
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(100)  # polling a list the websocket events fill: no page state to wait on
     assert len(up) == 2, "the Reset's report never left"
     assert b'"iteration":{"run"' in up[1] and b'"iteration":{"run"' not in up[0]  # choice, then report
     expect(page.get_by_test_id("gd-iteration")).to_have_text("0")  # the page heard nothing yet
@@ -191,7 +194,9 @@ def test_a_preset_chosen_while_a_report_is_on_its_way_opens_on_its_iteration(
     ws, *messages = held
     for message in messages:
         ws.send(message)
-    page.wait_for_timeout(1500)  # the report's rerun, after the preset's
+    # a fixed wait is the point: the held report's rerun comes after the preset's, and the page
+    # must stay on the preset's iteration once it has (no page state says that rerun is over)
+    page.wait_for_timeout(1500)
     expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached()
     expect(page.get_by_test_id("gd-iteration")).to_have_text("12")
     expect(page.get_by_role("spinbutton", name="Learning rate η")).to_have_value("0.9")
