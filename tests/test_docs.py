@@ -4,7 +4,7 @@ README.md is read top to bottom by a newcomer: at most 250 lines, a Quick start 
 commands (the app's and the tests', the latter the one `.ci/run` runs), decisions and benchmark
 figures in docs/decisions.md and docs/benchmarks.md. Every relative link and image in README.md
 and docs/*.md names a file of the repository, and an anchor a heading of that file (GitHub's
-slugs). No tracked file points to a folder outside the repository (`../shared`).
+slugs). No tracked file points to the private reference folder beside the repository.
 """
 
 from __future__ import annotations
