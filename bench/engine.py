@@ -8,7 +8,7 @@ Prints, from one run on this machine:
   (b) the article's literal loop (its l, df and update over (x, y) pairs) per step at n = 5,000;
   (c) a plain numpy loop that touches the data every step (r = X w + b - y; grad = 2 X^T r / n)
       per step at n = 1e3, 1e5, 1e6;
-and the ratio (b) / (a); also gd.run's loop alone, in-process, for reference. Budget (README.md, Benchmarks):
+and the ratio (b) / (a); also gd.run's loop alone, in-process, for reference. Budget (docs/benchmarks.md):
 (a) <= 10 us, ratio >= 1000. Takes under a minute; process start-up varies by tenths of a second
 on a busy machine, hence the medians over many processes.
   (d) beyond plain descent: a step of each of linesearch, newton, cg and of gd under each schedule

@@ -25,7 +25,7 @@ sessions, its peak memory and its share of the CPU the replicas spent during the
 --rates makes each of a session's clicks a change of the learning rate, to a rate no other
 session uses (0.01 + 1e-5 k), instead of an iteration report: a new run on every click.
 
-Targets (README.md, Benchmarks): 0 errors, first run p95 <= --first-p95 (1.5 s for 30 sessions
+Targets (docs/benchmarks.md): 0 errors, first run p95 <= --first-p95 (1.5 s for 30 sessions
 arriving within 3 s, 3 s for 60), report -> rerun p95 <= 1 s, peak server memory <= 500 MB.
 Exit status 1 when a target is missed. Loopback only; every wait has a timeout and the whole run a
 deadline.

@@ -7,7 +7,7 @@ one at a time, and the tests that should notice it run against the copy.
 
 A mutant is caught when its tests fail (or time out). Mutants marked `equivalent` change no
 behaviour a user could see (the reason is given) and do not count. Run by hand, not in CI; the
-score and the survivors go in README.md ("Mutation testing").
+score and the survivors go in docs/benchmarks.md ("Mutation testing").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Retake the README's screenshots from the real app: `python docs/screenshots.py`.
+"""Retake the screenshots of the README and docs/guide.md from the real app: `python docs/screenshots.py`.
 
 - docs/screenshot.png: the page at iteration 40 of the article's run, in a 1600 x 1100 window.
 - docs/compare.png: the parameter and loss charts of the "Noisy data: SGD against GD" preset

@@ -26,7 +26,7 @@ class Range:
     """The allowed values of one numeric input, inclusive unless `open_max` (then below it).
 
     label: the name messages use; flag: the CLI's option; help: the CLI's and the widget's help;
-    step: the widget's step. Widgets, the URL, the CLI and the README's bounds all read these.
+    step: the widget's step. Widgets, the URL, the CLI and docs/guide.md's bounds all read these.
     """
 
     label: str

@@ -1,6 +1,6 @@
 """Issue 20, items 5 and 8 through AppTest: every input is answered, never ignored or a traceback.
 
-8a: the ridge λ, schedule gamma and step-size boxes follow the README's rule for numbers (a value
+8a: the ridge λ, schedule gamma and step-size boxes follow the rule for numbers (docs/decisions.md) (a value
 out of range stays in its box, named under it with its range; the page keeps the last valid run).
 8b: whatever the browser sends as the panel's or a chart's state is checked as a URL parameter is:
 a message not in the panel's form changes nothing and logs no exception.

@@ -153,7 +153,7 @@ def test_the_browsers_engine_runs_as_gd_run(node, problems, kind, name):
 
 
 def test_the_engines_hand_computed_steps_pass_in_node(node):
-    """tests/js/engine.test.mjs (node's own runner), within the README's test command."""
+    """tests/js/engine.test.mjs (node's own runner), within the Quick start's test command."""
     done = subprocess.run(
         [node, "--test", "tests/js/engine.test.mjs"], cwd=ROOT, capture_output=True, timeout=120, check=False
     )

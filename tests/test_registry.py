@@ -257,7 +257,7 @@ def test_each_cross_field_rule_names_the_fields_a_link_drops():
 
 
 def bounds_table() -> str:
-    """The numeric inputs' bounds as a Markdown table, as README.md holds it."""
+    """The numeric inputs' bounds as a Markdown table, as docs/guide.md holds it."""
     lines = ["| input | URL key / widget | CLI flag | allowed |", "|---|---|---|---|"]
     for name, rng in RANGES.items():
         kind = " (whole number)" if rng.integer else ""
@@ -265,15 +265,15 @@ def bounds_table() -> str:
     return "\n".join(lines)
 
 
-def test_the_readmes_table_of_bounds_is_the_inputs_table():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert "\n".join("  " + line for line in bounds_table().splitlines()) in readme
+def test_the_guides_table_of_bounds_is_the_inputs_table():
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text()
+    assert bounds_table() in guide
 
 
-def test_the_readmes_registry_entry_is_the_code():
+def test_the_docs_registry_entry_is_the_code():
     root = Path(__file__).resolve().parents[1]
-    readme = (root / "README.md").read_text()
-    excerpt = readme.split("```python\nEntry(\n", 1)[1].split("```", 1)[0]
+    page = (root / "docs" / "adding-an-optimizer.md").read_text()
+    excerpt = page.split("```python\nEntry(\n", 1)[1].split("```", 1)[0]
     source = (root / "gd" / "registry.py").read_text()
     body = excerpt.removesuffix(")\n")  # in the table the entry ends "),"
     indented = "".join("    " + line for line in body.splitlines(keepends=True))

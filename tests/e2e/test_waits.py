@@ -1,6 +1,6 @@
 """Waits a presenter feels (issue 20, item 9): what the page redraws while the scrubber is dragged.
 
-The speeds themselves are measured by bench/waits.py (figures in the README), never asserted here:
+The speeds themselves are measured by bench/waits.py (figures in docs/benchmarks.md), never asserted here:
 these tests check the behaviour that makes them, by counting the plotly.js calls the page makes.
 """
 
