@@ -22,13 +22,14 @@ import { textWidth, widthSettled } from "./dom.js";
 import { loadPlotly } from "./load.js";
 import { PLOTLY_CONFIG, buildPanel } from "./panel-view.js";
 import { describe, renderControls, renderReadouts } from "./readouts.js";
-import { fitHeight, plotHeight, presenterHeight } from "./sizes.js";
+import { fitHeight, fitHeights, plotHeight, presenterHeight } from "./sizes.js";
 
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
 const SCENE_INTERVAL_MS = 120; // the 3-D scene redraws at most this often while playing,
 const SCENE_SHARE = 8; // and takes at most 1/8 of the time (a CPU-drawn scene redraws rarely)
 const MOVE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 const LINES = ["convergence", "loss", "eigen"];
+const ONE_MOVE = new Set(["step", "back", "reset", "end"]);
 
 // The iteration each run was last shown at, for the page's life: a panel that Streamlit mounts
 // anew (an element above it came or went) goes on where it was.
@@ -100,7 +101,7 @@ export class Panel {
     });
     // The charts follow the panel's width (the window's, or the sidebar opening or closing, which
     // Plotly does not see) and their heights the legends and, in presenter mode, the window's.
-    const refit = () => this.later("resize", 250, () => this.fitHeights());
+    const refit = () => this.later("resize", 250, () => fitHeights(this));
     on(window, "resize", refit);
     let width = 0;
     const resize = new ResizeObserver(() => {
@@ -141,10 +142,12 @@ export class Panel {
     if (state.playing && !before.playing) this.frame("play", (now) => this.tick(now));
     if (!state.playing && before.playing) cancelAnimationFrame(this.frames.get("play"));
     if (state.playing !== before.playing) this.renderControls();
-    // Play's frames (and its end) and a pause draw at once; other moves on the next frame (Play
+    // Play's frames (and its end) and a pause draw at once; so does a single move (Step, back,
+    // Reset, End: the views in sight, the rest after the paint); a scrub on the next frame (Play
     // draws its first frame itself)
     const pausing = before.playing && (event.type === "pause" || event.type === "toggle");
     if (event.type === "tick" || pausing) this.render(state.scene);
+    else if (ONE_MOVE.has(event.type) && !state.playing && !this.dragging) this.render(false, true);
     else if (!state.playing && (state.k !== before.k || state.scene)) this.go();
     if (state.settle) this.settled();
   }
@@ -236,19 +239,6 @@ export class Panel {
     this.root.dataset.ready = "true";
   }
 
-  // ---- sizes ----
-
-  async fitHeight(name) {
-    await fitHeight(this, name);
-  }
-
-  async fitHeights() {
-    if (!this.Plotly || !this.data) return;
-    for (const name of Object.keys(this.charts)) {
-      if (this.charts[name].tagged && !this.dead) await this.fitHeight(name);
-    }
-  }
-
   // ---- drawing ----
 
   async drawFigure(name, fig) {
@@ -298,7 +288,7 @@ export class Panel {
     oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
     hoverEndsWithTouch(this.Plotly, chart.chart);
     if (name === "contour") await pinContourFill(this.Plotly, chart.chart);
-    await this.fitHeight(name);
+    await fitHeight(this, name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
     if (name === "contour" && !chart.picking) listenForPicks(this, chart);
     if (!chart.listening && LINES.includes(name)) listenForZoom(this, chart);
@@ -311,14 +301,20 @@ export class Panel {
   // shown when the motion stops (`scene`).
   //
   // While playing, a view scrolled out of sight is left as it is and drawn when it comes back
-  // into sight or the motion stops: nobody sees it move, and the views in sight move faster.
-  render(scene) {
+  // into sight or the motion stops: nobody sees it move, and the views in sight move faster. A
+  // single move (`quick`: a Step) draws the views in sight in the event's own task, so that the
+  // next frame paints them, and the rest (the 3-D scene too) in a task after that paint (`only`:
+  // the views that are then stale).
+  render(scene, quick = false, only = null) {
     if (!this.state || this.dead) return;
-    const moving = this.state.playing || this.dragging;
+    const moving = this.state.playing || this.dragging || quick;
     const { k } = this.state;
     const shown = (name) => scene || !moving || this.inSight.has(name);
-    this.renderNumbers(shown("math"));
-    this.stale[shown("math") ? "delete" : "add"]("math");
+    const wanted = (name) => !only || only.has(name);
+    if (wanted("math")) this.renderNumbers(shown("math"));
+    if (wanted("math")) this.stale[shown("math") ? "delete" : "add"]("math");
+    const catchUp = () => this.render(true, false, new Set(this.stale));
+    if (quick) this.frame("catchUp", () => this.later("catchUp", 0, catchUp));
     if (!this.Plotly || !this.charts.contour.tagged) return;
     const { run, charts } = this;
     const drawers = {
@@ -334,6 +330,7 @@ export class Panel {
     };
     if (charts.rate.tagged) drawers.rate = () => this.move(charts.rate, rateFrame(run, charts.rate.tagged, k));
     for (const [name, draw] of Object.entries(drawers)) {
+      if (!wanted(name)) continue;
       if (shown(name)) {
         draw();
         this.stale.delete(name);
@@ -341,7 +338,8 @@ export class Panel {
         this.stale.add(name);
       }
     }
-    if (!shown("surface") || (this.dragging && !scene)) {
+    if (!wanted("surface")) return;
+    if (!shown("surface") || quick || (this.dragging && !scene)) {
       this.stale.add("surface");
       return;
     }

@@ -33,3 +33,11 @@ export async function fitHeight(panel, name) {
   const wanted = () => (panel.data.presenter ? presenterHeight(panel) : withLegend(gd, plotHeight(chart, name)));
   await resizeTo(panel.Plotly, gd, wanted);
 }
+
+// Every chart drawn so far, to its height (the window or the panel's width changed).
+export async function fitHeights(panel) {
+  if (!panel.Plotly || !panel.data) return;
+  for (const name of Object.keys(panel.charts)) {
+    if (panel.charts[name].tagged && !panel.dead) await fitHeight(panel, name);
+  }
+}
