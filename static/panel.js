@@ -18,7 +18,7 @@ import { reserveLegend } from "./legend.js";
 import { pinContourFill, restyleMarker } from "./patches.js";
 import { listenForPicks, listenForZoom } from "./chart-events.js";
 import { hoverEndsWithTouch, oneTabStop } from "./chart-access.js";
-import { textWidth, widthSettled } from "./dom.js";
+import { scriptEnded, textWidth, widthSettled } from "./dom.js";
 import { loadPlotly } from "./load.js";
 import { PLOTLY_CONFIG, buildPanel } from "./panel-view.js";
 import { describe, renderControls, renderReadouts } from "./readouts.js";
@@ -126,10 +126,6 @@ export class Panel {
     this.root.remove();
   }
 
-  // the run's arrays and rows, as the browser tests read them (tests/e2e/test_panel.py)
-  get runs() { return this.run.runs; }
-  row(s) { return this.run.row(s); }
-
   // ---- the timeline ----
 
   // An event for the timeline: the page follows the state it returns.
@@ -217,6 +213,7 @@ export class Panel {
       T: data.T, anchors: run.anchors, marks: run.marks, seconds: data.play_seconds,
       k: Math.min(known ?? start, data.T), follow: this.state ? this.state.follow : true,
     });
+    const switched = this.root.classList.contains("gd-presenter") !== data.presenter; // presenter mode
     this.root.classList.toggle("gd-presenter", data.presenter);
     this.root.classList.toggle("gd-compared", data.runs.length > 1);
     this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
@@ -224,6 +221,7 @@ export class Panel {
     this.renderNumbers(true); // numbers and controls first, before plotly.js is there
     if (this.state.k !== start) this.settled(); // the server opened it at `start`: tell it where it is
     const Plotly = await loadPlotly(plotlySrc);
+    if (switched) await scriptEnded(); // the page around the panel as the switch left it
     await widthSettled(this.root);
     if (this.data !== data || this.dead) return; // a newer payload arrived meanwhile, or unmounted
     this.Plotly = Plotly;
@@ -244,6 +242,7 @@ export class Panel {
   async drawFigure(name, fig) {
     const chart = this.charts[name];
     const presenter = this.data.presenter;
+    chart.drawn = false; // until plotly.js has drawn it, nothing else touches it (render, a refit)
     chart.tagged = tagsOf(fig);
     chart.xs = name === "fit" ? Array.from(fig.data[chart.tagged.fit[0].index].x) : null;
     chart.user = false;
@@ -290,6 +289,7 @@ export class Panel {
     if (name === "contour") await pinContourFill(this.Plotly, chart.chart);
     await fitHeight(this, name);
     this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
+    chart.drawn = true;
     if (name === "contour" && !chart.picking) listenForPicks(this, chart);
     if (!chart.listening && LINES.includes(name)) listenForZoom(this, chart);
   }
@@ -330,7 +330,7 @@ export class Panel {
     };
     if (charts.rate.tagged) drawers.rate = () => this.move(charts.rate, rateFrame(run, charts.rate.tagged, k));
     for (const [name, draw] of Object.entries(drawers)) {
-      if (!wanted(name)) continue;
+      if (!wanted(name) || !charts[name].drawn) continue; // drawn whole by show(): it renders then
       if (shown(name)) {
         draw();
         this.stale.delete(name);
@@ -376,7 +376,7 @@ export class Panel {
 
   renderSurface(k) {
     const chart = this.charts.surface;
-    if (!chart.tagged || this.dead) return; // drawn after the 2-D charts: not there yet
+    if (!chart.drawn || this.dead) return; // drawn after the 2-D charts: not there yet
     restyleMarker(this.Plotly, chart.chart, surfaceUpdate(this.run, chart.tagged, k));
   }
 

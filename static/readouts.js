@@ -62,7 +62,7 @@ export function describe(view, run) {
   const main = run.runs[0];
   view.mseBox.hidden = !main.mse; // ridge: the loss is MSE + λ|w|², the MSE beside it
   view.lossBox.title = main.mse ? "MSE + λ|w|², the objective minimised" : "Mean squared error";
-  if (!data.figures.rate) view.charts.rate.tagged = null;
+  if (!data.figures.rate) Object.assign(view.charts.rate, { tagged: null, drawn: false });
   view.conditionBox.title = text.condition;
   view.condition.textContent = compact(data.condition_number);
   view.condition.title = String(data.condition_number);

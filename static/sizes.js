@@ -38,6 +38,6 @@ export async function fitHeight(panel, name) {
 export async function fitHeights(panel) {
   if (!panel.Plotly || !panel.data) return;
   for (const name of Object.keys(panel.charts)) {
-    if (panel.charts[name].tagged && !panel.dead) await fitHeight(panel, name);
+    if (panel.charts[name].drawn && !panel.dead) await fitHeight(panel, name);
   }
 }

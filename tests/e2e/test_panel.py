@@ -160,9 +160,9 @@ def test_what_the_browser_derives_is_drawn_as_the_engine_draws_it(
 # computes it from the parameters, G and c), and the parameters it was computed at.
 GRADIENT = """(ks) => {
   const panel = document.querySelector('.gd-panel').parentElement.__gdPanel;
-  const p = panel.data.p, main = panel.runs[0];
+  const p = panel.data.p, main = panel.run.runs[0];
   return ks.map((k) => {
-    const r = panel.row(k);
+    const r = panel.run.row(k);
     return { theta: Array.from(main.P.subarray(r * p, (r + 1) * p)),
              grad: Array.from(main.grad.subarray(r * p, (r + 1) * p)) };
   });

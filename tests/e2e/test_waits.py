@@ -98,14 +98,19 @@ FITTED = """() => [...document.querySelectorAll('.gd-panel .js-plotly-plot')]
   .every((gd) => gd.offsetParent === null || Math.abs(gd._fullLayout.width - gd.clientWidth) <= 1)"""
 
 
-# The plotly.js calls counted (SPY) when the panel next says it is ready: the panel's own draws.
+# The plotly.js calls counted (SPY) from the moment the panel takes the new payload (it says it is
+# not ready) to when it next says it is ready: the new figures' draws. (Until the payload comes,
+# the charts on the page are the old ones, refitted when the sidebar's move changes their width:
+# on a loaded machine the payload can come a second after the sidebar has moved.)
 CALLS_WHEN_READY = """() => {
   window.__gdAtReady = null;
   const panel = document.querySelector('.gd-panel');
   let left = false;
   const watch = new MutationObserver(() => {
-    if (panel.dataset.ready !== 'true') left = true;
-    else if (left) {
+    if (panel.dataset.ready !== 'true') {
+      if (!left) window.__gdCalls = {};
+      left = true;
+    } else if (left) {
       window.__gdAtReady = JSON.parse(JSON.stringify(window.__gdCalls));
       watch.disconnect();
     }
@@ -136,9 +141,12 @@ def test_presenter_mode_draws_each_chart_once(open_app, console_errors, screensh
         page.wait_for_function("() => window.__gdAtReady !== null")
         calls = page.evaluate("() => window.__gdAtReady")
         for name in ("contour", "convergence", "loss", "eigen"):  # the 2-D charts (the 3-D scene: see below)
-            # drawn once (the map by newPlot, see panel.js), Follow's window drawn with it (no relayout)
+            # drawn once (the map by newPlot, see panel.js), Follow's window drawn with it; at most
+            # one refit: on a loaded machine Streamlit may lay out the words above the panel (the
+            # caption, the page's presenter CSS) after the charts were drawn, and the panel fits
+            # its charts once to the room they then have
             drawn = calls[name].get("react", 0) + calls[name].get("newPlot", 0)
-            assert drawn == 1 and not calls[name].get("relayout"), (presenter, name, calls)
+            assert drawn == 1 and calls[name].get("relayout", 0) <= 1, (presenter, name, calls)
         assert calls["contour"].get("update", 0) <= 1, calls  # the fill pinned under the paths, once
         assert calls["surface"].get("react") == 1, (
             calls
