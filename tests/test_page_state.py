@@ -1,0 +1,311 @@
+"""The page's transitions (ui.state), without Streamlit: a link, the widgets, a preset and the
+panel's messages each move a PageState, as tests/js test the browser's timeline.
+
+Expected values are written by hand here (a Settings built field by field, a start's text, a
+range's words), not read back from the code under test."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gd import share
+from gd.inputs import Settings
+from ui.state import (
+    PANEL,
+    Note,
+    PageState,
+    PanelMessage,
+    PresetChange,
+    RunInputs,
+    RunShown,
+    Transition,
+    from_link,
+    from_panel,
+    from_widgets,
+    in_order,
+    preset_chosen,
+    run_id,
+    run_shown,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+LR_RANGE = "learning rate must be at least 1e-06 and at most 100"  # gd.inputs.RANGES, in words
+HOSTILE = [math.nan, math.inf, -math.inf, True, "3", None, [1], {"k": 1}]
+
+
+def test_the_state_module_imports_no_streamlit():
+    code = (
+        "import sys, ui.state, ui.folds, ui.panel_messages; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'); "
+        "assert not bad, bad"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+# ---- a page with a run on screen, by hand --------------------------------------------------------
+
+
+def widgets(**changed) -> dict:
+    """The sidebar's values as session state holds them (the weights as text), with `changed`."""
+    return {**share.DEFAULTS, **changed}
+
+
+def shown(inputs: RunInputs, key: str = "run-a", steps: int | None = None, theta0=(0.0,) * 6) -> RunShown:
+    """A run as ui.runs reports it, with a made-up live key and start."""
+    steps = inputs.settings.steps if steps is None else steps
+    return RunShown(run_id(inputs, None), inputs, steps, key, tuple(theta0))
+
+
+def at(k: int) -> PageState:
+    """The defaults' run on screen (run key "run-a"), the browser stopped at iteration k."""
+    state = run_shown(PageState(), shown(RunInputs(Settings())))
+    moved = from_panel(state, PanelMessage("iteration", {"run": "run-a", "k": k, "opened": 0}))
+    assert moved.state.iteration == k and not moved.inputs and not moved.notes
+    return moved.state
+
+
+# ---- the link ------------------------------------------------------------------------------------
+
+
+def test_a_link_sets_the_settings_and_the_iteration_its_run_opens_at():
+    params = {"learning_rate": "0.05", "steps": "30", "true_weights": "1,2", "noise": "0.5", "iteration": "7"}
+    t = from_link(PageState(), params)
+    want = Settings(learning_rate=0.05, steps=30, true_weights=(1.0, 2.0), noise=0.5)
+    assert t.state.asked == RunInputs(want, ())
+    assert t.inputs == {
+        "learning_rate": 0.05,
+        "steps": 30,
+        "true_weights": "1, 2",
+        "noise": 0.5,
+        "fold_data": True,  # the noise is in a fold: opened, so that the link's value is seen
+    }
+    assert t.notes == () and t.state.link_warnings == ()
+    assert t.state.open_at == 7 and t.state.iteration == 0  # until its run is on screen
+    # the run made: the panel opens it at 7, and the next new run at 0 again
+    on = run_shown(t.state, shown(t.state.asked))
+    assert (on.iteration, on.run_start, on.open_at) == (7, 7, 0)
+    # past the run's end: its last step
+    assert run_shown(t.state, shown(t.state.asked, steps=5)).iteration == 5
+
+
+def test_a_link_made_on_a_file_names_a_fresh_uploader_and_keeps_its_axes_to_check():
+    t = from_link(PageState(), {"uploaded": "true", "surface_x": "w9"}, token="beef")
+    assert t.state.link_uploaded and t.state.upload_key == "upload_beef"
+    assert t.state.link_axes == (("surface_x", "w9"),)
+    assert from_link(PageState(), {}, token="beef").state.upload_key == "upload"
+
+
+@pytest.mark.parametrize("text", ["1e9", "-1", "nan", "inf", "Infinity"])
+def test_an_out_of_range_link_value_keeps_the_last_valid_state_and_says_which_input_and_its_range(text):
+    before = PageState()
+    t = from_link(before, {"learning_rate": text, "steps": "30"})
+    assert t.state.asked.settings == Settings(steps=30)  # the rest of the link is taken
+    assert t.state.asked.settings.learning_rate == 0.01  # the article's rate: the default kept
+    assert "learning_rate" not in t.inputs
+    [note] = t.notes
+    assert note.kind == "warning"
+    assert f"learning_rate={text!r}" in note.text
+    if text in ("1e9", "-1"):
+        assert LR_RANGE in note.text
+    else:
+        assert "learning rate must be a finite number" in note.text
+    assert t.state.link_warnings == (note.text,)  # said on every run of the session
+    assert before == PageState()  # a transition changes no state it is given
+
+
+def test_an_unknown_link_parameter_is_named_and_changes_nothing():
+    t = from_link(PageState(), {"lr": "0.5"})
+    assert t.state.asked == PageState().asked and t.inputs == {}
+    assert [n.text for n in t.notes] == ["Ignored the unknown URL parameter 'lr'."]
+
+
+# ---- the widgets ---------------------------------------------------------------------------------
+
+
+def test_a_widget_that_changes_the_run_starts_it_at_iteration_zero():
+    state = at(12)
+    t = from_widgets(state, widgets(learning_rate=0.2))
+    assert t.notes == ()
+    assert t.state.asked == RunInputs(Settings(learning_rate=0.2))
+    assert t.state.iteration == 12  # not before the run changes
+    new = run_shown(t.state, shown(t.state.asked, key="run-b"))
+    assert (new.iteration, new.run_start) == (0, 0)
+
+
+def test_a_widget_that_changes_no_run_keeps_the_iteration():
+    state = at(12)
+    # the presenter switch and the surface axes are views of the same run; a file's target
+    # column means nothing without a file
+    for changed in ({"presenter": True}, {"surface_x": "w3"}, {"target": "y"}):
+        t = from_widgets(state, widgets(**changed))
+        assert t.state.asked == state.run.inputs and t.notes == ()
+        assert run_id(t.state.asked, None) == state.run.id
+        assert run_shown(t.state, shown(t.state.asked)).iteration == 12
+
+
+def test_a_refused_widget_value_keeps_the_last_valid_run_and_its_iteration_and_says_why():
+    state = at(12)
+    t = from_widgets(state, widgets(learning_rate=500.0, steps=30))
+    assert t.state.asked == RunInputs(Settings())  # the run on screen, steps and all
+    [note] = t.notes
+    assert (
+        note.kind == "error" and LR_RANGE in note.text and note.text.endswith("Showing the last valid run.")
+    )
+    assert run_shown(t.state, shown(t.state.asked)).iteration == 12
+
+
+def test_unreadable_weights_fall_back_to_the_last_valid_weights_alone():
+    state = run_shown(PageState(), shown(RunInputs(Settings(true_weights=(3.0,))), theta0=(0, 0)))
+    t = from_widgets(state, widgets(true_weights="1, x", learning_rate=0.2))
+    assert t.state.asked == RunInputs(Settings(true_weights=(3.0,), learning_rate=0.2))
+    [note] = t.notes
+    assert note.kind == "error" and note.text.endswith("Showing the last valid weights: 3.")
+
+
+def test_a_comparison_and_a_file_column_are_read_with_the_run():
+    t = from_widgets(
+        PageState(), widgets(compare=["gd"], compare_rates="0.1, 0.5", target="y"), uploaded=True
+    )
+    assert t.state.asked.settings == Settings(target="y")
+    assert [(s.optimizer, s.learning_rate) for s in t.state.asked.compare] == [("gd", 0.1), ("gd", 0.5)]
+    refused = from_widgets(PageState(), widgets(compare=["gd"], compare_rates="0.1, 0"))
+    assert refused.state.asked == PageState().asked and len(refused.notes) == 1
+    assert LR_RANGE in refused.notes[0].text
+
+
+# ---- a preset ------------------------------------------------------------------------------------
+
+
+def test_a_preset_sets_its_inputs_and_opens_its_run_at_its_iteration_even_where_it_is_shown():
+    state = at(12)
+    current = widgets(learning_rate=0.2)
+    t = preset_chosen(state, "oscillation", current)  # learning rate 0.9, 100 steps, from iteration 12
+    assert t.inputs["learning_rate"] == 0.9 and t.inputs["steps"] == 100 and t.inputs["noise"] == 0.0
+    assert "presenter" not in t.inputs and "iteration" not in t.inputs
+    assert PresetChange("learning_rate", 0.2, 0.9) in t.state.preset_set
+    assert (t.state.open_at, t.state.opened, t.state.run.id) == (12, 1, None)
+    asked = from_widgets(t.state, widgets(**t.inputs)).state
+    assert asked.asked.settings == Settings(learning_rate=0.9, steps=100)
+    assert run_shown(asked, shown(asked.asked, key="run-b")).iteration == 12
+
+
+# ---- the panel's messages ------------------------------------------------------------------------
+
+
+def test_an_iteration_report_moves_the_iteration_within_the_run():
+    state = at(12)
+    assert (
+        from_panel(state, PanelMessage("iteration", {"run": "run-a", "k": 1000, "opened": 0})).state.iteration
+        == 1000
+    )
+    assert (
+        from_panel(state, PanelMessage("iteration", {"run": "run-a", "k": 0, "opened": 0})).state.iteration
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {"run": "run-b", "k": 3, "opened": 0},  # another run's: a late report
+        {"run": "run-a", "k": 1001, "opened": 0},  # past the run's last step
+        {"run": "run-a", "k": -1, "opened": 0},
+        {"run": "run-a", "k": 2.5, "opened": 0},
+        *({"run": "run-a", "k": bad, "opened": 0} for bad in HOSTILE),
+        *({"run": "run-a", "k": 3, "opened": bad} for bad in HOSTILE),
+        {"run": None, "k": 3, "opened": 0},
+        None,
+        "k=3",
+        [3],
+    ],
+)
+def test_a_stale_or_malformed_report_leaves_the_state_unchanged(report):
+    state = at(12)
+    assert from_panel(state, PanelMessage("iteration", report)) == Transition(state)
+
+
+def test_a_report_from_before_the_last_preset_undoes_the_browsers_echo_of_the_old_inputs():
+    chosen = preset_chosen(at(12), "oscillation", widgets(learning_rate=0.2, steps=1000)).state
+    # the stale rerun carries the old values: the echoed rate goes back to the preset's; the steps,
+    # which the user set to 77 since, stay
+    now = widgets(learning_rate=0.2, steps=77)
+    t = from_panel(chosen, PanelMessage("iteration", {"run": "run-a", "k": 3, "opened": 0}), now)
+    assert t.state == chosen  # the iteration is the preset's
+    assert t.inputs == {"learning_rate": 0.9}
+
+
+def test_a_click_on_the_map_sets_the_two_parameters_it_shows_and_opens_the_start_box():
+    state = run_shown(PageState(), shown(RunInputs(Settings()), theta0=(0.5, -1.0, 2.0, 0, 0, 0)))
+    t = from_panel(state, PanelMessage("pick", {"run": "run-a", "i": 0, "j": 2, "x": 1.5, "y": -3}))
+    assert t.inputs == {"start": "1.5, -1, -3, 0, 0, 0", "fold_advanced": True}
+    assert t.state.map_start == "1.5, -1, -3, 0, 0, 0" and t.state.iteration == state.iteration
+
+
+@pytest.mark.parametrize(
+    "pick",
+    [
+        {"run": "run-b", "i": 0, "j": 1, "x": 1, "y": 1},  # another run's map
+        {"run": "run-a", "i": 0, "j": 0, "x": 1, "y": 1},  # one parameter twice
+        {"run": "run-a", "i": 0, "j": 6, "x": 1, "y": 1},  # the run has 6 parameters
+        {"run": "run-a", "i": 0, "j": 1, "x": 1e300, "y": 1},  # beyond any start allowed
+        *({"run": "run-a", "i": 0, "j": 1, "x": bad, "y": 1} for bad in HOSTILE),
+        *({"run": "run-a", "i": bad, "j": 1, "x": 1, "y": 1} for bad in HOSTILE),
+        None,
+    ],
+)
+def test_a_stale_or_malformed_map_click_leaves_the_state_unchanged(pick):
+    state = at(12)
+    assert from_panel(state, PanelMessage("pick", pick)) == Transition(state)
+
+
+def test_a_click_on_the_sweep_sets_the_learning_rate_to_three_digits():
+    state = replace(at(12), sweep_id="sweep-1")
+    t = from_panel(state, PanelMessage("rate", {"id": "sweep-1", "x": 0.123456, "y": 1}))
+    assert t == Transition(state, {"learning_rate": 0.123})
+
+
+def test_a_click_on_the_sweep_past_the_range_says_so_and_sets_nothing():
+    state = replace(at(12), sweep_id="sweep-1")
+    t = from_panel(state, PanelMessage("rate", {"id": "sweep-1", "x": 500.0}))
+    assert t.state == state and t.inputs == {}
+    [note] = t.notes
+    assert note.kind == "warning" and note.text.startswith("The clicked rate is not allowed:")
+    assert LR_RANGE in note.text
+
+
+@pytest.mark.parametrize(
+    "pick",
+    [
+        {"id": "sweep-0", "x": 0.1},
+        {"id": None, "x": 0.1},
+        *({"id": "sweep-1", "x": bad} for bad in HOSTILE),
+        0.1,
+    ],
+)
+def test_a_stale_or_malformed_sweep_click_leaves_the_state_unchanged(pick):
+    state = replace(at(12), sweep_id="sweep-1")
+    assert from_panel(state, PanelMessage("rate", pick)) == Transition(state)
+
+
+def test_a_message_of_no_known_kind_changes_nothing_and_a_new_kind_is_one_entry(monkeypatch):
+    state = at(12)
+    assert from_panel(state, PanelMessage("settings", {"learning_rate": 0.5})) == Transition(state)
+
+    def settings_chosen(state, body, inputs):
+        return Transition(state, {"learning_rate": body["learning_rate"]})
+
+    monkeypatch.setitem(PANEL, "settings", settings_chosen)
+    t = from_panel(state, PanelMessage("settings", {"learning_rate": 0.5}))
+    assert t == Transition(state, {"learning_rate": 0.5})
+
+
+def test_notes_are_said_infos_first_then_errors_then_warnings_each_in_arrival_order():
+    notes = [Note("warning", "w1"), Note("error", "e1"), Note("info", "i1"), Note("error", "e2")]
+    assert [n.text for n in in_order(notes)] == ["i1", "e1", "e2", "w1"]

@@ -1,0 +1,315 @@
+"""The page's state and the pure transitions that move it. No Streamlit here (tests/test_page_state.py
+checks that importing this module does not import it).
+
+State flows one way:
+
+    a change arrives              the link (a session's first run), the sidebar's widgets (every
+                                  run), a preset chosen, a message from the panel or the sweep chart
+      → a transition here         (state, event) → Transition(next state, inputs to set, notes)
+      → PageState                 kept in session state by ui.session.commit
+      → the run                   ui.runs makes the run the state asks for; `run_shown` follows it
+      → the page                  ui.view draws it; ui.link writes the address bar
+
+A transition never reads the widgets or the address bar itself: the caller hands it what arrived,
+and writes back what it returns (`Transition.inputs`: widget values to set, as a link or a click
+on the map sets the start box). What it tells the user (`Transition.notes`) is said once, on the
+page's next draw; the link's warnings last the session (`PageState.link_warnings`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from gd import share
+from gd.inputs import FIELD_NAMES, RANGES, START, InputError, Settings, format_weights, parse_weights
+from gd.presets import PRESETS
+from gd.run import variants
+from ui.folds import folds_of
+from ui.panel_messages import read_chart_pick, read_map_pick, read_report
+
+# ---- the named types ---------------------------------------------------------------------------
+
+
+class RunInputs(NamedTuple):
+    """What a run is made of besides its data: its settings and the comparisons drawn with it."""
+
+    settings: Settings
+    compare: tuple[Settings, ...] = ()
+
+
+class Note(NamedTuple):
+    """Something to tell the user once: `kind` "info", "error" or "warning" (said in that order),
+    `text` possibly holding user input (the page escapes it)."""
+
+    kind: str
+    text: str
+
+
+KINDS = ("info", "error", "warning")  # the order notes are said in
+
+
+class RunShown(NamedTuple):
+    """The run on screen, as the messages from the browser must name it."""
+
+    id: str | None  # the run's cache key (`run_id`): its settings, comparisons and data
+    inputs: RunInputs  # what it was made of (the last valid inputs: shown while input is refused)
+    steps: int = 0
+    key: str | None = None  # gd.live.run_key: what the panel's reports and picks name
+    theta0: tuple[float, ...] = ()  # its start (a click on the map keeps the other parameters)
+    start_dropped: bool = False  # the inputs' run on an uploaded file, from zeros (the start did not fit)
+
+
+class PresetChange(NamedTuple):
+    """An input the last preset set: what it was and what it became."""
+
+    key: str
+    before: object
+    after: object
+
+
+DEFAULT_RUN = RunInputs(Settings())
+
+
+@dataclass(frozen=True)
+class PageState:
+    """Everything the page keeps from run to run besides the widgets' values (one key of session
+    state: every widget Streamlit draws scans every key, ui.folds)."""
+
+    asked: RunInputs = DEFAULT_RUN  # the run the inputs ask for (the last valid one where refused)
+    run: RunShown = RunShown(None, DEFAULT_RUN)  # the run on screen
+    iteration: int = 0  # the iteration shown: the browser's last report (session state's "current")
+    run_start: int = 0  # the iteration the panel opened the run shown at
+    open_at: int = 0  # where the next new run opens (a link's or a preset's iteration)
+    opened: int = 0  # bumped when a preset opens its run (the panel then goes to its iteration)
+    preset_set: tuple[PresetChange, ...] = ()  # what the last preset changed
+    link_warnings: tuple[str, ...] = ()  # what the link asked for that cannot be (said every run)
+    link_uploaded: bool = False  # the link was made on an uploaded file it cannot carry
+    link_axes: tuple[tuple[str, str], ...] = ()  # (axis, name): checked once the data's names are known
+    upload_key: str = "upload"  # the uploader's key in this session (`from_link`)
+    auto_axes: tuple[str, str] | None = None  # the surface axes chosen for the data (left out of links)
+    sweep_id: str | None = None  # the sweep's figure_id (its clicks name it)
+    map_start: str | None = None  # the start box's text as a click on the map set it
+    notes: tuple[Note, ...] = ()  # said once, on the next draw
+
+
+class Transition(NamedTuple):
+    """A transition's answer: the next state, the widget values to set (session state keys), and
+    what to tell the user."""
+
+    state: PageState
+    inputs: Mapping[str, object] = {}
+    notes: tuple[Note, ...] = ()
+
+
+def run_id(inputs: RunInputs, upload: bytes | None) -> str:
+    """The run's cache key: its settings, comparisons and data (hashed once a page view)."""
+    data = "" if upload is None else hashlib.blake2b(upload, digest_size=16).hexdigest()
+    return repr((inputs.settings, inputs.compare, data))
+
+
+def said(state: PageState, notes: tuple[Note, ...]) -> PageState:
+    """`state` with `notes` to say on the next draw."""
+    return replace(state, notes=state.notes + tuple(notes)) if notes else state
+
+
+def in_order(notes) -> list[Note]:
+    """Notes in the order the page says them: infos, errors, warnings (each kind in arrival order)."""
+    return sorted(notes, key=lambda note: KINDS.index(note.kind))
+
+
+# ---- the link ----------------------------------------------------------------------------------
+
+
+def from_link(state: PageState, params: Mapping[str, str | list[str]], token: str = "") -> Transition:
+    """A share link opened (a session's first run): its values set the inputs (and open the folds
+    holding them), its iteration is where its run opens, and what it asks for that cannot be is
+    dropped with a warning naming the parameter and why (the last valid state kept). `token`
+    names this session's uploader where the link was made on a file (a replica taking over a
+    browser from a stopped server must draw an empty uploader, not the old server's file)."""
+    values, warnings = share.from_query(params)
+    open_at = values.pop("iteration", 0)
+    uploaded = values.pop("uploaded", False)
+    axes = tuple((k, values[k]) for k in ("surface_x", "surface_y") if k in values)
+    try:
+        asked = _asked({**share.DEFAULTS, **values}, uploaded=False)
+    except InputError:  # share.from_query keeps only values that make a run together
+        asked = state.asked
+    inputs = {**values, **dict.fromkeys(folds_of(values), True)}  # what the link sets is shown
+    notes = tuple(Note("warning", w) for w in warnings)
+    return Transition(
+        replace(
+            state,
+            asked=asked,
+            open_at=open_at,
+            link_uploaded=uploaded,
+            upload_key=f"upload_{token}" if uploaded else state.upload_key,
+            link_axes=axes,
+            link_warnings=tuple(warnings),
+        ),
+        inputs,
+        notes,
+    )
+
+
+# ---- the widgets -------------------------------------------------------------------------------
+
+
+def _asked(values: Mapping, uploaded: bool) -> RunInputs:
+    """The run that input values describe, or InputError saying why there is none."""
+    fields = {key: values[key] for key in FIELD_NAMES}
+    fields["target"] = fields["target"] if uploaded else ""  # no column to name
+    settings = share.settings_of(fields).validated()
+    rates = share.parse_list(values["compare_rates"], RANGES["learning_rate"].parse, "learning rates")
+    batches = share.parse_list(values["compare_batches"], RANGES["batch_size"].parse, "batch sizes")
+    return RunInputs(settings, tuple(variants(settings, list(values["compare"]), rates, batches)))
+
+
+def from_widgets(state: PageState, values: Mapping[str, object], uploaded: bool = False) -> Transition:
+    """The sidebar's values on a run (`values`: every input of share.DEFAULTS): the run they ask
+    for, or where some value is refused, the last valid run and why (the true weights alone fall
+    back to the last valid weights). The iteration moves only when the run does (`run_shown`)."""
+    notes = []
+    values = dict(values)
+    try:
+        parse_weights(values["true_weights"])
+    except InputError as err:
+        weights = state.run.inputs.settings.true_weights
+        values["true_weights"] = format_weights(weights)
+        notes.append(Note("error", f"{err}. Showing the last valid weights: {format_weights(weights)}."))
+    try:
+        asked = _asked(values, uploaded)
+    except InputError as err:
+        asked = state.run.inputs
+        notes.append(Note("error", f"{err}. Showing the last valid run."))
+    return Transition(replace(state, asked=asked), {}, tuple(notes))
+
+
+def preset_chosen(state: PageState, name: str, current: Mapping[str, object]) -> Transition:
+    """A preset chosen: its inputs set (the rest to their defaults) and its run opened on its
+    iteration, even where that run is the one on screen (`opened` tells the panel to go there).
+    `current`: every input's value now (share.DEFAULTS' keys and the folds'). What each input was
+    and became is kept (`preset_set`) for `iteration_reported`, which undoes a stale browser's
+    echo of the old values."""
+    preset = PRESETS[name]
+    inputs, changes = {}, []
+    for key, to in {**share.DEFAULTS, **preset.values}.items():
+        if key not in ("iteration", "presenter", "uploaded"):  # a preset is a lesson, not a view
+            changes.append(PresetChange(key, current.get(key, share.DEFAULTS[key]), to))
+            inputs[key] = to
+    changed = [key for key, value in preset.values.items() if value != share.DEFAULTS.get(key)]
+    for fold in folds_of(changed):  # the inputs the lesson is about are shown
+        changes.append(PresetChange(fold, current.get(fold), True))
+        inputs[fold] = True
+    return Transition(
+        replace(
+            state,
+            preset_set=tuple(changes),
+            open_at=preset.start,
+            run=state.run._replace(id=None),
+            opened=state.opened + 1,
+        ),
+        inputs,
+    )
+
+
+# ---- the run -----------------------------------------------------------------------------------
+
+
+def run_shown(state: PageState, run: RunShown) -> PageState:
+    """The run on screen after this page view's inputs. A new run starts at iteration 0 (a shared
+    link's first run where the link says, a preset's where the preset says); the iteration the
+    panel opens a run at stays fixed for that run, so that the light rerun after a report sends the
+    panel the very same element, which Streamlit then does not send again. A run with the same
+    cache key (an input that changes no run: the presenter switch, the surface axes, a refused
+    value) keeps the iteration."""
+    iteration, open_at, start = state.iteration, state.open_at, state.run_start
+    if state.run.id != run.id:
+        iteration, open_at = open_at, 0
+        start = iteration
+    return replace(
+        state,
+        run=run,
+        iteration=min(iteration, run.steps),
+        open_at=open_at,
+        run_start=min(start, run.steps),
+    )
+
+
+# ---- the panel's messages -----------------------------------------------------------------------
+
+
+class PanelMessage(NamedTuple):
+    """A message from the browser: `kind` names it (a key of PANEL), `body` is the component's
+    field as the browser sent it (any JSON, or None)."""
+
+    kind: str
+    body: object
+
+
+def iteration_reported(state: PageState, report, inputs: Mapping[str, object]) -> Transition:
+    """The browser stopped on an iteration (after Pause, Steps or a scrub): keep it for share links
+    and downloads. A report names its run: one about another run (a late one), or one that is not
+    an iteration of this run, changes nothing.
+
+    It also names the `opened` it was made under. One made before the last preset was chosen (sent
+    while that preset's rerun was on its way to the browser) changes nothing either, and more: its
+    rerun carries every input as that browser still showed it, the values from before the preset,
+    which Streamlit takes as the user's. Those echoes are undone (`inputs`: the inputs' values
+    now), so the preset's run stays on screen at its own iteration; an input the user did change
+    since is left as it is."""
+    heard = read_report(report, state.run.key, state.run.steps, state.opened)
+    if heard is None or heard.kind == "other":
+        return Transition(state)
+    if heard.kind == "stale":
+        undo = {
+            c.key: c.after
+            for c in state.preset_set
+            if c.key in inputs and inputs[c.key] == c.before and c.before != c.after
+        }
+        return Transition(state, undo)
+    return Transition(replace(state, iteration=heard.k))
+
+
+def start_picked(state: PageState, pick, inputs: Mapping[str, object]) -> Transition:
+    """A click on the contour map: its point becomes θ₀ for the two parameters shown, the others
+    keep the run's start; the start box (its fold opened) shows it and the rerun starts there."""
+    theta0 = list(state.run.theta0)
+    picked = read_map_pick(pick, state.run.key, len(theta0))
+    if picked is None:
+        return Transition(state)  # not a click the map makes: ignored, as a URL parameter not allowed
+    try:
+        theta0[picked.i], theta0[picked.j] = START.check(picked.x), START.check(picked.y)
+    except InputError:
+        return Transition(state)  # beyond any start the page allows: the map never offers such a point
+    text = format_weights(theta0)
+    return Transition(replace(state, map_start=text), {"start": text, "fold_advanced": True})
+
+
+def rate_picked(state: PageState, pick, inputs: Mapping[str, object]) -> Transition:
+    """A click on the learning-rate sweep: its rate (3 significant digits) becomes η."""
+    x = read_chart_pick(pick, state.sweep_id)
+    if x is None:
+        return Transition(state)  # not a click the chart makes: ignored
+    try:
+        rate = RANGES["learning_rate"].check(float(f"{x:.3g}"))
+    except InputError as err:
+        return Transition(state, {}, (Note("warning", f"The clicked rate is not allowed: {err}."),))
+    return Transition(state, {"learning_rate": rate})
+
+
+# Every message the browser sends, by kind: a new one is one function and one entry.
+PANEL: dict[str, Callable[[PageState, object, Mapping[str, object]], Transition]] = {
+    "iteration": iteration_reported,
+    "pick": start_picked,
+    "rate": rate_picked,
+}
+
+
+def from_panel(state: PageState, message: PanelMessage, inputs: Mapping[str, object] = {}) -> Transition:
+    """A message from the panel or the sweep chart, dispatched by kind (`PANEL`); one of no known
+    kind changes nothing. `inputs`: the inputs' values now (read only)."""
+    handle = PANEL.get(message.kind)
+    return Transition(state) if handle is None else handle(state, message.body, inputs)
