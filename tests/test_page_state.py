@@ -18,6 +18,7 @@ from gd import share
 from gd.inputs import Settings
 from ui.state import (
     PANEL,
+    LinkAxis,
     Note,
     PageState,
     PanelMessage,
@@ -98,7 +99,7 @@ def test_a_link_sets_the_settings_and_the_iteration_its_run_opens_at():
 def test_a_link_made_on_a_file_names_a_fresh_uploader_and_keeps_its_axes_to_check():
     t = from_link(PageState(), {"uploaded": "true", "surface_x": "w9"}, token="beef")
     assert t.state.link_uploaded and t.state.upload_key == "upload_beef"
-    assert t.state.link_axes == (("surface_x", "w9"),)
+    assert t.state.link_axes == (LinkAxis("surface_x", "w9"),)
     assert from_link(PageState(), {}, token="beef").state.upload_key == "upload"
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from gd import share
 from ui.session import state, value
+from ui.state import AxisNames
 
 
 def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None:
@@ -27,7 +28,7 @@ def sync_url(iteration: int, inputs_shown: bool, uploaded: bool = False) -> None
             values["target"] = ""
         values["iteration"] = iteration
         values["uploaded"] = uploaded
-        if (values["surface_x"], values["surface_y"]) == state().auto_axes:
+        if AxisNames(values["surface_x"], values["surface_y"]) == state().auto_axes:
             values["surface_x"] = values["surface_y"] = None
         query = share.to_query(values)
     else:

@@ -91,13 +91,15 @@ def recent(cached, **arguments):
 
 class Run(NamedTuple):
     """The run shown: the experiment, its cache key, what it was made of, its file (None for the
-    synthetic data) and whether the inputs' start was left out (it did not fit the file)."""
+    synthetic data), whether the inputs' start was left out (it did not fit the file), and why
+    it is not the run the inputs ask for, where it is not."""
 
     experiment: Experiment
     id: str
     inputs: RunInputs
     upload: bytes | None
     start_dropped: bool = False
+    notes: tuple[Note, ...] = ()
 
     def caches(self) -> dict:
         """The keywords the caches above are called with for this run."""
@@ -127,11 +129,11 @@ def _made(inputs: RunInputs, upload: bytes | None) -> Run:
     return Run(ex, key, inputs, upload)
 
 
-def the_run(asked: RunInputs, good: RunInputs, upload: bytes | None) -> tuple[Run, list[Note]]:
+def the_run(asked: RunInputs, good: RunInputs, upload: bytes | None) -> Run:
     """The run the inputs ask for, or, where it cannot be made, the last valid one (`good`), and
     why."""
     try:
-        return _made(asked, upload), []
+        return _made(asked, upload)
     except InputError as err:
         if upload is not None and isinstance(err, StartMismatch):
             # the file is fine, the start does not fit it: the file stays, the run starts at zeros
@@ -142,9 +144,9 @@ def the_run(asked: RunInputs, good: RunInputs, upload: bytes | None) -> tuple[Ru
                 pass  # the file itself cannot be used either: said below
             else:
                 why = f"The start cannot be used with this file: {err}. Starting from zeros instead."
-                return run._replace(start_dropped=True), [Note("error", why)]
+                return run._replace(start_dropped=True, notes=(Note("error", why),))
         what = "file" if upload is not None else "settings"
         why = f"The {what} cannot be used: {err}." + (
             " Showing the synthetic data instead." if upload is not None else ""
         )
-        return _made(good, None), [Note("error", why)]
+        return _made(good, None)._replace(notes=(Note("error", why),))

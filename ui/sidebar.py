@@ -32,7 +32,7 @@ from gd.presets import PRESETS
 from gd.run import Experiment
 from ui.folds import FOLDS
 from ui.session import KEY, commit, ready, ss, state, update, value
-from ui.state import Note, preset_chosen, said
+from ui.state import AxisNames, Note, preset_chosen, said
 
 
 def preset_changed() -> None:
@@ -356,7 +356,7 @@ def surface_axes(ex: Experiment) -> Axes:
         if name not in names
     )
     update(
-        auto_axes=(names[default_x], names[default_y]),  # left out of share links
+        auto_axes=AxisNames(names[default_x], names[default_y]),  # left out of share links
         link_axes=(),  # checked once
         link_warnings=state().link_warnings + missing,
     )

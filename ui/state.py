@@ -62,6 +62,21 @@ class RunShown(NamedTuple):
     start_dropped: bool = False  # the inputs' run on an uploaded file, from zeros (the start did not fit)
 
 
+class AxisNames(NamedTuple):
+    """The parameters (by name: w1, ..., b) a surface is drawn over: horizontal, depth."""
+
+    x: str
+    y: str
+
+
+class LinkAxis(NamedTuple):
+    """A surface axis a link names (`axis`: surface_x or surface_y), to check against the data's
+    parameter names once they are known."""
+
+    axis: str
+    name: str
+
+
 class PresetChange(NamedTuple):
     """An input the last preset set: what it was and what it became."""
 
@@ -87,9 +102,9 @@ class PageState:
     preset_set: tuple[PresetChange, ...] = ()  # what the last preset changed
     link_warnings: tuple[str, ...] = ()  # what the link asked for that cannot be (said every run)
     link_uploaded: bool = False  # the link was made on an uploaded file it cannot carry
-    link_axes: tuple[tuple[str, str], ...] = ()  # (axis, name): checked once the data's names are known
+    link_axes: tuple[LinkAxis, ...] = ()  # checked once the data's names are known
     upload_key: str = "upload"  # the uploader's key in this session (`from_link`)
-    auto_axes: tuple[str, str] | None = None  # the surface axes chosen for the data (left out of links)
+    auto_axes: AxisNames | None = None  # the surface axes chosen for the data (left out of links)
     sweep_id: str | None = None  # the sweep's figure_id (its clicks name it)
     map_start: str | None = None  # the start box's text as a click on the map set it
     notes: tuple[Note, ...] = ()  # said once, on the next draw
@@ -132,7 +147,7 @@ def from_link(state: PageState, params: Mapping[str, str | list[str]], token: st
     values, warnings = share.from_query(params)
     open_at = values.pop("iteration", 0)
     uploaded = values.pop("uploaded", False)
-    axes = tuple((k, values[k]) for k in ("surface_x", "surface_y") if k in values)
+    axes = tuple(LinkAxis(k, values[k]) for k in ("surface_x", "surface_y") if k in values)
     try:
         asked = _asked({**share.DEFAULTS, **values}, uploaded=False)
     except InputError:  # share.from_query keeps only values that make a run together

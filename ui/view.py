@@ -139,7 +139,8 @@ def messages(ex: Experiment, upload, errors: list[Note]) -> None:
         say(st.warning, message)
     for note in in_order((*state().notes, *errors)):
         say(SAY[note.kind], note.text)
-    update(notes=())
+    if state().notes:
+        update(notes=())
     if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
         st.warning(f"{PAST_THE_LIMIT} {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
@@ -210,13 +211,13 @@ def main() -> None:
     given = drawn.upload is not None
     asked = from_widgets(state(), {key: value(key) for key in RUN_INPUTS}, uploaded=given)
     errors = list(commit(asked, later=False))
-    run, failed = the_run(state().asked, state().run.inputs, drawn.upload)
-    errors += failed
+    run = the_run(state().asked, state().run.inputs, drawn.upload)
+    errors += run.notes
     commit(Transition(run_shown(state(), run.shown())))
     ex, upload = run.experiment, run.upload
     # refused: some input is not used by the run shown (a start the file cannot use is one the
     # run shown leaves out, not a refusal: the link then holds that run, `sync_url`)
-    refused = bool(asked.notes) or len(failed) > run.start_dropped
+    refused = bool(asked.notes) or len(run.notes) > run.start_dropped
     if given:  # the sidebar left the sample count to the file (or to the data shown instead)
         bar.file_rows(drawn.rows, ex, upload)
         update(link_uploaded=False)  # a link's file given: nothing is missing any more
