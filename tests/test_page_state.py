@@ -18,6 +18,7 @@ from gd import share
 from gd.inputs import Settings
 from ui.state import (
     PANEL,
+    AxisNames,
     LinkAxis,
     Note,
     PageState,
@@ -33,6 +34,7 @@ from ui.state import (
     preset_chosen,
     run_id,
     run_shown,
+    to_link,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -310,3 +312,36 @@ def test_a_message_of_no_known_kind_changes_nothing_and_a_new_kind_is_one_entry(
 def test_notes_are_said_infos_first_then_errors_then_warnings_each_in_arrival_order():
     notes = [Note("warning", "w1"), Note("error", "e1"), Note("info", "i1"), Note("error", "e2")]
     assert [n.text for n in in_order(notes)] == ["i1", "e1", "e2", "w1"]
+
+
+# ---- the link out ----------------------------------------------------------------------------------
+
+
+def test_the_link_out_holds_what_differs_from_the_defaults_and_reads_back_as_the_same_run():
+    state = at(12)
+    values = widgets(learning_rate=0.2, steps=30)
+    query = to_link(state, values, 12, inputs_shown=True, uploaded=False, query={})
+    assert query == {"learning_rate": "0.2", "steps": "30", "iteration": "12"}
+    back = from_link(PageState(), query)
+    assert back.state.asked.settings == Settings(learning_rate=0.2, steps=30) and back.state.open_at == 12
+    assert to_link(state, values, 0, True, False, {}) == {"learning_rate": "0.2", "steps": "30"}
+
+
+def test_the_link_out_leaves_out_the_axes_the_page_chose_a_dropped_start_and_a_column_without_a_file():
+    state = replace(at(0), auto_axes=AxisNames("w5", "w4"))
+    values = widgets(surface_x="w5", surface_y="w4", target="y", start="1, 2")
+    assert to_link(state, values, 0, True, False, {}) == {"start": "1, 2"}
+    assert to_link(state, {**values, "surface_y": "b"}, 0, True, False, {}) == {
+        "start": "1, 2",
+        "surface_x": "w5",
+        "surface_y": "b",
+    }
+    dropped = replace(state, run=state.run._replace(start_dropped=True))
+    assert to_link(dropped, values, 0, True, True, {}) == {"target": "y", "uploaded": "true"}
+
+
+def test_while_an_input_is_refused_the_link_keeps_the_last_valid_run_and_follows_the_iteration():
+    now = {"learning_rate": "0.2", "iteration": "3"}
+    refused = widgets(learning_rate=500.0)
+    assert to_link(at(7), refused, 7, False, False, now) == {"learning_rate": "0.2", "iteration": "7"}
+    assert to_link(at(0), refused, 0, False, False, now) == {"learning_rate": "0.2"}

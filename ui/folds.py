@@ -5,6 +5,9 @@ open. A widget costs Streamlit about 0.4 ms of server CPU on every page view; a 
 none (bench/page.py). Their values live in session state whether drawn or not (ui.session keeps
 them), so closing a fold changes no run. A fold opens by itself where a share link or a preset sets
 one of its inputs (ui.state's transitions), so that nothing a run depends on is hidden.
+
+State flows one way: link/widgets/panel message → transition (ui.state) → PageState → run → page;
+a transition that sets an input opens its fold by setting the fold's key with it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ included, which Python's json reads), or nothing. Each message the modules send 
 these read it as a URL parameter is read, and answer None for anything else, so that the
 transition it feeds (ui.state.from_panel) leaves the page's state untouched: no exception. Only
 JSON numbers count as numbers (not True, not "3"). No Streamlit here: ui.state uses these.
+
+State flows one way: link/widgets/panel message (read here) → transition (ui.state.from_panel) →
+PageState → run → page.
 """
 
 from __future__ import annotations

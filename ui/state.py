@@ -8,7 +8,7 @@ State flows one way:
       → a transition here         (state, event) → Transition(next state, inputs to set, notes)
       → PageState                 kept in session state by ui.session.commit
       → the run                   ui.runs makes the run the state asks for; `run_shown` follows it
-      → the page                  ui.view draws it; ui.link writes the address bar
+      → the page                  ui.view draws it; ui.link writes the address bar (`to_link`)
 
 A transition never reads the widgets or the address bar itself: the caller hands it what arrived,
 and writes back what it returns (`Transition.inputs`: widget values to set, as a link or a click
@@ -167,6 +167,36 @@ def from_link(state: PageState, params: Mapping[str, str | list[str]], token: st
         inputs,
         notes,
     )
+
+
+def to_link(
+    state: PageState,
+    values: Mapping[str, object],
+    iteration: int,
+    inputs_shown: bool,
+    uploaded: bool,
+    query: Mapping[str, str],
+) -> dict[str, str]:
+    """The address bar's query: a share link of what is on screen (only what differs from the
+    defaults), `values` being every shared input's value (share.SHARED). While some input is
+    refused (`inputs_shown` false), the page shows the last valid run: the link (`query`, the
+    address bar's now) keeps that run's inputs and follows only the iteration. `uploaded`: the
+    run is on a file the link cannot carry (the link says so: uploaded=true). A start the file's
+    run could not use (RunShown.start_dropped: the run shown starts from zeros) is left out, as
+    the run left it; so are the surface axes the page chose itself."""
+    if not inputs_shown:
+        kept = {key: text for key, text in query.items() if key != "iteration"}
+        return {**kept, "iteration": str(iteration)} if iteration else kept
+    values = {key: values[key] for key in share.SHARED}
+    if state.run.start_dropped:
+        values["start"] = ""
+    if not uploaded:  # a file's column: nothing to say on the synthetic data
+        values["target"] = ""
+    values["iteration"] = iteration
+    values["uploaded"] = uploaded
+    if AxisNames(values["surface_x"], values["surface_y"]) == state.auto_axes:
+        values["surface_x"] = values["surface_y"] = None
+    return share.to_query(values)
 
 
 # ---- the widgets -------------------------------------------------------------------------------
