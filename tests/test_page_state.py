@@ -27,6 +27,7 @@ from ui.state import (
     RunInputs,
     RunShown,
     Transition,
+    file_read,
     from_link,
     from_panel,
     from_widgets,
@@ -345,3 +346,34 @@ def test_while_an_input_is_refused_the_link_keeps_the_last_valid_run_and_follows
     refused = widgets(learning_rate=500.0)
     assert to_link(at(7), refused, 7, False, False, now) == {"learning_rate": "0.2", "iteration": "7"}
     assert to_link(at(0), refused, 0, False, False, now) == {"learning_rate": "0.2"}
+
+
+# ---- a file ------------------------------------------------------------------------------------------
+
+
+def test_a_file_without_the_links_target_column_drops_it_with_a_warning_naming_its_columns():
+    state = replace(at(0), link_warnings=("earlier",))
+    t = file_read(state, ["x1", "x2", "y"], "price", "")
+    assert t.inputs == {"target": ""} and t.notes == ()
+    assert t.state.link_warnings == (
+        "earlier",
+        "Ignored the target column 'price': the file has no column 'price'; its columns are "
+        "'x1', 'x2', 'y'. Using y, the column named y.",
+    )
+    assert file_read(state, ["x1", "x2", "y"], "x2", "") == Transition(state)  # a column it has
+
+
+def test_a_start_from_the_map_that_does_not_fit_the_file_is_dropped_once_and_a_typed_one_stays():
+    state = replace(at(0), map_start="1, 2, 3, 4, 5, 6")
+    t = file_read(state, ["x", "y"], "", "1, 2, 3, 4, 5, 6")  # one weight and the bias: 2 numbers
+    assert t.inputs == {"start": ""} and t.state.map_start == ""
+    assert t.notes == (
+        Note(
+            "info",
+            "The start chosen on the map (1, 2, 3, 4, 5, 6) has 6 numbers and this file's run has "
+            "2 parameters: it starts from zeros.",
+        ),
+    )
+    assert file_read(state, ["x", "y"], "", "7, 8, 9") == Transition(state)  # typed: the run says why
+    fits = file_read(state, ["a", "b", "c", "d", "e", "y"], "", "1, 2, 3, 4, 5, 6")
+    assert fits == Transition(state)

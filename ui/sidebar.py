@@ -8,15 +8,13 @@ ui.state.from_widgets); a preset chosen is a transition of its own (`preset_chan
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
 
 from gd import explain, registry, share
-from gd.checks import quote
-from gd.data import TargetMismatch, csv_columns, target_column
+from gd.data import csv_columns, target_column
 from gd.inputs import (
     OPTIMIZER_LABELS,
     OPTIMIZERS,
@@ -25,14 +23,13 @@ from gd.inputs import (
     SCHEDULE_NAMES,
     InputError,
     fmt,
-    parse_start,
     widget_bounds,
 )
 from gd.presets import PRESETS
 from gd.run import Experiment
 from ui.folds import FOLDS
-from ui.session import KEY, commit, ready, ss, state, update, value
-from ui.state import AxisNames, Note, preset_chosen, said
+from ui.session import commit, ready, ss, state, update, value
+from ui.state import AxisNames, file_read, preset_chosen
 
 
 def preset_changed() -> None:
@@ -195,31 +192,14 @@ def sidebar() -> Sidebar:
 def file_columns(upload: bytes) -> None:
     """An uploaded file's target column: which one the run takes and why, and a choice of it (a
     share link carries the choice by name: `target`, used when the same file is uploaded there).
-    A link's name that this file has no column of is dropped with a warning naming its columns;
-    a start chosen on the map that does not fit the file's parameters is dropped with a note
-    (one the user typed stays in its box: `the_run` says why it is not used). Before the start
-    box and the select are drawn, so that both show what the run uses."""
+    What the file's header changes (a link's column it has not, a start from the map that does
+    not fit it) is the transition ui.state.file_read, before the start box and the select are
+    drawn, so that both show what the run uses."""
     try:
         columns = csv_columns(upload)
     except InputError:
         return  # the run says what is wrong with the file
-    try:
-        target_column(columns, ss.target)
-    except TargetMismatch as err:
-        index, why = target_column(columns)
-        ignored = f"Ignored the target column {quote(ss.target)}: {err}. Using {columns[index]}, {why}."
-        update(link_warnings=(*state().link_warnings, ignored))
-        ss.target = ""
-    start = value("start")  # in session state only once its fold was opened (ui.folds.LAZY)
-    if start and start == state().map_start:
-        given = len(parse_start(start))
-        if given != len(columns):  # w1..wd and b: one a column
-            dropped = (
-                f"The start chosen on the map ({start}) has {given} numbers and this file's run "
-                f"has {len(columns)} parameters: it starts from zeros."
-            )
-            ss[KEY] = replace(said(state(), (Note("info", dropped),)), map_start="")
-            ss.start = ""
+    commit(file_read(state(), columns, ss.target, value("start")))  # start: LAZY, read as its default
     index, why = target_column(columns)
     st.selectbox(
         "Target column",

@@ -4,7 +4,8 @@ checks that importing this module does not import it).
 State flows one way:
 
     a change arrives              the link (a session's first run), the sidebar's widgets (every
-                                  run), a preset chosen, a message from the panel or the sweep chart
+                                  run), a preset chosen, a file's header read, a message from the
+                                  panel or the sweep chart
       → a transition here         (state, event) → Transition(next state, inputs to set, notes)
       → PageState                 kept in session state by ui.session.commit
       → the run                   ui.runs makes the run the state asks for; `run_shown` follows it
@@ -24,7 +25,18 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from gd import share
-from gd.inputs import FIELD_NAMES, RANGES, START, InputError, Settings, format_weights, parse_weights
+from gd.checks import quote
+from gd.data import TargetMismatch, target_column
+from gd.inputs import (
+    FIELD_NAMES,
+    RANGES,
+    START,
+    InputError,
+    Settings,
+    format_weights,
+    parse_start,
+    parse_weights,
+)
 from gd.presets import PRESETS
 from gd.run import variants
 from ui.folds import folds_of
@@ -258,6 +270,31 @@ def preset_chosen(state: PageState, name: str, current: Mapping[str, object]) ->
         ),
         inputs,
     )
+
+
+def file_read(state: PageState, columns: list[str], target: str, start: str) -> Transition:
+    """An uploaded file's header read (`columns`), before the target select and the start box are
+    drawn, so that both show what the run uses. A target column (a link's, by name) the file has
+    not is dropped with a warning naming the columns it has (for the session, as the link's);
+    a start chosen on the map whose length does not fit the file's parameters is dropped with a
+    note (one the user typed stays in its box: ui.runs.the_run says why it is not used)."""
+    inputs, warnings, notes, map_start = {}, (), (), state.map_start
+    try:
+        target_column(columns, target)
+    except TargetMismatch as err:
+        index, why = target_column(columns)
+        warnings = (f"Ignored the target column {quote(target)}: {err}. Using {columns[index]}, {why}.",)
+        inputs["target"] = ""
+    if start and start == map_start:
+        given = len(parse_start(start))
+        if given != len(columns):  # w1..wd and b: one a column
+            said_ = (
+                f"The start chosen on the map ({start}) has {given} numbers and this file's run "
+                f"has {len(columns)} parameters: it starts from zeros."
+            )
+            notes, map_start, inputs["start"] = (Note("info", said_),), "", ""
+    next_state = replace(state, link_warnings=state.link_warnings + warnings, map_start=map_start)
+    return Transition(next_state, inputs, notes)
 
 
 # ---- the run -----------------------------------------------------------------------------------
