@@ -1,5 +1,6 @@
-"""The page's transitions (ui.state), without Streamlit: a link, the widgets, a preset and the
-panel's messages each move a PageState, as tests/js test the browser's timeline.
+"""The page's transitions (ui.state, ui.panel_events), without Streamlit: a link, the widgets, a
+preset, a file and the panel's messages each move a PageState, as tests/js test the browser's
+timeline.
 
 Expected values are written by hand here (a Settings built field by field, a start's text, a
 range's words), not read back from the code under test."""
@@ -16,20 +17,18 @@ import pytest
 
 from gd import share
 from gd.inputs import Settings
+from ui.panel_events import PANEL, PanelMessage, from_panel
 from ui.state import (
-    PANEL,
     AxisNames,
     LinkAxis,
     Note,
     PageState,
-    PanelMessage,
     PresetChange,
     RunInputs,
     RunShown,
     Transition,
     file_read,
     from_link,
-    from_panel,
     from_widgets,
     in_order,
     preset_chosen,
@@ -45,7 +44,7 @@ HOSTILE = [math.nan, math.inf, -math.inf, True, "3", None, [1], {"k": 1}]
 
 def test_the_state_module_imports_no_streamlit():
     code = (
-        "import sys, ui.state, ui.folds, ui.panel_messages; "
+        "import sys, ui.state, ui.folds, ui.panel_events; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'); "
         "assert not bad, bad"
     )

@@ -5,7 +5,7 @@ State flows one way:
 
     a change arrives              the link (a session's first run), the sidebar's widgets (every
                                   run), a preset chosen, a file's header read, a message from the
-                                  panel or the sweep chart
+                                  panel or the sweep chart (ui.panel_events.from_panel)
       → a transition here         (state, event) → Transition(next state, inputs to set, notes)
       → PageState                 kept in session state by ui.session.commit
       → the run                   ui.runs makes the run the state asks for; `run_shown` follows it
@@ -20,7 +20,7 @@ page's next draw; the link's warnings last the session (`PageState.link_warnings
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -30,7 +30,6 @@ from gd.data import TargetMismatch, target_column
 from gd.inputs import (
     FIELD_NAMES,
     RANGES,
-    START,
     InputError,
     Settings,
     format_weights,
@@ -40,7 +39,6 @@ from gd.inputs import (
 from gd.presets import PRESETS
 from gd.run import variants
 from ui.folds import folds_of
-from ui.panel_messages import read_chart_pick, read_map_pick, read_report
 
 # ---- the named types ---------------------------------------------------------------------------
 
@@ -318,80 +316,3 @@ def run_shown(state: PageState, run: RunShown) -> PageState:
         open_at=open_at,
         run_start=min(start, run.steps),
     )
-
-
-# ---- the panel's messages -----------------------------------------------------------------------
-
-
-class PanelMessage(NamedTuple):
-    """A message from the browser: `kind` names it (a key of PANEL), `body` is the component's
-    field as the browser sent it (any JSON, or None)."""
-
-    kind: str
-    body: object
-
-
-def iteration_reported(state: PageState, report, inputs: Mapping[str, object]) -> Transition:
-    """The browser stopped on an iteration (after Pause, Steps or a scrub): keep it for share links
-    and downloads. A report names its run: one about another run (a late one), or one that is not
-    an iteration of this run, changes nothing.
-
-    It also names the `opened` it was made under. One made before the last preset was chosen (sent
-    while that preset's rerun was on its way to the browser) changes nothing either, and more: its
-    rerun carries every input as that browser still showed it, the values from before the preset,
-    which Streamlit takes as the user's. Those echoes are undone (`inputs`: the inputs' values
-    now), so the preset's run stays on screen at its own iteration; an input the user did change
-    since is left as it is."""
-    heard = read_report(report, state.run.key, state.run.steps, state.opened)
-    if heard is None or heard.kind == "other":
-        return Transition(state)
-    if heard.kind == "stale":
-        undo = {
-            c.key: c.after
-            for c in state.preset_set
-            if c.key in inputs and inputs[c.key] == c.before and c.before != c.after
-        }
-        return Transition(state, undo)
-    return Transition(replace(state, iteration=heard.k))
-
-
-def start_picked(state: PageState, pick, inputs: Mapping[str, object]) -> Transition:
-    """A click on the contour map: its point becomes θ₀ for the two parameters shown, the others
-    keep the run's start; the start box (its fold opened) shows it and the rerun starts there."""
-    theta0 = list(state.run.theta0)
-    picked = read_map_pick(pick, state.run.key, len(theta0))
-    if picked is None:
-        return Transition(state)  # not a click the map makes: ignored, as a URL parameter not allowed
-    try:
-        theta0[picked.i], theta0[picked.j] = START.check(picked.x), START.check(picked.y)
-    except InputError:
-        return Transition(state)  # beyond any start the page allows: the map never offers such a point
-    text = format_weights(theta0)
-    return Transition(replace(state, map_start=text), {"start": text, "fold_advanced": True})
-
-
-def rate_picked(state: PageState, pick, inputs: Mapping[str, object]) -> Transition:
-    """A click on the learning-rate sweep: its rate (3 significant digits) becomes η."""
-    x = read_chart_pick(pick, state.sweep_id)
-    if x is None:
-        return Transition(state)  # not a click the chart makes: ignored
-    try:
-        rate = RANGES["learning_rate"].check(float(f"{x:.3g}"))
-    except InputError as err:
-        return Transition(state, {}, (Note("warning", f"The clicked rate is not allowed: {err}."),))
-    return Transition(state, {"learning_rate": rate})
-
-
-# Every message the browser sends, by kind: a new one is one function and one entry.
-PANEL: dict[str, Callable[[PageState, object, Mapping[str, object]], Transition]] = {
-    "iteration": iteration_reported,
-    "pick": start_picked,
-    "rate": rate_picked,
-}
-
-
-def from_panel(state: PageState, message: PanelMessage, inputs: Mapping[str, object] = {}) -> Transition:
-    """A message from the panel or the sweep chart, dispatched by kind (`PANEL`); one of no known
-    kind changes nothing. `inputs`: the inputs' values now (read only)."""
-    handle = PANEL.get(message.kind)
-    return Transition(state) if handle is None else handle(state, message.body, inputs)

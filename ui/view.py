@@ -5,7 +5,8 @@ gd.live, words and formulas from gd.explain, share links from gd.share.
 State flows one way, once a page view:
 
     the link (first run) / the widgets / a message from the panel
-      → a transition (ui.state: from_link, from_widgets, preset_chosen, from_panel)
+      → a transition (ui.state: from_link, from_widgets, preset_chosen, file_read;
+        ui.panel_events.from_panel)
       → PageState (ui.session.commit)
       → the run (ui.runs.the_run; ui.state.run_shown follows it)
       → the page (here), and the address bar (ui.link.sync_url)
@@ -31,10 +32,10 @@ from gd.run import Experiment
 from panel import figure_id, live_panel, plotly_js, static_chart
 from ui import sidebar as bar
 from ui.link import sync_url
-from ui.panel_messages import state_field
+from ui.panel_events import PanelMessage, from_panel, state_field
 from ui.runs import Run, live_payload, rate_sweep, recent, the_run
 from ui.session import commit, init_state, ss, state, update, value
-from ui.state import Note, PanelMessage, Transition, from_panel, from_widgets, in_order, run_shown
+from ui.state import Note, Transition, from_widgets, in_order, run_shown
 
 # Presenter mode: the page as a stage for a 1280 x 720 projector (the panel's own part is in
 # static/live.css): less padding, the title on one line, the header bar see-through (its buttons
@@ -63,7 +64,7 @@ RUN_INPUTS = (*FIELD_NAMES, "compare", "compare_rates", "compare_batches")
 
 def panel_message(kind: str, component: str, field: str):
     """The callback of a message from the browser: component `component`'s field `field` (in
-    session state), handed to ui.state.from_panel as a message of `kind`. Runs before any widget
+    session state), handed to ui.panel_events.from_panel as a message of `kind`. Runs before any widget
     is drawn, so the widgets show what it set and the rerun uses it."""
 
     def heard() -> None:
