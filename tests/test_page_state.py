@@ -27,6 +27,7 @@ from ui.state import (
     RunInputs,
     RunShown,
     Transition,
+    axes_known,
     file_read,
     from_link,
     from_widgets,
@@ -376,3 +377,33 @@ def test_a_start_from_the_map_that_does_not_fit_the_file_is_dropped_once_and_a_t
     assert file_read(state, ["x", "y"], "", "7, 8, 9") == Transition(state)  # typed: the run says why
     fits = file_read(state, ["a", "b", "c", "d", "e", "y"], "", "1, 2, 3, 4, 5, 6")
     assert fits == Transition(state)
+
+
+# ---- the surface's axes --------------------------------------------------------------------------
+
+
+def test_the_surface_axes_default_to_the_datas_own_and_a_choice_the_data_have_stays():
+    auto = AxisNames("w2", "w1")
+    t = axes_known(PageState(), ["w1", "w2", "b"], auto, {})
+    assert t.inputs == {"surface_x": "w2", "surface_y": "w1"} and t.state.auto_axes == auto
+    assert (
+        axes_known(PageState(), ["w1", "w2", "b"], auto, {"surface_x": "b", "surface_y": "w1"}).inputs == {}
+    )
+    # the depth axis is never the horizontal one: the data's own, else the first other parameter
+    same = {"surface_x": "w1", "surface_y": "w1"}
+    assert axes_known(PageState(), ["w1", "w2", "b"], auto, same).inputs == {"surface_y": "w2"}
+    one = axes_known(PageState(), ["w1", "b"], AxisNames("w1", "b"), {"surface_x": "b", "surface_y": "w5"})
+    assert one.inputs == {"surface_y": "w1"}
+
+
+def test_a_links_axis_the_data_have_not_is_dropped_once_with_a_warning_naming_theirs():
+    state = from_link(PageState(), {"surface_x": "w9", "surface_y": "b"}).state
+    t = axes_known(state, ["w1", "w2", "b"], AxisNames("w2", "w1"), {"surface_x": "w9", "surface_y": "b"})
+    assert t.inputs == {"surface_x": "w2"}
+    assert t.state.link_warnings == (
+        "Ignored the URL parameter surface_x='w9': these data have no parameter 'w9' (they have "
+        "w1, w2, b). Using w2.",
+    )
+    assert t.state.link_axes == ()  # checked once: the next run's data say nothing more
+    again = axes_known(t.state, ["w1", "b"], AxisNames("w1", "b"), {"surface_x": "w2", "surface_y": "b"})
+    assert again.state.link_warnings == t.state.link_warnings

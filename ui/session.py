@@ -39,7 +39,7 @@ def state() -> PageState:
 
 
 def update(**changes) -> None:
-    """Bookkeeping the page does while it draws (the surface axes chosen, the sweep's id)."""
+    """Bookkeeping the page does while it draws (the sweep's id, a file given, the notes said)."""
     ss[KEY] = replace(ss[KEY], **changes)
 
 

@@ -28,8 +28,8 @@ from gd.inputs import (
 from gd.presets import PRESETS
 from gd.run import Experiment
 from ui.folds import FOLDS
-from ui.session import commit, ready, ss, state, update, value
-from ui.state import AxisNames, file_read, preset_chosen
+from ui.session import commit, ready, ss, state, value
+from ui.state import AxisNames, axes_known, file_read, preset_chosen
 
 
 def preset_changed() -> None:
@@ -325,21 +325,8 @@ def surface_axes(ex: Experiment) -> Axes:
     weights = ex.true_theta[:-1] if ex.true_theta is not None else ex.problem.theta_star[:-1]
     order = [int(p) for p in np.argsort(-np.abs(weights), kind="stable")]
     default_x, default_y = (order[0], order[1]) if ex.d > 1 else (0, ex.d)
-    if ss.get("surface_x") not in names:
-        ss.surface_x = names[default_x]
+    commit(axes_known(state(), names, AxisNames(names[default_x], names[default_y]), ss))
     others = [n for n in names if n != ss.surface_x]
-    if ss.get("surface_y") not in others:
-        ss.surface_y = names[default_y] if names[default_y] in others else others[0]
-    missing = tuple(  # a link's axis these data do not have
-        share.missing_axis(axis, name, names, ss[axis])
-        for axis, name in state().link_axes
-        if name not in names
-    )
-    update(
-        auto_axes=AxisNames(names[default_x], names[default_y]),  # left out of share links
-        link_axes=(),  # checked once
-        link_warnings=state().link_warnings + missing,
-    )
     with st.sidebar:
         if box := fold("Surface axes", "fold_surface"):
             box.selectbox("Horizontal axis", names, key="surface_x")

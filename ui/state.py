@@ -4,8 +4,9 @@ checks that importing this module does not import it).
 State flows one way:
 
     a change arrives              the link (a session's first run), the sidebar's widgets (every
-                                  run), a preset chosen, a file's header read, a message from the
-                                  panel or the sweep chart (ui.panel_events.from_panel)
+                                  run), a preset chosen, a file's header read, the run's parameter
+                                  names known, a message from the panel or the sweep chart
+                                  (ui.panel_events.from_panel)
       → a transition here         (state, event) → Transition(next state, inputs to set, notes)
       → PageState                 kept in session state by ui.session.commit
       → the run                   ui.runs makes the run the state asks for; `run_shown` follows it
@@ -293,6 +294,30 @@ def file_read(state: PageState, columns: list[str], target: str, start: str) -> 
             notes, map_start, inputs["start"] = (Note("info", said_),), "", ""
     next_state = replace(state, link_warnings=state.link_warnings + warnings, map_start=map_start)
     return Transition(next_state, inputs, notes)
+
+
+def axes_known(
+    state: PageState, names: list[str], auto: AxisNames, shown: Mapping[str, object]
+) -> Transition:
+    """The run's parameter names known: the surface axes the user chose (`shown`: surface_x and
+    surface_y as the widgets hold them, either possibly missing) stay where the data have them,
+    else the data's own (`auto`: the largest true weights, left out of links), the depth axis never
+    the horizontal one. A link's axis these data have not is dropped with a warning naming the
+    parameters they have (for the session, as the link's other warnings)."""
+    x = shown.get("surface_x")
+    x = x if x in names else auto.x
+    others = [n for n in names if n != x]
+    y = shown.get("surface_y")
+    y = y if y in others else (auto.y if auto.y in others else others[0])
+    chosen = {"surface_x": x, "surface_y": y}
+    missing = tuple(
+        share.missing_axis(link.axis, link.name, names, chosen[link.axis])
+        for link in state.link_axes
+        if link.name not in names
+    )
+    inputs = {key: name for key, name in chosen.items() if shown.get(key) != name}
+    next_state = replace(state, auto_axes=auto, link_axes=(), link_warnings=state.link_warnings + missing)
+    return Transition(next_state, inputs)
 
 
 # ---- the run -----------------------------------------------------------------------------------
