@@ -178,7 +178,7 @@ def csv_of(names, columns) -> bytes:
 
 def upload(at, content: bytes, name: str = "data.csv"):
     # the page's one uploader: its key is a session's own where the page opened from an
-    # uploaded=true link (ui.Memo.upload_key)
+    # uploaded=true link (PageState.upload_key)
     at.file_uploader[0].set_value((name, content, "text/csv")).run()
     assert not at.exception, at.exception
     return at

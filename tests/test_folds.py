@@ -1,4 +1,4 @@
-"""The sidebar's folds: groups of inputs few users touch, drawn only while open (ui.FOLDS).
+"""The sidebar's folds: groups of inputs few users touch, drawn only while open (ui.folds.FOLDS).
 
 A closed fold draws none of its inputs (a page view then costs less server time), yet every value
 in it stays in force: the run, the share link and the messages follow it whether the fold is open
@@ -15,7 +15,7 @@ from gd import live, share
 from gd.inputs import Settings
 from gd.presets import PRESETS
 from gd.run import experiment
-from ui import FOLDS
+from ui.folds import FOLDS
 
 TIMEOUT = 60
 
@@ -147,10 +147,10 @@ def test_a_click_on_the_map_opens_the_fold_of_the_start_it_sets():
 
 
 def test_the_hot_path_memo_answers_repeats_once_per_arguments_and_stays_bounded():
-    """ui.recent: the last results in front of Streamlit's caches, looked up by the hashed
+    """ui.runs.recent: the last results in front of Streamlit's caches, looked up by the hashed
     (non-underscore) arguments: a repeat is not computed again, another argument is, and at most
     RECENT results are held (the oldest dropped first)."""
-    import ui  # noqa: PLC0415
+    from ui import runs  # noqa: PLC0415
 
     calls = []
 
@@ -158,27 +158,27 @@ def test_the_hot_path_memo_answers_repeats_once_per_arguments_and_stays_bounded(
         calls.append(key)
         return key * key
 
-    ui._recent.clear()
-    assert ui.recent(square, key=3, _unhashed=object()) == 9
-    assert ui.recent(square, key=3, _unhashed=object()) == 9  # underscore arguments: not looked at
+    runs._recent.clear()
+    assert runs.recent(square, key=3, _unhashed=object()) == 9
+    assert runs.recent(square, key=3, _unhashed=object()) == 9  # underscore arguments: not looked at
     assert calls == [3]
-    for key in range(4, 4 + ui.RECENT):
-        assert ui.recent(square, key=key) == key * key
-    assert len(ui._recent) == ui.RECENT
-    assert ui.recent(square, key=3) == 9 and calls[-1] == 3  # the oldest was dropped: computed again
+    for key in range(4, 4 + runs.RECENT):
+        assert runs.recent(square, key=key) == key * key
+    assert len(runs._recent) == runs.RECENT
+    assert runs.recent(square, key=3) == 9 and calls[-1] == 3  # the oldest was dropped: computed again
     assert calls.count(3) == 2
-    ui._recent.clear()
+    runs._recent.clear()
 
 
 def test_a_new_page_holds_only_the_inputs_it_draws_and_reads_the_others_as_their_defaults():
     """Every widget Streamlit draws scans all of session state: a folded input, another
     optimizer's hyper-parameter or a full-batch optimizer's batch size enters it only once its
     widget is drawn (or a link or a preset sets it), and counts as its default meanwhile."""
-    import ui  # noqa: PLC0415
+    from ui.folds import LAZY  # noqa: PLC0415
 
     at = page()
     held = set(at.session_state._state.filtered_state)
-    assert not held & ui.LAZY, held & ui.LAZY
+    assert not held & LAZY, held & LAZY
     assert {"true_weights", "bias", "samples", "learning_rate", "steps", "optimizer"} <= held
     assert run_of(at) == live.run_key(experiment(Settings()))  # the defaults' run
     open_folds(at, "data").run()  # drawn: in session state, at its default

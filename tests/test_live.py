@@ -73,7 +73,7 @@ def component(at, key: str):
 
 
 def open_folds(at, *folds: str):
-    """Open the sidebar's folds (all by default; names as in ui.FOLDS, without "fold_"), as a
+    """Open the sidebar's folds (all by default; names as in ui.folds.FOLDS, without "fold_"), as a
     click on each would: a fold's inputs are drawn only while it is open. From the next run."""
     for fold in folds or ("data", "optimizer", "advanced", "compare", "surface"):
         at.session_state[f"fold_{fold}"] = True
