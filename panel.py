@@ -24,6 +24,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from gd import registry
+from gd.checks import InputError
+from gd.inputs import RANGES
+
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = STATIC / "plotly-gd.min.js"
 PLOTLY_GZ = STATIC / "plotly-gd.min.js.gz"
@@ -281,15 +285,44 @@ def read_chart_pick(pick, figure: str | None) -> float | None:
     return number(pick.get("x"))
 
 
+def read_settings(message, run: str | None, steps: int) -> dict | None:
+    """The what-if controls' settled choice {run, learning_rate, optimizer, momentum, k} on this
+    run of `steps` updates (static/whatif-panel.js): each field checked as its URL parameter is
+    (the rate and momentum within the sidebar's ranges, the optimizer one of gd.registry's, k an
+    iteration of the run); None for anything else, which the callback then ignores."""
+    if not isinstance(message, dict) or not isinstance(message.get("run"), str) or message["run"] != run:
+        return None
+    rate, mu = number(message.get("learning_rate")), number(message.get("momentum"))
+    optimizer, k = message.get("optimizer"), whole(message.get("k"), 0, steps)
+    if None in (rate, mu, k) or not isinstance(optimizer, str) or optimizer not in registry.NAMES:
+        return None
+    try:
+        rate, mu = RANGES["learning_rate"].check(rate), registry.MOMENTUM.check(mu)
+    except InputError:
+        return None
+    return {"learning_rate": rate, "optimizer": optimizer, "momentum": mu, "k": k}
+
+
 def live_panel(
-    payload: bytes, start: int, on_iteration: Callable[[], None], on_pick: Callable[[], None], opened: int = 0
+    payload: bytes,
+    start: int,
+    on_iteration: Callable[[], None],
+    on_pick: Callable[[], None],
+    opened: int = 0,
+    on_settings: Callable[[], None] | None = None,
 ):
     """Mount the panel with a run's payload (gd.live.payload's bytes); `start` is where a new run
     opens, and where the panel goes whenever `opened` changes (a preset chosen: its iteration,
     even on the run shown). The browser reports the iteration (in session state under "live",
-    `.iteration`) once the user stops moving, and a click on the contour map (`.pick`:
-    {run, i, j, x, y}) at once."""
+    `.iteration`) once the user stops moving, a click on the contour map (`.pick`:
+    {run, i, j, x, y}) at once, and the what-if controls' settled choice (`.settings`, see
+    `read_settings`) once they are let go."""
     head = {"start": start, "opened": opened, "module": MODULE_URL, "plotly": PLOTLY_URL}
+    callbacks = {"on_settings_change": on_settings} if on_settings is not None else {}
     return _component(
-        key="live", data=pack(head, payload), on_iteration_change=on_iteration, on_pick_change=on_pick
+        key="live",
+        data=pack(head, payload),
+        on_iteration_change=on_iteration,
+        on_pick_change=on_pick,
+        **callbacks,
     )

@@ -52,6 +52,7 @@ from panel import (
     read_chart_pick,
     read_map_pick,
     read_report,
+    read_settings,
     state_field,
     static_chart,
 )
@@ -608,6 +609,23 @@ def rate_picked() -> None:
         memo().pick_error = f"The clicked rate is not allowed: {err}."
 
 
+def settings_chosen() -> None:
+    """The panel's what-if controls let go (a callback, before the widgets): the rate, optimizer
+    and momentum the browser ran become the sidebar's (so sidebar, panel and share link agree),
+    and the new run opens at the iteration shown, as a link's `iteration=` does. The server
+    computes that run as for any input (this pass: issue 22 item 3's split is not done)."""
+    m = memo()
+    chosen = read_settings(state_field(ss.get("live"), "settings"), m.run_key, m.run_steps)
+    if chosen is None:
+        return  # not a message the controls send: ignored, as a URL parameter that is not allowed
+    k = chosen.pop("k")
+    if any(ss.get(key) != chosen[key] for key in chosen):
+        m.open_at = k
+    ss.current = k
+    for key, given in chosen.items():
+        ss[key] = given
+
+
 def surface_axes(ex: Experiment) -> tuple[int, int]:
     """The sidebar's choice of the two parameters the surface is drawn over."""
     names = list(ex.names)
@@ -892,6 +910,7 @@ def main() -> None:
         iteration_reported,
         start_picked,
         memo().opened,
+        settings_chosen,
     )
     if ss.presenter:  # the stage first: the panel fills the projector, the words follow it
         messages(ex, upload, errors)

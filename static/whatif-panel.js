@@ -23,7 +23,7 @@ export class WhatIf {
   constructor(panel, commit) {
     this.panel = panel;
     this.commit = commit;
-    this.rate = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-rate", "aria-label": "Learning rate η (log scale)" });
+    this.rate = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-rate", "aria-label": "What-if learning rate η, log scale" });
     this.rateText = el("output", { class: "gd-whatif-value" });
     this.marker = el("div", { class: "gd-limit", title: "The stability limit" });
     this.optimizer = el("select", { "data-testid": "gd-optimizer", "aria-label": "Optimizer" });
