@@ -33,7 +33,8 @@ export class WhatIf {
     this.note = el("div", { class: "gd-whatif-note", "data-testid": "gd-whatif-note", "aria-live": "polite" });
     const rateBox = el("label", { class: "gd-whatif-rate" }, ["η ", el("span", { class: "gd-rate-track" }, [this.rate, this.marker]), this.rateText]);
     this.root = el("div", { class: "gd-whatif", hidden: "" }, [rateBox, this.optimizer, this.momentumBox, this.note]);
-    panel.root.querySelector(".gd-head").append(this.root); // in place before any chart is sized
+    // above the scrubber (in presenter mode beside it: live.css), in place before any chart is sized
+    panel.root.querySelector(".gd-scrubrow").before(this.root);
     const on = (target, type, handler) => target.addEventListener(type, handler, { signal: panel.alive.signal });
     on(this.rate, "input", () => this.choose({ learning_rate: rateAt(Number(this.rate.value), this.block.rate) }));
     on(this.momentum, "input", () => this.choose({ momentum: momentumAt(Number(this.momentum.value), this.block.momentum) }));
