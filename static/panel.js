@@ -317,7 +317,7 @@ export class Panel {
   // into sight or the motion stops: nobody sees it move, and the views in sight move faster.
   render(scene) {
     if (!this.state || this.dead) return;
-    const moving = this.state.playing || this.dragging;
+    const moving = this.state.playing || this.dragging || this.tuning; // tuning: a what-if slider held
     const { k } = this.state;
     const shown = (name) => scene || !moving || this.inSight.has(name);
     this.renderNumbers(shown("math"));

@@ -39,7 +39,18 @@ export class WhatIf {
     on(this.rate, "input", () => this.choose({ learning_rate: rateAt(Number(this.rate.value), this.block.rate) }));
     on(this.momentum, "input", () => this.choose({ momentum: momentumAt(Number(this.momentum.value), this.block.momentum) }));
     on(this.optimizer, "change", () => this.choose({ optimizer: this.optimizer.value }));
-    for (const input of [this.rate, this.momentum]) on(input, "change", () => this.settle());
+    for (const input of [this.rate, this.momentum]) {
+      on(input, "change", () => this.settle());
+      // held: the views out of sight wait, the 3-D scene follows when it has time (as in Play);
+      // let go, every view catches up at once
+      on(input, "pointerdown", () => (panel.tuning = true));
+    }
+    const release = () => {
+      if (!panel.tuning) return;
+      panel.tuning = false;
+      if (panel.state) panel.render(true);
+    };
+    for (const type of ["pointerup", "pointercancel"]) on(window, type, release);
     on(this.optimizer, "change", () => this.settle());
   }
 
