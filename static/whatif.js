@@ -4,7 +4,7 @@
 // capabilities and stability limit), and rebuilt as the payload's data, so that the panel draws
 // it as it draws the server's run. Pure: no DOM, no plotly.js (whatif-panel.js is the controls).
 
-import { run as engineRun, quadratic, products, dot } from "./engine.js";
+import { run as engineRun, products, dot } from "./engine.js";
 import { OPTIMIZERS, scheduleRates } from "./schedules.js";
 
 const PATH_POINTS = 1000; // the 3-D path's points (gd.figures.common.PATH_POINTS)
@@ -100,32 +100,44 @@ export function whatifData(data, settings) {
   const rows = T + 1;
   const excess = new Float64Array(rows);
   const z = new Float64Array(rows);
-  const grad = new Float64Array(rows * p);
   const gradNorm = new Float64Array(rows);
   const e = new Float64Array(p);
+  const Ge = new Float64Array(p);
   const G = problem.G;
   const { i, j } = data;
-  for (let r = 0; r < rows; r++) {
-    for (let m = 0; m < p; m++) e[m] = P[r * p + m] - star[m];
-    excess[r] = Math.max(quadratic(e, G, p), 0);
-    const g = products(P.subarray(r * p, (r + 1) * p), G, p);
-    let squares = 0;
+  // e^T G e as engine.js's quadratic sums it (products, then dot, in order from +0), in place
+  const quadraticOf = (v) => {
     for (let n = 0; n < p; n++) {
-      g[n] = 2 * (g[n] - problem.c[n]);
-      squares += g[n] * g[n];
-      grad[r * p + n] = g[n];
+      let sum = 0;
+      for (let m = 0; m < p; m++) sum += v[m] * G[m * p + n];
+      Ge[n] = sum;
+    }
+    let total = 0;
+    for (let n = 0; n < p; n++) total += v[n] * Ge[n];
+    return total;
+  };
+  for (let r = 0; r < rows; r++) {
+    const at = r * p;
+    for (let m = 0; m < p; m++) e[m] = P[at + m] - star[m];
+    excess[r] = Math.max(quadraticOf(e), 0);
+    let squares = 0; // |2 (G theta - c)|
+    for (let n = 0; n < p; n++) {
+      let sum = 0;
+      for (let m = 0; m < p; m++) sum += P[at + m] * G[m * p + n];
+      const g = 2 * (sum - problem.c[n]);
+      squares += g * g;
     }
     gradNorm[r] = Math.sqrt(squares);
     e.fill(0);
-    e[i] = P[r * p + i] - star[i];
-    e[j] = P[r * p + j] - star[j];
-    z[r] = problem.loss_star + Math.max(quadratic(e, G, p), 0) + block.lift;
+    e[i] = P[at + i] - star[i];
+    e[j] = P[at + j] - star[j];
+    z[r] = problem.loss_star + Math.max(quadraticOf(e), 0) + block.lift;
   }
   const main = data.runs[0];
   const drawn = {};
   for (const n of Object.keys(main.drawn)) drawn[n] = milestones(T, Number(n));
   const entry = optimizerOf(block, settings.optimizer);
-  const rate = stepRates(settings, T, grad, G, p, entry.picks_rate);
+  const rate = stepRates(settings, T, P, problem, entry.picks_rate);
   const out = { label: main.label, T, drawn, P, excess, z, loss: result.loss, grad_norm: gradNorm };
   if (rate !== null) out.rate = rate;
   if (main.mse) out.mse = result.loss.map((L, r) => L - block.l2 * dot(P.subarray(r * p, (r + 1) * p - 1), P.subarray(r * p, (r + 1) * p - 1)));
@@ -140,7 +152,7 @@ export function whatifData(data, settings) {
 // The rate of the update after each iteration 0..T (the last one's at T), as gd.live sends it:
 // the schedule's where the optimizer has a rate, the exact line search's g^T g / (2 g^T G g)
 // where it picks its own, null where it has none (newton, cg).
-export function stepRates(settings, T, grad, G, p, picks) {
+export function stepRates(settings, T, P, problem, picks) {
   const out = new Float64Array(T + 1);
   if (OPTIMIZERS[settings.optimizer].rate) {
     const rates = scheduleRates(settings, Math.max(Number(settings.steps), 1));
@@ -148,8 +160,10 @@ export function stepRates(settings, T, grad, G, p, picks) {
     return out;
   }
   if (!picks) return null;
+  const { G, c, p } = problem;
   for (let s = 0; s <= T; s++) {
-    const g = grad.subarray(Math.min(s, T - 1) * p, (Math.min(s, T - 1) + 1) * p);
+    const at = Math.min(s, T - 1) * p;
+    const g = products(P.subarray(at, at + p), G, p).map((x, n) => 2 * (x - c[n]));
     const gg = dot(g, g);
     out[s] = T > 0 && gg > 0 ? gg / (2 * dot(g, products(g, G, p))) : NaN;
   }
