@@ -26,7 +26,7 @@ import streamlit as st
 
 from gd import registry
 from gd.checks import InputError
-from gd.inputs import RANGES
+from gd.inputs import RANGES, START
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = STATIC / "plotly-gd.min.js"
@@ -285,22 +285,28 @@ def read_chart_pick(pick, figure: str | None) -> float | None:
     return number(pick.get("x"))
 
 
-def read_settings(message, run: str | None, steps: int) -> dict | None:
-    """The what-if controls' settled choice {run, learning_rate, optimizer, momentum, k} on this
-    run of `steps` updates (static/whatif-panel.js): each field checked as its URL parameter is
-    (the rate and momentum within the sidebar's ranges, the optimizer one of gd.registry's, k an
-    iteration of the run); None for anything else, which the callback then ignores."""
+def read_settings(message, run: str | None, steps: int, p: int = 0) -> dict | None:
+    """The what-if controls' settled choice {run, learning_rate, optimizer, momentum, k[, start]}
+    on this run of `steps` updates and p parameters (static/whatif-panel.js): each field checked as
+    its URL parameter is (the rate and momentum within the sidebar's ranges, the optimizer one of
+    gd.registry's, k an iteration of the run, the start dragged on the map p numbers each within
+    the start's range); None for anything else, which the callback then ignores."""
     if not isinstance(message, dict) or not isinstance(message.get("run"), str) or message["run"] != run:
         return None
     rate, mu = number(message.get("learning_rate")), number(message.get("momentum"))
     optimizer, k = message.get("optimizer"), whole(message.get("k"), 0, steps)
     if None in (rate, mu, k) or not isinstance(optimizer, str) or optimizer not in registry.NAMES:
         return None
+    start = message.get("start", ())
+    if not isinstance(start, list | tuple) or (start and len(start) != p):
+        return None
     try:
         rate, mu = RANGES["learning_rate"].check(rate), registry.MOMENTUM.check(mu)
+        start = [START.check(v) for v in start]  # a bool, text or non-finite value: InputError
     except InputError:
         return None
-    return {"learning_rate": rate, "optimizer": optimizer, "momentum": mu, "k": k}
+    chosen = {"learning_rate": rate, "optimizer": optimizer, "momentum": mu, "k": k}
+    return chosen | ({"start": start} if start else {})
 
 
 def live_panel(

@@ -610,15 +610,20 @@ def rate_picked() -> None:
 
 
 def settings_chosen() -> None:
-    """The panel's what-if controls let go (a callback, before the widgets): the rate, optimizer
-    and momentum the browser ran become the sidebar's (so sidebar, panel and share link agree),
-    and the new run opens at the iteration shown, as a link's `iteration=` does. The server
-    computes that run as for any input (this pass: issue 22 item 3's split is not done)."""
+    """The panel's what-if controls let go (a callback, before the widgets): the rate, optimizer,
+    momentum (and a start dragged on the map) the browser ran become the sidebar's (so sidebar,
+    panel and share link agree), and the new run opens at the iteration shown, as a link's
+    `iteration=` does. The server computes that run as for any input (this pass: issue 22 item
+    3's split is not done)."""
     m = memo()
-    chosen = read_settings(state_field(ss.get("live"), "settings"), m.run_key, m.run_steps)
+    message = state_field(ss.get("live"), "settings")
+    chosen = read_settings(message, m.run_key, m.run_steps, len(m.run_theta0))
     if chosen is None:
         return  # not a message the controls send: ignored, as a URL parameter that is not allowed
     k = chosen.pop("k")
+    if "start" in chosen:  # dragged on the map: the start box shows it, as a click's
+        chosen["start"] = m.map_start = format_weights(chosen["start"])
+        ss.fold_advanced = True
     if any(ss.get(key) != chosen[key] for key in chosen):
         m.open_at = k
     ss.current = k

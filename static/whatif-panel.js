@@ -12,6 +12,7 @@ import { timeline } from "./timeline.js";
 import { describe } from "./readouts.js";
 import { el } from "./dom.js";
 import { OPTIMIZERS } from "./schedules.js";
+import { listenForStartDrags } from "./whatif-start.js";
 import {
   guidance, limitOf, momentumAt, momentumPosition, nearestPosition, optimizerOf, positionOf, rateAt, threeDigits, whatifData, whatifSettings,
 } from "./whatif.js";
@@ -51,6 +52,7 @@ export class WhatIf {
       if (panel.state) panel.render(true);
     };
     for (const type of ["pointerup", "pointercancel"]) on(window, type, release);
+    listenForStartDrags(this); // the start, dragged on the contour map
     on(this.optimizer, "change", () => this.settle());
   }
 
@@ -72,6 +74,13 @@ export class WhatIf {
     }
     this.note.textContent = "";
     this.renderControls();
+  }
+
+  // The start the browser's run takes (theta_0: dragged, or the run's), or null where the choice
+  // runs on the server.
+  start() {
+    if (!this.block || !optimizerOf(this.block, this.choice.optimizer)?.browser) return null;
+    return this.choice.start ?? this.block.settings.start;
   }
 
   // The controls as the choice has them: positions, values, words, the limit's marker.

@@ -71,6 +71,17 @@ def test_read_settings_takes_the_controls_form_only():
         assert read_settings(message, "R", 1000) is None, message
 
 
+def test_read_settings_takes_a_start_of_p_numbers_in_range_only():
+    start = [1.5, -2.0, 0.0]
+    assert read_settings({**GOOD, "start": start}, "R", 1000, 3)["start"] == start
+    assert "start" not in read_settings({**GOOD, "start": []}, "R", 1000, 3)  # the run's own
+    bad = [[1.5, -2.0], [1.5, -2.0, 0.0, 1.0], "1, 2, 3", 7, {"0": 1}, None, [1, 2, [3]]]
+    bad += [[1.5, -2.0, value] for value in HOSTILE]
+    bad += [[1.5, -2.0, 2e9]]  # beyond the start's range
+    for value in bad:
+        assert read_settings({**GOOD, "start": value}, "R", 1000, 3) is None, value
+
+
 def page(**query) -> AppTest:
     at = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
     for key, value in query.items():
@@ -100,6 +111,18 @@ def test_a_settled_choice_becomes_the_sidebars_and_opens_at_the_iteration_shown(
     loss = np.frombuffer(base64.b64decode(run["loss"]["bdata"]), "<f8")
     np.testing.assert_array_equal(loss, reference.loss)  # the server's run is the CLI's, bit for bit
     assert at.query_params["iteration"] == "40"
+
+
+def test_a_start_dragged_on_the_map_becomes_the_start_box():
+    at = page(iteration="40")
+    choose(at, learning_rate=0.01, optimizer="gd", momentum=0.9, k=40, start=[0, 0, 0, 2.5, 1.5, 0])
+    assert not at.exception, at.exception
+    assert at.text_input(key="start").value == "0, 0, 0, 2.5, 1.5, 0"
+    assert at.query_params["start"] == "0, 0, 0, 2.5, 1.5, 0" and at.query_params["iteration"] == "40"
+    reference = experiment(Settings(start=(0, 0, 0, 2.5, 1.5, 0))).trajectory
+    run = panel(at)["payload"]["runs"][0]
+    loss = np.frombuffer(base64.b64decode(run["loss"]["bdata"]), "<f8")
+    np.testing.assert_array_equal(loss, reference.loss)
 
 
 def test_every_hostile_settings_message_is_ignored_and_logs_nothing(caplog):
