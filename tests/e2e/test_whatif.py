@@ -196,3 +196,44 @@ def test_presenter_mode_shows_the_controls(open_app, console_errors, screenshot)
     expect(page.get_by_test_id("gd-loss")).to_have_text(compact(cli_losses("--lr", repr(shown))[40]))
     screenshot(page, "presenter")
     no_trouble(page, console_errors)
+
+
+START_PIXEL = f"""() => {{
+  const plot = {PANEL}.querySelector('.gd-contour .gd-chart');
+  const path = plot.data.find((t) => t.meta && t.meta.gd === 'path');
+  const {{ xaxis: xa, yaxis: ya }} = plot._fullLayout;
+  const box = plot.getBoundingClientRect();
+  return [box.left + xa._offset + xa.d2p(path.x[0]), box.top + ya._offset + ya.d2p(path.y[0])];
+}}"""
+
+
+def test_the_start_dragged_on_the_map_reruns_in_the_browser_and_reaches_the_start_box(
+    open_app, console_errors, screenshot
+):
+    page = open_at(open_app, "", 40)
+    page.locator(".gd-contour").scroll_into_view_if_needed()
+    sent = frames_sent(page)
+    x, y = page.evaluate(START_PIXEL)
+    before = runs_drawn(page)
+    idle = len(sent)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 4):
+        page.mouse.move(x + 15 * step, y - 10 * step)
+        page.wait_for_function(f"() => ({WHATIF_RUNS})() >= {before + step}")
+    assert len(sent) == idle, sent[idle:]  # nothing sent while the start is held
+    moved = page.evaluate(f"() => Array.from({PANEL}.parentElement.__gdPanel.whatif.choice.start)")
+    assert moved != [0.0] * 6 and moved.count(0) == 4, moved  # the two parameters shown moved
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    start = ",".join(repr(float(v)) for v in moved)
+    reference = cli_losses("--start", start)
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(reference[40]))
+    page.mouse.up()
+    # let go: the start reaches the server once, its run is the browser's, the link holds it
+    page.wait_for_function("() => new URL(location.href).searchParams.has('start')")
+    page.locator(PANEL_READY).wait_for(state="attached")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(reference[40]))
+    assert len(sent) - idle <= 2, sent[idle:]
+    screenshot(page, "start")
+    no_trouble(page, console_errors)
