@@ -128,10 +128,12 @@ export class WhatIf {
     if (!entry?.browser || panel.root.dataset.ready !== "true" || panel.data.run !== this.base.run) return;
     this.held ??= panel.state.k;
     const { data, result } = whatifData(this.base, whatifSettings(this.block, this.choice));
+    // the server's run replaced, or the length changed: the scrubber's end and step, the run's length
+    const length = panel.data === this.base || panel.data.T !== data.T;
     panel.data = data;
     panel.run = new Run(data);
     panel.state = timeline({ T: data.T, marks: panel.run.marks, seconds: data.play_seconds, k: Math.min(this.held, data.T), follow: panel.state.follow });
-    describe(panel, panel.run);
+    if (length) describe(panel, panel.run);
     panel.render(false);
     this.note.textContent = guidance(result, this.choice.learning_rate, limit, hasRate);
     panel.root.dataset.whatif = String(Number(panel.root.dataset.whatif || 0) + 1); // runs drawn, for tests and benchmarks
