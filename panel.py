@@ -218,14 +218,25 @@ def static_chart(
 
 
 def live_panel(
-    payload: bytes, start: int, on_iteration: Callable[[], None], on_pick: Callable[[], None], opened: int = 0
+    payload: bytes,
+    start: int,
+    on_iteration: Callable[[], None],
+    on_pick: Callable[[], None],
+    opened: int = 0,
+    on_settings: Callable[[], None] | None = None,
 ):
     """Mount the panel with a run's payload (gd.live.payload's bytes); `start` is where a new run
     opens, and where the panel goes whenever `opened` changes (a preset chosen: its iteration,
     even on the run shown). The browser reports the iteration (in session state under "live",
-    `.iteration`) once the user stops moving, and a click on the contour map (`.pick`:
-    {run, i, j, x, y}) at once."""
+    `.iteration`) once the user stops moving, a click on the contour map (`.pick`:
+    {run, i, j, x, y}) at once, and the what-if controls' settled choice (`.settings`, see
+    `ui.panel_events.read_settings`) once they are let go."""
     head = {"start": start, "opened": opened, "module": MODULE_URL, "plotly": PLOTLY_URL}
+    callbacks = {"on_settings_change": on_settings} if on_settings is not None else {}
     return _component(
-        key="live", data=pack(head, payload), on_iteration_change=on_iteration, on_pick_change=on_pick
+        key="live",
+        data=pack(head, payload),
+        on_iteration_change=on_iteration,
+        on_pick_change=on_pick,
+        **callbacks,
     )

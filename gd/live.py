@@ -55,7 +55,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
-from gd import figures, registry
+from gd import figures, inputs, registry
 from gd.figures.charts import convergence_points
 from gd.figures.common import MAX_POINTS, PATH_POINTS, drawn_steps, runs
 from gd.figures.surface import surface_lift
@@ -257,6 +257,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
         "fit": _fit(ex, arrays),
         "condition_number": pb.condition_number,
         "text": _text(ex, i, j),
+        "whatif": whatif(ex, arrays, lift),
     }
     surface = figures.surface_figure(ex, i, j, presenter).to_dict()
     if derived_path:  # the browser draws the path from the main run's rows (`path`)
@@ -296,6 +297,67 @@ def run_key(ex: Experiment) -> str:
 
 def _digest(data: str | bytes) -> str:
     return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=12).hexdigest()
+
+
+RATE_POSITIONS = 401  # the panel's learning-rate slider: positions over the sidebar's range, log scale
+MOMENTUM_POSITIONS = 100  # the panel's momentum slider: 0, 0.01, ..., 0.99
+
+
+def whatif(ex: Experiment, arrays: Arrays, lift: float) -> dict:
+    """What the panel's controls (static/whatif.js, whatif-panel.js) rerun the main run from in the
+    browser while a control is dragged (issue 22): the problem's statistics (gd.problem.Problem
+    .statistics, the matrices as arrays: G is the payload's own, stored once), the settings in
+    force, the sliders' bounds (the sidebar's: gd.inputs.RANGES, gd.registry.MOMENTUM), each
+    optimizer's capabilities and stability limit (at each of the momentum slider's positions where
+    it takes momentum), and the 3-D path's lift. On release the browser sends the settings once
+    and the server computes the run as for any input (this pass: the run is the server's again)."""
+    pb, s = ex.problem, ex.settings
+    stats = pb.statistics()
+    problem = {key: stats[key] for key in ("p", "theta_star", "loss_star", "residual_tolerance")}
+    problem |= {"G": arrays.add(pb.G), "c": arrays.add(pb.c), "pseudo_inverse": arrays.add(pb.pseudo_inverse)}
+    mu = registry.MOMENTUM
+    betas = [round(n / MOMENTUM_POSITIONS, 2) for n in range(MOMENTUM_POSITIONS)]
+    hyper = {name: getattr(s, name) for name in ("momentum", "eps", "alpha", "beta1", "beta2", "damping")}
+    optimizers = []
+    for name, entry in registry.OPTIMIZERS.items():
+        takes = any(h.range is mu for h in entry.hypers)
+        limits = None
+        if takes and entry.limit is not None:
+            limits = [entry.stability_limit(pb.lambda_max, **{**hyper, "momentum": b}) for b in betas]
+        optimizers.append(
+            {
+                "name": name,
+                "label": entry.label,
+                "rate": entry.rate,
+                "momentum": takes,
+                "picks_rate": entry.picks_rate,
+                "browser": not entry.minibatch,  # mini-batches need the samples: the server's
+                "limit": entry.stability_limit(pb.lambda_max, **hyper),
+                "limits": limits,
+            }
+        )
+    rate = inputs.RANGES["learning_rate"]
+    settings = {
+        "optimizer": s.optimizer,
+        "learning_rate": s.learning_rate,
+        "steps": s.steps,
+        "start": ex.trajectory.params[0].tolist(),
+        "schedule": s.schedule,
+        "gamma": s.gamma,
+        "step_size": s.step_size,
+        **hyper,
+    }
+    return {
+        "problem": problem,
+        "settings": settings,
+        "rate": {"min": rate.minimum, "max": rate.maximum, "positions": RATE_POSITIONS},
+        "momentum": {"min": mu.minimum, "max": betas[-1], "positions": MOMENTUM_POSITIONS},
+        "optimizers": optimizers,
+        "lift": lift,
+        "l2": s.l2,
+        "constant_schedule": registry.schedule(s.schedule).constant,
+        "play_frames": PLAY_FRAMES,
+    }
 
 
 def _fit(ex: Experiment, arrays: Arrays) -> dict:

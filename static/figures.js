@@ -165,13 +165,21 @@ export function surfaceUpdate(run, tagged, k) {
   const { i, j, points } = run.data;
   const z = run.runs[0].z;
   const steps = trailSteps(run.runs[0].drawn[String(points)], k);
+  const lists = [[k], steps];
+  const traces = [tagged.point[0].index, tagged.trail[0].index];
+  const path = tagged.path?.find((t) => t.run === 0);
+  if (run.data.redrawn_path && path) {
+    // a run the browser computed (whatif.js): its whole 3-D path is new too
+    lists.push(run.data.redrawn_path);
+    traces.push(path.index);
+  }
   return {
     update: {
-      x: [[run.param(0, k, i)], steps.map((s) => run.param(0, s, i))],
-      y: [[run.param(0, k, j)], steps.map((s) => run.param(0, s, j))],
-      z: [[z[run.row(k)]], steps.map((s) => z[run.row(s)])],
+      x: lists.map((q) => Array.from(q, (s) => run.param(0, s, i))),
+      y: lists.map((q) => Array.from(q, (s) => run.param(0, s, j))),
+      z: lists.map((q) => Array.from(q, (s) => z[run.row(s)])),
     },
-    traces: [tagged.point[0].index, tagged.trail[0].index],
+    traces,
   };
 }
 

@@ -34,6 +34,8 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
     panel = new Panel(parentElement, {
       report: (k) => setStateValue("iteration", { run: panel.data.run, k, opened: panel.opened }),
       pick: (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at }),
+      // the what-if controls' settled choice, once: {learning_rate, optimizer, momentum, k[, start]}
+      settings: (choice) => setTriggerValue("settings", { run: panel.data.run, ...choice }),
     });
     parentElement.__gdPanel = panel;
     listenForKeys(panel); // Space, the arrows, the page keys, Home and End (a clicker's)

@@ -23,6 +23,7 @@ import { loadPlotly } from "./load.js";
 import { PLOTLY_CONFIG, buildPanel } from "./panel-view.js";
 import { describe, renderControls, renderReadouts } from "./readouts.js";
 import { fitHeight, fitHeights, plotHeight, presenterHeight } from "./sizes.js";
+import { WhatIf } from "./whatif-panel.js";
 
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
 const SCENE_INTERVAL_MS = 120; // the 3-D scene redraws at most this often while playing,
@@ -36,8 +37,9 @@ const ONE_MOVE = new Set(["step", "back", "reset", "end"]);
 const lastShown = new Map();
 
 export class Panel {
-  // `report(k)`: the user stopped on k; `pick(at)`: a click on the map ({x, y}).
-  constructor(host, { report, pick }) {
+  // `report(k)`: the user stopped on k; `pick(at)`: a click on the map ({x, y}); `settings(s)`:
+  // the what-if controls' settled choice (whatif-panel.js).
+  constructor(host, { report, pick, settings }) {
     this.report = report;
     this.pick = pick;
     this.stale = new Set();
@@ -45,12 +47,13 @@ export class Panel {
     this.sentK = null;
     this.state = null;
     this.alive = new AbortController(); // every listener the panel adds goes with it
-    this.timers = new Map(); // name -> timeout id
-    this.frames = new Map(); // name -> animation frame id
+    this.timers = new Map(); // name -> timeout id (`later`)
+    this.frames = new Map(); // name -> animation frame id (`frame`)
     this.observers = [];
     Object.assign(this, buildPanel());
     host.append(this.root);
     this.listen();
+    this.whatif = new WhatIf(this, settings);
   }
 
   later(name, ms, run) {
@@ -209,6 +212,7 @@ export class Panel {
     cancelAnimationFrame(this.frames.get("play"));
     this.data = data;
     this.run = run;
+    this.whatif.show(data);
     this.state = timeline({
       T: data.T, anchors: run.anchors, marks: run.marks, seconds: data.play_seconds,
       k: Math.min(known ?? start, data.T), follow: this.state ? this.state.follow : true,
@@ -307,7 +311,7 @@ export class Panel {
   // the views that are then stale).
   render(scene, quick = false, only = null) {
     if (!this.state || this.dead) return;
-    const moving = this.state.playing || this.dragging || quick;
+    const moving = this.state.playing || this.dragging || this.tuning || quick; // tuning: a what-if slider held
     const { k } = this.state;
     const shown = (name) => scene || !moving || this.inSight.has(name);
     const wanted = (name) => !only || only.has(name);
@@ -391,7 +395,5 @@ export class Panel {
     this.renderControls();
   }
 
-  renderControls() {
-    renderControls(this, this.state);
-  }
+  renderControls() { renderControls(this, this.state); }
 }

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import NamedTuple
 
+from gd import registry
 from gd.inputs import RANGES, START, InputError, format_weights
 from ui.state import Note, PageState, Transition
 
@@ -99,6 +100,30 @@ def read_chart_pick(pick, figure: str | None) -> float | None:
     return number(pick.get("x"))
 
 
+def read_settings(message, run: str | None, steps: int, p: int = 0) -> dict | None:
+    """The what-if controls' settled choice {run, learning_rate, optimizer, momentum, k[, start]}
+    on this run of `steps` updates and p parameters (static/whatif-panel.js): each field checked as
+    its URL parameter is (the rate and momentum within the sidebar's ranges, the optimizer one of
+    gd.registry's, k an iteration of the run, the start dragged on the map p numbers each within
+    the start's range); None for anything else, which the transition then ignores."""
+    if not isinstance(message, dict) or not isinstance(message.get("run"), str) or message["run"] != run:
+        return None
+    rate, mu = number(message.get("learning_rate")), number(message.get("momentum"))
+    optimizer, k = message.get("optimizer"), whole(message.get("k"), 0, steps)
+    if None in (rate, mu, k) or not isinstance(optimizer, str) or optimizer not in registry.NAMES:
+        return None
+    start = message.get("start", ())
+    if not isinstance(start, list | tuple) or (start and len(start) != p):
+        return None
+    try:
+        rate, mu = RANGES["learning_rate"].check(rate), registry.MOMENTUM.check(mu)
+        start = [START.check(v) for v in start]  # a bool, text or non-finite value: InputError
+    except InputError:
+        return None
+    chosen = {"learning_rate": rate, "optimizer": optimizer, "momentum": mu, "k": k}
+    return chosen | ({"start": start} if start else {})
+
+
 # ---- the panel's messages -----------------------------------------------------------------------
 
 
@@ -161,11 +186,31 @@ def rate_picked(state: PageState, pick, inputs: Mapping[str, object]) -> Transit
     return Transition(state, {"learning_rate": rate})
 
 
+def settings_chosen(state: PageState, message, inputs: Mapping[str, object]) -> Transition:
+    """The panel's what-if controls let go: the rate, optimizer and momentum (and a start dragged
+    on the map) the browser ran become the sidebar's inputs, so that sidebar, panel and share link
+    agree, and the new run opens at the iteration shown, as a link's `iteration=` does. The server
+    then computes that run as for any input (the browser already drew it: issue 22's split of the
+    problem from the settings, which would spare the server that run, is still to come)."""
+    chosen = read_settings(message, state.run.key, state.run.steps, len(state.run.theta0))
+    if chosen is None:
+        return Transition(state)  # not a message the controls send: ignored, as a URL parameter not allowed
+    k = chosen.pop("k")
+    widgets: dict[str, object] = dict(chosen)
+    if "start" in chosen:  # dragged on the map: the start box shows it, as after a click
+        widgets["start"] = format_weights(chosen["start"])
+        widgets["fold_advanced"] = True
+        state = replace(state, map_start=widgets["start"])
+    changed = any(inputs.get(key) != widgets[key] for key in chosen)
+    return Transition(replace(state, iteration=k, open_at=k if changed else state.open_at), widgets)
+
+
 # Every message the browser sends, by kind: a new one is one function and one entry.
 PANEL: dict[str, Callable[[PageState, object, Mapping[str, object]], Transition]] = {
     "iteration": iteration_reported,
     "pick": start_picked,
     "rate": rate_picked,
+    "settings": settings_chosen,
 }
 
 

@@ -78,6 +78,7 @@ def panel_message(kind: str, component: str, field: str):
 iteration_reported = panel_message("iteration", "live", "iteration")
 start_picked = panel_message("pick", "live", "pick")
 rate_picked = panel_message("rate", "sweep", "pick")
+settings_chosen = panel_message("settings", "live", "settings")
 
 
 def preset_in_force() -> bool:
@@ -233,6 +234,7 @@ def main() -> None:
         iteration_reported,
         start_picked,
         state().opened,
+        settings_chosen,
     )
     if ss.presenter:  # the stage first: the panel fills the projector, the words follow it
         messages(ex, upload, errors)

@@ -1,0 +1,150 @@
+// The panel's what-if controls (issue 22): the learning rate on a log slider (the stability limit
+// marked on it), the optimizer, momentum's β. While one is dragged, the main run is computed again
+// in the browser (whatif.js, engine.js) and every view redraws at the iteration shown, at most
+// once a frame; nothing is sent to the server. Once the user lets go (a short quiet after the last
+// change), the settings are sent once (`commit`: mount.js's "settings" trigger): the server
+// records them in the sidebar's inputs and, in this pass, computes the same run again and sends
+// it, opened at the iteration shown. Mini-batch SGD needs the samples: chosen here, it commits
+// at once and runs on the server.
+
+import { Run } from "./payload.js";
+import { timeline } from "./timeline.js";
+import { describe } from "./readouts.js";
+import { el } from "./dom.js";
+import { OPTIMIZERS } from "./schedules.js";
+import { listenForStartDrags } from "./whatif-start.js";
+import {
+  guidance, limitOf, momentumAt, momentumPosition, nearestPosition, optimizerOf, positionOf, rateAt, threeDigits, whatifData, whatifSettings,
+} from "./whatif.js";
+
+const COMMIT_DELAY_MS = 600; // after the last change, before the settings are sent
+
+export class WhatIf {
+  // `panel`: the Panel whose run it replaces; `commit(settings)`: the settled choice, for the server.
+  constructor(panel, commit) {
+    this.panel = panel;
+    this.commit = commit;
+    this.rate = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-rate", "aria-label": "What-if learning rate η, log scale" });
+    this.rateText = el("output", { class: "gd-whatif-value" });
+    this.marker = el("div", { class: "gd-limit", title: "The stability limit" });
+    this.optimizer = el("select", { "data-testid": "gd-optimizer", "aria-label": "Optimizer" });
+    this.momentum = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-momentum", "aria-label": "Momentum β" });
+    this.momentumText = el("output", { class: "gd-whatif-value" });
+    this.momentumBox = el("label", { class: "gd-whatif-momentum" }, ["β ", this.momentum, this.momentumText]);
+    this.note = el("div", { class: "gd-whatif-note", "data-testid": "gd-whatif-note", "aria-live": "polite" });
+    const rateBox = el("label", { class: "gd-whatif-rate" }, ["η ", el("span", { class: "gd-rate-track" }, [this.rate, this.marker]), this.rateText]);
+    this.root = el("div", { class: "gd-whatif", hidden: "" }, [rateBox, this.optimizer, this.momentumBox, this.note]);
+    // above the scrubber (in presenter mode beside it: live.css), in place before any chart is sized
+    panel.root.querySelector(".gd-scrubrow").before(this.root);
+    const on = (target, type, handler) => target.addEventListener(type, handler, { signal: panel.alive.signal });
+    on(this.rate, "input", () => this.choose({ learning_rate: rateAt(Number(this.rate.value), this.block.rate) }));
+    on(this.momentum, "input", () => this.choose({ momentum: momentumAt(Number(this.momentum.value), this.block.momentum) }));
+    on(this.optimizer, "change", () => this.choose({ optimizer: this.optimizer.value }));
+    for (const input of [this.rate, this.momentum]) {
+      on(input, "change", () => this.settle());
+      // held: the views out of sight wait, the 3-D scene follows when it has time (as in Play);
+      // let go, every view catches up at once
+      on(input, "pointerdown", () => (panel.tuning = true));
+    }
+    const release = () => {
+      if (!panel.tuning) return;
+      panel.tuning = false;
+      if (panel.state) panel.render(true);
+    };
+    for (const type of ["pointerup", "pointercancel"]) on(window, type, release);
+    listenForStartDrags(this); // the start, dragged on the contour map
+    on(this.optimizer, "change", () => this.settle());
+  }
+
+  // A new payload: the controls show the settings it was computed with.
+  show(data) {
+    this.block = data.whatif;
+    this.base = data;
+    this.root.hidden = !this.block;
+    if (!this.block) return;
+    const { settings, rate, momentum } = this.block;
+    this.choice = { learning_rate: settings.learning_rate, optimizer: settings.optimizer, momentum: settings.momentum };
+    this.rate.max = String(rate.positions - 1);
+    this.momentum.max = String(momentum.positions - 1);
+    const names = this.block.optimizers.map((o) => `${o.name}:${o.browser}`).join();
+    if (this.optimizer.dataset.names !== names) {
+      this.optimizer.dataset.names = names;
+      this.optimizer.replaceChildren(...this.block.optimizers.map((o) =>
+        el("option", { value: o.name, text: o.browser ? o.label : `${o.label} (on the server, on release)` })));
+    }
+    this.note.textContent = "";
+    this.renderControls();
+  }
+
+  // The start the browser's run takes (theta_0: dragged, or the run's), or null where the choice
+  // runs on the server.
+  start() {
+    if (!this.block || !optimizerOf(this.block, this.choice.optimizer)?.browser) return null;
+    return this.choice.start ?? this.block.settings.start;
+  }
+
+  // The controls as the choice has them: positions, values, words, the limit's marker.
+  renderControls() {
+    const { block, choice } = this;
+    const entry = optimizerOf(block, choice.optimizer);
+    const hasRate = Boolean(entry?.rate);
+    this.rate.value = String(nearestPosition(choice.learning_rate, block.rate));
+    this.rate.dataset.value = String(choice.learning_rate);
+    this.rate.setAttribute("aria-valuetext", `learning rate ${choice.learning_rate}`);
+    this.rate.disabled = !hasRate;
+    this.rateText.textContent = hasRate ? String(choice.learning_rate) : "no rate";
+    this.optimizer.value = choice.optimizer;
+    const takes = Object.hasOwn(OPTIMIZERS[choice.optimizer]?.hypers ?? {}, "momentum");
+    this.momentumBox.hidden = !takes;
+    this.momentum.value = String(momentumPosition(choice.momentum, block.momentum));
+    this.momentum.dataset.value = String(choice.momentum);
+    this.momentum.setAttribute("aria-valuetext", `momentum ${choice.momentum}`);
+    this.momentumText.textContent = String(choice.momentum);
+    const limit = hasRate ? limitOf(block, choice.optimizer, choice.momentum) : null;
+    const at = positionOf(limit, block.rate);
+    this.marker.hidden = at === null || at < 0 || at > block.rate.positions - 1;
+    if (!this.marker.hidden) {
+      this.marker.style.left = `${(100 * at) / (block.rate.positions - 1)}%`;
+      this.marker.dataset.value = String(limit);
+      this.marker.title = `The stability limit η = ${threeDigits(limit)}`;
+    }
+    return { entry, hasRate, limit };
+  }
+
+  // A control moved: the run again on the next frame (a burst of moves computes once).
+  choose(change) {
+    if (!this.block) return;
+    Object.assign(this.choice, change);
+    this.renderControls();
+    if (!this.panel.frames.has("whatif")) this.panel.frame("whatif", () => this.apply());
+    clearTimeout(this.panel.timers.get("commit"));
+  }
+
+  // The browser's run of the choice, drawn as the server's at the iteration shown (or its last,
+  // where it diverged before). The shown iteration is the one the user stood on when they began.
+  apply() {
+    const panel = this.panel;
+    const { entry, hasRate, limit } = this.renderControls();
+    if (!entry?.browser || panel.root.dataset.ready !== "true" || panel.data.run !== this.base.run) return;
+    this.held ??= panel.state.k;
+    const { data, result } = whatifData(this.base, whatifSettings(this.block, this.choice));
+    // the server's run replaced, or the length changed: the scrubber's end and step, the run's length
+    const length = panel.data === this.base || panel.data.T !== data.T;
+    panel.data = data;
+    panel.run = new Run(data);
+    panel.state = timeline({ T: data.T, marks: panel.run.marks, seconds: data.play_seconds, k: Math.min(this.held, data.T), follow: panel.state.follow });
+    if (length) describe(panel, panel.run);
+    panel.render(false);
+    this.note.textContent = guidance(result, this.choice.learning_rate, limit, hasRate);
+    panel.root.dataset.whatif = String(Number(panel.root.dataset.whatif || 0) + 1); // runs drawn, for tests and benchmarks
+  }
+
+  // The user let go: after a short quiet, the settings once to the server.
+  settle() {
+    const panel = this.panel;
+    panel.later("commit", COMMIT_DELAY_MS, () => {
+      this.held = undefined;
+      this.commit({ ...this.choice, k: panel.state ? panel.state.k : 0 });
+    });
+  }
+}

@@ -1,0 +1,239 @@
+"""The panel's what-if controls (issue 22, items 2-4): the learning rate on a log slider, the
+optimizer and momentum's β rerun the main run in the browser while they move, every view redrawn
+at the iteration shown, nothing sent to the server; let go, the settings reach the server once.
+What the page shows is compared with the CLI's own run (`python -m gd ... --csv -`), an independent
+reference: the loss readout at the iteration shown to every digit it shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
+    expect = None
+
+from conftest import PANEL_READY
+from reference import compact
+from test_smoke import no_trouble
+
+ROOT = Path(__file__).resolve().parents[2]
+PANEL = "document.querySelector('.gd-panel')"
+MAP_PATH = f"() => Array.from({PANEL}.querySelector('.gd-contour .gd-chart').data[1].x)"
+WHATIF_RUNS = f"() => Number({PANEL}.dataset.whatif || 0)"
+
+
+def cli_losses(*args: str) -> list[float]:
+    """The CLI's losses at every iteration of a run (its CSV on stdout)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "gd", *args, "--csv", "-"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [float(row["loss"]) for row in csv.DictReader(io.StringIO(out))]
+
+
+def frames_sent(page) -> list:
+    """The websocket frames the page sends from now on (Streamlit's one socket)."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    return sent
+
+
+def open_at(open_app, query: str, k: int):
+    page = open_app(f"{query}&iteration={k}" if query else f"iteration={k}", width=1280, height=900)
+    page.locator(PANEL_READY).wait_for(state="attached")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text(str(k))
+    return page
+
+
+def runs_drawn(page) -> int:
+    return page.evaluate(WHATIF_RUNS)
+
+
+def test_an_arrow_key_on_the_rate_moves_one_position_and_redraws_at_the_iteration_shown(
+    open_app, console_errors, screenshot
+):
+    page = open_at(open_app, "", 40)
+    rate = page.get_by_test_id("gd-rate")
+    expect(rate).to_have_attribute("data-value", "0.01")
+    expect(rate).to_have_attribute("aria-valuetext", "learning rate 0.01")
+    assert int(rate.get_attribute("max")) + 1 >= 200  # positions over the sidebar's range
+    marker = page.locator(".gd-limit")
+    expect(marker).to_be_visible()
+    assert abs(float(marker.get_attribute("data-value")) - 0.9644106916591251) < 1e-12  # 1/λmax
+    position = int(rate.input_value())
+    path_before = page.evaluate(MAP_PATH)
+    before = runs_drawn(page)
+    rate.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
+    assert int(rate.input_value()) == position + 1
+    shown = float(rate.get_attribute("data-value"))
+    assert shown != 0.01
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")  # the iteration shown stays
+    assert (
+        page.evaluate(f"() => Array.from({PANEL}.querySelector('.gd-contour .gd-chart').data[1].x)")
+        != path_before
+    )
+    loss = cli_losses("--lr", repr(shown))
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(loss[40]))
+    screenshot(page, "arrow")
+    no_trouble(page, console_errors)
+
+
+def test_a_dragged_rate_redraws_in_the_browser_and_sends_nothing_until_let_go(
+    open_app, console_errors, screenshot
+):
+    page = open_at(open_app, "", 40)
+    sent = frames_sent(page)
+    page.wait_for_timeout(300)  # why a fixed wait: frames a page sends on its own would show here
+    idle = len(sent)
+    rate = page.get_by_test_id("gd-rate")
+    box = rate.bounding_box()
+    y = box["y"] + box["height"] / 2
+    start = int(rate.input_value()) / int(rate.get_attribute("max"))
+    before = runs_drawn(page)
+    page.mouse.move(box["x"] + start * box["width"], y)
+    page.mouse.down()
+    seen = set()
+    for fraction in (0.53, 0.56, 0.6, 0.64, 0.68):  # 0.01 to 0.4, short of the limit
+        page.mouse.move(box["x"] + fraction * box["width"], y)
+        page.wait_for_function(f"() => {PANEL}.dataset.whatif > {before + len(seen)}")
+        seen.add(rate.get_attribute("data-value"))
+        expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    assert len(seen) == 5, seen
+    assert len(sent) == idle, sent[idle:]  # nothing sent while the slider is held
+    shown = float(rate.get_attribute("data-value"))
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(cli_losses("--lr", repr(shown))[40]))
+    page.mouse.up()
+    # let go: the settings reach the server once, and its run (the sidebar's rate) is the browser's
+    sidebar = page.get_by_label("Learning rate η").first
+    expect(sidebar).to_have_value(f"{shown:g}")
+    page.locator(PANEL_READY).wait_for(state="attached")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    assert len(sent) - idle <= 2, sent[idle:]
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(cli_losses("--lr", repr(shown))[40]))
+    assert f"learning_rate={shown:g}" in page.url
+    screenshot(page, "dragged")
+    no_trouble(page, console_errors)
+
+
+def test_momentum_and_adam_chosen_in_the_panel_show_the_clis_loss(open_app, console_errors, screenshot):
+    page = open_at(open_app, "learning_rate=0.05", 40)
+    momentum = page.get_by_test_id("gd-momentum")
+    expect(momentum).to_be_hidden()  # plain gradient descent takes no momentum
+    choice = page.get_by_test_id("gd-optimizer")
+    assert "sgd" not in [
+        o
+        for o in choice.evaluate(
+            "(s) => [...s.options].filter((o) => !/server/.test(o.text)).map((o) => o.value)"
+        )
+    ]
+    loss = page.get_by_test_id("gd-loss")
+    for name, args in (("momentum", ("--momentum", "0.9")), ("adam", ())):
+        choice.select_option(name)
+        reference = cli_losses("--lr", "0.05", "--optimizer", name, *args)
+        expect(loss).to_have_text(compact(reference[40]))  # the browser's run, at once
+        expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+        if name == "momentum":
+            expect(momentum).to_be_visible()
+            limit = float(page.locator(".gd-limit").get_attribute("data-value"))
+            assert abs(limit - 1.9 * 0.9644106916591251) < 1e-9  # (1 + β) / λmax
+        # the server's run, once the choice reached it: the sidebar's input, hence the share link
+        page.wait_for_function(f"() => new URL(location.href).searchParams.get('optimizer') === '{name}'")
+        page.locator(PANEL_READY).wait_for(state="attached")
+        expect(loss).to_have_text(compact(reference[40]))
+        expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    screenshot(page, "adam")
+    no_trouble(page, console_errors)
+
+
+def test_momentums_slider_reruns_and_the_limit_follows(open_app, console_errors):
+    page = open_at(open_app, "optimizer=momentum&learning_rate=0.05", 40)
+    momentum = page.get_by_test_id("gd-momentum")
+    expect(momentum).to_have_attribute("data-value", "0.9")
+    before = runs_drawn(page)
+    momentum.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
+    expect(momentum).to_have_attribute("data-value", "0.89")
+    limit = float(page.locator(".gd-limit").get_attribute("data-value"))
+    assert abs(limit - 1.89 * 0.9644106916591251) < 1e-9
+    reference = cli_losses("--lr", "0.05", "--optimizer", "momentum", "--momentum", "0.89")
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(reference[40]))
+    no_trouble(page, console_errors)
+
+
+def test_past_the_limit_the_guidance_follows_the_browsers_run(open_app, console_errors):
+    page = open_at(open_app, "learning_rate=0.9", 40)
+    rate = page.get_by_test_id("gd-rate")
+    rate.focus()
+    note = page.get_by_test_id("gd-whatif-note")
+    while float(rate.get_attribute("data-value")) < 1.0:
+        before = runs_drawn(page)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
+    expect(note).to_contain_text("stability limit")
+    no_trouble(page, console_errors)
+
+
+def test_presenter_mode_shows_the_controls(open_app, console_errors, screenshot):
+    page = open_at(open_app, "presenter=true", 40)
+    rate = page.get_by_test_id("gd-rate")
+    expect(rate).to_be_visible()
+    before = runs_drawn(page)
+    rate.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
+    shown = float(rate.get_attribute("data-value"))
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(cli_losses("--lr", repr(shown))[40]))
+    screenshot(page, "presenter")
+    no_trouble(page, console_errors)
+
+
+START_PIXEL = f"""() => {{
+  const plot = {PANEL}.querySelector('.gd-contour .gd-chart');
+  const path = plot.data.find((t) => t.meta && t.meta.gd === 'path');
+  const {{ xaxis: xa, yaxis: ya }} = plot._fullLayout;
+  const box = plot.getBoundingClientRect();
+  return [box.left + xa._offset + xa.d2p(path.x[0]), box.top + ya._offset + ya.d2p(path.y[0])];
+}}"""
+
+
+def test_the_start_dragged_on_the_map_reruns_in_the_browser_and_reaches_the_start_box(
+    open_app, console_errors, screenshot
+):
+    page = open_at(open_app, "", 40)
+    page.locator(".gd-contour").scroll_into_view_if_needed()
+    sent = frames_sent(page)
+    x, y = page.evaluate(START_PIXEL)
+    before = runs_drawn(page)
+    idle = len(sent)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 4):
+        page.mouse.move(x + 15 * step, y - 10 * step)
+        page.wait_for_function(f"() => ({WHATIF_RUNS})() >= {before + step}")
+    assert len(sent) == idle, sent[idle:]  # nothing sent while the start is held
+    moved = page.evaluate(f"() => Array.from({PANEL}.parentElement.__gdPanel.whatif.choice.start)")
+    assert moved != [0.0] * 6 and moved.count(0) == 4, moved  # the two parameters shown moved
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    start = ",".join(repr(float(v)) for v in moved)
+    reference = cli_losses("--start", start)
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(reference[40]))
+    page.mouse.up()
+    # let go: the start reaches the server once, its run is the browser's, the link holds it
+    page.wait_for_function("() => new URL(location.href).searchParams.has('start')")
+    page.locator(PANEL_READY).wait_for(state="attached")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    expect(page.get_by_test_id("gd-loss")).to_have_text(compact(reference[40]))
+    assert len(sent) - idle <= 2, sent[idle:]
+    screenshot(page, "start")
+    no_trouble(page, console_errors)

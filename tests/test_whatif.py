@@ -1,0 +1,152 @@
+"""The what-if controls' server side (issue 22): the payload's `whatif` block (the problem's
+statistics and the settings in force, from which the browser reruns), `panel.read_settings` (the
+controls' settled choice, checked field by field as a URL parameter is: anything else ignored,
+never a traceback) and the page's callback (the choice becomes the sidebar's inputs, the link's,
+and the new run opens at the iteration shown)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app import send_trigger
+from test_live import open_folds, panel
+
+from gd import live, registry
+from gd.inputs import RANGES, Settings
+from gd.run import experiment
+from ui.panel_events import read_settings
+
+TIMEOUT = 60
+GOOD = {"run": "R", "learning_rate": 0.05, "optimizer": "momentum", "momentum": 0.8, "k": 40}
+HOSTILE = [math.inf, -math.inf, math.nan, "1", "x", None, True, [1], {"a": 1}, 10**30, -(10**30), 1e308]
+
+
+def test_the_payload_carries_what_the_browser_reruns_from():
+    ex = experiment(Settings(optimizer="momentum", learning_rate=0.05, momentum=0.8))
+    block = live.decode(live.payload(ex, 0, 1))["whatif"]
+    stats = ex.problem.statistics()
+    assert block["problem"]["theta_star"] == stats["theta_star"]
+    assert block["problem"]["loss_star"] == stats["loss_star"]
+    assert block["settings"]["learning_rate"] == 0.05 and block["settings"]["momentum"] == 0.8
+    assert block["settings"]["start"] == [0.0] * 6
+    rate = RANGES["learning_rate"]
+    assert (block["rate"]["min"], block["rate"]["max"]) == (rate.minimum, rate.maximum)
+    assert block["rate"]["positions"] >= 200
+    names = [o["name"] for o in block["optimizers"]]
+    assert names == list(registry.NAMES)
+    chosen = block["optimizers"][names.index("momentum")]
+    assert chosen["limit"] == ex.limit  # (1 + mu) / lambda_max at mu = 0.8
+    assert chosen["limits"][80] == pytest.approx(ex.limit, rel=1e-15)  # the slider's position of 0.8
+    assert [o["browser"] for o in block["optimizers"]] == [not registry.entry(n).minibatch for n in names]
+
+
+def test_read_settings_takes_the_controls_form_only():
+    assert read_settings(GOOD, "R", 1000) == {k: v for k, v in GOOD.items() if k != "run"}
+    assert read_settings({**GOOD, "k": 0, "learning_rate": 1e-6}, "R", 1000)["learning_rate"] == 1e-6
+    bad = [{**GOOD, field: value} for field in GOOD for value in HOSTILE]
+    bad += [{k: v for k, v in GOOD.items() if k != field} for field in GOOD]
+    bad += [
+        {**GOOD, "optimizer": "lbfgs"},  # not the registry's
+        {**GOOD, "learning_rate": 0.0},  # out of the sidebar's range
+        {**GOOD, "learning_rate": 101.0},
+        {**GOOD, "learning_rate": -0.01},
+        {**GOOD, "momentum": 1.0},
+        {**GOOD, "momentum": -0.1},
+        {**GOOD, "k": 1001},
+        {**GOOD, "k": 2.5},
+        {**GOOD, "k": -1},
+        {**GOOD, "run": "other"},
+        None,
+        7,
+        "settings",
+        [GOOD],
+        {},
+    ]
+    for message in bad:
+        assert read_settings(message, "R", 1000) is None, message
+
+
+def test_read_settings_takes_a_start_of_p_numbers_in_range_only():
+    start = [1.5, -2.0, 0.0]
+    assert read_settings({**GOOD, "start": start}, "R", 1000, 3)["start"] == start
+    assert "start" not in read_settings({**GOOD, "start": []}, "R", 1000, 3)  # the run's own
+    bad = [[1.5, -2.0], [1.5, -2.0, 0.0, 1.0], "1, 2, 3", 7, {"0": 1}, None, [1, 2, [3]]]
+    bad += [[1.5, -2.0, value] for value in HOSTILE]
+    bad += [[1.5, -2.0, 2e9]]  # beyond the start's range
+    for value in bad:
+        assert read_settings({**GOOD, "start": value}, "R", 1000, 3) is None, value
+
+
+def page(**query) -> AppTest:
+    at = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def choose(at, **choice):
+    """What the controls send once let go: the run shown, the choice, the iteration shown."""
+    return send_trigger(at, "live", "settings", {"run": panel(at)["payload"]["run"], **choice})
+
+
+def test_a_settled_choice_becomes_the_sidebars_and_opens_at_the_iteration_shown():
+    at = page(iteration="40")
+    choose(at, learning_rate=0.05, optimizer="momentum", momentum=0.8, k=40)
+    assert not at.exception, at.exception
+    assert at.number_input(key="learning_rate").value == 0.05
+    assert at.selectbox(key="optimizer").value == "momentum"
+    assert at.number_input(key="momentum").value == 0.8
+    assert at.query_params["learning_rate"] == "0.05" and at.query_params["optimizer"] == "momentum"
+    data = panel(at)
+    assert data["start"] == 40  # the new run opens where the user stood
+    reference = experiment(Settings(optimizer="momentum", learning_rate=0.05, momentum=0.8)).trajectory
+    run = data["payload"]["runs"][0]
+    loss = np.frombuffer(base64.b64decode(run["loss"]["bdata"]), "<f8")
+    np.testing.assert_array_equal(loss, reference.loss)  # the server's run is the CLI's, bit for bit
+    assert at.query_params["iteration"] == "40"
+
+
+def test_a_start_dragged_on_the_map_becomes_the_start_box():
+    at = page(iteration="40")
+    choose(at, learning_rate=0.01, optimizer="gd", momentum=0.9, k=40, start=[0, 0, 0, 2.5, 1.5, 0])
+    assert not at.exception, at.exception
+    assert at.text_input(key="start").value == "0, 0, 0, 2.5, 1.5, 0"
+    assert at.query_params["start"] == "0, 0, 0, 2.5, 1.5, 0" and at.query_params["iteration"] == "40"
+    reference = experiment(Settings(start=(0, 0, 0, 2.5, 1.5, 0))).trajectory
+    run = panel(at)["payload"]["runs"][0]
+    loss = np.frombuffer(base64.b64decode(run["loss"]["bdata"]), "<f8")
+    np.testing.assert_array_equal(loss, reference.loss)
+
+
+def test_every_hostile_settings_message_is_ignored_and_logs_nothing(caplog):
+    at = page()
+    run = panel(at)["payload"]["run"]
+    text, query = panel(at)["text"], dict(at.query_params)
+    caplog.set_level(logging.WARNING)
+    good = {**GOOD, "run": run}
+    bad = [
+        {**good, field: value}
+        for field in ("learning_rate", "optimizer", "momentum", "k")
+        for value in HOSTILE
+    ]
+    bad += [
+        {**good, "optimizer": "lbfgs"},
+        {**good, "learning_rate": 1e3},
+        {**good, "run": "stale"},
+        None,
+        "x",
+    ]
+    for message in bad:
+        send_trigger(at, "live", "settings", message)
+        assert not at.exception, (message, at.exception)
+        assert not at.error and not at.sidebar.error, message
+        assert at.number_input(key="learning_rate").value == 0.01, message
+        assert panel(at)["text"] == text and dict(at.query_params) == query, message
+    assert not [r for r in caplog.records if r.exc_info], "an exception was logged"
