@@ -269,6 +269,49 @@ def test_a_stale_or_malformed_map_click_leaves_the_state_unchanged(pick):
     assert from_panel(state, PanelMessage("pick", pick)) == Transition(state)
 
 
+def test_the_what_if_controls_let_go_set_the_sidebars_inputs_and_open_the_new_run_where_it_was_shown():
+    state = run_shown(PageState(), shown(RunInputs(Settings()), theta0=(0.5, -1.0, 2.0, 0, 0, 0)))
+    chosen = {"run": "run-a", "learning_rate": 0.05, "optimizer": "momentum", "momentum": 0.9, "k": 40}
+    t = from_panel(state, PanelMessage("settings", chosen), widgets())
+    assert t.inputs == {"learning_rate": 0.05, "optimizer": "momentum", "momentum": 0.9}
+    assert (t.state.iteration, t.state.open_at) == (40, 40) and not t.notes
+    # the start dragged on the map: the start box shows it, its fold opened
+    dragged = from_panel(
+        state, PanelMessage("settings", {**chosen, "start": [1.5, -1, -3, 0, 0, 0]}), widgets()
+    )
+    assert dragged.inputs["start"] == "1.5, -1, -3, 0, 0, 0" and dragged.inputs["fold_advanced"] is True
+    assert dragged.state.map_start == "1.5, -1, -3, 0, 0, 0"
+    # the same settings as the sidebar's: the iteration is kept, no new run opens anywhere else
+    same = {"run": "run-a", "learning_rate": 0.01, "optimizer": "gd", "momentum": 0.9, "k": 12}
+    kept = from_panel(state, PanelMessage("settings", same), widgets())
+    assert (kept.state.iteration, kept.state.open_at) == (12, state.open_at)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"run": "run-b", "learning_rate": 0.05, "optimizer": "gd", "momentum": 0, "k": 1},  # another run
+        {"run": "run-a", "learning_rate": 1e9, "optimizer": "gd", "momentum": 0, "k": 1},  # past the range
+        {
+            "run": "run-a",
+            "learning_rate": 0.05,
+            "optimizer": "lbfgs",
+            "momentum": 0,
+            "k": 1,
+        },  # no such optimizer
+        {"run": "run-a", "learning_rate": 0.05, "optimizer": "gd", "momentum": 0, "k": 1001},  # past the run
+        *(
+            {"run": "run-a", "learning_rate": bad, "optimizer": "gd", "momentum": 0, "k": 1}
+            for bad in HOSTILE
+        ),
+        None,
+    ],
+)
+def test_a_stale_or_malformed_settings_message_leaves_the_state_unchanged(message):
+    state = at(12)
+    assert from_panel(state, PanelMessage("settings", message), widgets()) == Transition(state)
+
+
 def test_a_click_on_the_sweep_sets_the_learning_rate_to_three_digits():
     state = replace(at(12), sweep_id="sweep-1")
     t = from_panel(state, PanelMessage("rate", {"id": "sweep-1", "x": 0.123456, "y": 1}))
