@@ -12,16 +12,15 @@ import math
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 from test_app import send_trigger
-from test_live import open_folds, panel
+from test_app_answers import page
+from test_live import panel
 
 from gd import live, registry
 from gd.inputs import RANGES, Settings
 from gd.run import experiment
 from ui.panel_events import read_settings
 
-TIMEOUT = 60
 GOOD = {"run": "R", "learning_rate": 0.05, "optimizer": "momentum", "momentum": 0.8, "k": 40}
 HOSTILE = [math.inf, -math.inf, math.nan, "1", "x", None, True, [1], {"a": 1}, 10**30, -(10**30), 1e308]
 
@@ -80,15 +79,6 @@ def test_read_settings_takes_a_start_of_p_numbers_in_range_only():
     bad += [[1.5, -2.0, 2e9]]  # beyond the start's range
     for value in bad:
         assert read_settings({**GOOD, "start": value}, "R", 1000, 3) is None, value
-
-
-def page(**query) -> AppTest:
-    at = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def choose(at, **choice):
