@@ -165,10 +165,8 @@ export class Panel {
   settled() {
     this.status.textContent = `Iteration ${this.state.k}, loss ${this.loss.textContent}`;
     this.later("sync", SYNC_DELAY_MS, () => {
-      const { k, playing } = this.state;
-      if (playing || k === this.sentK) return;
-      this.sentK = k;
-      this.report(k);
+      if (this.state.playing || this.state.k === this.sentK) return;
+      this.report((this.sentK = this.state.k));
     });
   }
 
@@ -179,18 +177,14 @@ export class Panel {
     this.render(false);
   }
 
-  markView(view) {
-    for (const b of this.followToggle.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
-  }
+  markView(view) { for (const b of this.followToggle.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.view === view)); }
 
   // ---- a payload ----
 
   // A new payload: decode it, draw the figures, go to `start` (or stay where a new view of the
-  // same run was). The same payload again (a light rerun) changes nothing.
-  // `opened` changes when the page asks for `start` whatever was shown (a preset was chosen).
-  // A report names the `opened` it was made under (the server ignores one older than its own):
-  // on a reopen, one still waiting predates it and is dropped, and the server already holds
-  // `start`, where the panel now is.
+  // same run was); the same payload again (a light rerun) changes nothing. `opened` changes when
+  // the page asks for `start` whatever was shown (a preset): a report names the `opened` it was
+  // made under (the server ignores older ones), so one still waiting is dropped on a reopen.
   async show(bytes, start, plotlySrc, opened) {
     const head = new TextDecoder().decode(bytes.subarray(0, 80));
     const reopen = this.opened !== undefined && opened !== this.opened;
@@ -229,14 +223,20 @@ export class Panel {
     await widthSettled(this.root);
     if (this.data !== data || this.dead) return; // a newer payload arrived meanwhile, or unmounted
     this.Plotly = Plotly;
-    // the 2-D charts first, painted before the 3-D scene (far costlier to create) holds the page
+    // one figure at a time, whichever payload asks (a newer one waits for the figure being drawn:
+    // two draws of one chart at once broke inside plotly.js); the 2-D charts first, painted
+    // before the 3-D scene (far costlier to create) holds the page
+    const current = () => this.data === data && !this.dead;
+    const draw = async (name, fig) => {
+      await this.drawing?.catch(() => null);
+      if (current()) await (this.drawing = this.drawFigure(name, fig));
+      return current();
+    };
     const { surface, ...flat } = data.figures;
-    for (const [name, fig] of Object.entries(flat)) await this.drawFigure(name, fig);
-    if (this.data !== data || this.dead) return;
+    for (const [name, fig] of Object.entries(flat)) if (!(await draw(name, fig))) return;
     this.render(true);
     await new Promise((resolve) => this.frame("first", () => this.later("first", 0, resolve)));
-    if (this.data !== data || this.dead) return;
-    await this.drawFigure("surface", surface);
+    if (!current() || !(await draw("surface", surface))) return;
     this.renderSurface(this.state.k);
     this.root.dataset.ready = "true";
   }

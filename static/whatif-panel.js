@@ -27,8 +27,8 @@ export class WhatIf {
     this.rate = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-rate", "aria-label": "What-if learning rate η, log scale" });
     this.rateText = el("output", { class: "gd-whatif-value" });
     this.marker = el("div", { class: "gd-limit", title: "The stability limit" });
-    this.optimizer = el("select", { "data-testid": "gd-optimizer", "aria-label": "Optimizer" });
-    this.momentum = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-momentum", "aria-label": "Momentum β" });
+    this.optimizer = el("select", { "data-testid": "gd-optimizer", "aria-label": "What-if optimizer" });
+    this.momentum = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-momentum", "aria-label": "What-if momentum β" });
     this.momentumText = el("output", { class: "gd-whatif-value" });
     this.momentumBox = el("label", { class: "gd-whatif-momentum" }, ["β ", this.momentum, this.momentumText]);
     this.note = el("div", { class: "gd-whatif-note", "data-testid": "gd-whatif-note", "aria-live": "polite" });
