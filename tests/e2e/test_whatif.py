@@ -194,6 +194,16 @@ def test_presenter_mode_shows_the_controls(open_app, console_errors, screenshot)
     page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
     shown = float(rate.get_attribute("data-value"))
     expect(page.get_by_test_id("gd-loss")).to_have_text(compact(cli_losses("--lr", repr(shown))[40]))
+    # with momentum's β beside them, the controls' row still ends inside the stage (Follow whole)
+    for _ in range(300):  # to the slider's far end, 1e-6 ("0.000001" and its like: the widest rates)
+        rate.press("ArrowLeft")
+    page.get_by_test_id("gd-optimizer").select_option("momentum")
+    expect(page.get_by_test_id("gd-momentum")).to_be_visible()
+    rights = page.evaluate(
+        "() => ['.gd-panel', '.gd-toggle', '.gd-whatif']"
+        ".map((s) => document.querySelector(s).getBoundingClientRect().right)"
+    )
+    assert max(rights[1:]) <= rights[0] + 0.5, rights
     screenshot(page, "presenter")
     no_trouble(page, console_errors)
 
