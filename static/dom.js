@@ -97,24 +97,3 @@ export async function widthSettled(root, limit = 400) {
   await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, limit)))]);
   clearTimeout(timer);
 }
-
-// A rerun leaves the elements it did not write again on the page until it ends (Streamlit then
-// removes them): presenter mode switched, the words above the panel went below it, so the panel
-// moved up, and its charts, drawn before, were fitted again to their new room. Wait for the
-// script's run to end (at most `limit` ms; not at all where the page does not say it is running:
-// Streamlit's `data-test-script-state`, which its own browser tests read).
-export async function scriptEnded(limit = 1500) {
-  const app = document.querySelector("[data-testid=stApp]");
-  const running = () => ["running", "rerunRequested"].includes(app?.dataset.testScriptState);
-  if (!running()) return;
-  await new Promise((resolve) => {
-    const watch = new MutationObserver(() => !running() && done());
-    const timer = setTimeout(() => done(), limit);
-    function done() {
-      clearTimeout(timer);
-      watch.disconnect();
-      resolve();
-    }
-    watch.observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
-  });
-}

@@ -18,7 +18,7 @@ import { reserveLegend } from "./legend.js";
 import { pinContourFill, restyleMarker } from "./patches.js";
 import { listenForPicks, listenForZoom } from "./chart-events.js";
 import { hoverEndsWithTouch, oneTabStop } from "./chart-access.js";
-import { scriptEnded, textWidth, widthSettled } from "./dom.js";
+import { textWidth, widthSettled } from "./dom.js";
 import { loadPlotly } from "./load.js";
 import { PLOTLY_CONFIG, buildPanel } from "./panel-view.js";
 import { describe, renderControls, renderReadouts } from "./readouts.js";
@@ -211,7 +211,6 @@ export class Panel {
       T: data.T, anchors: run.anchors, marks: run.marks, seconds: data.play_seconds,
       k: Math.min(known ?? start, data.T), follow: this.state ? this.state.follow : true,
     });
-    const switched = this.root.classList.contains("gd-presenter") !== data.presenter; // presenter mode
     this.root.classList.toggle("gd-presenter", data.presenter);
     this.root.classList.toggle("gd-compared", data.runs.length > 1);
     this.root.dataset.ready = "false"; // tests and benchmarks wait for "true"
@@ -219,7 +218,6 @@ export class Panel {
     this.renderNumbers(true); // numbers and controls first, before plotly.js is there
     if (this.state.k !== start) this.settled(); // the server opened it at `start`: tell it where it is
     const Plotly = await loadPlotly(plotlySrc);
-    if (switched) await scriptEnded(); // the page around the panel as the switch left it
     await widthSettled(this.root);
     if (this.data !== data || this.dead) return; // a newer payload arrived meanwhile, or unmounted
     this.Plotly = Plotly;

@@ -242,6 +242,16 @@ def painted(page: Page) -> None:
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
+def played_to(page: Page, k: int, timeout: float = 15_000) -> None:
+    """Wait, during Play, until the iteration shown has reached k, then for that frame's paint."""
+    page.wait_for_function(
+        "(k) => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= k",
+        arg=k,
+        timeout=timeout,
+    )
+    painted(page)
+
+
 def sizes_settled(page: Page) -> None:
     """Wait until every chart in sight has followed the window's size (the panel refits its charts
     a quarter of a second after a change of width) and that frame is painted."""

@@ -11,7 +11,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import painted, sizes_settled
+from conftest import painted, played_to, sizes_settled
 from PIL import Image
 from test_beyond_page import plot_point
 from test_smoke import ARTICLE, no_trouble
@@ -61,14 +61,6 @@ def map_at(page, k: int) -> None:
     painted(page)
 
 
-def play_until(page, k: int) -> None:
-    """Wait, during Play, until the iteration shown has reached k, then for that frame's paint."""
-    page.wait_for_function(
-        "(k) => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= k", arg=k
-    )
-    painted(page)
-
-
 def assert_map(page, when: str) -> None:
     share = filled(page)
     assert share > 0.6, f"{when}: only {share:.0%} of the map's plot area is in colour"
@@ -84,9 +76,9 @@ def test_the_map_keeps_its_fill_and_lines_as_the_run_moves(page, console_errors,
     map_at(page, 3)
     assert_map(page, "after 3 Steps")
     page.get_by_role("button", name="Play", exact=True).click()
-    play_until(page, 10)
+    played_to(page, 10)
     assert_map(page, "during Play")
-    play_until(page, 20)
+    played_to(page, 20)
     page.get_by_role("button", name="Pause", exact=True).click()
     assert iteration(page) > 3
     assert_map(page, "after 2 s of Play")

@@ -18,7 +18,7 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
-from conftest import painted, sizes_settled
+from conftest import painted, played_to, sizes_settled
 from test_smoke import no_trouble
 
 from gd.figures.common import RUN_COLOURS
@@ -379,9 +379,7 @@ def test_the_contour_map_keeps_its_fill_as_the_run_moves(page, console_errors):
     painted(page)
     assert coloured() > 0.5
     page.get_by_role("button", name="Play", exact=True).click()
-    page.wait_for_function(
-        "() => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= 15"
-    )
+    played_to(page, 15)
     page.get_by_role("button", name="Pause", exact=True).click()
     painted(page)
     assert coloured() > 0.5

@@ -12,7 +12,7 @@ import signal
 
 import numpy as np
 import pytest
-from conftest import APP_READY, sizes_settled, watch_frames
+from conftest import APP_READY, played_to, sizes_settled, watch_frames
 from reference import compact
 from test_smoke import ARTICLE, CHARTS, no_trouble
 from test_workshop import CHART, iteration, moving, scene_at
@@ -45,10 +45,7 @@ def test_the_page_moves_with_the_server_stopped(app_server, page, console_errors
         page.get_by_role("button", name="Reset", exact=True).click()
         expect(page.get_by_test_id("gd-iteration")).to_have_text("0")
         page.get_by_role("button", name="Play", exact=True).click()
-        page.wait_for_function(
-            "() => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= 20",
-            timeout=15_000,
-        )
+        played_to(page, 20)
         page.get_by_role("button", name="Pause", exact=True).click()
         k = iteration(page)
         scene_at(page, k)
@@ -69,10 +66,7 @@ def test_play_sends_nothing_and_the_server_sends_nothing(page, console_errors):
     received.clear()
     start = iteration(page)
     # 30 iterations of Play (about 2 s), during which the websocket must stay silent both ways
-    page.wait_for_function(
-        "(k) => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= k",
-        arg=start + 30,
-    )
+    played_to(page, start + 30)
     during_sent, during_received = len(sent), sum(len(r) for r in received)
     assert iteration(page) > start
     page.get_by_role("button", name="Pause", exact=True).click()

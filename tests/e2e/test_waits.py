@@ -11,7 +11,7 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
-from conftest import PANEL_READY
+from conftest import PANEL_READY, SIZES_SETTLED
 from test_smoke import no_trouble
 
 # A spy on the page's plotly.js: each call that draws or moves a chart, counted by the chart
@@ -93,11 +93,6 @@ def test_a_dragged_scrubber_redraws_the_charts_in_view_and_the_rest_on_release(
     no_trouble(page, console_errors)
 
 
-# Every chart of the panel drawn at its element's width (a refit after a resize is done).
-FITTED = """() => [...document.querySelectorAll('.gd-panel .js-plotly-plot')]
-  .every((gd) => gd.offsetParent === null || Math.abs(gd._fullLayout.width - gd.clientWidth) <= 1)"""
-
-
 # The plotly.js calls counted (SPY) from the moment the panel takes the new payload (it says it is
 # not ready) to when it next says it is ready: the new figures' draws. (Until the payload comes,
 # the charts on the page are the old ones, refitted when the sidebar's move changes their width:
@@ -131,7 +126,7 @@ def test_presenter_mode_draws_each_chart_once(open_app, console_errors, screensh
     redraws on top of the 7 draws, about half of the seconds the switch took.)"""
     page = open_app(width=1280, height=720)  # a projector's
     page.locator(PANEL_READY).wait_for(state="attached")
-    page.wait_for_function(FITTED)  # the new window's refit done
+    page.wait_for_function(SIZES_SETTLED)  # the new window's refit done
     for presenter in (True, False, True):
         page.evaluate(SPY)  # counted from here, anew for each switch
         page.evaluate(CALLS_WHEN_READY)

@@ -16,6 +16,7 @@ try:
 except ImportError:  # the `browser` fixture then skips, or fails under GD_REQUIRE_BROWSER=1
     expect = None
 
+from conftest import played_to
 from reference import compact
 from test_smoke import ARTICLE, ROOT, no_trouble
 
@@ -77,10 +78,7 @@ def test_one_timeline_one_play_button(page, console_errors):
 def test_play_advances_every_view_until_pause(page, console_errors, screenshot):
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.get_by_role("button", name="Pause", exact=True)).to_be_visible()
-    page.wait_for_function(
-        "() => parseInt(document.querySelector('[data-testid=gd-iteration]').textContent) >= 10",
-        timeout=15_000,
-    )
+    played_to(page, 10)
     page.get_by_role("button", name="Pause", exact=True).click()
     expect(page.get_by_role("button", name="Play", exact=True)).to_be_visible()
     paused_at = iteration(page)
