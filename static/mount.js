@@ -45,6 +45,7 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
     };
   }
   panel.show(body, head.start, head.plotly, head.opened).catch((error) => {
+    if (panel.dead) return; // unmounted while drawing: nothing is on screen to tell
     panel.status.textContent = `The charts could not be drawn: ${error.message}`;
     console.error(error);
   });

@@ -125,7 +125,9 @@ export class Panel {
     for (const id of this.frames.values()) cancelAnimationFrame(id);
     this.timers.clear();
     this.frames.clear();
-    if (this.Plotly) for (const chart of Object.values(this.charts)) this.Plotly.purge(chart.chart);
+    // purged once the figure plotly.js is drawing is done (a purge under a draw broke inside it)
+    const purge = () => { for (const chart of Object.values(this.charts)) this.Plotly.purge(chart.chart); };
+    if (this.Plotly) Promise.resolve(this.drawing).catch(() => null).then(purge);
     this.root.remove();
   }
 

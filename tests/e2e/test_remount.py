@@ -95,3 +95,51 @@ def test_mounting_the_panel_20_times_leaves_no_listener_and_no_memory_behind(ope
     assert page.evaluate("window.gdHosts.filter((ref) => ref.deref()).length") == 0
     expect(page.locator(".gd-panel")).to_have_count(1)  # the page's own panel, still there
     assert not console_errors, console_errors
+
+
+# One mount, unmounted `ms` after it began, whatever the panel is doing then (loading plotly.js,
+# drawing a chart: plotly.js's draws are asynchronous). Resolves once the drawing has settled.
+MOUNT_AND_LEAVE = """async ([head, ms]) => {
+  const module = await import(new URL(head.module, document.baseURI).href);
+  const host = document.createElement('div');
+  document.querySelector('[data-testid=stMain]').append(host);
+  const cleanup = module.mount(
+    { parentElement: host, setStateValue() {}, setTriggerValue() {} }, head, window.gdTestBytes);
+  const panel = host.__gdPanel;
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const drawing = panel.drawing !== undefined && panel.root.dataset.ready !== 'true';
+  cleanup();
+  host.remove();
+  await Promise.resolve(panel.drawing).catch(() => null);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const left = Object.values(panel.charts).filter((c) => c.chart._fullLayout).length;
+  return { drawing, left };
+}"""
+
+
+SLOW_DRAWS = """() => {
+  for (const name of ['newPlot', 'react']) {
+    const draw = window.Plotly[name];
+    window.Plotly[name] = (...args) => new Promise((r) => setTimeout(r, 40)).then(() => draw(...args));
+  }
+}"""
+
+
+def test_a_panel_unmounted_while_it_draws_stops_quietly_and_frees_its_charts(open_app, console_errors):
+    """Streamlit may unmount the panel while plotly.js is still drawing one of its charts (seen on a
+    loaded CI machine: the purge landed inside plotly.js's draw, which then threw on the console).
+    The purge now waits for the draw: no error, and every chart is purged once it is drawn (a chart
+    drawn after an early purge kept plotly.js's listeners, and the scene its WebGL context)."""
+    page = open_app()
+    payload = live.payload(experiment(Settings()), 4, 3)
+    page.evaluate(
+        "(b64) => { window.gdTestBytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)); }",
+        base64.b64encode(payload).decode(),
+    )
+    head = {"start": 0, "opened": 0, "module": panel.MODULE_URL, "plotly": panel.PLOTLY_URL}
+    # a loaded machine, where plotly.js's draw takes a while: each draw starts 40 ms late
+    page.evaluate(SLOW_DRAWS)
+    results = [page.evaluate(MOUNT_AND_LEAVE, [head, ms]) for ms in range(0, 400, 20)]
+    assert any(r["drawing"] for r in results), results  # some unmounts did land mid-draw
+    assert all(r["left"] == 0 for r in results), results
+    assert not console_errors, console_errors
