@@ -23,6 +23,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from gd import live
+
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = STATIC / "plotly-gd.min.js"
 PLOTLY_GZ = STATIC / "plotly-gd.min.js.gz"
@@ -198,18 +200,22 @@ def static_chart(
     on_pick: Callable[[], None] | None = None,
     caption: str = "",
     figure_key: str | None = None,
+    marks_run: bool = False,
 ):
     """A Plotly figure (JSON text, as bytes) that does not follow the iteration, with an
     accessible name and a caption under it (plain text, set as text: never markup), drawn by
     the same module so that the page loads one plotly.js. With
     `on_pick`, a click on the chart is reported (session state under `key`, `.pick`: {id, x, y}
-    in the axes' units, id the figure's `figure_id`) and `on_pick` called before the rerun."""
+    in the axes' units, id the figure's `figure_id`) and `on_pick` called before the rerun. With
+    `marks_run`, its trace tagged {"gd": "current"} marks the live panel's run (its rate, its
+    loss after its steps: the sweep)."""
     head = {
         "figure": True,
         "label": label,
         "caption": caption,
         "id": figure_key or figure_id(figure_json),  # the caller's figure_id, where it has one
         "pickable": on_pick is not None,
+        "marks": marks_run,  # its trace tagged "current" follows the live panel's run (static/mount.js)
         "module": MODULE_URL,
         "plotly": PLOTLY_URL,
     }
@@ -224,18 +230,34 @@ def live_panel(
     on_pick: Callable[[], None],
     opened: int = 0,
     on_settings: Callable[[], None] | None = None,
+    settings: dict | None = None,
 ):
-    """Mount the panel with a run's payload (gd.live.payload's bytes); `start` is where a new run
-    opens, and where the panel goes whenever `opened` changes (a preset chosen: its iteration,
-    even on the run shown). The browser reports the iteration (in session state under "live",
-    `.iteration`) once the user stops moving, a click on the contour map (`.pick`:
-    {run, i, j, x, y}) at once, and the what-if controls' settled choice (`.settings`, see
-    `ui.panel_events.read_settings`) once they are let go."""
-    head = {"start": start, "opened": opened, "module": MODULE_URL, "plotly": PLOTLY_URL}
+    """Mount the panel with a run's payload (gd.live.payload's bytes) and the `settings` the
+    browser runs over its problem ({learning_rate, optimizer, momentum, start}: ui.runs.Run.chosen;
+    None: the payload's own run). `start` is where a new run opens, and where the panel goes
+    whenever `opened` changes (a preset chosen: its iteration, even on the run shown). The browser
+    reports the iteration (in session state under "live", `.iteration`) once the user stops
+    moving, a click on the contour map (`.pick`: {run, i, j, x, y}) at once, and the what-if
+    controls' settled choice (`.settings`, see `ui.panel_events.read_settings`) once they are let
+    go.
+
+    Two elements: the payload in one of its own ("problem", nothing on screen), whose data do not
+    change when only the settings do, so that Streamlit's message cache sends a reference to it
+    rather than its bytes again; the panel ("live"), whose data are one line of JSON naming the
+    payload by its id, the settings among them."""
+    _component(key="problem", data=pack({"problem": live.payload_id(payload), "module": MODULE_URL}, payload))
+    head = {
+        "start": start,
+        "opened": opened,
+        "module": MODULE_URL,
+        "plotly": PLOTLY_URL,
+        "payload": live.payload_id(payload),
+        "settings": settings,
+    }
     callbacks = {"on_settings_change": on_settings} if on_settings is not None else {}
     return _component(
         key="live",
-        data=pack(head, payload),
+        data=pack(head, b""),
         on_iteration_change=on_iteration,
         on_pick_change=on_pick,
         **callbacks,

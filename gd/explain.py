@@ -126,15 +126,17 @@ def md(text: str) -> str:
     )
 
 
-def stability_note(ex: Experiment) -> str:
-    """One sentence about the learning rate against the optimizer's stability limit (markdown)."""
+def stability_note(ex: Experiment, run_known: bool = True) -> str:
+    """One sentence about the learning rate against the optimizer's stability limit (markdown).
+    `run_known` false: `ex.trajectory` is not the run of `ex.settings` (the browser runs them:
+    ui.runs.Run.made), and what only the run tells is left out."""
     s, limit = ex.settings, ex.limit
     if not registry.entry(s.optimizer).rate:
         text = (
             f"**{s.optimizer}** has no learning rate: it reads the quadratic itself, so the learning "
             "rate and the schedule have no effect on it."
         )
-        if registry.entry(s.optimizer).finite:
+        if registry.entry(s.optimizer).finite and run_known:
             took = held_after(ex)
             text += (
                 f" Here it reached the optimum (residual at round-off) in **{took}** steps; at most "

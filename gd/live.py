@@ -241,6 +241,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
         "play_seconds": PLAY_SECONDS,
         "runs": run_data,
         "learning_rate": s.learning_rate,
+        "diverged_at": ex.trajectory.diverged_at,
         "theta_star": pb.theta_star.tolist(),
         "eigenvectors": arrays.add(pb.eigenvectors),  # row m: component m of each eigenvector
         "G": arrays.add(pb.G),  # ridge: G + lambda D; the browser computes the gradient from G and c
@@ -285,6 +286,12 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
     head = json.dumps({"id": _digest(body + binary), "run": run_key(ex)}, separators=(",", ":")).encode()
     text = head[:-1] + b"," + body[1:] + b"\n"
     return text + bytes(-len(text) % 8) + binary
+
+
+def payload_id(data: bytes) -> str:
+    """A payload's `id` (the first field of its JSON line: `{"id":"<hex>",...`), read without
+    parsing the rest."""
+    return data[7 : data.index(b'"', 7)].decode()
 
 
 def run_key(ex: Experiment) -> str:

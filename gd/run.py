@@ -186,16 +186,17 @@ def run(
     return Trajectory(params, problem.loss(params), grad_norm, diverged_at)
 
 
-def sweep_rates(limit: float | None, current: float, count: int = 61) -> np.ndarray:
+def sweep_rates(limit: float | None, current: float, count: int = 61, *, include: bool = True) -> np.ndarray:
     """Learning rates on a log scale around the stability limit (or the current rate, for the
-    optimizers without one), from 1/10,000 of it to 3 times it, the current rate included."""
+    optimizers without one), from 1/10,000 of it to 3 times it, the current rate included unless
+    `include` is false."""
     centre = limit if limit is not None and np.isfinite(limit) and limit > 0 else current
     # Ends kept within float64's normal range, so that a limit near 1e-305 or 1e305 (data near the
     # overflow of their squares) still gives a sequence (geomspace refuses a zero end).
     tiny, huge = np.finfo(float).tiny, np.finfo(float).max / 4
     low, high = min(max(centre * 1e-4, tiny), huge), min(max(centre * 3, tiny), huge)
     rates = np.geomspace(low, high, count) if high > low else np.array([low])
-    return np.unique(np.append(rates, current))
+    return np.unique(np.append(rates, current) if include else rates)
 
 
 def sweep(

@@ -97,3 +97,17 @@ export async function widthSettled(root, limit = 400) {
   await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, limit)))]);
   clearTimeout(timer);
 }
+
+// The panel's run, told to the page's other charts (the sweep marks its rate at its loss): the
+// last one kept, for a chart drawn after it was told.
+export function announceRun(data) {
+  const main = data.runs[0];
+  const run = {
+    learning_rate: data.learning_rate,
+    optimizer: data.text.optimizer,
+    excess: main.excess[main.excess.length - 1],
+    diverged: data.diverged_at !== null && data.diverged_at !== undefined,
+  };
+  window.__gdRun = run;
+  window.dispatchEvent(new CustomEvent("gd-run", { detail: run }));
+}

@@ -27,6 +27,10 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
     mountFigure(parentElement, head, body, setTriggerValue);
     return cleanup;
   }
+  if (head.problem) {
+    keepPayload(parentElement, head.problem, body);
+    return cleanup;
+  }
   let panel = parentElement.__gdPanel;
   if (!panel) {
     // the report names its run and the `opened` it was made under, so that the server can tell a
@@ -44,12 +48,38 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
       parentElement.__gdPanel = null;
     };
   }
-  panel.show(body, head.start, head.plotly, head.opened).catch((error) => {
-    if (panel.dead) return; // unmounted while drawing: nothing is on screen to tell
-    panel.status.textContent = `The charts could not be drawn: ${error.message}`;
-    console.error(error);
-  });
+  payloadOf(head.payload)
+    .then((bytes) => {
+      if (parentElement.__gdCalls !== call || panel.dead) return null; // a newer call shows its own
+      return panel.show(bytes, head.start, head.plotly, head.opened, head.settings);
+    })
+    .catch((error) => {
+      if (panel.dead) return; // unmounted while drawing: nothing is on screen to tell
+      panel.status.textContent = `The charts could not be drawn: ${error.message}`;
+      console.error(error);
+    });
   return cleanup;
+}
+
+// The payloads the page's "problem" elements hold, by id (panel.py's live_panel: the payload has
+// an element of its own, which a change of the settings alone does not send again), and the
+// panels waiting for one (Streamlit mounts the two elements in no promised order).
+const payloads = new Map();
+const waiting = new Map();
+const KEPT_PAYLOADS = 3; // a rerun's new payload arrives while the panel may still show the last
+
+function keepPayload(parentElement, id, body) {
+  parentElement.classList.add("gd-problem"); // nothing on screen (live.css hides its element)
+  payloads.delete(id);
+  payloads.set(id, body);
+  while (payloads.size > KEPT_PAYLOADS) payloads.delete(payloads.keys().next().value);
+  for (const resolve of waiting.get(id) ?? []) resolve(body);
+  waiting.delete(id);
+}
+
+function payloadOf(id) {
+  if (payloads.has(id)) return Promise.resolve(payloads.get(id));
+  return new Promise((resolve) => waiting.set(id, [...(waiting.get(id) ?? []), resolve]));
 }
 
 // A chart that does not follow the iteration (the learning-rate sweep): drawn once per figure.
@@ -75,6 +105,7 @@ function mountFigure(parentElement, head, body, setTriggerValue) {
     };
     parentElement.__gdCleanup = () => {
       box.dead = true;
+      box.unfollow?.();
       observer?.disconnect();
       clearTimeout(timer);
       window.Plotly?.purge(gd);
@@ -101,6 +132,7 @@ function mountFigure(parentElement, head, body, setTriggerValue) {
     box.fit = () => gd.offsetParent !== null && !box.dead && resizeTo(Plotly, gd, () => withLegend(gd, height));
     await box.fit();
     box.watch();
+    if (head.marks) followRun(Plotly, gd, box);
     box.dataset.ready = "true";
     if (!head.pickable || plot.__gdPicking) return;
     plot.__gdPicking = true; // a click on the chart reports where it fell (the sweep: a rate)
@@ -109,4 +141,24 @@ function mountFigure(parentElement, head, body, setTriggerValue) {
       if (at) box.pick(at);
     });
   });
+}
+
+// The sweep's mark of the current rate, at the panel's run's loss after its steps (dom.js's
+// announceRun: the browser's run of a rate the server ran no run for, gd.figures.rate_sweep_figure);
+// hidden while the panel runs another optimizer than the one swept (the server sweeps it on release).
+function followRun(Plotly, gd, box) {
+  const place = (run) => {
+    const at = gd.data.findIndex((t) => t.meta?.gd === "current");
+    const { gd_floor: floor, gd_top: top, gd_optimizer: swept } = gd.layout.meta ?? {};
+    if (!run || at < 0 || box.dead) return;
+    const y = run.diverged || !Number.isFinite(run.excess) ? top : Math.max(run.excess, floor);
+    const name = `η = ${run.learning_rate} (${run.optimizer}): this run`;
+    Plotly.restyle(gd, { x: [[run.learning_rate]], y: [[y]], name, visible: run.optimizer === swept }, [at]);
+  };
+  place(window.__gdRun);
+  if (box.following) return;
+  box.following = true;
+  const follow = (event) => place(event.detail);
+  window.addEventListener("gd-run", follow);
+  box.unfollow = () => window.removeEventListener("gd-run", follow);
 }

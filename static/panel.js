@@ -13,23 +13,20 @@
 
 import { Run, decodePayload } from "./payload.js";
 import { advance, timeline } from "./timeline.js";
-import { contourFrame, fitFrame, followHigh, linesFrame, rateFrame, surfaceUpdate, tagsOf } from "./figures.js";
-import { reserveLegend } from "./legend.js";
-import { pinContourFill, restyleMarker } from "./patches.js";
-import { listenForPicks, listenForZoom } from "./chart-events.js";
-import { hoverEndsWithTouch, oneTabStop } from "./chart-access.js";
-import { textWidth, widthSettled } from "./dom.js";
+import { contourFrame, fitFrame, linesFrame, rateFrame, surfaceUpdate } from "./figures.js";
+import { restyleMarker } from "./patches.js";
+import { announceRun, widthSettled } from "./dom.js";
 import { loadPlotly } from "./load.js";
-import { PLOTLY_CONFIG, buildPanel } from "./panel-view.js";
+import { buildPanel } from "./panel-view.js";
 import { describe, renderControls, renderReadouts } from "./readouts.js";
-import { fitHeight, fitHeights, plotHeight, presenterHeight } from "./sizes.js";
+import { fitHeights } from "./sizes.js";
 import { WhatIf } from "./whatif-panel.js";
+import { LINES, drawFigure } from "./panel-draw.js";
 
 const SYNC_DELAY_MS = 700; // after the user stops, before the iteration is sent
 const SCENE_INTERVAL_MS = 120; // the 3-D scene redraws at most this often while playing,
 const SCENE_SHARE = 8; // and takes at most 1/8 of the time (a CPU-drawn scene redraws rarely)
 const MOVE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
-const LINES = ["convergence", "loss", "eigen"];
 const ONE_MOVE = new Set(["step", "back", "reset", "end"]);
 
 // The iteration each run was last shown at, for the page's life: a panel that Streamlit mounts
@@ -187,7 +184,7 @@ export class Panel {
   // same run was); the same payload again (a light rerun) changes nothing. `opened` changes when
   // the page asks for `start` whatever was shown (a preset): a report names the `opened` it was
   // made under (the server ignores older ones), so one still waiting is dropped on a reopen.
-  async show(bytes, start, plotlySrc, opened) {
+  async show(bytes, start, plotlySrc, opened, chosen = null) {
     const head = new TextDecoder().decode(bytes.subarray(0, 80));
     const reopen = this.opened !== undefined && opened !== this.opened;
     this.opened = opened;
@@ -197,10 +194,13 @@ export class Panel {
     }
     if (head === this.head) {
       if (reopen && this.state) this.dispatch({ type: "open", k: start });
+      this.whatif.adopt(chosen);
       return;
     }
     this.head = head;
-    const run = new Run(decodePayload(bytes));
+    const base = decodePayload(bytes);
+    this.whatif.show(base, chosen);
+    const run = new Run(this.whatif.dataOf(base)); // the payload's run, or the browser's of `chosen`
     const data = run.data;
     const sameRun = this.data && this.data.run === data.run;
     if (!sameRun && !reopen) this.sentK = null;
@@ -208,7 +208,7 @@ export class Panel {
     cancelAnimationFrame(this.frames.get("play"));
     this.data = data;
     this.run = run;
-    this.whatif.show(data);
+    announceRun(data);
     this.state = timeline({
       T: data.T, anchors: run.anchors, marks: run.marks, seconds: data.play_seconds,
       k: Math.min(known ?? start, data.T), follow: this.state ? this.state.follow : true,
@@ -229,7 +229,7 @@ export class Panel {
     const current = () => this.data === data && !this.dead;
     const draw = async (name, fig) => {
       await this.drawing?.catch(() => null);
-      if (current()) await (this.drawing = this.drawFigure(name, fig));
+      if (current()) await (this.drawing = drawFigure(this, name, fig));
       return current();
     };
     const { surface, ...flat } = data.figures;
@@ -239,64 +239,10 @@ export class Panel {
     if (!current() || !(await draw("surface", surface))) return;
     this.renderSurface(this.state.k);
     this.root.dataset.ready = "true";
+    if (this.whatif.owed) this.whatif.apply(); // settings that came while it drew
   }
 
   // ---- drawing ----
-
-  async drawFigure(name, fig) {
-    const chart = this.charts[name];
-    const presenter = this.data.presenter;
-    chart.drawn = false; // until plotly.js has drawn it, nothing else touches it (render, a refit)
-    chart.tagged = tagsOf(fig);
-    chart.xs = name === "fit" ? Array.from(fig.data[chart.tagged.fit[0].index].x) : null;
-    chart.user = false;
-    chart.high = null;
-    if (LINES.includes(name)) {
-      fig.layout.uirevision = name; // a zoom the user made survives Step and Play
-      fig.layout.xaxis.autorange = false;
-      chart.wholeRange = fig.layout.xaxis.range.slice();
-      // drawn with Follow's window at the iteration shown: the render after it moves no window
-      chart.high = followHigh(this.state.k, this.run.T, chart.wholeRange, this.state.follow);
-      fig.layout.xaxis.range = [0, chart.high];
-    }
-    chart.baseHeight = fig.layout.height;
-    delete fig.layout.height; // the element's (fitHeight)
-    // the height it will have, its legend's included, so that it is drawn once (fitHeight checks);
-    // in presenter mode the window's, the legend's room inside it, in the margin from the start too
-    const { guess, below } = reserveLegend(fig, chart.chart.clientWidth, textWidth);
-    chart.legendGuess = guess; // for tests
-    const height = presenter ? presenterHeight(this) : plotHeight(this.charts[name], name) + below;
-    chart.chart.style.height = `${height}px`;
-    if (presenter && this.data.runs.length > 1) {
-      // on a stage the runs are named once, by the loss chart's legend beside the map: the map
-      // and the surface keep their own entries only, and their room
-      if (name === "surface") fig.layout.showlegend = false;
-      if (name === "contour") for (const t of fig.data) if (t.meta?.gd === "path") t.showlegend = false;
-    }
-    // drawn at the element's size, once (Plotly.react draws a chart at the size it drew it at
-    // before); the size is dropped after the draw, so that plotly.js's resizing follows the element
-    if (chart.chart.clientWidth > 0) Object.assign(fig.layout, { width: chart.chart.clientWidth, height });
-    if (name === "contour") {
-      // drawn anew: plotly.js's react onto the previous map keeps a stale 1:1 constraint and widens
-      // the x range past the grid (the fill then stopped short of the axes after a preset); newPlot
-      // drops the map's listeners too, so they are attached again below
-      await this.Plotly.newPlot(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
-      chart.picking = false;
-    } else {
-      await this.Plotly.react(chart.chart, fig.data, fig.layout, PLOTLY_CONFIG);
-    }
-    if (this.dead) return;
-    delete chart.chart.layout.width;
-    delete chart.chart.layout.height;
-    oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
-    hoverEndsWithTouch(this.Plotly, chart.chart);
-    if (name === "contour") await pinContourFill(this.Plotly, chart.chart);
-    await fitHeight(this, name);
-    this.root.dataset.draws = String(Number(this.root.dataset.draws || 0) + 1); // whole redraws, for tests
-    chart.drawn = true;
-    if (name === "contour" && !chart.picking) listenForPicks(this, chart);
-    if (!chart.listening && LINES.includes(name)) listenForZoom(this, chart);
-  }
 
   // Draw the iteration shown. The 2-D charts move at once through Plotly.animate with no
   // transition: its fast path moves scatter traces without recomputing the rest (the contour fill,

@@ -10,7 +10,7 @@
 import { Run } from "./payload.js";
 import { timeline } from "./timeline.js";
 import { describe } from "./readouts.js";
-import { el } from "./dom.js";
+import { announceRun, el } from "./dom.js";
 import { OPTIMIZERS } from "./schedules.js";
 import { listenForStartDrags } from "./whatif-start.js";
 import {
@@ -56,14 +56,18 @@ export class WhatIf {
     on(this.optimizer, "change", () => this.settle());
   }
 
-  // A new payload: the controls show the settings it was computed with.
-  show(data) {
+  // A new payload: the controls show the settings the page holds (`chosen`: the live element's
+  // {learning_rate, optimizer, momentum, start}, which the browser runs over the payload's
+  // problem; null: the payload's own run's).
+  show(data, chosen = null) {
     this.block = data.whatif;
     this.base = data;
+    this.owed = false;
     this.root.hidden = !this.block;
     if (!this.block) return;
     const { settings, rate, momentum } = this.block;
     this.choice = { learning_rate: settings.learning_rate, optimizer: settings.optimizer, momentum: settings.momentum };
+    if (chosen) Object.assign(this.choice, chosen);
     this.rate.max = String(rate.positions - 1);
     this.momentum.max = String(momentum.positions - 1);
     const names = this.block.optimizers.map((o) => `${o.name}:${o.browser}`).join();
@@ -74,6 +78,38 @@ export class WhatIf {
     }
     this.note.textContent = "";
     this.renderControls();
+  }
+
+  // Whether the choice is the payload's own run (nothing for the browser to run).
+  own() {
+    const s = this.block.settings;
+    const start = this.choice.start ?? s.start;
+    return ["learning_rate", "optimizer", "momentum"].every((name) => this.choice[name] === s[name]) && start.every((v, n) => v === s.start[n]);
+  }
+
+  // The data the panel shows for a new payload: the payload's own run, or the browser's run of
+  // the choice over its problem (a setting changed since the server made the run: ui.runs).
+  dataOf(base) {
+    if (!this.block || this.own() || !optimizerOf(this.block, this.choice.optimizer)?.browser) return base;
+    const { data, result } = whatifData(base, whatifSettings(this.block, this.choice));
+    const { hasRate, limit } = this.renderControls();
+    this.note.textContent = guidance(result, this.choice.learning_rate, limit, hasRate);
+    return data;
+  }
+
+  // The live element's settings again on the same payload (a rate typed in the sidebar, a click
+  // on the sweep, the echo of the panel's own choice): run where they differ from those shown,
+  // unless the user is choosing meanwhile (their choice goes to the server next).
+  adopt(chosen) {
+    if (!chosen || !this.block || this.panel.tuning || this.panel.timers.has("commit")) return;
+    const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+    const now = { ...this.choice, start: this.choice.start ?? this.block.settings.start };
+    if (same(chosen, { learning_rate: now.learning_rate, optimizer: now.optimizer, momentum: now.momentum, start: now.start })) return;
+    Object.assign(this.choice, chosen);
+    if (!optimizerOf(this.block, this.choice.optimizer)?.browser) return;
+    if (this.panel.root.dataset.ready !== "true") return void (this.owed = true); // run once drawn (panel.js)
+    this.apply();
+    this.held = undefined;
   }
 
   // The start the browser's run takes (theta_0: dragged, or the run's), or null where the choice
@@ -124,6 +160,7 @@ export class WhatIf {
   // where it diverged before). The shown iteration is the one the user stood on when they began.
   apply() {
     const panel = this.panel;
+    this.owed = false;
     const { entry, hasRate, limit } = this.renderControls();
     if (!entry?.browser || panel.root.dataset.ready !== "true" || panel.data.run !== this.base.run) return;
     this.held ??= panel.state.k;
@@ -132,6 +169,7 @@ export class WhatIf {
     const length = panel.data === this.base || panel.data.T !== data.T;
     panel.data = data;
     panel.run = new Run(data);
+    announceRun(data);
     panel.state = timeline({ T: data.T, marks: panel.run.marks, seconds: data.play_seconds, k: Math.min(this.held, data.T), follow: panel.state.follow });
     if (length) describe(panel, panel.run);
     panel.render(false);

@@ -144,7 +144,7 @@ export function whatifData(data, settings) {
   const varying = rate !== null && (!block.constant_schedule || entry.picks_rate);
   const shown = {
     ...data, T, steps: null, anchors: null, path: null, play: milestones(T, block.play_frames), runs: [out, ...data.runs.slice(1)],
-    redrawn_path: milestones(T, PATH_POINTS), learning_rate: settings.learning_rate, varying_rate: varying, text: { ...data.text, optimizer: settings.optimizer },
+    redrawn_path: milestones(T, PATH_POINTS), learning_rate: settings.learning_rate, diverged_at: result.divergedAt, varying_rate: varying, text: { ...data.text, optimizer: settings.optimizer },
   };
   return { data: shown, result };
 }

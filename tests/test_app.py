@@ -32,6 +32,7 @@ from gd import explain
 from gd.data import make_regression
 from gd.inputs import Settings
 from gd.run import experiment
+from ui.view import PAST_THE_LIMIT
 
 TIMEOUT = 60
 ALL_CHARTS = {"sweep"}  # besides the live panel, whose payload holds the five per-step charts
@@ -105,22 +106,22 @@ def test_a_reported_iteration_is_kept_in_the_link_and_the_panel_stays_put(at):
 def test_the_rerun_after_a_report_sends_the_panel_byte_for_byte_what_it_sent_before(at):
     """Why `start` is fixed for a run: an unchanged element is not sent again (bench/load.py
     measured 301 kB a report when the start followed the report)."""
-    before = component(at, "live").proto.bytes
-    assert len(before) > 100_000  # the payload this saves resending
+    before = sent(at)
+    assert len(component(at, "problem").proto.bytes) > 100_000  # the payload this saves resending
     send_state(at, report_of(at, 5))
     assert not at.exception
     assert at.session_state["current"] == 5 and at.query_params["iteration"] == "5"
-    assert component(at, "live").proto.bytes == before
+    assert sent(at) == before
     # a session opened by a link opens its first run at the link's iteration, and stays so
     linked = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
     linked.query_params["iteration"] = "4"
     linked.run()
     assert panel(linked)["start"] == 4 and linked.session_state["current"] == 4
-    before = component(linked, "live").proto.bytes
+    before = sent(linked)
     send_state(linked, report_of(linked, 5))
     assert not linked.exception
     assert linked.session_state["current"] == 5 and linked.query_params["iteration"] == "5"
-    assert component(linked, "live").proto.bytes == before and panel(linked)["start"] == 4
+    assert sent(linked) == before and panel(linked)["start"] == 4
 
 
 def test_every_iteration_the_scrubber_reaches_is_the_engines(at):
@@ -167,7 +168,7 @@ def test_new_weights_make_a_new_problem_from_iteration_zero(at):
     assert (at.selectbox(key="surface_x").value, at.selectbox(key="surface_y").value) == ("w1", "w2")
 
 
-def test_a_view_change_keeps_the_iteration_a_settings_change_does_not():
+def test_a_view_or_rate_change_keeps_the_iteration_a_new_run_does_not():
     at = open_folds(AppTest.from_file("../app.py", default_timeout=TIMEOUT))
     at.query_params["iteration"] = "4"  # a shared link: the session's first run opens at 4
     at.run()
@@ -185,9 +186,15 @@ def test_a_view_change_keeps_the_iteration_a_settings_change_does_not():
     assert data["start"] == 4
     assert data["payload"]["presenter"] is True and data["payload"]["run"] == run
     at.toggle(key="presenter").set_value(False).run()
-    at.number_input(key="learning_rate").set_value(0.02).run()  # a new run opens at 0
+    # a new rate: the browser runs it over the problem it holds, at the iteration shown
+    at.number_input(key="learning_rate").set_value(0.02).run()
+    assert panel(at)["start"] == 4 and at.session_state["current"] == 7
+    assert at.query_params["iteration"] == "7" and panel(at)["payload"]["run"] == run
+    assert panel(at)["settings"]["learning_rate"] == 0.02
+    at.number_input(key="steps").set_value(500).run()  # a new run (on the server) opens at 0
     assert panel(at)["start"] == 0 and at.session_state["current"] == 0
     assert "iteration" not in at.query_params and panel(at)["payload"]["run"] != run
+    assert panel(at)["payload"]["learning_rate"] == 0.02
 
 
 def test_the_first_report_of_a_new_run_reaches_the_link_whatever_its_value(at):
@@ -216,8 +223,20 @@ def test_a_malformed_report_is_no_crash_and_no_link(given):
     assert "iteration" not in at.query_params and sent(at) == element
 
 
-def test_rate_past_the_limit_reports_the_step_once(at):
+def test_rate_past_the_limit_is_warned_of_before_any_run(at):
+    """A rate typed past the limit is the browser's to run: the page warns at once (from the limit
+    alone: no run), and the panel's note says where its run diverged (tests/e2e/test_whatif.py)."""
     at.number_input(key="learning_rate").set_value(1.5).run()
+    assert not at.exception and not at.error
+    assert panel(at)["settings"]["learning_rate"] == 1.5
+    [warning] = [w.value for w in at.warning if "diverge" in w.value]
+    assert warning.startswith(PAST_THE_LIMIT) and "will **diverge**" in warning
+
+
+def test_rate_past_the_limit_reports_the_step_once():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params["learning_rate"] = "1.5"  # a link: the server makes the session's first run
+    at.run()
     assert not at.exception
     reference = experiment(Settings(learning_rate=1.5)).trajectory
     assert reference.diverged_at is not None
@@ -372,8 +391,12 @@ def test_methods_without_a_rate_say_the_rate_has_no_effect(at):
     assert not at.exception
     note = " ".join(m.value for m in at.sidebar.markdown)
     assert "has no learning rate" in note and "no effect" in note
+    assert panel(at)["settings"]["optimizer"] == "cg"  # the browser runs it (and hides the rate chart)
+    at.number_input(key="steps").set_value(300).run()  # the server's run of cg: no rate chart
     payload = panel(at)["payload"]
     assert "rate" not in payload["figures"] and "eigen" in payload["figures"]
+    note = " ".join(m.value for m in at.sidebar.markdown)
+    assert "reached the optimum" in note  # what only the run tells, once the server made it
 
 
 def test_a_click_on_the_map_sets_the_start_of_the_two_parameters_shown(at):
@@ -385,13 +408,11 @@ def test_a_click_on_the_map_sets_the_start_of_the_two_parameters_shown(at):
     start[i], start[j] = 3.5, -2.25
     assert at.text_input(key="start").value == ", ".join(f"{v:g}" for v in start)
     assert at.query_params["start"] == at.text_input(key="start").value
-    np.testing.assert_array_equal(panel(at)["payload"]["runs"][0]["T"], 1000)
-    _, rows = run_rows(panel(at)["payload"])
-    np.testing.assert_array_equal(rows["P"][0], start)
+    assert panel(at)["settings"]["start"] == start  # the browser runs it from there
+    assert panel(at)["payload"]["run"] == payload["run"]  # over the same problem: no run made
     # a second click keeps the first one's other coordinates; one about an old run is ignored
     send_trigger(at, "live", "pick", {"run": "stale", "i": i, "j": j, "x": 9.0, "y": 9.0})
-    _, rows = run_rows(panel(at)["payload"])
-    np.testing.assert_array_equal(rows["P"][0], start)
+    assert panel(at)["settings"]["start"] == start
 
 
 def test_a_click_on_the_sweep_sets_the_learning_rate(at):
@@ -400,7 +421,7 @@ def test_a_click_on_the_sweep_sets_the_learning_rate(at):
     assert not at.exception
     assert at.number_input(key="learning_rate").value == 0.123
     assert at.query_params["learning_rate"] == "0.123"
-    assert panel(at)["payload"]["learning_rate"] == 0.123
+    assert panel(at)["settings"]["learning_rate"] == 0.123
     # past the largest rate allowed: a message, the rate kept
     figure, _ = unpack(component(at, "sweep").proto.bytes)
     send_trigger(at, "sweep", "pick", {"id": figure["id"], "x": 250.0, "y": 1.0})

@@ -26,6 +26,7 @@ from test_live import (
     report_of,
     run_rows,
     send_state,
+    shown_settings,
     value_at,
 )
 
@@ -56,8 +57,13 @@ def traces(at, key) -> list[dict]:
 
 
 def loss_at(at, k: int) -> float:
-    """The loss the panel shows at iteration k (the main run's, float64 as the engine computed)."""
-    return float(value_at(panel(at)["payload"], "loss", k))
+    """The loss the panel shows at iteration k (the main run's, float64 as the engine computed):
+    the payload's, or where the browser runs other settings over its problem, gd.run's of them."""
+    data = panel(at)
+    made = data["payload"]["whatif"]["settings"]
+    if any(data["settings"][name] != made[name] for name in data["settings"]):
+        return float(experiment(shown_settings(at)).trajectory.loss[k])
+    return float(value_at(data["payload"], "loss", k))
 
 
 def condition_number(at) -> float:

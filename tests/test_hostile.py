@@ -345,7 +345,7 @@ def test_a_report_not_in_the_panels_form_changes_nothing(state):
 def test_a_late_report_about_the_previous_run_changes_nothing():
     at = page()
     old = panel(at)["payload"]["run"]
-    at.number_input(key="learning_rate").set_value(0.02).run()
+    at.number_input(key="steps").set_value(500).run()  # a new run (a new rate alone is the browser's)
     assert panel(at)["payload"]["run"] != old
     assert_report_changes_nothing(at, {"iteration": {"run": old, "k": 7}})
 

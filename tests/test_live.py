@@ -81,19 +81,30 @@ def open_folds(at, *folds: str):
 
 
 def panel(at) -> dict:
-    """The live panel's data in an AppTest tree, its payload read back (gd.live.decode; its bytes
-    kept as `text`)."""
+    """The live panel's data in an AppTest tree (its element's head), its payload read back from
+    the element of its own that holds it (gd.live.decode; its bytes kept as `text`)."""
     element = component(at, "live")
     assert element.proto.component_name == "gd_live"
-    data, body = unpack(element.proto.bytes)
+    data, rest = unpack(element.proto.bytes)
+    assert rest == b""  # the panel's element carries no payload: a change of settings is small
+    problem, body = unpack(component(at, "problem").proto.bytes)
+    assert problem["problem"] == data["payload"] == live.payload_id(body)
     data["text"] = body
     data["payload"] = live.decode(body)
     return data
 
 
+def shown_settings(at):
+    """The settings of the run the panel shows: the payload's own, or those the browser runs over
+    its problem (the live element's `settings`: a full-batch rate, optimizer, momentum or start
+    changed since the server made the run, ui.runs.Run.made). The browser's engine runs them as
+    gd.run does, bit for bit (tests/test_engine_js.py)."""
+    return at.session_state["page_state"].run.inputs.settings
+
+
 def chart_keys(at) -> set:
     """The page's charts besides the live panel: st.plotly_chart's, or the module's static ones."""
-    static = {e.key for e in at.get("bidi_component") if e.key != "live"}
+    static = {e.key for e in at.get("bidi_component") if e.key not in ("live", "problem")}
     return {c.key for c in at.get("plotly_chart")} | static
 
 
@@ -123,9 +134,11 @@ def send_state(at, state: dict, widgets=None):
 
 
 def sent(at) -> bytes:
-    """The live panel's element as the server sends it, byte for byte (its data text included):
-    a rerun that produces the same bytes is one Streamlit's message cache does not send again."""
-    return component(at, "live").proto.SerializeToString(deterministic=True)
+    """The live panel's elements (the payload's and the panel's) as the server sends them, byte for
+    byte: a rerun that produces the same bytes is one Streamlit's message cache does not send again."""
+    return b"".join(
+        component(at, key).proto.SerializeToString(deterministic=True) for key in ("problem", "live")
+    )
 
 
 def report_of(at, k) -> dict:

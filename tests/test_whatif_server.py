@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_app import send_trigger
 from test_app_answers import page
-from test_live import panel
+from test_live import component, panel
 
 from gd import live, registry
 from gd.inputs import RANGES, Settings
@@ -86,33 +86,79 @@ def choose(at, **choice):
     return send_trigger(at, "live", "settings", {"run": panel(at)["payload"]["run"], **choice})
 
 
-def test_a_settled_choice_becomes_the_sidebars_and_opens_at_the_iteration_shown():
+@pytest.fixture
+def runs(monkeypatch):
+    """The runs the server computes from here on (gd.run.experiment's calls through ui.runs)."""
+    import ui.runs
+
+    made = []
+
+    def counted(settings, *args, **kwargs):
+        made.append(settings)
+        return experiment(settings, *args, **kwargs)
+
+    monkeypatch.setattr(ui.runs, "experiment", counted)
+    return made
+
+
+def test_a_settled_choice_becomes_the_sidebars_and_costs_the_server_no_run(runs):
     at = page(iteration="40")
-    choose(at, learning_rate=0.05, optimizer="momentum", momentum=0.8, k=40)
+    runs.clear()  # the page's own run, made (or a cache's hit) above
+    before = panel(at)
+    # a rate no other test uses: a run of it would be a miss in every cache
+    choose(at, learning_rate=0.0537, optimizer="momentum", momentum=0.8, k=40)
     assert not at.exception, at.exception
-    assert at.number_input(key="learning_rate").value == 0.05
+    assert at.number_input(key="learning_rate").value == 0.0537
     assert at.selectbox(key="optimizer").value == "momentum"
     assert at.number_input(key="momentum").value == 0.8
-    assert at.query_params["learning_rate"] == "0.05" and at.query_params["optimizer"] == "momentum"
-    data = panel(at)
-    assert data["start"] == 40  # the new run opens where the user stood
-    reference = experiment(Settings(optimizer="momentum", learning_rate=0.05, momentum=0.8)).trajectory
-    run = data["payload"]["runs"][0]
-    loss = np.frombuffer(base64.b64decode(run["loss"]["bdata"]), "<f8")
-    np.testing.assert_array_equal(loss, reference.loss)  # the server's run is the CLI's, bit for bit
+    assert at.query_params["learning_rate"] == "0.0537" and at.query_params["optimizer"] == "momentum"
     assert at.query_params["iteration"] == "40"
+    assert runs == []  # no run: the browser runs the settings over the problem it holds
+    data = panel(at)
+    assert data["text"] == before["text"]  # the same payload: Streamlit sends a reference to it
+    assert data["start"] == 40  # the panel stays where the user stood
+    assert data["settings"] == {
+        "learning_rate": 0.0537,
+        "optimizer": "momentum",
+        "momentum": 0.8,
+        "start": [0.0] * 6,
+    }
+    # the live element's data: one line of JSON with the rate in it
+    assert b'"learning_rate":0.0537' in component(at, "live").proto.bytes
+    # the sidebar's note speaks of the settings shown (momentum's limit at 0.8: (1 + 0.8) / lambda_max)
+    limit = experiment(Settings(optimizer="momentum", momentum=0.8)).limit
+    assert any(f"{limit:.4g}" in m.value for m in at.sidebar.markdown)
+    # a rate typed in the sidebar costs no run either; a change of the steps does
+    at.number_input(key="learning_rate").set_value(0.0481).run()
+    assert runs == [] and panel(at)["settings"]["learning_rate"] == 0.0481
+    at.number_input(key="steps").set_value(400).run()
+    assert [s.steps for s in runs] == [400] and runs[0].learning_rate == 0.0481
+    assert panel(at)["settings"]["learning_rate"] == 0.0481 == panel(at)["payload"]["learning_rate"]
 
 
-def test_a_start_dragged_on_the_map_becomes_the_start_box():
+def test_a_start_dragged_on_the_map_becomes_the_start_box(runs):
     at = page(iteration="40")
+    runs.clear()
     choose(at, learning_rate=0.01, optimizer="gd", momentum=0.9, k=40, start=[0, 0, 0, 2.5, 1.5, 0])
     assert not at.exception, at.exception
     assert at.text_input(key="start").value == "0, 0, 0, 2.5, 1.5, 0"
     assert at.query_params["start"] == "0, 0, 0, 2.5, 1.5, 0" and at.query_params["iteration"] == "40"
-    reference = experiment(Settings(start=(0, 0, 0, 2.5, 1.5, 0))).trajectory
-    run = panel(at)["payload"]["runs"][0]
-    loss = np.frombuffer(base64.b64decode(run["loss"]["bdata"]), "<f8")
-    np.testing.assert_array_equal(loss, reference.loss)
+    assert runs == []
+    assert panel(at)["settings"]["start"] == [0, 0, 0, 2.5, 1.5, 0]
+
+
+def test_an_sgd_choice_is_run_on_the_server(runs):
+    at = page(iteration="40")
+    runs.clear()
+    choose(at, learning_rate=0.0123, optimizer="sgd", momentum=0.9, k=40)
+    assert not at.exception, at.exception
+    assert [(s.optimizer, s.learning_rate) for s in runs] == [("sgd", 0.0123)]
+    data = panel(at)
+    assert data["payload"]["learning_rate"] == 0.0123 and data["settings"]["optimizer"] == "sgd"
+    reference = experiment(Settings(optimizer="sgd", learning_rate=0.0123)).trajectory
+    loss = np.frombuffer(base64.b64decode(data["payload"]["runs"][0]["loss"]["bdata"]), "<f8")
+    np.testing.assert_array_equal(loss[: reference.steps + 1], reference.loss)
+    assert data["start"] == 40  # the new run opens where the user stood
 
 
 def test_every_hostile_settings_message_is_ignored_and_logs_nothing(caplog):

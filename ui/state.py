@@ -71,6 +71,9 @@ class RunShown(NamedTuple):
     key: str | None = None  # gd.live.run_key: what the panel's reports and picks name
     theta0: tuple[float, ...] = ()  # its start (a click on the map keeps the other parameters)
     start_dropped: bool = False  # the inputs' run on an uploaded file, from zeros (the start did not fit)
+    # the run the server computed, where the browser runs `inputs` over its problem (a full-batch
+    # rate, optimizer, momentum or start changed: ui.runs.the_run); None: `inputs` themselves
+    made: RunInputs | None = None
 
 
 class AxisNames(NamedTuple):
@@ -329,11 +332,14 @@ def run_shown(state: PageState, run: RunShown) -> PageState:
     panel opens a run at stays fixed for that run, so that the light rerun after a report sends the
     panel the very same element, which Streamlit then does not send again. A run with the same
     cache key (an input that changes no run: the presenter switch, the surface axes, a refused
-    value) keeps the iteration."""
+    value) keeps the iteration; so does one the browser runs from the run on screen (RunShown.made),
+    which opens nothing new (a what-if choice's `open_at` is moot: the panel is there already)."""
     iteration, open_at, start = state.iteration, state.open_at, state.run_start
     if state.run.id != run.id:
         iteration, open_at = open_at, 0
         start = iteration
+    elif run.made is not None:  # the browser runs the settings over the run on screen, where it is
+        open_at = 0
     return replace(
         state,
         run=run,

@@ -126,9 +126,11 @@ def header() -> None:
         )
 
 
-def messages(ex: Experiment, upload, errors: list[Note]) -> None:
+def messages(ex: Experiment, upload, errors: list[Note], browser: bool = False) -> None:
     """The preset's note, warnings, errors and tips, each said once (the notes transitions left
-    for this draw, then forgotten)."""
+    for this draw, then forgotten). `browser`: the browser runs `ex.settings` (ui.runs.Run.made)
+    and says what its run tells (a divergence, a rate past the limit, one that crawls) under the
+    panel's controls; what the server's run would tell is left out here."""
     preset = PRESETS[ss.preset]
     noted = upload is None and preset_in_force()
     if noted and (ss.preset != "article" or not ss.presenter):
@@ -143,6 +145,14 @@ def messages(ex: Experiment, upload, errors: list[Note]) -> None:
         say(SAY[note.kind], note.text)
     if state().notes:
         update(notes=())
+    standardise = not (noted and "standardize" in preset.tries)
+    if browser:  # what the settings tell without a run (the panel says what the browser's run does)
+        if explain.will_diverge(ex):
+            st.warning(f"{PAST_THE_LIMIT} {explain.stability_note(ex, run_known=False)}")
+        tip = explain.standardise_tip(ex) if standardise else None
+        if tip:  # our own words and numbers (no user text)
+            st.info(tip, icon=":material/lightbulb:")
+        return
     if explain.will_diverge(ex) and ex.trajectory.diverged_at is None:  # said once: below if it did
         st.warning(f"{PAST_THE_LIMIT} {explain.stability_note(ex)}")
     if ex.trajectory.diverged_at is not None:
@@ -151,15 +161,15 @@ def messages(ex: Experiment, upload, errors: list[Note]) -> None:
         if other.trajectory.diverged_at is not None:
             say(st.warning, f"{other.label} diverged at step {other.trajectory.diverged_at}.")
     # our own words and numbers (no user text); a preset's note that says standardise says it once
-    for tip in explain.guidance(ex, standardise=not (noted and "standardize" in preset.tries)):
+    for tip in explain.guidance(ex, standardise=standardise):
         st.info(tip, icon=":material/lightbulb:")
 
 
 def sweep_and_exports(run: Run, axes: bar.Axes) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
-    ex = run.experiment
+    ex = run.settings()
     st.header("Which learning rate?")
-    sweep = recent(rate_sweep, **run.caches())
+    sweep = recent(rate_sweep, **run.sweep())
     update(sweep_id=figure_id(sweep))  # hashed once a view: static_chart is given it
     has_rate = registry.entry(ex.settings.optimizer).rate
     swept = figures.sweep_kind(ex)
@@ -172,6 +182,7 @@ def sweep_and_exports(run: Run, axes: bar.Axes) -> None:
         caption=explain.sweep_caption(ex, swept)
         + (" Click the chart to run at that rate." if has_rate else ""),
         figure_key=state().sweep_id,
+        marks_run=True,
     )
     # a fold, as the sidebar's: two download buttons cost a page view about 1 ms of server CPU
     # (bench/page.py) that few views use; their files are built only when clicked
@@ -185,7 +196,7 @@ def sweep_and_exports(run: Run, axes: bar.Axes) -> None:
         mime="text/csv",
         file_name="gradient-descent-trajectory.csv",
         on_click="ignore",
-        data=lambda: trajectory_csv(ex.trajectory, ex.d),
+        data=lambda: trajectory_csv(run.computed().trajectory, ex.d),
     )
     row.download_button(
         "Download the animated surface (HTML, plays offline)",
@@ -193,7 +204,7 @@ def sweep_and_exports(run: Run, axes: bar.Axes) -> None:
         mime="text/html",
         file_name="gradient-descent-surface.html",
         on_click="ignore",
-        data=lambda: surface_html(ex, axes.x, axes.y, plotly_js()),
+        data=lambda: surface_html(run.computed(), axes.x, axes.y, plotly_js()),
     )
 
 
@@ -213,21 +224,22 @@ def main() -> None:
     given = drawn.upload is not None
     asked = from_widgets(state(), {key: value(key) for key in RUN_INPUTS}, uploaded=given)
     errors = list(commit(asked, later=False))
-    run = the_run(state().asked, state().run.inputs, drawn.upload)
+    run = the_run(state().asked, state().run.inputs, drawn.upload, state().run)
     errors += run.notes
     commit(Transition(run_shown(state(), run.shown())))
-    ex, upload = run.experiment, run.upload
+    ex, upload = run.settings(), run.upload  # the settings shown (their run may be the browser's)
+    browser = run.made is not None
     # refused: some input is not used by the run shown (a start the file cannot use is one the
     # run shown leaves out, not a refusal: the link then holds that run, `sync_url`)
     refused = bool(asked.notes) or len(run.notes) > run.start_dropped
     if given:  # the sidebar left the sample count to the file (or to the data shown instead)
         bar.file_rows(drawn.rows, ex, upload)
         update(link_uploaded=False)  # a link's file given: nothing is missing any more
-    drawn.note.markdown(explain.stability_note(ex))
+    drawn.note.markdown(explain.stability_note(ex, run_known=not browser))
     axes = bar.surface_axes(ex)
     header()
     if not ss.presenter:
-        messages(ex, upload, errors)
+        messages(ex, upload, errors, browser)
     live_panel(
         recent(live_payload, **run.caches(), i=axes.x, j=axes.y, presenter=ss.presenter),
         state().run_start,
@@ -235,9 +247,10 @@ def main() -> None:
         start_picked,
         state().opened,
         settings_chosen,
+        run.chosen(),
     )
     if ss.presenter:  # the stage first: the panel fills the projector, the words follow it
-        messages(ex, upload, errors)
+        messages(ex, upload, errors, browser)
     sync_url(ss.current, inputs_shown=not refused, uploaded=upload is not None or state().link_uploaded)
     if not ss.presenter:
         formulas(ex)

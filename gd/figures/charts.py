@@ -417,34 +417,48 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     return figure(data, log_layout(presenter, T, shown, "excess loss L − L*"))
 
 
-def rate_sweep_figure(ex: Experiment, presenter: bool = False, data: Dataset | None = None) -> go.Figure:
+def rate_sweep_figure(
+    ex: Experiment, presenter: bool = False, data: Dataset | None = None, run_known: bool = True
+) -> go.Figure:
     """The sweep chart of the run's own optimizer and steps: the loss after them for learning
     rates around the stability limit (gd.run.sweep_rates), the run's rate marked at the run's
     own loss. sgd is swept as sgd, on the run's own mini-batches (`data`: the uploaded data, None
     for the synthetic), unless that is more work than gd.run.SWEEP_WORK allows: then with the
-    full gradient, and the line's name says so (`sweep_kind` tells which)."""
+    full gradient, and the line's name says so (`sweep_kind` tells which).
+
+    `run_known` false: `ex.trajectory` is not the run of `ex.settings` (the browser runs them,
+    full-batch: ui.runs.Run.made). The sweep then starts from the settings' own start, and where
+    its rates do not depend on the learning rate (around a stability limit) neither does the
+    figure: the current rate is not among them and its mark waits for the browser, which places it
+    at its own run's loss (static/mount.js), so that a change of the rate alone sends no new sweep.
+    """
     s = ex.settings
     count = sweep_plan(s, ex.problem.n, ex.problem.p)
     minibatch = s.minibatch and count > 0
-    rates = sweep_rates(ex.limit, s.learning_rate, count or SWEEP_RATES)
+    theta0 = ex.trajectory.params[0] if run_known else s.theta0(ex.problem.p)
+    apart = not run_known and ex.limit is not None and np.isfinite(ex.limit) and ex.limit > 0
+    rates = sweep_rates(ex.limit, s.learning_rate, count or SWEEP_RATES, include=not apart)
     if minibatch:
         loss, _ = sweep_minibatch(s, data, rates)
     else:
-        loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, theta0=ex.trajectory.params[0], settings=s)
-    own = np.inf if ex.trajectory.diverged_at is not None else float(ex.trajectory.loss[-1])
-    return sweep_figure(
+        loss, _ = sweep(ex.problem, s.optimizer, rates, s.steps, theta0=theta0, settings=s)
+    own = None
+    if run_known:
+        own = np.inf if ex.trajectory.diverged_at is not None else float(ex.trajectory.loss[-1])
+    fig = sweep_figure(
         rates,
         loss,
         ex.problem.loss_star,
         ex.limit,
-        s.learning_rate,
+        None if apart else s.learning_rate,
         s.steps,
         run_label(s, False) if s.minibatch else s.optimizer,
         presenter,
         current_loss=own,
         swept=sweep_kind(ex),
-        floor=ex.problem.excess_floor(ex.trajectory.params[0]),
+        floor=ex.problem.excess_floor(theta0),
     )
+    return fig.update_layout(meta={**fig.layout.meta, "gd_optimizer": s.optimizer})  # whose rate it marks
 
 
 def decades(log_range: list[float], ticks: int = 8) -> int:
@@ -468,7 +482,7 @@ def sweep_figure(
     loss: np.ndarray,
     loss_star: float,
     limit: float | None,
-    current: float,
+    current: float | None,
     steps: int,
     optimizer: str,
     presenter: bool = False,
@@ -532,15 +546,21 @@ def sweep_figure(
                 line=dict(color="#111827", dash="dash", width=1.5),
             )
         )
-    i = int(np.argmin(np.abs(np.log(rates) - np.log(current))))
-    mark = excess[i] if current_loss is None else current_loss - loss_star
+    # the current rate's mark (tagged: the browser moves it to its own run, static/mount.js); with
+    # no `current`, left for the browser to place
+    if current is not None:
+        i = int(np.argmin(np.abs(np.log(rates) - np.log(current))))
+        mark = excess[i] if current_loss is None else current_loss - loss_star
     data.append(
         trace(
             "scatter",
             x=[current],
-            y=[max(mark, floor) if np.isfinite(mark) else top],
+            y=[None if current is None else max(mark, floor) if np.isfinite(mark) else top],
             mode="markers",
-            name=f"η = {current:g} ({optimizer}): this run",
+            meta=dict(gd="current"),
+            name=f"η = {current:g} ({optimizer}): this run"
+            if current is not None
+            else f"this run ({optimizer})",
             marker=dict(size=14, color=POINT, line=dict(color="white", width=2)),
         )
     )
@@ -567,6 +587,7 @@ def sweep_figure(
                 dtick=decades(y_range),
             ),
             shapes=shapes,
+            meta=dict(gd_floor=floor, gd_top=top),  # where the browser places the mark (static/mount.js)
         ),
     )
 
