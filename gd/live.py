@@ -31,7 +31,12 @@ a payload back for tests and benchmarks. The JSON holds:
   predictions).
 - `eigenvectors` (G's, as columns, float64): the browser computes the eigen view's errors
   |v_i^T (theta_t - theta*)| from the parameters, as gd.problem.eigen_errors does, rather than
-  receiving p more numbers an iteration.
+  receiving p more numbers an iteration; `eigenvalues` (G's, ascending, float64): with them it
+  computes plain GD's prediction for a run of its own (the eigen view's range, static/ranges.js).
+- a run's `extremes` where its rows are not all there in float64 (every compared run; the main
+  run when `steps` leaves iterations out): the least and largest of what the charts' ranges take
+  from it (see `extremes`), so that the browser, rerunning the main run, sets the ranges as
+  gd.figures does over every run.
 - `G` (p x p, float64; ridge: G + lambda D) and `c` (p): the browser computes the main run's
   gradient 2 (G theta_t - c) at every sent iteration from the parameters, in the order
   gd.problem.Problem.gradient sums it (to the same bits), rather than receiving p more numbers an
@@ -58,8 +63,9 @@ from plotly.io.json import to_json_plotly
 from gd import figures, inputs, registry
 from gd.figures.charts import convergence_points
 from gd.figures.common import MAX_POINTS, PATH_POINTS, drawn_steps, runs
+from gd.figures.eigen import eigen_lines, eigen_shown
 from gd.figures.surface import surface_lift
-from gd.run import Experiment
+from gd.run import Experiment, Run
 from gd.spectrum import eigen_floor, eigen_note, varying_rate
 
 ARRAY_BYTES = 1_500_000  # raw bytes of per-iteration arrays in one payload
@@ -222,6 +228,8 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
                 rate = rates[np.minimum(at, last)] if last >= 0 else np.full(len(at), np.nan)
                 constant = len(rate) and np.isfinite(rate[0]) and np.all(rate == rate[0])
                 item["rate"] = float(rate[0]) if constant else arrays.add(rate)
+        if r > 0 or len(steps) < T + 1:
+            item["extremes"] = extremes(ex, run, arrays, main=r == 0)
         run_data.append(item)
 
     pb, s = ex.problem, ex.settings
@@ -244,6 +252,7 @@ def payload(ex: Experiment, i: int, j: int, presenter: bool = False) -> bytes:
         "diverged_at": ex.trajectory.diverged_at,
         "theta_star": pb.theta_star.tolist(),
         "eigenvectors": arrays.add(pb.eigenvectors),  # row m: component m of each eigenvector
+        "eigenvalues": arrays.add(pb.eigenvalues),
         "G": arrays.add(pb.G),  # ridge: G + lambda D; the browser computes the gradient from G and c
         "c": arrays.add(pb.c),
         "path": arrays.add(path, "i4") if derived_path else None,
@@ -292,6 +301,31 @@ def payload_id(data: bytes) -> str:
     """A payload's `id` (the first field of its JSON line: `{"id":"<hex>",...`), read without
     parsing the rest."""
     return data[7 : data.index(b'"', 7)].decode()
+
+
+def extremes(ex: Experiment, run: Run, arrays: Arrays, main: bool) -> dict:
+    """What the charts' ranges take from a run the payload does not carry whole in float64
+    (static/ranges.js), over every iteration of it, as [least, largest]: its excess loss and its
+    parameters; for the main run also its errors along the eigenvectors (neither held at the
+    floor: the browser applies the floors), the eigen view's share of plain GD's prediction
+    (`eigen_shown`'s second array; None without one) and [its largest finite rate] (0 where none
+    is; None without rates). f8 arrays: every bit, and an infinity the JSON could not carry."""
+
+    def pair(values: np.ndarray) -> dict:
+        return arrays.add([np.min(values), np.max(values)])
+
+    P = run.trajectory.params
+    out = {"excess": pair(ex.problem.excess_loss(P)), "params": pair(P)}
+    if main:
+        E, theory = eigen_lines(ex)
+        shown = eigen_shown(E, theory, eigen_floor(ex))
+        rates = ex.step_rates
+        out |= {
+            "eigen": pair(ex.problem.eigen_errors(P)),
+            "prediction": pair(shown[1]) if len(shown) > 1 else None,
+            "rate": None if rates is None else arrays.add([np.max(rates[np.isfinite(rates)], initial=0.0)]),
+        }
+    return out
 
 
 def run_key(ex: Experiment) -> str:

@@ -39,17 +39,39 @@ def direction_names(ex: Experiment) -> list[str]:
     return out
 
 
-def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
-    """The error along each eigenvector of G up to iteration k (the main run), on a log scale."""
+def eigen_lines(ex: Experiment) -> tuple[np.ndarray, np.ndarray | None]:
+    """The eigen view's numbers: E, the main run's errors along the eigenvectors (T + 1, p) held
+    at `eigen_floor`, and plain GD's prediction at the run's rates (T + 1, p), None where the run
+    has no learning rate of its own (newton, cg, linesearch)."""
     pb, P = ex.problem, ex.trajectory.params
-    T = ex.trajectory.steps
-    floor = eigen_floor(ex)
-    E = np.maximum(pb.eigen_errors(P), floor)
+    E = np.maximum(pb.eigen_errors(P), eigen_floor(ex))
     rates = ex.step_rates
     theory = None
     if rates is not None and not registry.entry(ex.settings.optimizer).picks_rate:
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             theory = gd_theory(pb, P[0], rates)
+    return E, theory
+
+
+def eigen_shown(E: np.ndarray, theory: np.ndarray | None, floor: float) -> list[np.ndarray]:
+    """The arrays the eigen view's log range holds (`log_layout`'s `shown`): E, and of plain GD's
+    prediction the finite values from the floor up to REFERENCE_DECADES above E's largest (E's
+    first row where none is): past its stability limit the prediction climbs to 1e300 while a
+    stable optimizer (momentum) converges, and would squash the run's lines against the floor.
+    Above, it leaves the chart. The browser repeats this for its own runs (static/ranges.js)."""
+    if theory is None:
+        return [E]
+    ceiling = E.max() * 10.0**REFERENCE_DECADES
+    finite = theory[np.isfinite(theory) & (theory >= floor) & (theory <= ceiling)]
+    return [E, finite[None, :] if finite.size else E[:1]]
+
+
+def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
+    """The error along each eigenvector of G up to iteration k (the main run), on a log scale."""
+    pb = ex.problem
+    T = ex.trajectory.steps
+    floor = eigen_floor(ex)
+    E, theory = eigen_lines(ex)
     names = direction_names(ex)
     q_all = drawn_steps(T, T)
     data = []
@@ -84,14 +106,7 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             )
         )
     data.append(current_points(k, E[k], 8))
-    shown = [E]
-    if theory is not None:
-        # plain GD's prediction sets the range only up to REFERENCE_DECADES above the run's own
-        # errors: past its stability limit it climbs to 1e300 while a stable optimizer (momentum)
-        # converges, and would squash the run's lines against the floor. Above, it leaves the chart.
-        ceiling = E.max() * 10.0**REFERENCE_DECADES
-        finite = theory[np.isfinite(theory) & (theory >= floor) & (theory <= ceiling)]
-        shown.append(finite[None, :] if finite.size else E[:1])
+    shown = eigen_shown(E, theory, floor)
     note = "dashed: plain GD at these rates, |1 − 2ηₜλᵢ| a step" if theory is not None else ""
     return figure(
         data,

@@ -1,0 +1,23 @@
+// The charts' ranges in node for tests/test_ranges_js.py: reads [{"file": a payload's path,
+// "choice": null | the what-if controls' choice}, ...] (JSON) on stdin and writes, for each in
+// turn, static/ranges.js's ranges (JSON: the shortest repr keeps every bit of a float64) of the
+// payload's own run (`data`, and through a Run, `run`), or of the run whatif.js computes under
+// the choice (`data`).
+import { readFileSync } from "node:fs";
+import { decodePayload, Run } from "../../static/payload.js";
+import { chartRanges } from "../../static/ranges.js";
+import { whatifData, whatifSettings } from "../../static/whatif.js";
+
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const out = [];
+for (const { file, choice } of JSON.parse(Buffer.concat(chunks).toString("utf8"))) {
+  const data = decodePayload(new Uint8Array(readFileSync(file)));
+  if (choice === null) {
+    out.push({ data: chartRanges(data), run: chartRanges(new Run(decodePayload(new Uint8Array(readFileSync(file))))) });
+  } else {
+    const settings = whatifSettings(data.whatif, choice);
+    out.push({ data: chartRanges(whatifData(data, settings).data, settings) });
+  }
+}
+process.stdout.write(JSON.stringify(out));
