@@ -34,7 +34,7 @@ export async function drawFigure(panel, name, fig) {
   // in presenter mode the window's, the legend's room inside it, in the margin from the start too
   const { guess, below } = reserveLegend(fig, chart.chart.clientWidth, textWidth);
   chart.legendGuess = guess; // for tests
-  const height = presenter ? presenterHeight(this) : plotHeight(panel.charts[name], name) + below;
+  const height = presenter ? presenterHeight(panel) : plotHeight(panel.charts[name], name) + below;
   chart.chart.style.height = `${height}px`;
   if (presenter && panel.data.runs.length > 1) {
     // on a stage the runs are named once, by the loss chart's legend beside the map: the map
@@ -60,9 +60,9 @@ export async function drawFigure(panel, name, fig) {
   oneTabStop(chart.chart, chart.box.querySelector("h3").textContent);
   hoverEndsWithTouch(panel.Plotly, chart.chart);
   if (name === "contour") await pinContourFill(panel.Plotly, chart.chart);
-  await fitHeight(this, name);
+  await fitHeight(panel, name);
   panel.root.dataset.draws = String(Number(panel.root.dataset.draws || 0) + 1); // whole redraws, for tests
   chart.drawn = true;
-  if (name === "contour" && !chart.picking) listenForPicks(this, chart);
-  if (!chart.listening && LINES.includes(name)) listenForZoom(this, chart);
+  if (name === "contour" && !chart.picking) listenForPicks(panel, chart);
+  if (!chart.listening && LINES.includes(name)) listenForZoom(panel, chart);
 }

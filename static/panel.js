@@ -240,6 +240,7 @@ export class Panel {
     this.renderSurface(this.state.k);
     this.root.dataset.ready = "true";
     if (this.whatif.owed) this.whatif.apply(); // settings that came while it drew
+    if (this.whatif.block && !this.whatif.own()) this.whatif.fit(); // a run of the browser's: its axes
   }
 
   // ---- drawing ----

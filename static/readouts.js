@@ -58,8 +58,8 @@ export function describe(view, run) {
   view.charts.surface.caption.textContent = text.surface_caption;
   view.charts.eigen.caption.textContent = text.eigen_caption;
   view.charts.rate.caption.textContent = text.rate_caption;
-  view.charts.rate.box.hidden = !data.figures.rate; // newton and cg have no rate to draw
   const main = run.runs[0];
+  view.charts.rate.box.hidden = !data.figures.rate || !main.rate; // newton and cg have no rate to draw
   view.mseBox.hidden = !main.mse; // ridge: the loss is MSE + λ|w|², the MSE beside it
   view.lossBox.title = main.mse ? "MSE + λ|w|², the objective minimised" : "Mean squared error";
   if (!data.figures.rate) Object.assign(view.charts.rate, { tagged: null, drawn: false });

@@ -13,11 +13,13 @@ import { describe } from "./readouts.js";
 import { announceRun, el } from "./dom.js";
 import { OPTIMIZERS } from "./schedules.js";
 import { listenForStartDrags } from "./whatif-start.js";
+import { fitCharts } from "./whatif-fit.js";
 import {
   guidance, limitOf, momentumAt, momentumPosition, nearestPosition, optimizerOf, positionOf, rateAt, threeDigits, whatifData, whatifSettings,
 } from "./whatif.js";
 
 const COMMIT_DELAY_MS = 600; // after the last change, before the settings are sent
+const FIT_DELAY_MS = 120; // after it, before the charts' axes follow the run (its frame drawn first)
 
 export class WhatIf {
   // `panel`: the Panel whose run it replaces; `commit(settings)`: the settled choice, for the server.
@@ -110,6 +112,7 @@ export class WhatIf {
     if (this.panel.root.dataset.ready !== "true") return void (this.owed = true); // run once drawn (panel.js)
     this.apply();
     this.held = undefined;
+    this.fit();
   }
 
   // The start the browser's run takes (theta_0: dragged, or the run's), or null where the choice
@@ -165,21 +168,28 @@ export class WhatIf {
     if (!entry?.browser || panel.root.dataset.ready !== "true" || panel.data.run !== this.base.run) return;
     this.held ??= panel.state.k;
     const { data, result } = whatifData(this.base, whatifSettings(this.block, this.choice));
-    // the server's run replaced, or the length changed: the scrubber's end and step, the run's length
-    const length = panel.data === this.base || panel.data.T !== data.T;
     panel.data = data;
     panel.run = new Run(data);
     announceRun(data);
     panel.state = timeline({ T: data.T, marks: panel.run.marks, seconds: data.play_seconds, k: Math.min(this.held, data.T), follow: panel.state.follow });
-    if (length) describe(panel, panel.run);
+    describe(panel, panel.run); // the length, the boxes shown (no rate chart for newton and cg)
     panel.render(false);
     this.note.textContent = guidance(result, this.choice.learning_rate, limit, hasRate);
     panel.root.dataset.whatif = String(Number(panel.root.dataset.whatif || 0) + 1); // runs drawn, for tests and benchmarks
   }
 
+  // The charts' axes and the lines drawn for the server's run, fitted to the browser's run shown
+  // (whatif-fit.js): once a choice is let go, not while it is dragged.
+  fit() {
+    const panel = this.panel;
+    if (!this.block || !optimizerOf(this.block, this.choice.optimizer)?.browser || panel.root.dataset.ready !== "true") return;
+    fitCharts(panel, whatifSettings(this.block, this.choice), this.own());
+  }
+
   // The user let go: after a short quiet, the settings once to the server.
   settle() {
     const panel = this.panel;
+    panel.later("fit", FIT_DELAY_MS, () => this.fit());
     panel.later("commit", COMMIT_DELAY_MS, () => {
       this.held = undefined;
       this.commit({ ...this.choice, k: panel.state ? panel.state.k : 0 });

@@ -137,11 +137,12 @@ def test_presenter_mode_draws_each_chart_once(open_app, console_errors, screensh
         calls = page.evaluate("() => window.__gdAtReady")
         for name in ("contour", "convergence", "loss", "eigen"):  # the 2-D charts (the 3-D scene: see below)
             # drawn once (the map by newPlot, see panel.js), Follow's window drawn with it; at most
-            # one refit: on a loaded machine Streamlit may lay out the words above the panel (the
-            # caption, the page's presenter CSS) after the charts were drawn, and the panel fits
-            # its charts once to the room they then have
+            # two refits (a relayout each, no redraw of the data): on a loaded machine Streamlit
+            # may lay out the words above the panel (the caption, the page's presenter CSS) after
+            # the charts were drawn, and the sidebar's transition, its frames late, may reach the
+            # panel's width observer in two steps more than its quiet apart (CI saw both)
             drawn = calls[name].get("react", 0) + calls[name].get("newPlot", 0)
-            assert drawn == 1 and calls[name].get("relayout", 0) <= 1, (presenter, name, calls)
+            assert drawn == 1 and calls[name].get("relayout", 0) <= 2, (presenter, name, calls)
         assert calls["contour"].get("update", 0) <= 1, calls  # the fill pinned under the paths, once
         assert calls["surface"].get("react") == 1, (
             calls
