@@ -17,6 +17,8 @@ sampled throughout.
     python bench/load.py --url http://127.0.0.1:8501 --pid 12345
     python bench/load.py --serve 2 ...                # start deploy/serve --replicas 2: through HAProxy
     python bench/load.py --url http://127.0.0.1:8080 --pid 111 --pid 222   # a running deploy/serve
+    python bench/load.py --start --settings --sessions 200 --arrive 10
+    python bench/load.py --serve 2 --settings --sessions 400 --arrive 20
 
 Through a proxy (--serve, or --url with one --pid per replica: the pids deploy/serve prints) each
 session first GETs /_stcore/health, as a browser's page load does, and keeps the affinity cookie
@@ -24,11 +26,23 @@ the proxy sets (GDREPLICA=r<i>) for its websocket; the figures then include, per
 sessions, its peak memory and its share of the CPU the replicas spent during the run.
 --rates makes each of a session's clicks a change of the learning rate, to a rate no other
 session uses (0.01 + 1e-5 k), instead of an iteration report: a new run on every click.
+--settings makes each click what the live panel's what-if controls send when the user lets go of
+the learning-rate slider: the component "live"'s trigger "settings" (static/mount.js
+`setTriggerValue("settings", {run, learning_rate, optimizer, momentum, k})`, read by
+ui/panel_events.py `read_settings`), sent as Streamlit's frontend sends a Components v2 trigger
+(`Session.settings_change`): the run shown, a rate no other session uses (0.01 + 1e-5 k, 5
+decimals), the optimizer and momentum in force (the payload's whatif.settings), k 40 (or the run's
+last iteration). The rerun must show that rate in the sidebar's learning-rate box, else the change
+was not heard: an error. Besides the latency, each change's cost on the wire: the websocket frames
+the session sent and the bytes it received in the 3 s after it (the next change waits for that
+window, then --pause).
 
 Targets (docs/benchmarks.md): 0 errors, first run p95 <= --first-p95 (1.5 s for 30 sessions
-arriving within 3 s, 3 s for 60), report -> rerun p95 <= 1 s, peak server memory <= 500 MB.
-Exit status 1 when a target is missed. Loopback only; every wait has a timeout and the whole run a
-deadline.
+arriving within 3 s, 3 s for 60), report -> rerun p95 <= --change-p95 (1 s), peak server memory
+<= --peak-mb (500 MB). With --settings the defaults are first run p95 <= 2 s, change -> rerun p95
+<= 1 s, peak memory <= 1 GB per process (per replica behind the proxy), and each change's bytes
+received in 3 s <= --received-kb (20 kB). Exit status 1 when a target is missed. Loopback only;
+every wait has a timeout and the whole run a deadline.
 """
 
 from __future__ import annotations
@@ -36,6 +50,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -52,6 +67,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -61,6 +77,13 @@ from websockets.asyncio.client import connect  # a dependency of streamlit, like
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P95_S = 1.0
 TARGET_PEAK_MB = 500
+TARGET_FIRST_P95_S = 1.5
+# --settings: a new run on each change, as --rates; 2 s for the first run and 1 GB (docs/deploy.md)
+SETTINGS_FIRST_P95_S = 2.0
+SETTINGS_PEAK_MB = 1024
+TARGET_RECEIVED_KB = 20.0  # kB (1,000 bytes) received in the WINDOW_S after a change
+WINDOW_S = 3.0
+SETTINGS_K = 40  # the iteration a change names (the run's last one if it is shorter)
 MAX_SESSIONS = 500
 AFFINITY = "GDREPLICA"  # deploy/serve's affinity cookie (deploy/haproxy.cfg.template)
 MAX_CLICKS = 100
@@ -73,6 +96,10 @@ class Click:
     latency_s: float
     bytes: int
     fragment_run: bool = False
+    # --settings: websocket frames this session sent, and bytes it received, in the WINDOW_S after
+    # the change was sent
+    sent_frames: int | None = None
+    received: int | None = None
 
 
 @dataclass
@@ -86,12 +113,17 @@ class Session:
     rate_id: str | None = None  # the learning rate's number box
     replica: str = ""  # the proxy's affinity cookie: which replica holds this session
     run_key: str = ""
+    run_steps: int = 0  # the run's last iteration (the payload's T)
+    whatif: dict | None = None  # the settings in force (the payload's whatif.settings)
+    rate_shown: float | None = None  # the learning rate box's value, when a run set it
     opened: int = 0  # the panel's `opened`, which a report names
     # The browser's message cache: hash -> (run count when last used, fragment id).
     cache: dict[str, tuple[int, str]] = field(default_factory=dict)
     max_cache_age: int = 2
     run_count: int = 0
     bytes: int = 0
+    received: int = 0  # every frame's bytes since the websocket opened
+    sent: int = 0  # frames sent on the websocket
     finished: asyncio.Future | None = None
     closed: Exception | None = None
     auto_rerun_s: float | None = None
@@ -111,8 +143,30 @@ class Session:
             state.widget_states.widgets.append(widget)
         return msg.SerializeToString()
 
+    def settings_change(self, rate: float) -> WidgetState:
+        """What the live panel's what-if controls send when the user lets go of the learning-rate
+        slider (static/mount.js: `setTriggerValue("settings", {run, ...choice})`), as Streamlit's
+        frontend sends a Components v2 trigger: under the component's trigger aggregator widget
+        (`$$STREAMLIT_INTERNAL_KEY_<element id>__events`), `json_trigger_value` a JSON list of
+        {event, value} (BidiComponent's setTriggerValue, WidgetStateManager.setTriggerValue). The
+        optimizer and momentum are those in force; k is SETTINGS_K, or the run's last iteration."""
+        choice = {
+            "run": self.run_key,
+            "learning_rate": rate,
+            "optimizer": self.whatif["optimizer"],
+            "momentum": self.whatif["momentum"],
+            "k": min(SETTINGS_K, self.run_steps),
+        }
+        event = [{"event": "settings", "value": choice}]
+        return WidgetState(id=_make_trigger_id(self.panel_id, "events"), json_trigger_value=json.dumps(event))
+
+    async def send(self, ws, frame: bytes) -> None:
+        self.sent += 1
+        await ws.send(frame)
+
     def receive(self, frame: bytes) -> None:
         self.bytes += len(frame)
+        self.received += len(frame)
         msg = ForwardMsg()
         msg.ParseFromString(frame)
         kind = msg.WhichOneof("type")
@@ -146,10 +200,11 @@ class Session:
             if user_key_from_element_id(element.bidi_component.id) == "live":
                 self.panel_id = element.bidi_component.id
                 self.opened = head["opened"]
-                # the payload's first JSON keys (gd.live.payload: its id, its run), not the whole
-                self.run_key = json.loads(body[: body.index(b',"T"')] + b"}")["run"]
+                self.run_key, self.run_steps, self.whatif = payload_facts(body)
         elif kind == "number_input" and user_key_from_element_id(element.number_input.id) == "learning_rate":
             self.rate_id = element.number_input.id
+            if element.number_input.set_value:  # the run set it (from session state): its value
+                self.rate_shown = element.number_input.value
         elif kind == "exception" and not element.exception.is_warning:
             self.errors.append(f"exception shown: {element.exception.type}: {element.exception.message}")
 
@@ -174,7 +229,7 @@ class Session:
         self.finished = asyncio.get_running_loop().create_future()
         self.bytes = 0
         start = time.perf_counter()
-        await ws.send(frame)
+        await self.send(ws, frame)
         status = await asyncio.wait_for(self.finished, timeout)
         click = Click(
             time.perf_counter() - start, self.bytes, status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
@@ -224,7 +279,10 @@ class Session:
         assets: bool = True,
         proxy: bool = False,
         rates: bool = False,
+        settings: itertools.count | None = None,
     ) -> None:
+        """`settings`: each click is a what-if settings change (`settings_change`), its rate taken
+        from this count, shared by the sessions so that no two use the same rate."""
         ws_url = url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
         await asyncio.sleep(arrival)
         start = time.perf_counter()
@@ -245,11 +303,17 @@ class Session:
                 if self.panel_id is None:
                     self.errors.append("no live panel on the page")
                     return
-                if rates and self.rate_id is None:
+                if (rates or settings) and self.rate_id is None:
                     self.errors.append("no learning rate box on the page")
+                    return
+                if settings and self.whatif is None:
+                    self.errors.append("no what-if settings in the live panel's payload")
                     return
                 for n in range(clicks):
                     await asyncio.sleep(pause)
+                    if settings:
+                        self.clicks.append(await self.change_settings(ws, next(settings), timeout))
+                        continue
                     if rates:  # a rate of this session's own: a new run, computed on its replica
                         state = WidgetState(
                             id=self.rate_id, double_value=0.01 + 1e-5 * (clicks * self.index + n + 1)
@@ -263,11 +327,57 @@ class Session:
             finally:
                 reader.cancel()
 
+    async def change_settings(self, ws, n: int, timeout: float) -> Click:
+        """One settings change at rate 0.01 + 1e-5 n (5 decimals: a rate the sidebar takes as
+        typed), timed to its script_finished; then, WINDOW_S after it was sent, the frames sent and
+        bytes received since. A change whose rerun does not show its rate in the sidebar's
+        learning-rate box was not heard: an error."""
+        rate = settings_rate(n)
+        loop = asyncio.get_running_loop()
+        sent, received = self.sent, self.received
+        window = loop.create_future()  # (frames sent, bytes received) once WINDOW_S have passed
+        closing = loop.call_later(
+            WINDOW_S, lambda: window.set_result((self.sent - sent, self.received - received))
+        )
+        self.rate_shown = None
+        try:
+            click = await self.run_once(ws, self.rerun(self.settings_change(rate)), timeout)
+            if self.rate_shown != rate:
+                shown = "was not redrawn" if self.rate_shown is None else f"shows {self.rate_shown!r}"
+                self.errors.append(
+                    f"a settings change to rate {rate!r} not taken: the learning rate box {shown}"
+                )
+            click.sent_frames, click.received = await window
+        finally:
+            closing.cancel()
+        return click
+
+
+def settings_rate(n: int) -> float:
+    """The rate of the n-th settings change of a load test (n from 1): 0.01 + 1e-5 n, written with
+    5 decimals as a user would type it (1e-5 n alone adds float noise: 0.010030000000000001)."""
+    return float(f"{0.01 + 1e-5 * n:.5f}")
+
+
+def payload_facts(body: bytes) -> tuple[str, int, dict | None]:
+    """The run's key, its last iteration and the what-if settings in force, from the payload's
+    first line (gd.live.payload: {"id", "run", "T", ..., "whatif": {..., "settings": {...}},
+    "figures"}), reading those parts only: the figures after them are most of the line."""
+    line = body[: body.index(b"\n")].decode()
+    decoder = json.JSONDecoder()
+    key = json.loads(line[: line.index(',"T":')] + "}")["run"]
+    steps, _ = decoder.raw_decode(line, line.index(',"T":') + len(',"T":'))
+    # a key: in JSON text a quote inside a string is escaped, so this is no string's content
+    at = line.find('"whatif":')
+    whatif = decoder.raw_decode(line, at + len('"whatif":'))[0]["settings"] if at >= 0 else None
+    return key, steps, whatif
+
 
 async def run_sessions(url: str, args: argparse.Namespace) -> list[Session]:
     # a share link per session: {n} in --query is the session's number (a seed, say)
     sessions = [Session(i, query_string=args.query.replace("{n}", str(i))) for i in range(args.sessions)]
     rng = random.Random(args.seed)
+    settings = itertools.count(1) if args.settings else None  # one count: no two changes share a rate
 
     async def one(session: Session) -> None:
         try:
@@ -281,6 +391,7 @@ async def run_sessions(url: str, args: argparse.Namespace) -> list[Session]:
                 not args.no_assets,
                 args.proxy,
                 args.rates,
+                settings,
             )
         except TimeoutError:
             session.errors.append(f"no script_finished within {args.timeout} s")
@@ -386,10 +497,13 @@ def report(sessions: list[Session], processes: list[Process], args) -> bool:
     reports = [c for s in sessions for c in s.clicks]
     loads = [s.first_run for s in sessions if s.first_run]
     verdict = {True: "ok", False: "MISSED"}
+    what = {"rates": "learning-rate changes", "settings": "what-if settings changes"}.get(
+        args.mode, "reports"
+    )
+    apart = f" after the {WINDOW_S:g} s window of the last" if args.settings else " apart"
     print(
-        f"{args.sessions} sessions arriving within {args.arrive} s, then {args.clicks} "
-        f"{'learning-rate changes' if args.rates else 'reports'} each, "
-        f"{args.pause} s apart"
+        f"{args.sessions} sessions arriving within {args.arrive} s, then {args.clicks} {what} each, "
+        f"{args.pause} s{apart}"
     )
     print(f"errors                         {len(errors):>10}      target 0          {verdict[not errors]}")
     # The same failure in many sessions is one finding: print each once, with how often and where.
@@ -409,15 +523,31 @@ def report(sessions: list[Session], processes: list[Process], args) -> bool:
     if reports:
         latency = [c.latency_s for c in reports]
         p95 = percentile(latency, 95)
-        ok &= p95 <= TARGET_P95_S
+        ok &= p95 <= args.change_p95
         print(f"reports timed                  {len(reports):>10} of {args.sessions * args.clicks}")
-        what = "rate change -> rerun" if args.rates else "report -> rerun      "
+        what = {"rates": "rate change -> rerun", "settings": "change -> rerun     "}.get(
+            args.mode, "report -> rerun     "
+        )
         print(
             f"{what}  p50 / p95 {percentile(latency, 50):>8.3f} s / {p95:.3f} s   target p95 <= "
-            f"{TARGET_P95_S} s   {verdict[p95 <= TARGET_P95_S]}"
+            f"{args.change_p95} s   {verdict[p95 <= args.change_p95]}"
         )
         sizes = [c.bytes for c in reports]
         print(f"bytes per report median / max  {statistics.median(sizes):>10,.0f} / {max(sizes):,}")
+        windows = [c for c in reports if c.received is not None]
+        if windows:  # --settings: what one change costs on the wire, both ways
+            frames = [c.sent_frames for c in windows]
+            print(
+                f"frames sent per change median / max {statistics.median(frames):>4.0f} / {max(frames)}"
+                f"        (1 expected: the trigger's rerun)"
+            )
+            got = [c.received / 1000 for c in windows]
+            fits = max(got) <= args.received_kb
+            ok &= fits
+            print(
+                f"received in {WINDOW_S:g} s per change median / max {statistics.median(got):>8,.1f} kB / "
+                f"{max(got):,.1f} kB   target <= {args.received_kb:g} kB   {verdict[fits]}"
+            )
     if len(processes) == 1:
         peak_mb, idle_mb = processes[0].peak_kb / 1024, processes[0].baseline_kb / 1024
         ok &= peak_mb <= args.peak_mb
@@ -506,11 +636,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="with --url: the streamlit process, to sample its memory; once per replica behind a proxy "
         "(the pids deploy/serve prints)",
     )
-    parser.add_argument(
-        "--rates", action="store_true", help="each click changes the learning rate (a new run)"
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--rates", action="store_true", help="each click changes the learning rate (a new run)")
+    mode.add_argument(
+        "--settings",
+        action="store_true",
+        help="each click is the what-if controls' settled choice (the live panel's trigger \"settings\": "
+        "a rate of its own, the optimizer and momentum in force, k 40): a new run",
     )
     parser.add_argument(
-        "--peak-mb", type=int, default=TARGET_PEAK_MB, help="target: each server's peak memory"
+        "--peak-mb",
+        type=int,
+        default=argparse.SUPPRESS,  # the mode's (below)
+        help=f"target: each server's peak memory, MB (default {TARGET_PEAK_MB}; "
+        f"{SETTINGS_PEAK_MB} with --settings)",
+    )
+    parser.add_argument(
+        "--change-p95",
+        type=float,
+        default=TARGET_P95_S,
+        help="target: click (report or change) -> script_finished p95, seconds",
+    )
+    parser.add_argument(
+        "--received-kb",
+        type=float,
+        default=TARGET_RECEIVED_KB,
+        help=f"target with --settings: kB (1,000 bytes) received in the {WINDOW_S:g} s after each change",
     )
     parser.add_argument(
         "--cpu-share",
@@ -520,9 +671,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions")
     parser.add_argument("--arrive", type=float, default=3.0, help="sessions arrive within this many seconds")
-    parser.add_argument("--first-p95", type=float, default=1.5, help="target: first run p95, seconds")
-    parser.add_argument("--clicks", type=int, default=3, help="iteration reports per session")
-    parser.add_argument("--pause", type=float, default=2.0, help="seconds between reports")
+    parser.add_argument(
+        "--first-p95",
+        type=float,
+        default=argparse.SUPPRESS,
+        help=f"target: first run p95, seconds (default {TARGET_FIRST_P95_S}; "
+        f"{SETTINGS_FIRST_P95_S} with --settings)",
+    )
+    parser.add_argument("--clicks", type=int, default=3, help="iteration reports (or changes) per session")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=2.0,
+        help=f"seconds between reports (--settings: after each change's {WINDOW_S:g} s window)",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for any one run")
     parser.add_argument("--deadline", type=float, default=180.0, help="seconds for the whole load test")
     parser.add_argument("--seed", type=int, default=0, help="seed of the arrivals' spread")
@@ -548,6 +710,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--serve must be 1..64, got {args.serve}")
     # through a proxy, each session takes the affinity cookie first, as a browser's page load does
     args.proxy = args.serve is not None or len(args.pid) > 1
+    args.mode = "settings" if args.settings else "rates" if args.rates else "reports"
+    if "first_p95" not in args:
+        args.first_p95 = SETTINGS_FIRST_P95_S if args.settings else TARGET_FIRST_P95_S
+    if "peak_mb" not in args:
+        args.peak_mb = SETTINGS_PEAK_MB if args.settings else TARGET_PEAK_MB
     return args
 
 
