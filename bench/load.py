@@ -114,7 +114,8 @@ class Session:
     replica: str = ""  # the proxy's affinity cookie: which replica holds this session
     run_key: str = ""
     run_steps: int = 0  # the run's last iteration (the payload's T)
-    whatif: dict | None = None  # the settings in force (the payload's whatif.settings)
+    whatif: dict | None = None  # the settings the payload's run was made with (its whatif.settings)
+    chosen: dict | None = None  # the settings the panel shows (the live element's: ui.runs.Run.chosen)
     rate_shown: float | None = None  # the learning rate box's value, when a run set it
     opened: int = 0  # the panel's `opened`, which a report names
     # The browser's message cache: hash -> (run count when last used, fragment id).
@@ -153,8 +154,8 @@ class Session:
         choice = {
             "run": self.run_key,
             "learning_rate": rate,
-            "optimizer": self.whatif["optimizer"],
-            "momentum": self.whatif["momentum"],
+            "optimizer": (self.chosen or self.whatif)["optimizer"],
+            "momentum": (self.chosen or self.whatif)["momentum"],
             "k": min(SETTINGS_K, self.run_steps),
         }
         event = [{"event": "settings", "value": choice}]
@@ -197,10 +198,13 @@ class Session:
             self.assets.update(
                 dict.fromkeys(head[k] for k in ("module", "plotly") if k in head)
             )  # its loader's
-            if user_key_from_element_id(element.bidi_component.id) == "live":
+            key = user_key_from_element_id(element.bidi_component.id)
+            if key == "problem":  # the payload's own element (panel.py's live_panel)
+                self.run_key, self.run_steps, self.whatif = payload_facts(body)
+            elif key == "live":  # the panel: one line of JSON, the settings the browser runs
                 self.panel_id = element.bidi_component.id
                 self.opened = head["opened"]
-                self.run_key, self.run_steps, self.whatif = payload_facts(body)
+                self.chosen = head.get("settings")
         elif kind == "number_input" and user_key_from_element_id(element.number_input.id) == "learning_rate":
             self.rate_id = element.number_input.id
             if element.number_input.set_value:  # the run set it (from session state): its value

@@ -32,8 +32,9 @@ TIMEOUT = 60
 
 
 def a_page(body: bytes) -> None:
-    """A page with one Components v2 element keyed "live" that takes the panel's callbacks and
-    keeps what each one found in the component's field (st.session_state.live.<field>)."""
+    """A page with the payload's element and one Components v2 element keyed "live" that takes
+    the panel's callbacks and keeps what each one found in the component's field
+    (st.session_state.live.<field>)."""
     import streamlit as st
 
     def heard(field: str):
@@ -43,9 +44,10 @@ def a_page(body: bytes) -> None:
         return callback
 
     live = st.components.v2.component("bench_live", js="export default function () {}")
+    live(key="problem", data=b'{"problem":"P"}\n' + body)  # the payload's own element, as panel.py's
     live(
         key="live",
-        data=b'{"start":0,"opened":0}\n' + body,
+        data=b'{"start":0,"opened":0}\n',
         on_iteration_change=heard("iteration"),
         on_pick_change=heard("pick"),
         on_settings_change=heard("settings"),
@@ -82,6 +84,7 @@ def test_a_settings_click_is_read_by_streamlit_into_the_components_settings_fiel
     at.run()
     assert not at.exception
     session = load.Session(0)
+    read_by_bench(session, component(at, "problem"))
     read_by_bench(session, component(at, "live"))
     assert session.panel_id == component(at, "live").proto.id
 
@@ -123,23 +126,29 @@ def test_the_app_takes_a_settings_click_and_the_bench_sees_its_rate():
     at.run()
     assert not at.exception
     session = load.Session(0)
+    read_by_bench(session, component(at, "problem"))
     read_by_bench(session, component(at, "live"))
     read_by_bench(session, at.number_input(key="learning_rate"))
     assert session.rate_id is not None and session.whatif is not None
+    assert session.chosen["learning_rate"] == 0.01
     before = session.run_key
 
     rate = 0.01234
     at._run(sent_states(session.rerun(session.settings_change(rate))))
     assert not at.exception
     assert at.number_input(key="learning_rate").value == rate
-    assert at.session_state["current"] == 40  # k: the new run opens at the iteration shown
+    assert at.session_state["current"] == 40  # k: the iteration the panel shows, for the link
     session.rate_shown = None
     read_by_bench(session, at.number_input(key="learning_rate"))
     assert session.rate_shown == rate  # what change_settings checks after the rerun
+    read_by_bench(session, component(at, "problem"))
     read_by_bench(session, component(at, "live"))
-    assert session.run_key != before  # the new run, which the next change names
+    # no new run: the browser runs the rate over the same problem, which the next change names
+    assert session.run_key == before and session.chosen["learning_rate"] == rate
 
     # a change naming another run (a late one) is not taken, and the bench would say so
-    stale = load.Session(0, panel_id=session.panel_id, run_key=before, run_steps=1000, whatif=session.whatif)
+    stale = load.Session(
+        0, panel_id=session.panel_id, run_key="0" * 24, run_steps=1000, whatif=session.whatif
+    )
     at._run(sent_states(stale.rerun(stale.settings_change(0.02345))))
     assert at.number_input(key="learning_rate").value == rate
