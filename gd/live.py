@@ -350,8 +350,10 @@ def whatif(ex: Experiment, arrays: Arrays, lift: float) -> dict:
     .statistics, the matrices as arrays: G is the payload's own, stored once), the settings in
     force, the sliders' bounds (the sidebar's: gd.inputs.RANGES, gd.registry.MOMENTUM), each
     optimizer's capabilities and stability limit (at each of the momentum slider's positions where
-    it takes momentum), and the 3-D path's lift. On release the browser sends the settings once
-    and the server computes the run as for any input (this pass: the run is the server's again)."""
+    it takes momentum), and the 3-D path's lift. The browser runs any full-batch choice from it,
+    while a control is dragged and after (the settings the page holds travel in the panel's own
+    element: panel.py's live_panel); on release it sends the settings once, and the server records
+    them without a run (ui.runs.the_run)."""
     pb, s = ex.problem, ex.settings
     stats = pb.statistics()
     problem = {key: stats[key] for key in ("p", "theta_star", "loss_star", "residual_tolerance")}

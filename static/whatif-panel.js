@@ -3,9 +3,11 @@
 // in the browser (whatif.js, engine.js) and every view redraws at the iteration shown, at most
 // once a frame; nothing is sent to the server. Once the user lets go (a short quiet after the last
 // change), the settings are sent once (`commit`: mount.js's "settings" trigger): the server
-// records them in the sidebar's inputs and, in this pass, computes the same run again and sends
-// it, opened at the iteration shown. Mini-batch SGD needs the samples: chosen here, it commits
-// at once and runs on the server.
+// records them in the sidebar's inputs and the link, computes no run, and answers with the
+// settings (the panel's element), which the panel already shows; the charts' axes follow the run
+// once it is let go (whatif-fit.js). Settings the page sends (a rate typed in the sidebar, a click
+// on the sweep) are run here the same way (`adopt`). Mini-batch SGD needs the samples: chosen
+// here, it commits at once and runs on the server.
 
 import { Run } from "./payload.js";
 import { timeline } from "./timeline.js";

@@ -189,9 +189,10 @@ def rate_picked(state: PageState, pick, inputs: Mapping[str, object]) -> Transit
 def settings_chosen(state: PageState, message, inputs: Mapping[str, object]) -> Transition:
     """The panel's what-if controls let go: the rate, optimizer and momentum (and a start dragged
     on the map) the browser ran become the sidebar's inputs, so that sidebar, panel and share link
-    agree, and the new run opens at the iteration shown, as a link's `iteration=` does. The server
-    then computes that run as for any input (the browser already drew it: issue 22's split of the
-    problem from the settings, which would spare the server that run, is still to come)."""
+    agree, and the iteration shown is kept for the link. For a full-batch optimizer the server then
+    computes no run (ui.runs.the_run: the browser already runs the choice over the problem it
+    holds); for mini-batches (sgd) it computes the new run, which opens at the iteration shown, as
+    a link's `iteration=` does."""
     chosen = read_settings(message, state.run.key, state.run.steps, len(state.run.theta0))
     if chosen is None:
         return Transition(state)  # not a message the controls send: ignored, as a URL parameter not allowed
