@@ -15,7 +15,9 @@ Prints medians over `--repeat` rounds of
     engine, every 2-D chart in view, the readouts and the math redrawn);
   - map/s: frames a second in which the contour map's path changed (what the eye sees move);
   - frames sent while dragging, and in the 3 s after the release (the settled choice: one);
-  - kB received in those 3 s (this pass: the server computes the run again and sends it).
+  - kB received in those 3 s (the server computes no run: the panel's settings, the sidebar's
+    rate, the link; the payload and the sweep are not sent again);
+  - the server's CPU time over the release and those 3 s (/proc: the process and its children).
 Timings vary with the machine's load (printed): compare figures of one run, never across runs.
 """
 
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 from browser import serve, stop  # noqa: E402
 from conftest import CHROMIUM_ARGS, PANEL_READY  # noqa: E402
+from load import tree_cpu_s  # noqa: E402
 
 DRAG = """async (seconds) => {
   const panel = document.querySelector('.gd-panel');
@@ -65,7 +68,7 @@ DRAG = """async (seconds) => {
 }"""
 
 
-def one_round(page, seconds: float, sent: list, received: list) -> dict:
+def one_round(page, seconds: float, sent: list, received: list, server: int) -> dict:
     rate = page.get_by_test_id("gd-rate")
     rate.scroll_into_view_if_needed()
     box = rate.bounding_box()
@@ -74,12 +77,14 @@ def one_round(page, seconds: float, sent: list, received: list) -> dict:
     page.mouse.down()
     result = page.evaluate(DRAG, seconds)
     result["sent dragging"] = len(sent) - before
+    cpu = tree_cpu_s(server)
     page.mouse.up()
     rate.dispatch_event("change")  # the release, as the thumb let go fires it
     before, got = len(sent), len(received)
     page.wait_for_timeout(3000)  # a fixed wait: the frames of the 3 s after the release are the figure
     result["sent on release"] = len(sent) - before
     result["kB received"] = sum(received[got:]) / 1000
+    result["server ms"] = 1000 * (tree_cpu_s(server) - cpu)  # the server's CPU for the change
     page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
     return result
 
@@ -113,15 +118,20 @@ def main() -> None:
                 page.on("websocket", socket)
                 page.goto(f"{url}/?{query}")
                 page.locator(PANEL_READY).wait_for(state="attached", timeout=60_000)
-                rounds = [one_round(page, args.seconds, sent, received) for _ in range(args.repeat)]
+                rounds = [
+                    one_round(page, args.seconds, sent, received, process.pid) for _ in range(args.repeat)
+                ]
                 medians = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+                mean_ms = statistics.mean(r["server ms"] for r in rounds)
                 print(
                     f"{label:>13}: {medians['runs']:.1f} runs/s, {medians['map']:.1f} map redraws/s "
                     f"({medians['moves'] / medians['elapsed']:.0f} moves/s), frames sent while dragging "
                     f"{max(r['sent dragging'] for r in rounds)} (max), "
                     f"on release {medians['sent on release']:.0f} "
                     f"(max {max(r['sent on release'] for r in rounds)}), "
-                    f"{medians['kB received']:.1f} kB received in the 3 s after (median of {args.repeat})"
+                    f"{medians['kB received']:.1f} kB received in the 3 s after, server CPU "
+                    f"{medians['server ms']:.1f} ms a change (mean {mean_ms:.1f}) "
+                    f"(median of {args.repeat})"
                 )
                 page.close()
             browser.close()
