@@ -131,7 +131,7 @@ class Run(NamedTuple):
             "_compare": made.compare,
         }
 
-    def settings(self) -> Experiment:
+    def as_shown(self) -> Experiment:
         """The experiment with the settings shown: its problem, data and limit are right for
         them, its trajectory is the made run's (texts that need the shown run's trajectory ask
         `self.made` first)."""
@@ -161,7 +161,7 @@ class Run(NamedTuple):
         (rates around a stability limit, or no rate at all: gd.figures.rate_sweep_figure)."""
         if self.made is None:
             return self.caches()
-        shown = self.settings()
+        shown = self.as_shown()
         s = shown.settings
         free = shown.limit is not None or not registry.entry(s.optimizer).rate
         keyed = replace(s, learning_rate=1.0) if free else s

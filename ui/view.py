@@ -167,7 +167,7 @@ def messages(ex: Experiment, upload, errors: list[Note], browser: bool = False) 
 
 def sweep_and_exports(run: Run, axes: bar.Axes) -> None:
     """Below the panel: the learning-rate sweep and the downloads (built only when clicked)."""
-    ex = run.settings()
+    ex = run.as_shown()
     st.header("Which learning rate?")
     sweep = recent(rate_sweep, **run.sweep())
     update(sweep_id=figure_id(sweep))  # hashed once a view: static_chart is given it
@@ -227,7 +227,7 @@ def main() -> None:
     run = the_run(state().asked, state().run.inputs, drawn.upload, state().run)
     errors += run.notes
     commit(Transition(run_shown(state(), run.shown())))
-    ex, upload = run.settings(), run.upload  # the settings shown (their run may be the browser's)
+    ex, upload = run.as_shown(), run.upload  # the settings shown (their run may be the browser's)
     browser = run.made is not None
     # refused: some input is not used by the run shown (a start the file cannot use is one the
     # run shown leaves out, not a refusal: the link then holds that run, `sync_url`)
