@@ -41,6 +41,15 @@ MOUNT = """async (head) => {
 }"""
 
 
+# The payload's own element (panel.py's live_panel: "problem"), mounted once: the panels below name it.
+KEEP_PAYLOAD = """async (head) => {
+  const module = await import(new URL(head.module, document.baseURI).href);
+  const host = document.createElement('div');
+  module.mount({ parentElement: host, setStateValue() {}, setTriggerValue() {} },
+    { problem: head.payload, module: head.module }, window.gdTestBytes);
+}"""
+
+
 def listeners(cdp, expression: str) -> int:
     """The event listeners on `expression` (window or document), as DevTools counts them."""
     target = cdp.send("Runtime.evaluate", {"expression": expression})["result"]["objectId"]
@@ -80,7 +89,14 @@ def test_mounting_the_panel_20_times_leaves_no_listener_and_no_memory_behind(ope
         "(b64) => { window.gdTestBytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)); }",
         base64.b64encode(payload).decode(),
     )
-    head = {"start": 0, "opened": 0, "module": panel.MODULE_URL, "plotly": panel.PLOTLY_URL}
+    head = {
+        "start": 0,
+        "opened": 0,
+        "module": panel.MODULE_URL,
+        "plotly": panel.PLOTLY_URL,
+        "payload": "test",
+    }
+    page.evaluate(KEEP_PAYLOAD, head)
     cdp = page.context.new_cdp_session(page)
     cdp.send("HeapProfiler.enable")
     page.evaluate(MOUNT, head)
@@ -136,7 +152,14 @@ def test_a_panel_unmounted_while_it_draws_stops_quietly_and_frees_its_charts(ope
         "(b64) => { window.gdTestBytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)); }",
         base64.b64encode(payload).decode(),
     )
-    head = {"start": 0, "opened": 0, "module": panel.MODULE_URL, "plotly": panel.PLOTLY_URL}
+    head = {
+        "start": 0,
+        "opened": 0,
+        "module": panel.MODULE_URL,
+        "plotly": panel.PLOTLY_URL,
+        "payload": "test",
+    }
+    page.evaluate(KEEP_PAYLOAD, head)
     # a loaded machine, where plotly.js's draw takes a while: each draw starts 40 ms late
     page.evaluate(SLOW_DRAWS)
     results = [page.evaluate(MOUNT_AND_LEAVE, [head, ms]) for ms in range(0, 400, 20)]
