@@ -170,11 +170,13 @@ export class WhatIf {
     if (!entry?.browser || panel.root.dataset.ready !== "true" || panel.data.run !== this.base.run) return;
     this.held ??= panel.state.k;
     const { data, result } = whatifData(this.base, whatifSettings(this.block, this.choice));
+    // the length changed, or the rate chart comes or goes (newton and cg have none): described anew
+    const before = panel.data;
+    const anew = before === this.base || before.T !== data.T || !before.runs[0].rate !== !data.runs[0].rate;
     panel.data = data;
     panel.run = new Run(data);
-    announceRun(data);
     panel.state = timeline({ T: data.T, marks: panel.run.marks, seconds: data.play_seconds, k: Math.min(this.held, data.T), follow: panel.state.follow });
-    describe(panel, panel.run); // the length, the boxes shown (no rate chart for newton and cg)
+    if (anew) describe(panel, panel.run);
     panel.render(false);
     this.note.textContent = guidance(result, this.choice.learning_rate, limit, hasRate);
     panel.root.dataset.whatif = String(Number(panel.root.dataset.whatif || 0) + 1); // runs drawn, for tests and benchmarks
@@ -186,6 +188,7 @@ export class WhatIf {
     const panel = this.panel;
     if (!this.block || !optimizerOf(this.block, this.choice.optimizer)?.browser || panel.root.dataset.ready !== "true") return;
     fitCharts(panel, whatifSettings(this.block, this.choice), this.own());
+    announceRun(panel.data); // the sweep's mark, once let go (not while dragged: a redraw of its own)
   }
 
   // The user let go: after a short quiet, the settings once to the server.
