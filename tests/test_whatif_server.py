@@ -147,6 +147,16 @@ def test_a_start_dragged_on_the_map_becomes_the_start_box(runs):
     assert panel(at)["settings"]["start"] == [0, 0, 0, 2.5, 1.5, 0]
 
 
+def test_the_start_shown_echoed_with_a_choice_leaves_the_start_box_as_it_was(runs):
+    """The panel sends the start it runs with every choice; the start shown (zeros from an empty
+    box) is not written into the box, nor into the link."""
+    at = page(iteration="40")
+    choose(at, learning_rate=0.05, optimizer="momentum", momentum=0.9, k=40, start=[0.0] * 6)
+    assert not at.exception, at.exception
+    assert at.text_input(key="start").value == "" and "start" not in at.query_params
+    assert at.query_params["optimizer"] == "momentum" and runs == []
+
+
 def test_an_sgd_choice_is_run_on_the_server(runs):
     at = page(iteration="40")
     runs.clear()

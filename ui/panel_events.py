@@ -197,6 +197,8 @@ def settings_chosen(state: PageState, message, inputs: Mapping[str, object]) -> 
     if chosen is None:
         return Transition(state)  # not a message the controls send: ignored, as a URL parameter not allowed
     k = chosen.pop("k")
+    if tuple(chosen.get("start", ())) == tuple(state.run.theta0):
+        chosen.pop("start", None)  # the start shown, echoed: the start box (empty for zeros) stays
     widgets: dict[str, object] = dict(chosen)
     if "start" in chosen:  # dragged on the map: the start box shows it, as after a click
         widgets["start"] = format_weights(chosen["start"])
