@@ -50,6 +50,25 @@ KEEP_PAYLOAD = """async (head) => {
 }"""
 
 
+def with_payload(page) -> dict:
+    """The default run's payload in the page (window.gdTestBytes, kept as its own element keeps it),
+    and the head a panel that shows it is mounted with."""
+    payload = live.payload(experiment(Settings()), 4, 3)
+    page.evaluate(
+        "(b64) => { window.gdTestBytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)); }",
+        base64.b64encode(payload).decode(),
+    )
+    head = {
+        "start": 0,
+        "opened": 0,
+        "module": panel.MODULE_URL,
+        "plotly": panel.PLOTLY_URL,
+        "payload": "test",
+    }
+    page.evaluate(KEEP_PAYLOAD, head)
+    return head
+
+
 def listeners(cdp, expression: str) -> int:
     """The event listeners on `expression` (window or document), as DevTools counts them."""
     target = cdp.send("Runtime.evaluate", {"expression": expression})["result"]["objectId"]
@@ -84,19 +103,7 @@ def measure(cdp) -> dict:
 
 def test_mounting_the_panel_20_times_leaves_no_listener_and_no_memory_behind(open_app, console_errors):
     page = open_app()
-    payload = live.payload(experiment(Settings()), 4, 3)
-    page.evaluate(
-        "(b64) => { window.gdTestBytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)); }",
-        base64.b64encode(payload).decode(),
-    )
-    head = {
-        "start": 0,
-        "opened": 0,
-        "module": panel.MODULE_URL,
-        "plotly": panel.PLOTLY_URL,
-        "payload": "test",
-    }
-    page.evaluate(KEEP_PAYLOAD, head)
+    head = with_payload(page)
     cdp = page.context.new_cdp_session(page)
     cdp.send("HeapProfiler.enable")
     page.evaluate(MOUNT, head)
@@ -147,19 +154,7 @@ def test_a_panel_unmounted_while_it_draws_stops_quietly_and_frees_its_charts(ope
     The purge now waits for the draw: no error, and every chart is purged once it is drawn (a chart
     drawn after an early purge kept plotly.js's listeners, and the scene its WebGL context)."""
     page = open_app()
-    payload = live.payload(experiment(Settings()), 4, 3)
-    page.evaluate(
-        "(b64) => { window.gdTestBytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)); }",
-        base64.b64encode(payload).decode(),
-    )
-    head = {
-        "start": 0,
-        "opened": 0,
-        "module": panel.MODULE_URL,
-        "plotly": panel.PLOTLY_URL,
-        "payload": "test",
-    }
-    page.evaluate(KEEP_PAYLOAD, head)
+    head = with_payload(page)
     # a loaded machine, where plotly.js's draw takes a while: each draw starts 40 ms late
     page.evaluate(SLOW_DRAWS)
     results = [page.evaluate(MOUNT_AND_LEAVE, [head, ms]) for ms in range(0, 400, 20)]
