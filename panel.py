@@ -109,7 +109,7 @@ def _forget_old_builds(current: set[str], now: float | None = None) -> list[str]
     the names removed."""
     now = time.time() if now is None else now
     removed = []
-    for old in MODULES.glob("*.js"):
+    for old in (*MODULES.glob("*.js"), *MODULES.glob("*.css")):
         try:
             if old.name not in current and now - old.stat().st_mtime > KEEP_OLD_BUILDS_S:
                 old.unlink()
@@ -119,23 +119,33 @@ def _forget_old_builds(current: set[str], now: float | None = None) -> list[str]
     return removed
 
 
-def _install_modules(entry: str = "mount") -> list[str]:
-    """The modules written to static/build under their digested names (panel.py's own copies,
-    made at start like plotly.js's gzip; other versions' copies removed when a day old); the URLs
-    of the entry and of the modules it imports, in turn, the entry's first."""
+def _install_build(file: str, body: bytes) -> str:
+    """`body` written to static/build as `file` (a digested name); its URL."""
+    MODULES.mkdir(exist_ok=True)
+    target = MODULES / file
+    if not target.exists() or target.read_bytes() != body:
+        partial = target.with_name(target.name + ".tmp")
+        partial.write_bytes(body)
+        partial.replace(target)  # atomic: a browser never fetches half a file
+    else:
+        os.utime(target)  # in use again: another version's server keeps it a day from now
+    return f"app/static/{MODULES.name}/{file}"
+
+
+def _install_modules(entry: str = "mount", style: str = "live.css") -> tuple[list[str], str]:
+    """The modules and the stylesheet written to static/build under their digested names
+    (panel.py's own copies, made at start like plotly.js's gzip; other versions' copies removed
+    when a day old). Returns the URLs of the entry and of the modules it imports, in turn, the
+    entry's first; and the stylesheet's URL."""
     sources = module_sources()
     texts = {stem: text.decode("utf-8") for stem, text in sources.items()}
     named = module_names(sources)
-    MODULES.mkdir(exist_ok=True)
+    css = (STATIC / style).read_bytes()
+    css_file = f"{Path(style).stem}.{_digest(css)}.css"
+    style_url = _install_build(css_file, css)
     for file, body in named.values():
-        target = MODULES / file
-        if not target.exists() or target.read_bytes() != body:
-            partial = target.with_name(target.name + ".tmp")
-            partial.write_bytes(body)
-            partial.replace(target)  # atomic: a browser never fetches half a file
-        else:
-            os.utime(target)  # in use again: another version's server keeps it a day from now
-    _forget_old_builds({file for file, _ in named.values()})
+        _install_build(file, body)
+    _forget_old_builds({css_file} | {file for file, _ in named.values()})
     # the entry and what it imports, in turn (static/engine.js, say, is served but not fetched)
     reach, todo = {entry}, [entry]
     while todo:
@@ -144,13 +154,13 @@ def _install_modules(entry: str = "mount") -> list[str]:
                 reach.add(stem)
                 todo.append(stem)
     files = [named[entry][0]] + sorted(named[stem][0] for stem in reach if stem != entry)
-    return [f"app/static/{MODULES.name}/{file}" for file in files]
+    return [f"app/static/{MODULES.name}/{file}" for file in files], style_url
 
 
 PLOTLY_URL = _install_plotly()
 # The entry module's URL names its digest, and so do the imports inside it: a new version is
 # fetched at once, an old one from cache.
-MODULE_URLS = _install_modules()
+MODULE_URLS, STYLE_URL = _install_modules()
 MODULE_URL = MODULE_URLS[0]
 # The element's data are bytes: one line of JSON (the module's URL and the small values), then the
 # payload's own bytes (gd.live: a line of JSON, then its arrays' raw bytes). Sent as bytes, the
@@ -160,26 +170,50 @@ MODULE_URL = MODULE_URLS[0]
 LOADER = """
 // every module fetched at once (their imports would otherwise be found one level at a time)
 const MODULES = __MODULES__;
+const STYLE = __STYLE__;
+const url = (path) => new URL(path, document.baseURI).href;
+// The panel's stylesheet, one <link> in the document's head for every element (an old version's
+// replaced): the element mounts once it has loaded, so nothing is laid out unstyled.
+function styled() {
+  for (const old of document.head.querySelectorAll("link[data-gd-style]")) {
+    if (old.dataset.gdStyle !== STYLE) old.remove();
+  }
+  let link = document.head.querySelector("link[data-gd-style]");
+  if (!link) {
+    link = Object.assign(document.createElement("link"), { rel: "stylesheet", href: url(STYLE) });
+    link.dataset.gdStyle = STYLE;
+    const done = () => { link.dataset.gdDone = "1"; };
+    link.addEventListener("load", done, { once: true });
+    link.addEventListener("error", done, { once: true });
+    document.head.append(link);
+  }
+  if (link.dataset.gdDone) return Promise.resolve();
+  return new Promise((resolve) => {
+    link.addEventListener("load", resolve, { once: true });
+    link.addEventListener("error", resolve, { once: true });
+  });
+}
 export default function (component) {
   const bytes = component.data;
   const end = bytes.indexOf(10);
   const head = JSON.parse(new TextDecoder().decode(bytes.subarray(0, end)));
-  const url = (path) => new URL(path, document.baseURI).href;
   for (const path of MODULES) import(url(path)).catch(() => {}); // the entry's import reports
   // the module's cleanup, which Streamlit calls when it unmounts the element
-  return import(url(head.module))
-    .then((module) => module.mount(component, head, bytes.subarray(end + 1)))
+  return Promise.all([import(url(head.module)), styled()])
+    .then(([module]) => module.mount(component, head, bytes.subarray(end + 1)))
     .catch((error) => {
       console.error(error);
       return () => {};
     });
 }
-""".replace("__MODULES__", json.dumps(MODULE_URLS[1:]))
+""".replace("__MODULES__", json.dumps(MODULE_URLS[1:])).replace("__STYLE__", json.dumps(STYLE_URL))
 
+# The stylesheet is fetched by URL (the loader's <link>, cached by the browser), not given as
+# `css=`: Streamlit puts a component's CSS in every element it sends, and the panel's element is
+# sent again on every rerun (10 kB of a settings change's 19 kB).
 _component = st.components.v2.component(
     "gd_live",
     js=LOADER,
-    css=(STATIC / "live.css").read_text(encoding="utf-8"),
     isolate_styles=False,  # plotly.js styles its charts from the document's head
 )
 

@@ -79,15 +79,33 @@ def test_the_loader_fetches_every_module_at_once():
     assert {"engine", "schedules", "whatif", "whatif-panel"} <= names and len(names) == len(panel.MODULE_URLS)
 
 
+def test_the_stylesheet_is_fetched_by_its_digests_url_before_any_element_mounts():
+    """The panel's CSS is served as a file named by its digest (a browser fetches a new one at
+    once, an old one from its cache), which the loader links in the document's head; the
+    elements carry none of it."""
+    css = (STATIC / "live.css").read_bytes()
+    name = panel.STYLE_URL.rsplit("/", 1)[1]
+    assert re.fullmatch(r"live\.[0-9a-f]{12}\.css", name) and name == f"live.{panel._digest(css)}.css"
+    assert (STATIC / "build" / name).read_bytes() == css
+    assert f"const STYLE = {json.dumps(panel.STYLE_URL)};" in panel.LOADER
+    assert "styled()" in panel.LOADER.split("export default")[1]
+
+
 def test_other_versions_builds_stay_a_day_for_the_pages_that_name_them(tmp_path, monkeypatch):
     """A page opened on another version (a tab left open over a deploy, a second server on the
     same checkout) keeps finding its modules: they are removed only once a day old."""
     monkeypatch.setattr(panel, "MODULES", tmp_path)
     now = 1_000_000_000.0
     day = 24 * 3600
-    for name, age in (("mount.aaaa.js", 10), ("mount.bbbb.js", 2 * day), ("panel.cccc.js", 3 * day)):
+    olds = (
+        ("mount.aaaa.js", 10),
+        ("mount.bbbb.js", 2 * day),
+        ("panel.cccc.js", 3 * day),
+        ("live.dddd.css", 2 * day),
+    )
+    for name, age in olds:
         (tmp_path / name).write_text("//")
         os.utime(tmp_path / name, (now - age, now - age))
     removed = panel._forget_old_builds({"panel.cccc.js"}, now=now)
-    assert removed == ["mount.bbbb.js"]
+    assert sorted(removed) == ["live.dddd.css", "mount.bbbb.js"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mount.aaaa.js", "panel.cccc.js"]

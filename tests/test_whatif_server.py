@@ -124,7 +124,11 @@ def test_a_settled_choice_becomes_the_sidebars_and_costs_the_server_no_run(runs)
         "start": [0.0] * 6,
     }
     # the live element's data: one line of JSON with the rate in it
-    assert b'"learning_rate":0.0537' in component(at, "live").proto.bytes
+    element = component(at, "live").proto
+    assert b'"learning_rate":0.0537' in element.bytes
+    # and small: the stylesheet is fetched by URL, not carried in every element sent again
+    size = len(element.SerializeToString())
+    assert element.css_content == "" and size < 4000, size
     # the sidebar's note speaks of the settings shown (momentum's limit at 0.8: (1 + 0.8) / lambda_max)
     limit = experiment(Settings(optimizer="momentum", momentum=0.8)).limit
     assert any(f"{limit:.4g}" in m.value for m in at.sidebar.markdown)
