@@ -129,6 +129,27 @@ def test_theoretical_rate_is_plain_gd_worst_direction(ex):
     assert np.all(excess[x.astype(int)] <= y * (1 + 1e-9))
 
 
+def test_a_schedules_bound_runs_as_far_as_the_schedule_when_a_compared_run_outlasts_the_main_one():
+    """A cosine schedule past the limit diverges at step 6 while the plain run it is compared with
+    goes on to 1,000: the bound (plain GD at the schedule's rates) was indexed past the main run's
+    own updates and the page showed an IndexError. It is the schedule's own product of worst
+    factors, computed here by hand, as far as the schedule goes."""
+    s = Settings(schedule="cosine", learning_rate=5.0)
+    ex = experiment(s, compare=(Settings(learning_rate=0.01),))
+    assert ex.trajectory.diverged_at is not None and ex.others[0].trajectory.steps == s.steps
+    bound = figures.loss_figure(ex, 0).data[0]
+    assert bound.name == "plain GD bound"
+    lam = np.linalg.eigvalsh(ex.problem.G)
+    t = np.arange(s.steps)
+    rates = s.learning_rate * 0.5 * (1 + np.cos(np.pi * t / s.steps))  # cosine from eta to 0
+    worst = np.max((1 - 2 * rates[:, None] * lam[None, :]) ** 2, axis=1)
+    product = np.concatenate([[1.0], np.cumprod(worst)])
+    x, y = np.asarray(bound.x), np.asarray(bound.y)
+    start = max(ex.problem.excess_loss(ex.trajectory.params[:1])[0], ex.problem.excess_floor())
+    assert x.size > 0 and x.max() > ex.trajectory.steps  # past the main run's divergence
+    np.testing.assert_allclose(y, start * product[x], rtol=1e-9)
+
+
 def test_fit_for_one_feature_draws_the_line():
     one = experiment(Settings(true_weights=(3.0,), bias=-1.0, samples=50, steps=20))
     fig = figures.fit_figure(one, 20)

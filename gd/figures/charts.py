@@ -367,15 +367,17 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     excess = [ex.problem.excess_loss(run.trajectory.params) for run in all_runs]
     floor = ex.problem.excess_floor(ex.trajectory.params[0])
     shown = [np.maximum(e, floor) for e in excess]
-    rate = ex.problem.gd_rate(ex.settings.learning_rate)
+    s = ex.settings
+    rate = ex.problem.gd_rate(s.learning_rate)
     theory_steps = drawn_steps(T, T)
     with np.errstate(over="ignore", under="ignore"):
         theory = shown[0][0] * rate ** theory_steps.astype(float)
-        if (
-            not registry.schedule(ex.settings.schedule).constant
-            and registry.entry(ex.settings.optimizer).rate
-        ):
-            theory = shown[0][0] * gd_bound(ex.problem, ex.step_rates)[theory_steps]  # eta_t, not eta
+        if not registry.schedule(s.schedule).constant and registry.entry(s.optimizer).rate:
+            # eta_t, not eta: the schedule's whole, as far as it goes (a compared run may outlast a
+            # main run that diverged), not the main run's updates alone
+            rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
+            theory_steps = theory_steps[theory_steps <= rates.size]
+            theory = shown[0][0] * gd_bound(ex.problem, rates)[theory_steps]
     keep = (theory >= floor) & np.isfinite(theory)
     data = [
         trace(
