@@ -400,6 +400,7 @@ def whatif(ex: Experiment, arrays: Arrays, lift: float) -> dict:
         "l2": s.l2,
         "constant_schedule": registry.schedule(s.schedule).constant,
         "play_frames": PLAY_FRAMES,
+        "rank": pb.rank,  # G's nonzero eigenvalues are the last `rank`: plain GD's bound (static/theory.js)
     }
 
 

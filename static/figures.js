@@ -95,8 +95,9 @@ export function arrowsCaption(factor, data) {
 // A line chart at k ("convergence": the parameters, "loss": the excess loss, "eigen": the errors
 // along the eigenvectors): each run's lines up to k, the current points, and the x-axis's range
 // where it moves (`high`: the range's end the chart last drew, null for none; `user`: the user
-// zoomed, the range is theirs).
-export function linesFrame(run, tagged, name, k, { whole, high, follow, user }) {
+// zoomed, the range is theirs; `theory`: plain GD's lines for the run, theory.js
+// referenceLines', to draw as well).
+export function linesFrame(run, tagged, name, k, { whole, high, follow, user, theory = null }) {
   const d = run.data;
   const p = run.p;
   const value = (r, s, param) => {
@@ -121,6 +122,13 @@ export function linesFrame(run, tagged, name, k, { whole, high, follow, user }) 
     const theta = run.params(0, k);
     data.push({ x: theta.map(() => k), y: theta });
   }
+  // plain GD's references for a run of the browser's (theory.js), where they are to be drawn again
+  if (theory) {
+    for (const t of tagged.theory ?? []) {
+      traces.push(t.index);
+      data.push(name === "loss" ? theory.bound : (theory.eigen?.[t.param] ?? { x: [], y: [] }));
+    }
+  }
   const frame = { traces, data, high };
   if (!user) {
     const end = followHigh(k, run.T, whole, follow);
@@ -132,9 +140,23 @@ export function linesFrame(run, tagged, name, k, { whole, high, follow, user }) 
   return frame;
 }
 
-// The learning-rate chart's marker at k.
-export function rateFrame(run, tagged, k) {
-  return { traces: [tagged.point[0].index], data: [ratePoint(k, run.T, run.rate(k))].map(({ x, y }) => ({ x: [x], y: [y] })) };
+// The learning-rate chart's marker at k; with `line`, its line of eta_t too (a run of the
+// browser's, whose rates are not those the server drew).
+export function rateFrame(run, tagged, k, line = false) {
+  const frame = { traces: [tagged.point[0].index], data: [ratePoint(k, run.T, run.rate(k))].map(({ x, y }) => ({ x: [x], y: [y] })) };
+  if (line && tagged.rates) frame.traces.push(tagged.rates[0].index), frame.data.push(rateLine(run));
+  return frame;
+}
+
+// The rate chart's line of eta_t over the updates t = 0..T-1, the finite ones.
+export function rateLine(run) {
+  const x = [];
+  const y = [];
+  for (let t = 0; t < run.T; t++) {
+    const rate = run.rate(t);
+    if (Number.isFinite(rate)) x.push(t), y.push(rate);
+  }
+  return { x, y };
 }
 
 // The fit at k: the line (one feature: y = w x + b at the chart's xs) or the predictions of the

@@ -9,6 +9,7 @@
 
 import { eigenErrors, Run } from "./payload.js";
 import { limitOf, optimizerOf } from "./whatif.js";
+import { walkPrediction } from "./theory.js";
 
 const ROUND_OFF = 1e-16; // gd.problem.ROUND_OFF: the floors' share of their scale
 const TINY = 1e-300; // and the floors' least
@@ -88,33 +89,17 @@ function runExtremes(data, r, eig) {
   return out;
 }
 
-// Plain GD's prediction |v_i^T e_0| prod_{s<t} |1 - 2 eta_s lambda_i| (gd.spectrum.gd_theory: in
-// logs, log|v_i^T e_0| added to the updates' sums, in numpy's order), t = 0..T: the [min, max] of
-// its finite values from `floor` up to `ceiling` (gd.figures.eigen.eigen_shown), null for none.
+// The [min, max] of plain GD's prediction (theory.js walkPrediction) over t = 0..T: of its finite
+// values from `floor` up to `ceiling` (gd.figures.eigen.eigen_shown), null for none.
 export function predictionExtent(e0, eigenvalues, rate, T, floor, ceiling) {
-  const p = eigenvalues.length;
-  const logs = Array.from(e0, Math.log);
-  const sums = new Float64Array(p);
-  const step = new Float64Array(p); // log |1 - 2 eta lambda_i|: once for a constant rate
-  const factors = (eta) => {
-    for (let i = 0; i < p; i++) step[i] = Math.log(Math.abs(1 - 2 * eta * eigenvalues[i]));
-  };
-  if (typeof rate === "number") factors(rate);
   let lo = Infinity;
   let hi = -Infinity;
-  for (let t = 0; t <= T; t++) {
-    if (t > 0) {
-      if (typeof rate !== "number") factors(rate[t - 1]);
-      for (let i = 0; i < p; i++) sums[i] += step[i];
+  walkPrediction(e0, eigenvalues, rate, T, (t, i, v) => {
+    if (Number.isFinite(v) && v >= floor && v <= ceiling) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
-    for (let i = 0; i < p; i++) {
-      const v = Math.exp(logs[i] + sums[i]);
-      if (Number.isFinite(v) && v >= floor && v <= ceiling) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
-  }
+  });
   return lo <= hi ? [lo, hi] : null;
 }
 

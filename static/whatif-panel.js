@@ -16,6 +16,8 @@ import { announceRun, el } from "./dom.js";
 import { OPTIMIZERS } from "./schedules.js";
 import { listenForStartDrags } from "./whatif-start.js";
 import { fitCharts } from "./whatif-fit.js";
+import { floors } from "./ranges.js";
+import { referenceLines } from "./theory.js";
 import {
   guidance, limitOf, momentumAt, momentumPosition, nearestPosition, optimizerOf, positionOf, rateAt, threeDigits, whatifData, whatifSettings,
 } from "./whatif.js";
@@ -95,7 +97,7 @@ export class WhatIf {
   // the choice over its problem (a setting changed since the server made the run: ui.runs).
   dataOf(base) {
     if (!this.block || this.own() || !optimizerOf(this.block, this.choice.optimizer)?.browser) return base;
-    const { data, result } = whatifData(base, whatifSettings(this.block, this.choice));
+    const { data, result } = browserRun(base, whatifSettings(this.block, this.choice));
     const { hasRate, limit } = this.renderControls();
     this.note.textContent = guidance(result, this.choice.learning_rate, limit, hasRate);
     return data;
@@ -169,7 +171,7 @@ export class WhatIf {
     const { entry, hasRate, limit } = this.renderControls();
     if (!entry?.browser || panel.root.dataset.ready !== "true" || panel.data.run !== this.base.run) return;
     this.held ??= panel.state.k;
-    const { data, result } = whatifData(this.base, whatifSettings(this.block, this.choice));
+    const { data, result } = browserRun(this.base, whatifSettings(this.block, this.choice));
     // the length changed, or the rate chart comes or goes (newton and cg have none): described anew
     const before = panel.data;
     const anew = before === this.base || before.T !== data.T || !before.runs[0].rate !== !data.runs[0].rate;
@@ -187,7 +189,7 @@ export class WhatIf {
   fit() {
     const panel = this.panel;
     if (!this.block || !optimizerOf(this.block, this.choice.optimizer)?.browser || panel.root.dataset.ready !== "true") return;
-    fitCharts(panel, whatifSettings(this.block, this.choice), this.own());
+    fitCharts(panel, whatifSettings(this.block, this.choice));
     announceRun(panel.data); // the sweep's mark, once let go (not while dragged: a redraw of its own)
   }
 
@@ -200,4 +202,14 @@ export class WhatIf {
       this.commit({ ...this.choice, k: panel.state ? panel.state.k : 0 });
     });
   }
+}
+
+// The run of `settings` over the problem of `base` (whatifData), with plain GD's lines for it
+// (theory.js: the loss chart's bound, the eigen view's predictions), which the panel draws in
+// place of those the server drew for its own run.
+function browserRun(base, settings) {
+  const out = whatifData(base, settings);
+  const entry = optimizerOf(base.whatif, settings.optimizer);
+  out.data.theory = referenceLines(out.data, settings, entry, floors(out.data));
+  return out;
 }

@@ -329,7 +329,8 @@ def test_eigen_view_lines_are_the_error_along_numpys_eigenvectors_and_gd_follows
     # plain GD at the schedule's rates: |v_i^T e_0| prod |1 - 2 eta_t lambda_i|, the dashed lines
     rates = 0.05 * 0.99 ** np.arange(150)
     theory = E[0] * np.cumprod(np.vstack([np.ones(6), np.abs(1 - 2 * rates[:, None] * lam)]), axis=0)
-    dashed = [t for t in fig.data if t.meta is None]
+    dashed = [t for t in fig.data if t.meta and t.meta["gd"] == "theory"]
+    assert [t.meta["param"] for t in dashed] == list(range(6))
     for i, t in enumerate(dashed):
         q = np.asarray(t.x)
         np.testing.assert_allclose(t.y, theory[q, i], rtol=1e-6)
@@ -349,7 +350,7 @@ def test_eigen_views_range_follows_the_run_when_plain_gd_would_diverge():
     fig = figures.eigen_figure(ex, 10)
     E = ex.problem.eigen_errors(ex.trajectory.params)
     lo, hi = fig.layout.yaxis.range
-    dashed = [t for t in fig.data if t.meta is None]
+    dashed = [t for t in fig.data if t.meta and t.meta["gd"] == "theory"]
     assert max(max(t.y) for t in dashed) > 1e300  # the prediction is still drawn, leaving the chart
     decades = np.log10(E.max()) + figures.eigen.REFERENCE_DECADES
     assert np.log10(E.max()) < hi <= decades + 0.05 * (decades - lo) + 1e-9

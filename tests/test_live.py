@@ -479,7 +479,10 @@ def test_every_moving_trace_carries_its_tag(name, request):
     assert [m["gd"] for m in tagged(payload, "convergence")].count("point") == 1
     loss = tagged(payload, "loss")
     assert [m["run"] for m in loss if m["gd"] == "line"] == list(range(n))
-    assert [m["gd"] for m in loss].count("point") == 1 and len(loss) == n + 1
+    assert [m["gd"] for m in loss].count("point") == 1 and len(loss) == n + 2
+    # plain GD's references, which the panel draws again for a run of the browser's (theory.js)
+    assert [m for m in loss if m["gd"] == "theory"] == [{"gd": "theory"}]
+    assert [m["param"] for m in tagged(payload, "eigen") if m["gd"] == "theory"] == list(range(p))
     assert tagged(payload, "fit") == [{"gd": "fit"}]
     # the surface's own path, which the browser fills from the run's rows, and the moving traces
     assert tagged(payload, "surface") == [{"gd": "path", "run": 0}, {"gd": "point"}, {"gd": "trail"}]

@@ -20,9 +20,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from gd import live
+from gd import figures, live
 from gd.inputs import Settings
 from gd.run import experiment
 
@@ -64,6 +65,8 @@ RUNS = {
             Settings(optimizer="momentum", learning_rate=3.0, momentum=0.5),
         ),
     ),
+    # a schedule that diverges beside a run that does not: plain GD's bound outlasts the main run
+    "cosine diverges": (Settings(learning_rate=5.0, schedule="cosine"), (Settings(learning_rate=0.01),)),
     # 21 parameters, 20,000 steps: the payload sends anchors, not every iteration
     "long": (Settings(true_weights=WIDE, steps=20_000, learning_rate=0.02, schedule="cosine"), ()),
     "long linesearch": (Settings(true_weights=WIDE, steps=20_000, optimizer="linesearch"), ()),
@@ -173,3 +176,61 @@ def test_the_ranges_of_the_browsers_run_are_those_the_server_draws_for_its_setti
         assert want != figure_ranges(Path(item["file"])), f"{name} under {choice}"
     # among them a run that diverges and one with no rate chart: their ranges moved with them
     assert wants[1]["convergence"]["y"][1] > 1e3 and wants[6]["rate"] is None
+
+
+def figure_theory(settings: Settings, compare: tuple[Settings, ...]) -> dict:
+    """Plain GD's lines gd.figures draws for the settings' run (numpy's gd_rate, gd_bound and
+    gd_theory, in float64: the payload carries them as float32): the loss chart's bound and the
+    eigen view's dashed lines, by direction, None where the figure's note on them is hidden (no
+    prediction for this optimizer)."""
+    ex = experiment(settings, compare=compare)
+    loss, eigen = figures.loss_figure(ex, 0), figures.eigen_figure(ex, 0)
+    line = lambda t: {"x": np.asarray(t.x), "y": np.asarray(t.y, dtype=float)}  # noqa: E731
+    [bound] = [t for t in loss.data if t.meta == {"gd": "theory"}]
+    dashed = [t for t in eigen.data if t.meta and t.meta["gd"] == "theory"]
+    dashed.sort(key=lambda t: t.meta["param"])
+    [note] = [a for a in eigen.layout.annotations if a.name == "prediction"]
+    if not note.visible:
+        assert all(len(t.y) == 0 for t in dashed)
+    return {"bound": line(bound), "eigen": [line(t) for t in dashed] if note.visible else None}
+
+
+def assert_same_line(got: dict, want: dict, where: str) -> None:
+    assert list(got["x"]) == want["x"].tolist(), f"{where}: the iterations drawn"
+    ours, theirs = np.asarray(got["y"], dtype=float), want["y"]
+    assert np.all(np.abs(ours - theirs) <= TOLERANCE * np.abs(theirs)), f"{where}: {ours} {theirs}"
+
+
+def test_plain_gds_lines_for_the_browsers_run_are_those_the_server_draws(node, folder):
+    """theory.js: the loss chart's bound and the eigen view's predictions drawn for the browser's
+    run (while a control is dragged and after) are those gd.figures draws for the same settings,
+    every iteration drawn, to 1e-12: for each payload's own settings run again in the browser and
+    for each what-if choice (other rates, a diverging one, momentum, adam, newton and cg with no
+    prediction, a start of its own, ridge, a cosine schedule whose bound is a product of rates)."""
+    items, wants, names = [], [], []
+    for name, (settings, compare) in RUNS.items():
+        if settings.optimizer == "sgd":  # mini-batches: run on the server, never in the browser
+            continue
+        path = payload_file(folder, name, settings, compare)
+        items.append({"file": str(path), "choice": None, "theory": True})
+        wants.append(figure_theory(settings, compare))
+        names.append(name)
+    for name, choice in CHOICES:
+        settings, compare = RUNS[name]
+        fields = {k: tuple(v) if k == "start" else v for k, v in choice.items()}
+        base = folder / f"{name.replace(' ', '_')}.bin"
+        items.append({"file": str(base), "choice": choice, "theory": True})
+        wants.append(figure_theory(dataclasses.replace(settings, **fields), compare))
+        names.append(f"{name} under {choice}")
+    got = in_node(node, items)
+    for where, out, want in zip(names, got, wants, strict=True):
+        theory = out["theory"]
+        assert_same_line(theory["bound"], want["bound"], f"{where}: the bound")
+        assert (theory["eigen"] is None) == (want["eigen"] is None), where
+        for i, (ours, theirs) in enumerate(zip(theory["eigen"] or [], want["eigen"] or [], strict=True)):
+            assert_same_line(ours, theirs, f"{where}: direction {i}")
+    # what the comparison covered: lines that change with the choice, and optimizers without them
+    by_name = dict(zip(names, wants, strict=True))
+    assert by_name["newton"]["eigen"] is None and by_name["default"]["eigen"] is not None
+    rates = [by_name[f"default under {{'learning_rate': {r}}}"]["bound"]["y"][1] for r in (0.3, 1.5, 1e-05)]
+    assert len(set(rates)) == 3, rates

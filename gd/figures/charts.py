@@ -3,7 +3,9 @@ points a line), with axis ranges fixed by the whole run so that the view holds s
 
 Every trace that follows k carries a `meta` tag ({"gd": "path" | "line" | "point" | "arrow" | "fit",
 "run": r, "param": p}) by which the live panel (gd.live and its browser module) finds it and moves
-it to another iteration exactly as these functions would draw it there."""
+it to another iteration exactly as these functions would draw it there; plain GD's references
+(the loss chart's bound, the eigen view's predictions) are tagged {"gd": "theory"}: the panel
+draws them again for a run of its own (static/theory.js)."""
 
 from __future__ import annotations
 
@@ -386,6 +388,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
             y=theory[keep],
             mode="lines",
             name="plain GD bound",
+            meta={"gd": "theory"},
             line=dict(color="#6b7280", width=1.5, dash="dash"),
         )
     ]

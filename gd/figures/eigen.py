@@ -27,6 +27,7 @@ from gd.run import Experiment
 from gd.spectrum import eigen_floor, gd_theory, slowest
 
 REFERENCE_DECADES = 3  # how far above the run's largest error the eigen view's range follows plain GD
+PREDICTION_NOTE = "dashed: plain GD at these rates, |1 − 2ηₜλᵢ| a step"  # shown with the dashed lines
 
 
 def direction_names(ex: Experiment) -> list[str]:
@@ -77,22 +78,24 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
     data = []
     for i, name in enumerate(names):
         colour = PALETTE[i % len(PALETTE)]
-        if theory is not None:
-            t = theory[q_all, i]
-            keep = np.isfinite(t) & (t >= floor)
-            data.append(
-                trace(
-                    "scatter",
-                    x=q_all[keep],
-                    y=t[keep],
-                    mode="lines",
-                    name=f"plain GD, {name}",
-                    legendgroup=f"v{i}",
-                    showlegend=False,
-                    hoverinfo="skip",
-                    line=dict(color=colour, width=1.5, dash="dash"),
-                )
+        # drawn empty where the run has no prediction: the panel fills it for a run of its own
+        # whose optimizer has a rate (static/theory.js)
+        t = theory[q_all, i] if theory is not None else np.empty(0)
+        keep = np.isfinite(t) & (t >= floor)
+        data.append(
+            trace(
+                "scatter",
+                x=q_all[: t.size][keep],
+                y=t[keep],
+                mode="lines",
+                name=f"plain GD, {name}",
+                legendgroup=f"v{i}",
+                showlegend=False,
+                hoverinfo="skip",
+                meta={"gd": "theory", "param": i},
+                line=dict(color=colour, width=1.5, dash="dash"),
             )
+        )
         data.append(
             moving_line(
                 E[:, i],
@@ -107,17 +110,8 @@ def eigen_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
         )
     data.append(current_points(k, E[k], 8))
     shown = eigen_shown(E, theory, floor)
-    note = "dashed: plain GD at these rates, |1 − 2ηₜλᵢ| a step" if theory is not None else ""
-    return figure(
-        data,
-        log_layout(
-            presenter,
-            T,
-            shown,
-            "|vᵢᵀ(θ − θ*)|",
-            annotations=[note_annotation(note, presenter)] if note else [],
-        ),
-    )
+    note = note_annotation(PREDICTION_NOTE, presenter) | dict(name="prediction", visible=theory is not None)
+    return figure(data, log_layout(presenter, T, shown, "|vᵢᵀ(θ − θ*)|", annotations=[note]))
 
 
 def rate_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure | None:
@@ -138,6 +132,7 @@ def rate_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure | 
             y=rates[q][finite[q]],
             mode="lines",
             name="ηₜ",
+            meta=dict(gd="rates"),  # drawn again for a run of the browser's (static/figures.js rateLine)
             line=dict(color=PALETTE[0], width=line_width(presenter, 2.5)),
         ),
         trace(

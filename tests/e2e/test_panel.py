@@ -15,7 +15,7 @@ import pytest
 from conftest import APP_READY, played_to, sizes_settled, watch_frames
 from reference import compact
 from test_smoke import ARTICLE, CHARTS, no_trouble
-from test_workshop import CHART, iteration, moving, scene_at
+from test_workshop import CHART, SENT_AS_FLOAT32, WHOLE, iteration, moving, scene_at
 
 from gd import figures
 from gd.inputs import Settings
@@ -115,6 +115,8 @@ def assert_drawn_as(page, reference: dict) -> None:
                 # the arrows' tips: the same arithmetic in another order, to the last bits
                 arrow = isinstance(trace.meta, dict) and trace.meta["gd"] == "arrow"
                 rtol = 1e-6 if trace.type == "scatter3d" else 1e-12 if arrow else 0
+                if isinstance(trace.meta, dict) and trace.meta["gd"] in WHOLE:
+                    rtol = SENT_AS_FLOAT32
                 atol = 1e-6 * np.abs(want).max() if name == "fit" else 0
                 np.testing.assert_allclose(
                     got[axis], want, rtol=rtol, atol=atol, err_msg=f"{name} {index} {axis}"

@@ -45,6 +45,12 @@ OFFLINE_MARKER_X = """() => {
 }"""
 
 
+# the lines a figure draws of the run as a whole (plain GD's references, the rates), which the
+# panel shows as the payload carries them (float32) and draws again only for a run of the browser's
+WHOLE = ("theory", "rates")
+SENT_AS_FLOAT32 = 2.0**-24  # float32's relative rounding
+
+
 def moving(page: Page, name: str, tag: str) -> list[dict]:
     """The traces of chart `name` tagged `tag` (gd.figures' meta tags)."""
     traces = page.evaluate(CHART, name) or []
