@@ -90,7 +90,13 @@ function largest(v) {
 }
 
 const allFinite = (v) => v.every(Number.isFinite);
-const map = (v, f) => Float64Array.from(v, f);
+// Float64Array.from(v, f), as a plain loop: V8's `from` with a function costs several times as much,
+// and a run calls this a few times an update
+function map(v, f) {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = f(v[i], i);
+  return out;
+}
 
 // ---- the update rules (gd.optimizers), in order of increasing complexity ---------------------------
 

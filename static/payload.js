@@ -50,13 +50,17 @@ export function orderedProducts(P, M, p, shift = new Float64Array(p)) {
 // |v_n^T (theta - theta*)| at each row of P for each eigenvector n of G (the columns of V), as
 // gd.problem.eigen_errors computes them: float64, which the payload does not carry.
 export function eigenErrors(P, star, V, p) {
-  return orderedProducts(P, V, p, star).map(Math.abs);
+  const out = orderedProducts(P, V, p, star);
+  for (let n = 0; n < out.length; n++) out[n] = Math.abs(out[n]); // in place: a loop, not map's callback
+  return out;
 }
 
 // grad L = 2 (G theta - c) at each row of P, as gd.problem.Problem.gradient computes it: float64,
 // which the payload does not carry.
 export function gradients(P, G, c, p) {
-  return orderedProducts(P, G, p).map((sum, at) => 2 * (sum - c[at % p]));
+  const out = orderedProducts(P, G, p);
+  for (let at = 0; at < out.length; at++) out[at] = 2 * (out[at] - c[at % p]);
+  return out;
 }
 
 // Parameters learned on z-scores as a model of the original features (gd.data.to_original_units):
