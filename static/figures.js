@@ -5,6 +5,7 @@
 // arrows, the trail, the rate shown for a schedule, the follow window). No DOM, no plotly.js.
 
 import { plainNumber } from "./format.js";
+import { milestones } from "./whatif.js";
 
 export const TRAIL = 8; // points of the 3-D trail behind the marker (gd.figures.common.TRAIL)
 export const ARROW_SHARE = 0.15; // the longer arrow's length, a share of the view
@@ -122,7 +123,7 @@ export function linesFrame(run, tagged, name, k, { whole, high, follow, user, th
     const theta = run.params(0, k);
     data.push({ x: theta.map(() => k), y: theta });
   }
-  // plain GD's references for a run of the browser's (theory.js), where they are to be drawn again
+  // plain GD's references for a run of the browser's (theory.js)
   if (theory) {
     for (const t of tagged.theory ?? []) {
       traces.push(t.index);
@@ -148,11 +149,13 @@ export function rateFrame(run, tagged, k, line = false) {
   return frame;
 }
 
-// The rate chart's line of eta_t over the updates t = 0..T-1, the finite ones.
+// The rate chart's line of eta_t over the updates t = 0..T-1 that gd.figures.eigen.rate_figure
+// draws (a sample of them, as the other lines'), the finite ones.
 export function rateLine(run) {
   const x = [];
   const y = [];
-  for (let t = 0; t < run.T; t++) {
+  if (run.T < 1) return { x, y };
+  for (const t of milestones(run.T - 1, run.data.points)) {
     const rate = run.rate(t);
     if (Number.isFinite(rate)) x.push(t), y.push(rate);
   }

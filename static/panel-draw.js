@@ -20,7 +20,6 @@ export async function drawFigure(panel, name, fig) {
   chart.xs = name === "fit" ? Array.from(fig.data[chart.tagged.fit[0].index].x) : null;
   chart.user = false;
   chart.high = null;
-  chart.theoryOf = null; // plain GD's lines are the figure's (the server's run) until a render
   if (LINES.includes(name)) {
     fig.layout.uirevision = name; // a zoom the user made survives Step and Play
     fig.layout.xaxis.autorange = false;

@@ -281,8 +281,9 @@ export class Panel {
     };
     if (charts.rate.tagged) {
       drawers.rate = () => {
-        const again = this.again(charts.rate);
-        this.drewAgain(charts.rate, again, this.move(charts.rate, rateFrame(run, charts.rate.tagged, k, again)));
+        // a run of the browser's: its rates too (in every frame, as the run's own lines: plotly.js
+        // puts an interrupted frame's traces back as they were)
+        this.move(charts.rate, rateFrame(run, charts.rate.tagged, k, Boolean(run.data.theory)));
       };
     }
     for (const [name, draw] of Object.entries(drawers)) {
@@ -322,34 +323,21 @@ export class Panel {
 
   renderLines(name, k) {
     const chart = this.charts[name];
-    const again = this.again(chart);
-    const { theory } = this.run.data;
-    const frame = linesFrame(this.run, chart.tagged, name, k, { whole: chart.wholeRange, high: chart.high, follow: this.state.follow, user: chart.user, theory: again ? theory : null });
+    // plain GD's lines for a run of the browser's (theory.js), in every frame as the run's own
+    // lines are: plotly.js puts an interrupted frame's traces back as they were before it
+    const theory = this.run.data.theory ?? null;
+    const frame = linesFrame(this.run, chart.tagged, name, k, { whole: chart.wholeRange, high: chart.high, follow: this.state.follow, user: chart.user, theory });
     // Follow's window by Plotly.relayout, not in an animate frame: Play's next frame interrupted
     // that move, put the old range back and reported it as the user's own zoom (Follow let go)
     chart.high = frame.high;
     if (frame.layout) this.Plotly.relayout(chart.chart, frame.layout);
-    this.drewAgain(chart, again, this.move(chart, { traces: frame.traces, data: frame.data }));
-    if (!again) return;
+    this.move(chart, { traces: frame.traces, data: frame.data });
+    if (!theory) return;
     // the eigen view's note on the dashed lines, where there are any
     const notes = chart.chart.layout.annotations ?? [];
     const at = notes.findIndex((note) => note.name === "prediction");
     const shown = name !== "eigen" || theory.eigen !== null;
     if (at >= 0 && notes[at].visible !== shown) this.Plotly.relayout(chart.chart, { [`annotations[${at}].visible`]: shown });
-  }
-
-  // Whether a chart's lines of the run as a whole (plain GD's bound and predictions: theory.js;
-  // the rates) are to be drawn again: a run of the browser's they were not drawn for (the server
-  // drew its own run's), once a run.
-  again(chart) {
-    return Boolean(this.run.data.theory) && chart.theoryOf !== this.run.data;
-  }
-
-  // They are, once the frame `moved` is through plotly.js (which drops a queued frame that a newer
-  // one overtakes: then they go with the next).
-  drewAgain(chart, again, moved) {
-    const { data } = this.run;
-    if (again) moved?.then(() => this.run.data === data && (chart.theoryOf = data), () => {});
   }
 
   renderSurface(k) {

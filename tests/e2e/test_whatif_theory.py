@@ -103,11 +103,17 @@ def test_plain_gds_bound_and_predictions_follow_the_rate_while_it_is_held(
         page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
         shown = float(rate.get_attribute("data-value"))
         seen.append(assert_drawn(page, Settings(learning_rate=shown), f"held at η = {shown}"))
-        # the rate chart's line of eta_t: the new rate at each update the browser's run made
-        T = experiment(Settings(learning_rate=shown)).trajectory.steps
+        # the rate chart's line of eta_t: gd.figures' updates, each at the new rate
+        [line] = [
+            t
+            for t in figures.rate_figure(experiment(Settings(learning_rate=shown)), 0).data
+            if t.name == "ηₜ"
+        ]
+        x = np.asarray(line.x).tolist()
         page.wait_for_function(
-            f"() => {{ const [x, y] = ({RATES})(); return x.length === {T} && x[{T} - 1] === {T} - 1"
-            f" && y.every((v) => v === {shown!r}); }}"
+            f"([want, rate]) => {{ const [x, y] = ({RATES})(); return x.length === want.length"
+            " && x.every((v, n) => v === want[n]) && y.every((v) => v === rate); }",
+            arg=[x, shown],
         )
     page.mouse.up()
     assert shown > 0.9644 and first["lines"] != seen[0]["lines"] != seen[1]["lines"]
