@@ -245,6 +245,11 @@ class Settings:
         """The schedule's parameters, its own default for gamma when None."""
         return SCHEDULES[self.schedule].resolve(vars(self))
 
+    def schedule_rates(self) -> np.ndarray:
+        """eta_t for the updates t = 0..steps-1: the learning rate under the schedule, the whole of it
+        (a run that diverges makes fewer updates)."""
+        return SCHEDULES[self.schedule].rates(self.learning_rate, self.steps, **self.schedule_params)
+
     @property
     def has_rate(self) -> bool:
         """Whether the optimizer has a learning rate (linesearch, newton and cg do not)."""

@@ -370,8 +370,7 @@ class Experiment:
         s, tr = self.settings, self.trajectory
         entry = registry.entry(s.optimizer)
         if entry.rate:
-            rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
-            rates = rates[: tr.steps]
+            rates = s.schedule_rates()[: tr.steps]
         elif entry.picks_rate:
             rates = entry.step_rate(
                 self.problem, self.problem.gradient(tr.params[:-1]).reshape(-1, self.problem.p)

@@ -132,7 +132,7 @@ def schedule_note(ex: Experiment) -> str | None:
     s, limit = ex.settings, ex.limit
     if limit is None or registry.schedule(s.schedule).constant or s.learning_rate < limit:
         return None
-    rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
+    rates = s.schedule_rates()
     under = np.flatnonzero(rates < limit)
     if under.size == 0:
         return f"The {s.schedule} schedule keeps ηₜ at or above the limit for all {s.steps:,} updates."

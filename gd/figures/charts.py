@@ -377,7 +377,7 @@ def loss_figure(ex: Experiment, k: int, presenter: bool = False) -> go.Figure:
         if not registry.schedule(s.schedule).constant and registry.entry(s.optimizer).rate:
             # eta_t, not eta: the schedule's whole, as far as it goes (a compared run may outlast a
             # main run that diverged), not the main run's updates alone
-            rates = registry.schedule(s.schedule).rates(s.learning_rate, s.steps, **s.schedule_params)
+            rates = s.schedule_rates()
             theory_steps = theory_steps[theory_steps <= rates.size]
             theory = shown[0][0] * gd_bound(ex.problem, rates)[theory_steps]
     keep = (theory >= floor) & np.isfinite(theory)
