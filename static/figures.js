@@ -151,7 +151,7 @@ export function rateFrame(run, tagged, k, line = false) {
 
 // The rate chart's line of eta_t over the updates t = 0..T-1 that gd.figures.eigen.rate_figure
 // draws (a sample of them, as the other lines'), the finite ones.
-export function rateLine(run) {
+function rateLine(run) {
   const x = [];
   const y = [];
   if (run.T < 1) return { x, y };

@@ -332,11 +332,11 @@ export class Panel {
     chart.high = frame.high;
     if (frame.layout) this.Plotly.relayout(chart.chart, frame.layout);
     this.move(chart, { traces: frame.traces, data: frame.data });
-    if (!theory) return;
+    if (!theory || name !== "eigen") return;
     // the eigen view's note on the dashed lines, where there are any
     const notes = chart.chart.layout.annotations ?? [];
     const at = notes.findIndex((note) => note.name === "prediction");
-    const shown = name !== "eigen" || theory.eigen !== null;
+    const shown = theory.eigen !== null;
     if (at >= 0 && notes[at].visible !== shown) this.Plotly.relayout(chart.chart, { [`annotations[${at}].visible`]: shown });
   }
 

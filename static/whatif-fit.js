@@ -1,9 +1,8 @@
 // The charts fitted to the run shown where it is the browser's (what-if settings, run over the
 // payload's problem): the server drew the figures for its own run, with its axes and its rate
-// line. Once a choice is let go (not while it is dragged: the paths move then, the
-// axes hold still) and when a payload is shown under other settings than its own.
+// chart's stability limit. Once a choice is let go (not while it is dragged: the paths move then,
+// the axes hold still) and when a payload is shown under other settings than its own.
 
-import { rateLine } from "./figures.js";
 import { chartRanges } from "./ranges.js";
 import { limitOf } from "./whatif.js";
 
@@ -18,7 +17,7 @@ export function fitCharts(panel, settings) {
     const chart = panel.charts[name];
     const range = ranges[name];
     if (!chart.drawn || !range) continue;
-    if (name === "rate") rateLines(panel, chart, chart.chart.data, settings);
+    if (name === "rate") rateLimit(panel, chart, chart.chart.data, settings);
     const update = { "yaxis.range": range.y };
     if (chart.wholeRange) {
       chart.wholeRange = range.x.slice(); // Follow's window moves within the run's own length
@@ -32,13 +31,11 @@ export function fitCharts(panel, settings) {
   panel.render(true);
 }
 
-// The rate chart's line of eta_t (t = 0..T-1, finite ones) and its stability limit, for the run.
-function rateLines(panel, chart, traces, settings) {
+// The rate chart's stability limit, for the run (its line of eta_t goes with each frame of a run
+// of the browser's: figures.js rateFrame).
+function rateLimit(panel, chart, traces, settings) {
   const { run } = panel;
   const T = run.T;
-  const line = traces.findIndex((t) => t.meta?.gd === "rates");
-  const { x, y } = rateLine(run);
-  if (line >= 0) panel.Plotly.restyle(chart.chart, { x: [x], y: [y] }, [line]);
   const at = traces.findIndex((t) => String(t.name).startsWith("stability limit"));
   if (at < 0) return;
   const limit = limitOf(run.data.whatif, settings.optimizer, settings.momentum);
