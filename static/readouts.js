@@ -54,10 +54,7 @@ export function renderReadouts(view, run, state, extras) {
 export function describe(view, run) {
   const data = run.data;
   const text = data.text;
-  for (const name of Object.keys(view.charts)) view.charts[name].box.setAttribute("aria-label", text[name]);
-  view.charts.surface.caption.textContent = text.surface_caption;
-  view.charts.eigen.caption.textContent = text.eigen_caption;
-  view.charts.rate.caption.textContent = text.rate_caption;
+  describeCharts(view, text);
   const main = run.runs[0];
   view.charts.rate.box.hidden = !data.figures.rate || !main.rate; // newton and cg have no rate to draw
   view.mseBox.hidden = !main.mse; // ridge: the loss is MSE + λ|w|², the MSE beside it
@@ -82,4 +79,17 @@ export function renderControls(view, state) {
   const stride = next(state, k) - k;
   view.buttons.step.title =
     stride > 1 ? `Advance ${stride} updates (a long run keeps every iteration of its first part)` : "Advance one update";
+}
+
+// The charts' accessible names and captions (gd.live._text's; a browser's run has its own for the
+// eigen view and the rate chart: captions.js), written where they changed: a run of the browser's
+// writes them each time a control moves.
+export function describeCharts(view, text) {
+  for (const [name, chart] of Object.entries(view.charts)) {
+    if (chart.box.getAttribute("aria-label") !== text[name]) chart.box.setAttribute("aria-label", text[name]);
+  }
+  for (const name of ["surface", "eigen", "rate"]) {
+    const caption = view.charts[name].caption;
+    if (caption.textContent !== text[`${name}_caption`]) caption.textContent = text[`${name}_caption`];
+  }
 }

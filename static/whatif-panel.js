@@ -11,7 +11,7 @@
 
 import { Run } from "./payload.js";
 import { timeline } from "./timeline.js";
-import { describe } from "./readouts.js";
+import { describe, describeCharts } from "./readouts.js";
 import { announceRun, el } from "./dom.js";
 import { OPTIMIZERS } from "./schedules.js";
 import { listenForStartDrags } from "./whatif-start.js";
@@ -179,6 +179,7 @@ export class WhatIf {
     panel.run = new Run(data);
     panel.state = timeline({ T: data.T, marks: panel.run.marks, seconds: data.play_seconds, k: Math.min(this.held, data.T), follow: panel.state.follow });
     if (anew) describe(panel, panel.run);
+    else describeCharts(panel, data.text); // the eigen view's and the rate chart's words: the run's
     panel.render(false);
     this.note.textContent = guidance(result, this.choice.learning_rate, limit, hasRate);
     panel.root.dataset.whatif = String(Number(panel.root.dataset.whatif || 0) + 1); // runs drawn, for tests and benchmarks

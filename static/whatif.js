@@ -6,6 +6,7 @@
 
 import { run as engineRun, products, dot } from "./engine.js";
 import { OPTIMIZERS, scheduleRates } from "./schedules.js";
+import { whatifText } from "./captions.js";
 
 const PATH_POINTS = 1000; // the 3-D path's points (gd.figures.common.PATH_POINTS)
 
@@ -144,7 +145,8 @@ export function whatifData(data, settings) {
   const varying = rate !== null && (!block.constant_schedule || entry.picks_rate);
   const shown = {
     ...data, T, steps: null, anchors: null, path: null, play: milestones(T, block.play_frames), runs: [out, ...data.runs.slice(1)],
-    redrawn_path: milestones(T, PATH_POINTS), learning_rate: settings.learning_rate, diverged_at: result.divergedAt, varying_rate: varying, text: { ...data.text, optimizer: settings.optimizer },
+    redrawn_path: milestones(T, PATH_POINTS), learning_rate: settings.learning_rate, diverged_at: result.divergedAt, varying_rate: varying,
+    text: { ...data.text, ...whatifText(data, settings, entry, limitOf(block, settings.optimizer, settings.momentum)) },
   };
   return { data: shown, result };
 }

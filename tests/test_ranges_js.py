@@ -234,3 +234,72 @@ def test_plain_gds_lines_for_the_browsers_run_are_those_the_server_draws(node, f
     assert by_name["newton"]["eigen"] is None and by_name["default"]["eigen"] is not None
     rates = [by_name[f"default under {{'learning_rate': {r}}}"]["bound"]["y"][1] for r in (0.3, 1.5, 1e-05)]
     assert len(set(rates)) == 3, rates
+
+
+# the words' every branch (gd.spectrum.eigen_note and factor_words, gd.live.rate_caption), besides
+# CHOICES: every direction shrinks, with "steps per factor e" (0.01) and without (0.6); one grows
+# (0.98: v6 alone past 1/lambda_6), three grow (1.0), every one grows (1.5, in CHOICES)
+TEXT_CHOICES = [
+    *CHOICES,
+    ("default", {"learning_rate": 0.01, "optimizer": "momentum"}),
+    ("default", {"learning_rate": 0.6}),
+    ("default", {"learning_rate": 0.98}),
+    ("default", {"learning_rate": 1.0}),
+    ("step", {"learning_rate": 0.2}),
+    ("linesearch", {"optimizer": "gd", "learning_rate": 0.4}),
+]
+
+
+def test_the_words_for_the_browsers_run_are_those_the_server_writes(node, folder):
+    """captions.js: the panel's words for a run of the browser's (the eigen view's and the rate
+    chart's captions and accessible names, which name the rate, the factors it brings and whether
+    there is a limit) are, every one of them, those gd.live writes into the payload the server
+    builds for the same settings: for each payload's own settings run again in the browser, each
+    what-if choice, and rank-deficient data (a column twice: lambda = 0 directions)."""
+    from rules_cases import problems
+
+    items, wants, names = [], [], []
+    for name, (settings, compare) in RUNS.items():
+        if settings.optimizer == "sgd":
+            continue
+        path = payload_file(folder, name, settings, compare)
+        items.append({"file": str(path), "choice": None, "text": True})
+        wants.append(live.decode(path.read_bytes())["text"])
+        names.append(name)
+    for n, (name, choice) in enumerate(TEXT_CHOICES):
+        settings, compare = RUNS[name]
+        fields = {k: tuple(v) if k == "start" else v for k, v in choice.items()}
+        base = payload_file(folder, name, settings, compare)
+        items.append({"file": str(base), "choice": choice, "text": True})
+        other = payload_file(folder, f"text{n}", dataclasses.replace(settings, **fields), compare)
+        wants.append(live.decode(other.read_bytes())["text"])
+        names.append(f"{name} under {choice}")
+    settings, twice = problems()["rank_deficient"]
+    base = folder / "rank_deficient.bin"
+    base.write_bytes(live.payload(experiment(settings, twice), 0, 1))
+    for n, choice in enumerate(({}, {"learning_rate": 2.0}, {"optimizer": "newton"})):
+        other = folder / f"rank_deficient{n}.bin"
+        other.write_bytes(live.payload(experiment(dataclasses.replace(settings, **choice), twice), 0, 1))
+        items.append({"file": str(base), "choice": choice, "text": True})
+        wants.append(live.decode(other.read_bytes())["text"])
+        names.append(f"rank-deficient under {choice}")
+    got = in_node(node, items)
+    for where, out, want in zip(names, got, wants, strict=True):
+        assert out["text"] == want, where
+    # what the comparison covered: the words moved with the choice, through each branch
+    by_name = dict(zip(names, wants, strict=True))
+    default = by_name["default"]
+    for rate, words in [
+        (0.98, "v6 grows: η is past 1/λᵢ for it."),
+        (1.0, "v4, v5 and v6 grow"),
+        (1.5, "The error along every direction grows"),
+        (0.6, "they shrink by factors"),
+    ]:
+        caption = by_name[f"default under {{'learning_rate': {rate}}}"]["eigen_caption"]
+        assert words in caption and caption != default["eigen_caption"], rate
+    assert "per factor e" not in by_name["default under {'learning_rate': 0.6}"]["eigen_caption"]
+    assert "A constant rate η = 0.3 " in by_name["default under {'learning_rate': 0.3}"]["rate_caption"]
+    assert "has no learning rate" in by_name["default under {'optimizer': 'newton'}"]["rate_caption"]
+    assert "picks each step's rate" in by_name["default under {'optimizer': 'linesearch'}"]["rate_caption"]
+    assert by_name["default under {'optimizer': 'adam', 'learning_rate': 0.05}"]["rate"].endswith("marked.")
+    assert "λ = 0" in by_name["rank-deficient under {'learning_rate': 2.0}"]["eigen_caption"]

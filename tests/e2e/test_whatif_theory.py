@@ -2,7 +2,8 @@
 the eigen view's dashed predictions (and the rate chart's line of eta_t) are drawn for the
 browser's run while the rate is held and after, not left at the server's run. Compared with
 gd.figures' own lines for the same settings (numpy's gd_rate, gd_bound and gd_theory in float64),
-every iteration drawn, to 1e-12."""
+every iteration drawn, to 1e-12. So are the words under those charts (the rate, the factors it
+brings): gd.live's for the same settings, letter for letter."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from conftest import PANEL_READY
 from test_smoke import no_trouble
 from test_whatif import WHATIF_RUNS, runs_drawn
 
-from gd import figures
+from gd import figures, live
 from gd.inputs import Settings
 from gd.run import experiment
 
@@ -50,6 +51,26 @@ RATES = """() => {
   const line = gd.data.find((t) => t.meta && t.meta.gd === 'rates');
   return [Array.from(line.x), Array.from(line.y)];
 }"""
+
+
+# the eigen view's and the rate chart's words as the page shows them
+WORDS = """() => Object.fromEntries(['eigen', 'rate'].flatMap((name) => {
+  const box = document.querySelector(`.gd-panel figure.gd-${name}`);
+  const caption = box.querySelector('figcaption').textContent;
+  return [[name, box.getAttribute('aria-label')], [`${name}_caption`, caption]];
+}))"""
+
+
+def assert_words(page, settings: Settings, where: str) -> dict:
+    """The eigen view's and the rate chart's captions and names are those gd.live writes for the
+    settings' run (they name the rate and the factors it brings: captions.js for a browser's run)."""
+    text = live.decode(live.payload(experiment(settings), 0, 1))["text"]
+    want = {key: text[key] for key in ("eigen", "eigen_caption", "rate", "rate_caption")}
+    with contextlib.suppress(PlaywrightError):  # compared below, where the difference is said
+        same = f"([want]) => JSON.stringify(({WORDS})()) === JSON.stringify(want)"
+        page.wait_for_function(same, arg=[want])
+    assert page.evaluate(WORDS) == want, where
+    return want
 
 
 def server_lines(settings: Settings) -> dict:
@@ -103,6 +124,8 @@ def test_plain_gds_bound_and_predictions_follow_the_rate_while_it_is_held(
         page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
         shown = float(rate.get_attribute("data-value"))
         seen.append(assert_drawn(page, Settings(learning_rate=shown), f"held at η = {shown}"))
+        words = assert_words(page, Settings(learning_rate=shown), f"held at η = {shown}")
+        assert f"η = {shown:g}" in words["rate_caption"] and f"η = {shown:g}" in words["eigen_caption"]
         # the rate chart's line of eta_t: gd.figures' updates, each at the new rate
         [line] = [
             t
@@ -118,12 +141,14 @@ def test_plain_gds_bound_and_predictions_follow_the_rate_while_it_is_held(
     page.mouse.up()
     assert shown > 0.9644 and first["lines"] != seen[0]["lines"] != seen[1]["lines"]
     screenshot(page, "theory-held")
-    # newton has no rate of its own: no prediction, the note goes. (gd chosen again straight after
-    # showed newton's bound in 2 of 3 CI runs, never here: an open race, issue 22's note; this
-    # step comes back with its fix)
-    before = runs_drawn(page)
-    page.get_by_test_id("gd-optimizer").select_option("newton")
-    page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
-    want = assert_drawn(page, Settings(optimizer="newton", learning_rate=shown), "newton")
-    assert all(line[1] == [] for line in want["lines"]["eigen"]) and want["note"] is False
+    # newton has no rate of its own: no prediction, the note goes; gd again brings both back
+    for optimizer in ("newton", "gd"):
+        before = runs_drawn(page)
+        page.get_by_test_id("gd-optimizer").select_option(optimizer)
+        page.wait_for_function(f"() => ({WHATIF_RUNS})() > {before}")
+        want = assert_drawn(page, Settings(optimizer=optimizer, learning_rate=shown), optimizer)
+        assert (want["lines"]["eigen"][0][1] == []) == (optimizer == "newton")
+        assert want["note"] is (optimizer == "gd")
+        words = assert_words(page, Settings(optimizer=optimizer, learning_rate=shown), optimizer)
+        assert ("has no learning rate" in words["rate_caption"]) == (optimizer == "newton")
     no_trouble(page, console_errors)

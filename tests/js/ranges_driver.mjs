@@ -3,7 +3,8 @@
 // turn, static/ranges.js's ranges (JSON: the shortest repr keeps every bit of a float64) of the
 // payload's own run (`data`, and through a Run, `run`), or of the run whatif.js computes under
 // the choice (`data`); and with `theory`, theory.js's lines of plain GD for the browser's run
-// of the choice (of the payload's own settings where the choice is null), as `theory`.
+// of the choice (of the payload's own settings where the choice is null), as `theory`; with
+// `text`, the panel's words for that run (whatif.js's data.text: captions.js), as `text`.
 import { readFileSync } from "node:fs";
 import { decodePayload, Run } from "../../static/payload.js";
 import { chartRanges, floors } from "../../static/ranges.js";
@@ -13,9 +14,11 @@ import { optimizerOf, whatifData, whatifSettings } from "../../static/whatif.js"
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const out = [];
-for (const { file, choice, theory } of JSON.parse(Buffer.concat(chunks).toString("utf8"))) {
+for (const { file, choice, theory, text } of JSON.parse(Buffer.concat(chunks).toString("utf8"))) {
   const data = decodePayload(new Uint8Array(readFileSync(file)));
-  if (theory) {
+  if (text) {
+    out.push({ text: whatifData(data, whatifSettings(data.whatif, choice ?? {})).data.text });
+  } else if (theory) {
     const settings = whatifSettings(data.whatif, choice ?? {});
     const shown = whatifData(data, settings).data;
     out.push({ theory: referenceLines(shown, settings, optimizerOf(data.whatif, settings.optimizer), floors(shown)) });

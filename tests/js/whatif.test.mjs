@@ -71,10 +71,11 @@ const PROBLEM = { p: 2, G: [2, 0, 0, 1], c: [2, 1], theta_star: [1, 1], loss_sta
 const entry = (name, over = {}) => ({ name, label: name, rate: true, momentum: false, picks_rate: false, browser: true, limit: 0.5, limits: null, ...over });
 const DATA = {
   T: 3, p: 2, i: 0, j: 1, play_seconds: 15, learning_rate: 0.1, varying_rate: false, text: { optimizer: "gd" },
+  eigenvalues: [1, 2], condition_number: 2,
   runs: [{ label: "main", T: 3, drawn: { 300: [0, 1, 2, 3] } }, { label: "other", T: 3, drawn: { 300: [0, 1, 2, 3] } }],
   whatif: {
     problem: PROBLEM, settings: { optimizer: "gd", learning_rate: 0.1, steps: 2, start: [0, 0], schedule: "constant", momentum: 0.9 },
-    rate: BOUNDS, momentum: BETA, lift: 0.25, l2: 0, constant_schedule: true, play_frames: 300,
+    rate: BOUNDS, momentum: BETA, lift: 0.25, l2: 0, constant_schedule: true, play_frames: 300, rank: 2,
     optimizers: [entry("gd"), entry("sgd", { browser: false }), entry("momentum", { momentum: true, limits: Array.from({ length: 100 }, (_, n) => (1 + n / 100) / 2) }), entry("linesearch", { rate: false, picks_rate: true, limit: null })],
   },
 };
@@ -105,6 +106,7 @@ test("line search's own rates, momentum's limit at its slider's β, sgd left to 
   assert.ok(Math.abs(data.runs[0].rate[0] - 20 / 72) < 1e-15);
   assert.equal(data.varying_rate, true);
   assert.equal(data.text.optimizer, "linesearch");
+  assert.match(data.text.rate_caption, /^linesearch picks each step's rate itself/); // captions.js
   assert.equal(limitOf(DATA.whatif, "momentum", 0.5), 0.75);
   assert.equal(limitOf(DATA.whatif, "gd", 0.5), 0.5);
   assert.equal(limitOf(DATA.whatif, "linesearch", 0.5), null);
