@@ -38,7 +38,7 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
     panel = new Panel(parentElement, {
       report: (k) => setStateValue("iteration", { run: panel.data.run, k, opened: panel.opened }),
       pick: (at) => setTriggerValue("pick", { run: panel.data.run, i: panel.data.i, j: panel.data.j, ...at }),
-      // the what-if controls' settled choice, once: {learning_rate, optimizer, momentum, k[, start]}
+      // the what-if controls' settled choice, once: {learning_rate, optimizer, momentum, k[, start], seq}
       settings: (choice) => setTriggerValue("settings", { run: panel.data.run, ...choice }),
     });
     parentElement.__gdPanel = panel;
@@ -51,7 +51,7 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
   payloadOf(head.payload)
     .then((bytes) => {
       if (parentElement.__gdCalls !== call || panel.dead) return null; // a newer call shows its own
-      return panel.show(bytes, head.start, head.plotly, head.opened, head.settings);
+      return panel.show(bytes, head.start, head.plotly, head.opened, head.settings, head.heard ?? 0);
     })
     .catch((error) => {
       if (panel.dead) return; // unmounted while drawing: nothing is on screen to tell

@@ -184,7 +184,7 @@ export class Panel {
   // same run was); the same payload again (a light rerun) changes nothing. `opened` changes when
   // the page asks for `start` whatever was shown (a preset): a report names the `opened` it was
   // made under (the server ignores older ones), so one still waiting is dropped on a reopen.
-  async show(bytes, start, plotlySrc, opened, chosen = null) {
+  async show(bytes, start, plotlySrc, opened, chosen = null, heard = 0) {
     const head = new TextDecoder().decode(bytes.subarray(0, 80));
     const reopen = this.opened !== undefined && opened !== this.opened;
     this.opened = opened;
@@ -194,7 +194,7 @@ export class Panel {
     }
     if (head === this.head) {
       if (reopen && this.state) this.dispatch({ type: "open", k: start });
-      this.whatif.adopt(chosen);
+      this.whatif.adopt(chosen, heard);
       return;
     }
     this.head = head;

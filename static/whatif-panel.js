@@ -30,6 +30,7 @@ export class WhatIf {
   constructor(panel, commit) {
     this.panel = panel;
     this.commit = commit;
+    this.sent = 0; // the choices sent (each carries its number, `seq`, which the server echoes as `heard`)
     this.rate = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-rate", "aria-label": "What-if learning rate η, log scale" });
     this.rateText = el("output", { class: "gd-whatif-value" });
     this.marker = el("div", { class: "gd-limit", title: "The stability limit" });
@@ -105,9 +106,11 @@ export class WhatIf {
 
   // The live element's settings again on the same payload (a rate typed in the sidebar, a click
   // on the sweep, the echo of the panel's own choice): run where they differ from those shown,
-  // unless the user is choosing meanwhile (their choice goes to the server next).
-  adopt(chosen) {
-    if (!chosen || !this.block || this.panel.tuning || this.panel.timers.has("commit")) return;
+  // unless the user is choosing meanwhile (their choice goes to the server next), or the page was
+  // made before the server heard the last choice sent (`heard` < `sent`: a slow rerun answering an
+  // earlier choice; the one answering the last follows).
+  adopt(chosen, heard = 0) {
+    if (!chosen || !this.block || this.panel.tuning || this.panel.timers.has("commit") || heard < this.sent) return;
     const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
     const now = { ...this.choice, start: this.choice.start ?? this.block.settings.start };
     if (same(chosen, { learning_rate: now.learning_rate, optimizer: now.optimizer, momentum: now.momentum, start: now.start })) return;
@@ -200,7 +203,7 @@ export class WhatIf {
     panel.later("fit", FIT_DELAY_MS, () => this.fit());
     panel.later("commit", COMMIT_DELAY_MS, () => {
       this.held = undefined;
-      this.commit({ ...this.choice, k: panel.state ? panel.state.k : 0 });
+      this.commit({ ...this.choice, k: panel.state ? panel.state.k : 0, seq: ++this.sent });
     });
   }
 }

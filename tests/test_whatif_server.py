@@ -60,6 +60,10 @@ def test_read_settings_takes_the_controls_form_only():
         {**GOOD, "k": 2.5},
         {**GOOD, "k": -1},
         {**GOOD, "run": "other"},
+        {**GOOD, "seq": -1},  # the panel's count of choices sent: a whole number >= 0
+        {**GOOD, "seq": 2.5},
+        {**GOOD, "seq": "3"},
+        {**GOOD, "seq": True},
         None,
         7,
         "settings",
@@ -68,6 +72,12 @@ def test_read_settings_takes_the_controls_form_only():
     ]
     for message in bad:
         assert read_settings(message, "R", 1000) is None, message
+
+
+def test_read_settings_keeps_the_choices_number_where_the_panel_sends_one():
+    want = {k: v for k, v in GOOD.items() if k != "run"} | {"seq": 7}
+    assert read_settings({**GOOD, "seq": 7}, "R", 1000) == want
+    assert "seq" not in read_settings(GOOD, "R", 1000)  # bench/load.py's clicks send none
 
 
 def test_read_settings_takes_a_start_of_p_numbers_in_range_only():
@@ -200,3 +210,23 @@ def test_every_hostile_settings_message_is_ignored_and_logs_nothing(caplog):
         assert at.number_input(key="learning_rate").value == 0.01, message
         assert panel(at)["text"] == text and dict(at.query_params) == query, message
     assert not [r for r in caplog.records if r.exc_info], "an exception was logged"
+
+
+def test_the_panels_element_says_which_choice_the_server_heard_last():
+    """Each settled choice carries the panel's count (`seq`); the panel's element answers with the
+    last one heard (`heard`), so that the panel tells an answer to an earlier choice (a slow rerun)
+    from the answer to its last, and keeps the newer choice on screen (static/whatif-panel.js
+    adopt). A choice without a count (an older page) leaves it as it was."""
+    at = page(iteration="40")
+    assert panel(at)["heard"] == 0
+    choose(at, learning_rate=0.0412, optimizer="newton", momentum=0.9, k=40, seq=1)
+    assert panel(at)["heard"] == 1 and panel(at)["settings"]["optimizer"] == "newton"
+    choose(at, learning_rate=0.0412, optimizer="gd", momentum=0.9, k=40, seq=2)
+    assert panel(at)["heard"] == 2 and panel(at)["settings"]["optimizer"] == "gd"
+    choose(at, learning_rate=0.0413, optimizer="gd", momentum=0.9, k=40)
+    assert panel(at)["heard"] == 2 and panel(at)["settings"]["learning_rate"] == 0.0413
+    choose(at, learning_rate=0.0414, optimizer="gd", momentum=0.9, k=40, seq=-3)  # not a count: ignored
+    assert panel(at)["heard"] == 2 and panel(at)["settings"]["learning_rate"] == 0.0413
+    # a rate typed in the sidebar keeps the count: the panel takes it (heard is its last)
+    at.number_input(key="learning_rate").set_value(0.0481).run()
+    assert panel(at)["heard"] == 2 and panel(at)["settings"]["learning_rate"] == 0.0481

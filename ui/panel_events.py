@@ -101,11 +101,12 @@ def read_chart_pick(pick, figure: str | None) -> float | None:
 
 
 def read_settings(message, run: str | None, steps: int, p: int = 0) -> dict | None:
-    """The what-if controls' settled choice {run, learning_rate, optimizer, momentum, k[, start]}
-    on this run of `steps` updates and p parameters (static/whatif-panel.js): each field checked as
-    its URL parameter is (the rate and momentum within the sidebar's ranges, the optimizer one of
-    gd.registry's, k an iteration of the run, the start dragged on the map p numbers each within
-    the start's range); None for anything else, which the transition then ignores."""
+    """The what-if controls' settled choice {run, learning_rate, optimizer, momentum, k[, start]
+    [, seq]} on this run of `steps` updates and p parameters (static/whatif-panel.js): each field
+    checked as its URL parameter is (the rate and momentum within the sidebar's ranges, the
+    optimizer one of gd.registry's, k an iteration of the run, the start dragged on the map p
+    numbers each within the start's range, seq the panel's count of choices it sent, a whole number
+    >= 0); None for anything else, which the transition then ignores."""
     if not isinstance(message, dict) or not isinstance(message.get("run"), str) or message["run"] != run:
         return None
     rate, mu = number(message.get("learning_rate")), number(message.get("momentum"))
@@ -120,8 +121,11 @@ def read_settings(message, run: str | None, steps: int, p: int = 0) -> dict | No
         start = [START.check(v) for v in start]  # a bool, text or non-finite value: InputError
     except InputError:
         return None
+    seq = whole(message.get("seq", 0), 0, 2**53)
+    if seq is None:
+        return None
     chosen = {"learning_rate": rate, "optimizer": optimizer, "momentum": mu, "k": k}
-    return chosen | ({"start": start} if start else {})
+    return chosen | ({"start": start} if start else {}) | ({"seq": seq} if "seq" in message else {})
 
 
 # ---- the panel's messages -----------------------------------------------------------------------
@@ -192,10 +196,16 @@ def settings_chosen(state: PageState, message, inputs: Mapping[str, object]) -> 
     agree, and the iteration shown is kept for the link. For a full-batch optimizer the server then
     computes no run (ui.runs.the_run: the browser already runs the choice over the problem it
     holds); for mini-batches (sgd) it computes the new run, which opens at the iteration shown, as
-    a link's `iteration=` does."""
+    a link's `iteration=` does.
+
+    The choice's `seq` is kept (`PageState.heard`) and goes back in the panel's element: the panel
+    then knows a page made before its last choice was heard (a slow rerun's, answering an earlier
+    choice) from one made after, and keeps the newer choice it shows rather than go back to the
+    older one (seen in CI: newton's echo arriving after gd was chosen and sent)."""
     chosen = read_settings(message, state.run.key, state.run.steps, len(state.run.theta0))
     if chosen is None:
         return Transition(state)  # not a message the controls send: ignored, as a URL parameter not allowed
+    state = replace(state, heard=chosen.pop("seq", state.heard))
     k = chosen.pop("k")
     if tuple(chosen.get("start", ())) == tuple(state.run.theta0):
         chosen.pop("start", None)  # the start shown, echoed: the start box (empty for zeros) stays

@@ -113,6 +113,7 @@ class PageState:
     run_start: int = 0  # the iteration the panel opened the run shown at
     open_at: int = 0  # where the next new run opens (a link's or a preset's iteration)
     opened: int = 0  # bumped when a preset opens its run (the panel then goes to its iteration)
+    heard: int = 0  # the `seq` of the panel's last settled choice heard (ui.panel_events.settings_chosen)
     preset_set: tuple[PresetChange, ...] = ()  # what the last preset changed
     link_warnings: tuple[str, ...] = ()  # what the link asked for that cannot be (said every run)
     link_uploaded: bool = False  # the link was made on an uploaded file it cannot carry

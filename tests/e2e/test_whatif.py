@@ -303,3 +303,71 @@ def test_a_rate_typed_in_the_sidebar_is_run_in_the_browser_at_the_iteration_show
     expect(page.get_by_test_id("stAlert").filter(has_text="past the stability limit")).to_be_visible()
     expect(page.get_by_test_id("gd-iteration")).to_have_text(str(min(40, diverged)))
     no_trouble(page, console_errors)
+
+
+# The page's websocket, its answers held while `window.__gdHold` is true and let through in order
+# by `window.__gdRelease()`; `window.__gdSent` counts the frames the page sends. (A slow server,
+# made to order: its answers arrive after the user has moved on.)
+HOLD_ANSWERS = """(() => {
+  window.__gdHold = false;
+  window.__gdSent = 0;
+  const held = [];
+  // one answer a task, 50 ms apart, as they would come over a network (each drawn before the next)
+  const next = () => {
+    if (held.length) held.shift()();
+    if (held.length) setTimeout(next, 50);
+    else window.__gdHold = false;
+  };
+  window.__gdRelease = () => setTimeout(next, 0);
+  const Real = window.WebSocket;
+  window.WebSocket = class extends Real {
+    constructor(...args) {
+      super(...args);
+      const add = this.addEventListener.bind(this);
+      const later = (f) => (e) => (window.__gdHold ? held.push(() => f.call(this, e)) : f.call(this, e));
+      this.addEventListener = (type, f, o) => add(type, type === 'message' ? later(f) : f, o);
+      let handler = null;
+      const set = (f) => { handler = f; add('message', later(f)); };
+      Object.defineProperty(this, 'onmessage', { get: () => handler, set });
+    }
+    send(data) { window.__gdSent += 1; return super.send(data); }
+  };
+})();"""
+
+# each optimizer the panel runs, in turn: recorded at each run it draws
+RECORD_RUNS = f"""() => {{
+  window.__gdRan = [];
+  const shown = () => document.querySelector('[data-testid="gd-optimizer"]').value;
+  const runs = {{ attributes: true, attributeFilter: ['data-whatif'] }};
+  new MutationObserver(() => window.__gdRan.push(shown())).observe({PANEL}, runs);
+}}"""
+
+
+def test_a_late_answer_to_an_earlier_choice_does_not_undo_the_choice_shown(open_app, console_errors):
+    """Newton chosen and sent, then gd chosen and sent before the server's answer to newton has
+    arrived (a slow server): the answers, let through in order, must not put newton back on
+    screen, not even for a frame; gd stays, the sidebar with it. (Seen in CI: newton's bound left
+    on the loss chart after gd was chosen. Streamlit's page then did not hand the panel the answer
+    to gd at all: the answer to newton was the last it saw.)"""
+    page = open_app("iteration=40", width=1280, height=1800, init_script=HOLD_ANSWERS)
+    page.locator(PANEL_READY).wait_for(state="attached")
+    choice = page.get_by_test_id("gd-optimizer")
+    sent = lambda: page.evaluate("() => window.__gdSent")  # noqa: E731
+    before = sent()
+    choice.select_option("newton")
+    page.evaluate("() => { window.__gdHold = true; }")
+    page.wait_for_function(f"() => window.__gdSent > {before}")  # newton's choice is sent
+    page.wait_for_timeout(1500)  # why a fixed wait: the server answers it, held here
+    page.evaluate(RECORD_RUNS)
+    before = sent()
+    choice.select_option("gd")
+    page.wait_for_function(f"() => window.__gdSent > {before}")  # gd's is sent
+    page.wait_for_timeout(1500)  # answered, held
+    page.evaluate("() => window.__gdRelease()")
+    page.wait_for_function("() => !window.__gdHold")  # every answer let through
+    page.wait_for_timeout(1000)  # why a fixed wait: what the answers change, they change at once
+    assert page.evaluate("() => window.__gdRan") == ["gd"]  # gd's own run, drawn once; newton never again
+    expect(choice).to_have_value("gd")
+    expect(page.get_by_label("Optimizer").first).to_have_value("Gradient descent (full batch)")
+    expect(page.get_by_test_id("gd-iteration")).to_have_text("40")
+    no_trouble(page, console_errors)
