@@ -265,7 +265,7 @@ def live_panel(
     opened: int = 0,
     on_settings: Callable[[], None] | None = None,
     settings: dict | None = None,
-    heard: int = 0,
+    heard: dict | None = None,
 ):
     """Mount the panel with a run's payload (gd.live.payload's bytes) and the `settings` the
     browser runs over its problem ({learning_rate, optimizer, momentum, start}: ui.runs.Run.chosen;
@@ -274,8 +274,9 @@ def live_panel(
     reports the iteration (in session state under "live", `.iteration`) once the user stops
     moving, a click on the contour map (`.pick`: {run, i, j, x, y}) at once, and the what-if
     controls' settled choice (`.settings`, see `ui.panel_events.read_settings`) once they are let
-    go. `heard`: the number (`seq`) of the last of those choices the server heard, so that the
-    panel tells a page answering an earlier choice from one answering its last.
+    go. `heard`: {session, seq}, the number (`seq`) of the last of those choices this session heard
+    (and its name: a replica taking over is a new session), so that the panel tells a page
+    answering an earlier choice from one answering its last.
 
     Two elements: the payload in one of its own ("problem", nothing on screen), whose data do not
     change when only the settings do, so that Streamlit's message cache sends a reference to it

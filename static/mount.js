@@ -51,7 +51,7 @@ export function mount({ parentElement, setStateValue, setTriggerValue }, head, b
   payloadOf(head.payload)
     .then((bytes) => {
       if (parentElement.__gdCalls !== call || panel.dead) return null; // a newer call shows its own
-      return panel.show(bytes, head.start, head.plotly, head.opened, head.settings, head.heard ?? 0);
+      return panel.show(bytes, head.start, head.plotly, head.opened, head.settings, head.heard ?? null);
     })
     .catch((error) => {
       if (panel.dead) return; // unmounted while drawing: nothing is on screen to tell

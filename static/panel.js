@@ -184,7 +184,7 @@ export class Panel {
   // same run was); the same payload again (a light rerun) changes nothing. `opened` changes when
   // the page asks for `start` whatever was shown (a preset): a report names the `opened` it was
   // made under (the server ignores older ones), so one still waiting is dropped on a reopen.
-  async show(bytes, start, plotlySrc, opened, chosen = null, heard = 0) {
+  async show(bytes, start, plotlySrc, opened, chosen = null, heard = null) {
     const head = new TextDecoder().decode(bytes.subarray(0, 80));
     const reopen = this.opened !== undefined && opened !== this.opened;
     this.opened = opened;
@@ -199,7 +199,7 @@ export class Panel {
     }
     this.head = head;
     const base = decodePayload(bytes);
-    this.whatif.show(base, chosen);
+    this.whatif.show(base, chosen, heard);
     const run = new Run(this.whatif.dataOf(base)); // the payload's run, or the browser's of `chosen`
     const data = run.data;
     const sameRun = this.data && this.data.run === data.run;

@@ -31,6 +31,8 @@ export class WhatIf {
     this.panel = panel;
     this.commit = commit;
     this.sent = 0; // the choices sent (each carries its number, `seq`, which the server echoes as `heard`)
+    this.session = null; // the server's session, as its last element named it
+    this.sentTo = null; // the session the last choice went to
     this.rate = el("input", { type: "range", min: "0", step: "1", "data-testid": "gd-rate", "aria-label": "What-if learning rate η, log scale" });
     this.rateText = el("output", { class: "gd-whatif-value" });
     this.marker = el("div", { class: "gd-limit", title: "The stability limit" });
@@ -66,7 +68,8 @@ export class WhatIf {
   // A new payload: the controls show the settings the page holds (`chosen`: the live element's
   // {learning_rate, optimizer, momentum, start}, which the browser runs over the payload's
   // problem; null: the payload's own run's).
-  show(data, chosen = null) {
+  show(data, chosen = null, heard = null) {
+    this.session = heard?.session ?? null;
     this.block = data.whatif;
     this.base = data;
     this.owed = false;
@@ -107,10 +110,13 @@ export class WhatIf {
   // The live element's settings again on the same payload (a rate typed in the sidebar, a click
   // on the sweep, the echo of the panel's own choice): run where they differ from those shown,
   // unless the user is choosing meanwhile (their choice goes to the server next), or the page was
-  // made before the server heard the last choice sent (`heard` < `sent`: a slow rerun answering an
-  // earlier choice; the one answering the last follows).
-  adopt(chosen, heard = 0) {
-    if (!chosen || !this.block || this.panel.tuning || this.panel.timers.has("commit") || heard < this.sent) return;
+  // made before the server heard the last choice sent (`heard` {session, seq}: seq < `sent` in
+  // the session it went to, a slow rerun answering an earlier choice; a new session, a replica
+  // taking over, has heard none of them and is taken).
+  adopt(chosen, heard = null) {
+    const early = heard !== null && heard.session === this.sentTo && heard.seq < this.sent;
+    this.session = heard?.session ?? null;
+    if (!chosen || !this.block || this.panel.tuning || this.panel.timers.has("commit") || early) return;
     const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
     const now = { ...this.choice, start: this.choice.start ?? this.block.settings.start };
     if (same(chosen, { learning_rate: now.learning_rate, optimizer: now.optimizer, momentum: now.momentum, start: now.start })) return;
@@ -203,6 +209,7 @@ export class WhatIf {
     panel.later("fit", FIT_DELAY_MS, () => this.fit());
     panel.later("commit", COMMIT_DELAY_MS, () => {
       this.held = undefined;
+      this.sentTo = this.session;
       this.commit({ ...this.choice, k: panel.state ? panel.state.k : 0, seq: ++this.sent });
     });
   }

@@ -214,19 +214,28 @@ def test_every_hostile_settings_message_is_ignored_and_logs_nothing(caplog):
 
 def test_the_panels_element_says_which_choice_the_server_heard_last():
     """Each settled choice carries the panel's count (`seq`); the panel's element answers with the
-    last one heard (`heard`), so that the panel tells an answer to an earlier choice (a slow rerun)
-    from the answer to its last, and keeps the newer choice on screen (static/whatif-panel.js
-    adopt). A choice without a count (an older page) leaves it as it was."""
+    last one heard and the session's name (`heard`), so that the panel tells an answer to an
+    earlier choice (a slow rerun) from the answer to its last, and keeps the newer choice on screen
+    (static/whatif-panel.js adopt), while a new session (a replica taking over) is taken. A choice
+    without a count (an older page) leaves it as it was."""
     at = page(iteration="40")
-    assert panel(at)["heard"] == 0
+    seq = lambda at: panel(at)["heard"]["seq"]  # noqa: E731
+    session = panel(at)["heard"]["session"]
+    assert seq(at) == 0 and len(session) == 8  # a name of this session's own
+    assert page(iteration="40") is not at and panel(page(iteration="40"))["heard"]["session"] != session
     choose(at, learning_rate=0.0412, optimizer="newton", momentum=0.9, k=40, seq=1)
-    assert panel(at)["heard"] == 1 and panel(at)["settings"]["optimizer"] == "newton"
+    assert seq(at) == 1 and panel(at)["settings"]["optimizer"] == "newton"
     choose(at, learning_rate=0.0412, optimizer="gd", momentum=0.9, k=40, seq=2)
-    assert panel(at)["heard"] == 2 and panel(at)["settings"]["optimizer"] == "gd"
+    assert seq(at) == 2 and panel(at)["settings"]["optimizer"] == "gd"
     choose(at, learning_rate=0.0413, optimizer="gd", momentum=0.9, k=40)
-    assert panel(at)["heard"] == 2 and panel(at)["settings"]["learning_rate"] == 0.0413
+    assert seq(at) == 2 and panel(at)["settings"]["learning_rate"] == 0.0413
     choose(at, learning_rate=0.0414, optimizer="gd", momentum=0.9, k=40, seq=-3)  # not a count: ignored
-    assert panel(at)["heard"] == 2 and panel(at)["settings"]["learning_rate"] == 0.0413
+    assert seq(at) == 2 and panel(at)["settings"]["learning_rate"] == 0.0413
+    # a choice the server cannot take (here about another iteration than the run has) is ignored,
+    # but heard: the panel does not wait for an answer to it for ever
+    choose(at, learning_rate=0.0415, optimizer="gd", momentum=0.9, k=10**6, seq=3)
+    assert seq(at) == 3 and panel(at)["settings"]["learning_rate"] == 0.0413
     # a rate typed in the sidebar keeps the count: the panel takes it (heard is its last)
     at.number_input(key="learning_rate").set_value(0.0481).run()
-    assert panel(at)["heard"] == 2 and panel(at)["settings"]["learning_rate"] == 0.0481
+    assert seq(at) == 3 and panel(at)["settings"]["learning_rate"] == 0.0481
+    assert panel(at)["heard"]["session"] == session  # the same session's, run after run

@@ -204,7 +204,10 @@ def settings_chosen(state: PageState, message, inputs: Mapping[str, object]) -> 
     older one (seen in CI: newton's echo arriving after gd was chosen and sent)."""
     chosen = read_settings(message, state.run.key, state.run.steps, len(state.run.theta0))
     if chosen is None:
-        return Transition(state)  # not a message the controls send: ignored, as a URL parameter not allowed
+        # not a message the controls send (or about another run): ignored, as a URL parameter not
+        # allowed; its count heard all the same, or the panel would wait for it for ever
+        seq = whole(message.get("seq"), 0, 2**53) if isinstance(message, dict) else None
+        return Transition(state if seq is None else replace(state, heard=seq))
     state = replace(state, heard=chosen.pop("seq", state.heard))
     k = chosen.pop("k")
     if tuple(chosen.get("start", ())) == tuple(state.run.theta0):

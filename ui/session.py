@@ -64,7 +64,8 @@ def init_state() -> None:
     first = KEY not in ss  # a session's first run: no widget has a value of its own yet
     if first:
         # the link's warnings last the session (PageState.link_warnings), not said once
-        commit(from_link(PageState(), st.query_params.to_dict(), token=secrets.token_hex(4)), later=False)
+        token = secrets.token_hex(4)
+        commit(from_link(PageState(session=token), st.query_params.to_dict(), token=token), later=False)
     # Keep the values of inputs a run does not draw (Streamlit forgets a widget's value the first
     # run it is not drawn): those in closed folds, the hyper-parameters of other optimizers, the
     # batch size of full-batch ones.

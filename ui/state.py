@@ -114,6 +114,7 @@ class PageState:
     open_at: int = 0  # where the next new run opens (a link's or a preset's iteration)
     opened: int = 0  # bumped when a preset opens its run (the panel then goes to its iteration)
     heard: int = 0  # the `seq` of the panel's last settled choice heard (ui.panel_events.settings_chosen)
+    session: str = ""  # this session's name (its first run's): `heard` counts within it (ui.view)
     preset_set: tuple[PresetChange, ...] = ()  # what the last preset changed
     link_warnings: tuple[str, ...] = ()  # what the link asked for that cannot be (said every run)
     link_uploaded: bool = False  # the link was made on an uploaded file it cannot carry

@@ -248,7 +248,7 @@ def main() -> None:
         state().opened,
         settings_chosen,
         run.chosen(),
-        state().heard,
+        {"session": state().session, "seq": state().heard},
     )
     if ss.presenter:  # the stage first: the panel fills the projector, the words follow it
         messages(ex, upload, errors, browser)

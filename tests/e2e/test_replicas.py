@@ -100,6 +100,10 @@ def test_a_replica_killed_mid_class_loses_no_ones_place(serve, browser, console_
         pages.append(page)
         files.append(path)
     a, b = pages
+    # page a's panel chooses momentum, which its session hears (the link follows); after the
+    # takeover, that session is gone and the new one has heard no choice of this panel's
+    a.get_by_test_id("gd-optimizer").select_option("momentum")
+    a.wait_for_url(re.compile(r"optimizer=momentum"))
     held = [replica_of(p) for p in pages]
     assert sorted(held) == ["r0", "r1"], f"the proxy put both browsers on one replica: {held}"
     before = [query(p) for p in pages]
@@ -128,10 +132,10 @@ def test_a_replica_killed_mid_class_loses_no_ones_place(serve, browser, console_
         expect(page.get_by_test_id("gd-iteration")).to_have_text("40", timeout=left_ms())
         rate = page.get_by_role("spinbutton", name="Learning rate η")
         expect(rate).to_have_value("0.05", timeout=left_ms())
-    # page a: taken over, rebuilt from its link: the synthetic data at rate 0.05, iteration 40,
-    # and in words, the file to choose again; its uploader lists no file the server lacks
+    # page a: taken over, rebuilt from its link: the synthetic data with momentum at rate 0.05,
+    # iteration 40, and in words, the file to choose again; its uploader lists no file the server lacks
     expect(a.get_by_text("Choose the file again in the sidebar")).to_be_visible(timeout=left_ms())
-    synthetic = experiment(Settings(learning_rate=0.05)).trajectory.loss[40]
+    synthetic = experiment(Settings(learning_rate=0.05, optimizer="momentum")).trajectory.loss[40]
     expect(a.get_by_test_id("gd-loss")).to_have_text(compact(synthetic), timeout=left_ms())
     expect(a.get_by_test_id("stFileChip")).to_have_count(0)
     # page b: on its own replica, its file still in force at iteration 40
@@ -148,3 +152,11 @@ def test_a_replica_killed_mid_class_loses_no_ones_place(serve, browser, console_
     assert took <= TAKEOVER_S
     assert serve.process.poll() is None and alive(serve.replicas[1 - victim][0])  # serving goes on
     assert f"replica {victim} (pid {serve.replicas[victim][0]}" in serve.err.read_text()
+    # the new session's settings reach page a's panel, which sent its last choice to the old one:
+    # a rate typed in the sidebar is run at the iteration shown
+    box = a.get_by_role("spinbutton", name="Learning rate η")
+    box.fill("0.0537")
+    box.press("Enter")
+    expect(a.get_by_test_id("gd-rate")).to_have_attribute("data-value", "0.0537")
+    typed = experiment(Settings(learning_rate=0.0537, optimizer="momentum")).trajectory.loss[40]
+    expect(a.get_by_test_id("gd-loss")).to_have_text(compact(typed))
