@@ -281,8 +281,8 @@ export class Panel {
     };
     if (charts.rate.tagged) {
       drawers.rate = () => {
-        // a run of the browser's: its rates too (in every frame, as the run's own lines: plotly.js
-        // puts an interrupted frame's traces back as they were)
+        // a run of the browser's: its rates too, in the frame that moves the run's own lines (they
+        // change with each move of a control)
         this.move(charts.rate, rateFrame(run, charts.rate.tagged, k, Boolean(run.data.theory)));
       };
     }
@@ -323,8 +323,8 @@ export class Panel {
 
   renderLines(name, k) {
     const chart = this.charts[name];
-    // plain GD's lines for a run of the browser's (theory.js), in every frame as the run's own
-    // lines are: plotly.js puts an interrupted frame's traces back as they were before it
+    // plain GD's lines for a run of the browser's (theory.js), in the frame that moves the run's
+    // own lines: they change with each move of a control, and one call keeps them in step
     const theory = this.run.data.theory ?? null;
     const frame = linesFrame(this.run, chart.tagged, name, k, { whole: chart.wholeRange, high: chart.high, follow: this.state.follow, user: chart.user, theory });
     // Follow's window by Plotly.relayout, not in an animate frame: Play's next frame interrupted
