@@ -14,6 +14,7 @@ where node is missing, unless GD_REQUIRE_NODE=1 (CI), which makes that a failure
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -109,10 +110,16 @@ def folder(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("payloads")
 
 
+@functools.cache
+def payload_bytes(settings: Settings, compare: tuple[Settings, ...]) -> bytes:
+    """The payload of the run (i, j = 0, 1), built once for the module's tests."""
+    return live.payload(experiment(settings, compare=compare), 0, 1)
+
+
 def payload_file(folder: Path, name: str, settings: Settings, compare: tuple[Settings, ...]) -> Path:
     """The payload of the run (i, j = 0, 1) written to a file; its path."""
     path = folder / f"{name.replace(' ', '_')}.bin"
-    path.write_bytes(live.payload(experiment(settings, compare=compare), 0, 1))
+    path.write_bytes(payload_bytes(settings, compare))
     return path
 
 

@@ -100,6 +100,12 @@ def read_chart_pick(pick, figure: str | None) -> float | None:
     return number(pick.get("x"))
 
 
+def read_seq(message) -> int | None:
+    """The count a settled choice of the what-if controls carries (`seq`: the panel's choices
+    sent), a whole number >= 0; None where it has none or another value."""
+    return whole(message.get("seq"), 0, 2**53) if isinstance(message, dict) else None
+
+
 def read_settings(message, run: str | None, steps: int, p: int = 0) -> dict | None:
     """The what-if controls' settled choice {run, learning_rate, optimizer, momentum, k[, start]
     [, seq]} on this run of `steps` updates and p parameters (static/whatif-panel.js): each field
@@ -121,11 +127,11 @@ def read_settings(message, run: str | None, steps: int, p: int = 0) -> dict | No
         start = [START.check(v) for v in start]  # a bool, text or non-finite value: InputError
     except InputError:
         return None
-    seq = whole(message.get("seq", 0), 0, 2**53)
-    if seq is None:
+    seq = read_seq(message)
+    if "seq" in message and seq is None:
         return None
     chosen = {"learning_rate": rate, "optimizer": optimizer, "momentum": mu, "k": k}
-    return chosen | ({"start": start} if start else {}) | ({"seq": seq} if "seq" in message else {})
+    return chosen | ({"start": start} if start else {}) | ({"seq": seq} if seq is not None else {})
 
 
 # ---- the panel's messages -----------------------------------------------------------------------
@@ -206,7 +212,7 @@ def settings_chosen(state: PageState, message, inputs: Mapping[str, object]) -> 
     if chosen is None:
         # not a message the controls send (or about another run): ignored, as a URL parameter not
         # allowed; its count heard all the same, or the panel would wait for it for ever
-        seq = whole(message.get("seq"), 0, 2**53) if isinstance(message, dict) else None
+        seq = read_seq(message)
         return Transition(state if seq is None else replace(state, heard=seq))
     state = replace(state, heard=chosen.pop("seq", state.heard))
     k = chosen.pop("k")
